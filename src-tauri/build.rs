@@ -1,0 +1,15 @@
+//! Declares the app's own commands to Tauri's ACL (an app manifest), so that a webview can
+//! only call what a capability grants it. Twitch's pages (player, chat) get no capability.
+
+/// Every command the app's own pages may call. Adding a command means adding it here,
+/// in `src/commands.rs`, and granting `allow-<name>` in `capabilities/app-pages.json`.
+const COMMANDS: &[&str] = &["app_info"];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        // A build script has no one to return an error to: cargo shows this and stops.
+        panic!("tauri-build failed: {e:#}");
+    }
+}

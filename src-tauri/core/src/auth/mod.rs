@@ -1,0 +1,1 @@
+//! Logging in with Twitch: the loopback and device flows, and the one owner of the tokens.

@@ -1,0 +1,1 @@
+//! The user's settings (Client ID, favourite streamer, …) under the `directories` config dir.

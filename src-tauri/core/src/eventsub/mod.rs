@@ -1,0 +1,1 @@
+//! The EventSub WebSocket: protocol types, the session, the subscription planner and reconciler.

@@ -1,0 +1,1 @@
+//! The normalised feed: `StreamEvent` and the rules that turn EventSub frames into it.

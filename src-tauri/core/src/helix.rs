@@ -1,0 +1,1 @@
+//! A small Helix client: users, streams, search, channels, followed, EventSub subscriptions.

@@ -1,0 +1,1 @@
+//! The OS keychain (`keyring`): where tokens and the client secret live, and nowhere else.

@@ -1,0 +1,1 @@
+//! `tev replay`: recorded frames through exactly the app's parse → dedupe → normalise path.

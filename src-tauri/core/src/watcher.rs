@@ -1,0 +1,1 @@
+//! The `Watcher`: one task that owns the EventSub socket and the subscription state.

@@ -1,0 +1,3 @@
+//! twitch-sim: a local Twitch for tests, benchmarks and the quick start.
+//!
+//! (Being built: see issue 3.)

@@ -14,6 +14,7 @@ pub mod helix;
 pub mod keychain;
 pub mod recent;
 pub mod replay;
+pub mod token;
 pub mod watcher;
 
 pub use endpoints::Endpoints;

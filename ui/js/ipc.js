@@ -1,0 +1,32 @@
+// The one place in the app's pages that talks to the Rust side. Every other module imports
+// these functions; nothing else touches window.__TAURI__.
+//
+// Errors from commands arrive as { code, message } (see src-tauri/src/error.rs); anything
+// else (IPC not available, a bug) is turned into the same shape so pages show one kind of error.
+
+const tauri = window.__TAURI__;
+
+function asUiError(e) {
+  if (e && typeof e === "object" && typeof e.code === "string" && typeof e.message === "string") {
+    return e;
+  }
+  return { code: "internal", message: "Something went wrong inside the app. Please try again." };
+}
+
+/** Calls an app command; resolves with its result or rejects with { code, message }. */
+export async function call(command, args = {}) {
+  if (!tauri || !tauri.core) {
+    throw { code: "no_ipc", message: "This page is not running inside Twitch Event Viewer." };
+  }
+  try {
+    return await tauri.core.invoke(command, args);
+  } catch (e) {
+    throw asUiError(e);
+  }
+}
+
+/** Subscribes to an app event; returns a function that unsubscribes. */
+export async function on(event, handler) {
+  if (!tauri || !tauri.event) return () => {};
+  return tauri.event.listen(event, (e) => handler(e.payload));
+}

@@ -1,0 +1,343 @@
+//! The EventSub subscription types the simulator accepts: version, condition, who may
+//! subscribe and with which scope (twitch.md §2 table, §1.8).
+
+use serde_json::{Map, Value};
+
+/// Who must own the token for a type (twitch.md §2 "How it works").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// No authorization: any user token, cost 1.
+    None,
+    /// The token's user must be `broadcaster_user_id`.
+    Broadcaster,
+    /// The token's user must be `moderator_user_id`, a moderator of (or the) broadcaster.
+    Moderator,
+    /// The token's user must be `user_id` (chat types, whispers).
+    SelfUser,
+}
+
+/// One subscription type+version.
+#[derive(Debug)]
+pub struct TypeSpec {
+    /// Type, e.g. `stream.online`.
+    pub kind: &'static str,
+    /// Version.
+    pub version: &'static str,
+    /// Required condition fields.
+    pub condition: &'static [&'static str],
+    /// Optional condition fields.
+    pub optional: &'static [&'static str],
+    /// Who may subscribe.
+    pub auth: Auth,
+    /// Any one of these scopes is enough (empty = none needed).
+    pub scopes: &'static [&'static str],
+}
+
+const B: &[&str] = &["broadcaster_user_id"];
+const BU: &[&str] = &["broadcaster_user_id", "user_id"];
+const BM: &[&str] = &["broadcaster_user_id", "moderator_user_id"];
+const U: &[&str] = &["user_id"];
+const CHAT: &[&str] = &["user:read:chat"];
+const SUBS: &[&str] = &["channel:read:subscriptions"];
+
+macro_rules! spec {
+    ($k:expr, $v:expr, $c:expr, $a:ident, $s:expr) => {
+        TypeSpec { kind: $k, version: $v, condition: $c, optional: &[], auth: Auth::$a, scopes: $s }
+    };
+    ($k:expr, $v:expr, $c:expr, $o:expr, $a:ident, $s:expr) => {
+        TypeSpec { kind: $k, version: $v, condition: $c, optional: $o, auth: Auth::$a, scopes: $s }
+    };
+}
+
+/// Every accepted type (twitch.md §2).
+pub const TYPES: &[TypeSpec] = &[
+    spec!("stream.online", "1", B, None, &[]),
+    spec!("stream.offline", "1", B, None, &[]),
+    spec!("channel.update", "2", B, None, &[]),
+    spec!("channel.update", "1", B, None, &[]),
+    // channel.raid: exactly one of the two, checked in `check_condition`.
+    spec!(
+        "channel.raid",
+        "1",
+        &[],
+        &["to_broadcaster_user_id", "from_broadcaster_user_id"],
+        None,
+        &[]
+    ),
+    spec!("channel.chat.message", "1", BU, SelfUser, CHAT),
+    spec!("channel.chat.notification", "1", BU, SelfUser, CHAT),
+    spec!("channel.chat.clear", "1", BU, SelfUser, CHAT),
+    spec!("channel.chat.clear_user_messages", "1", BU, SelfUser, CHAT),
+    spec!("channel.chat.message_delete", "1", BU, SelfUser, CHAT),
+    spec!("channel.chat_settings.update", "1", BU, SelfUser, CHAT),
+    spec!("channel.chat.user_message_hold", "1", BU, SelfUser, CHAT),
+    spec!("channel.chat.user_message_update", "1", BU, SelfUser, CHAT),
+    spec!("channel.shared_chat.begin", "1", B, None, &[]),
+    spec!("channel.shared_chat.update", "1", B, None, &[]),
+    spec!("channel.shared_chat.end", "1", B, None, &[]),
+    spec!("user.update", "1", U, None, &[]),
+    spec!(
+        "user.whisper.message",
+        "1",
+        U,
+        SelfUser,
+        &["user:read:whispers", "user:manage:whispers"]
+    ),
+    spec!("channel.follow", "2", BM, Moderator, &["moderator:read:followers"]),
+    spec!("channel.subscribe", "1", B, Broadcaster, SUBS),
+    spec!("channel.subscription.gift", "1", B, Broadcaster, SUBS),
+    spec!("channel.subscription.message", "1", B, Broadcaster, SUBS),
+    spec!("channel.subscription.end", "1", B, Broadcaster, SUBS),
+    spec!("channel.cheer", "1", B, Broadcaster, &["bits:read"]),
+    spec!("channel.bits.use", "1", B, Broadcaster, &["bits:read"]),
+    spec!(
+        "channel.ad_break.begin",
+        "1",
+        B,
+        Broadcaster,
+        &["channel:read:ads", "channel:manage:ads"]
+    ),
+    spec!("channel.hype_train.begin", "2", B, Broadcaster, &["channel:read:hype_train"]),
+    spec!("channel.hype_train.progress", "2", B, Broadcaster, &["channel:read:hype_train"]),
+    spec!("channel.hype_train.end", "2", B, Broadcaster, &["channel:read:hype_train"]),
+    spec!(
+        "channel.poll.begin",
+        "1",
+        B,
+        Broadcaster,
+        &["channel:read:polls", "channel:manage:polls"]
+    ),
+    spec!(
+        "channel.poll.progress",
+        "1",
+        B,
+        Broadcaster,
+        &["channel:read:polls", "channel:manage:polls"]
+    ),
+    spec!("channel.poll.end", "1", B, Broadcaster, &["channel:read:polls", "channel:manage:polls"]),
+    spec!(
+        "channel.prediction.begin",
+        "1",
+        B,
+        Broadcaster,
+        &["channel:read:predictions", "channel:manage:predictions"]
+    ),
+    spec!(
+        "channel.prediction.progress",
+        "1",
+        B,
+        Broadcaster,
+        &["channel:read:predictions", "channel:manage:predictions"]
+    ),
+    spec!(
+        "channel.prediction.lock",
+        "1",
+        B,
+        Broadcaster,
+        &["channel:read:predictions", "channel:manage:predictions"]
+    ),
+    spec!(
+        "channel.prediction.end",
+        "1",
+        B,
+        Broadcaster,
+        &["channel:read:predictions", "channel:manage:predictions"]
+    ),
+    spec!(
+        "channel.shoutout.create",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:shoutouts", "moderator:manage:shoutouts"]
+    ),
+    spec!(
+        "channel.shoutout.receive",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:shoutouts", "moderator:manage:shoutouts"]
+    ),
+    spec!("channel.goal.begin", "1", B, Broadcaster, &["channel:read:goals"]),
+    spec!("channel.goal.progress", "1", B, Broadcaster, &["channel:read:goals"]),
+    spec!("channel.goal.end", "1", B, Broadcaster, &["channel:read:goals"]),
+    spec!("channel.charity_campaign.donate", "1", B, Broadcaster, &["channel:read:charity"]),
+    spec!("channel.charity_campaign.start", "1", B, Broadcaster, &["channel:read:charity"]),
+    spec!("channel.charity_campaign.progress", "1", B, Broadcaster, &["channel:read:charity"]),
+    spec!("channel.charity_campaign.stop", "1", B, Broadcaster, &["channel:read:charity"]),
+    spec!(
+        "channel.channel_points_custom_reward_redemption.add",
+        "1",
+        B,
+        &["reward_id"],
+        Broadcaster,
+        &["channel:read:redemptions", "channel:manage:redemptions"]
+    ),
+    spec!(
+        "channel.channel_points_custom_reward_redemption.update",
+        "1",
+        B,
+        &["reward_id"],
+        Broadcaster,
+        &["channel:read:redemptions", "channel:manage:redemptions"]
+    ),
+    spec!("channel.ban", "1", B, Broadcaster, &["channel:moderate"]),
+    spec!("channel.unban", "1", B, Broadcaster, &["channel:moderate"]),
+    spec!("channel.moderator.add", "1", B, Broadcaster, &["moderation:read"]),
+    spec!("channel.moderator.remove", "1", B, Broadcaster, &["moderation:read"]),
+    spec!("channel.vip.add", "1", B, Broadcaster, &["channel:read:vips", "channel:manage:vips"]),
+    spec!("channel.vip.remove", "1", B, Broadcaster, &["channel:read:vips", "channel:manage:vips"]),
+    spec!(
+        "channel.shield_mode.begin",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:shield_mode", "moderator:manage:shield_mode"]
+    ),
+    spec!(
+        "channel.shield_mode.end",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:shield_mode", "moderator:manage:shield_mode"]
+    ),
+    spec!(
+        "channel.unban_request.create",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:unban_requests", "moderator:manage:unban_requests"]
+    ),
+    spec!(
+        "channel.unban_request.resolve",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:unban_requests", "moderator:manage:unban_requests"]
+    ),
+    spec!(
+        "channel.suspicious_user.message",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:suspicious_users"]
+    ),
+    spec!(
+        "channel.suspicious_user.update",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:suspicious_users"]
+    ),
+    spec!(
+        "channel.warning.send",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:warnings", "moderator:manage:warnings"]
+    ),
+    spec!(
+        "channel.warning.acknowledge",
+        "1",
+        BM,
+        Moderator,
+        &["moderator:read:warnings", "moderator:manage:warnings"]
+    ),
+];
+
+/// Subscription statuses Helix knows (twitch.md §1.7).
+pub const STATUSES: &[&str] = &[
+    "enabled",
+    "webhook_callback_verification_pending",
+    "webhook_callback_verification_failed",
+    "notification_failures_exceeded",
+    "authorization_revoked",
+    "moderator_removed",
+    "user_removed",
+    "chat_user_banned",
+    "version_removed",
+    "beta_maintenance",
+    "websocket_disconnected",
+    "websocket_failed_ping_pong",
+    "websocket_received_inbound_traffic",
+    "websocket_connection_unused",
+    "websocket_internal_error",
+    "websocket_network_timeout",
+    "websocket_network_error",
+    "websocket_failed_to_reconnect",
+];
+
+/// Looks a type+version up.
+pub fn find(kind: &str, version: &str) -> Option<&'static TypeSpec> {
+    TYPES.iter().find(|t| t.kind == kind && t.version == version)
+}
+
+/// Is this type known in any version?
+pub fn known_type(kind: &str) -> bool {
+    TYPES.iter().any(|t| t.kind == kind) || kind == "channel.follow"
+}
+
+/// The newest version of a type.
+pub fn latest(kind: &str) -> Option<&'static TypeSpec> {
+    TYPES.iter().filter(|t| t.kind == kind).max_by_key(|t| t.version)
+}
+
+/// Removed versions answer 410 (twitch.md §1.8: `channel.follow` v1).
+pub fn removed(kind: &str, version: &str) -> bool {
+    kind == "channel.follow" && version == "1"
+}
+
+/// Checks a condition and returns it normalised to the known fields (so equal conditions
+/// compare equal for the 409 check). Errors are the 400 message.
+pub fn check_condition(
+    spec: &TypeSpec,
+    cond: &Map<String, Value>,
+    user_exists: impl Fn(&str) -> bool,
+) -> Result<Map<String, Value>, String> {
+    let mut out = Map::new();
+    for key in spec.condition {
+        match cond.get(*key).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            Some(v) => {
+                out.insert((*key).to_string(), Value::String(v.to_string()));
+            }
+            None => return Err(format!("missing or invalid condition field: {key}")),
+        }
+    }
+    for key in spec.optional {
+        if let Some(v) = cond.get(*key).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            out.insert((*key).to_string(), Value::String(v.to_string()));
+        }
+    }
+    if spec.kind == "channel.raid" && out.len() != 1 {
+        // twitch.md §2: exactly one of to_/from_broadcaster_user_id.
+        return Err(
+            "channel.raid needs exactly one of to_broadcaster_user_id or from_broadcaster_user_id"
+                .into(),
+        );
+    }
+    for (k, v) in &out {
+        if k.ends_with("user_id") && !v.as_str().is_some_and(&user_exists) {
+            return Err(format!("the user in condition field {k} does not exist"));
+        }
+    }
+    Ok(out)
+}
+
+/// Does an event (described by its ids) match a subscription's condition? `keys` are the
+/// event's broadcaster-side ids: `broadcaster_user_id`, and for raids the to/from ids.
+pub fn matches(condition: &Value, keys: &Map<String, Value>) -> bool {
+    let Some(c) = condition.as_object() else { return false };
+    let mut any = false;
+    for k in ["broadcaster_user_id", "to_broadcaster_user_id", "from_broadcaster_user_id"] {
+        if let Some(v) = c.get(k) {
+            any = true;
+            if keys.get(k) != Some(v) {
+                return false;
+            }
+        }
+    }
+    if !any && let Some(v) = c.get("user_id") {
+        // user.update / user.whisper.message are keyed by the user.
+        return keys.get("user_id") == Some(v);
+    }
+    any
+}

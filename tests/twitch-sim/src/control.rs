@@ -1,0 +1,540 @@
+//! The control API (`/_sim/*`): settings, applications, users, events, session faults and
+//! a state dump (issue 3 "Control API"). JSON in, JSON out.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::world::{Client, ClientType, SessionCmd, Shared, User, World, ts};
+
+/// Control API errors: `{"error": "..."}` with 400 or 404.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    /// The request body or a field is wrong.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No such session, subscription, user or client.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            ControlError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ControlError::NotFound(_) => StatusCode::NOT_FOUND,
+        };
+        (status, axum::Json(json!({"error": self.to_string()}))).into_response()
+    }
+}
+
+fn bad(m: impl Into<String>) -> ControlError {
+    ControlError::BadRequest(m.into())
+}
+
+/// Routes of this module.
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/_sim/config", get(get_config).post(set_config))
+        .route("/_sim/clock", post(clock))
+        .route("/_sim/clients", get(list_clients).post(add_client))
+        .route("/_sim/users", get(list_users).post(upsert_user))
+        .route("/_sim/tokens", post(mint_token))
+        .route("/_sim/events", post(events))
+        .route("/_sim/sessions/{id}/reconnect", post(session_reconnect))
+        .route("/_sim/sessions/{id}/close", post(session_close))
+        .route("/_sim/sessions/{id}/keepalive", post(session_keepalive))
+        .route("/_sim/sessions/{id}/duplicate-next", post(session_duplicate))
+        .route("/_sim/subscriptions/{id}/revoke", post(sub_revoke))
+        .route("/_sim/state", get(state))
+}
+
+/// Parses a JSON body; an empty body is `{}`.
+fn body_json(b: &Bytes) -> Result<Value, ControlError> {
+    if b.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    let v: Value = serde_json::from_slice(b).map_err(|e| bad(format!("invalid JSON: {e}")))?;
+    if !v.is_object() {
+        return Err(bad("expected a JSON object"));
+    }
+    Ok(v)
+}
+
+fn opt_u64(v: &Value, key: &str) -> Result<Option<u64>, ControlError> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(x) => {
+            x.as_u64().map(Some).ok_or_else(|| bad(format!("{key} must be a non-negative integer")))
+        }
+    }
+}
+
+fn config_json(w: &World) -> Value {
+    serde_json::to_value(&w.config).unwrap_or_default()
+}
+
+async fn get_config(State(sim): State<Shared>) -> Response {
+    axum::Json(config_json(&sim.world())).into_response()
+}
+
+/// `POST /_sim/config`: any subset of the settings. `auto_approve: null` turns it off.
+async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let mut w = sim.world();
+    // Validate everything before changing anything.
+    let access = opt_u64(&v, "access_token_secs")?.or(opt_u64(&v, "token_lifetime_secs")?);
+    let device = opt_u64(&v, "device_code_secs")?;
+    let bucket = opt_u64(&v, "rate_limit_bucket")?;
+    let grace = opt_u64(&v, "reconnect_grace_ms")?;
+    let ping = opt_u64(&v, "ping_interval_ms")?;
+    let auto = match v.get("auto_approve") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.clone())),
+        Some(_) => return Err(bad("auto_approve must be a login or null")),
+    };
+    let keepalive = v
+        .get("keepalive_ms")
+        .map(|x| if x.is_null() { Ok(None) } else { x.as_u64().map(Some).ok_or(()) });
+    let unused = v
+        .get("unused_timeout_ms")
+        .map(|x| if x.is_null() { Ok(None) } else { x.as_u64().map(Some).ok_or(()) });
+    if matches!(keepalive, Some(Err(()))) || matches!(unused, Some(Err(()))) {
+        return Err(bad("keepalive_ms / unused_timeout_ms must be integers or null"));
+    }
+    if bucket == Some(0) {
+        return Err(bad("rate_limit_bucket must be at least 1"));
+    }
+    if let Some(Some(login)) = &auto
+        && w.user_by_login(login).is_none()
+    {
+        return Err(bad(format!("auto_approve: no user {login}")));
+    }
+    let c = &mut w.config;
+    if let Some(a) = access {
+        c.access_token_secs = a;
+    }
+    if let Some(d) = device {
+        c.device_code_secs = d;
+    }
+    if let Some(b) = bucket {
+        c.rate_limit_bucket = u32::try_from(b).unwrap_or(u32::MAX);
+    }
+    if let Some(g) = grace {
+        c.reconnect_grace_ms = g;
+    }
+    if let Some(p) = ping {
+        c.ping_interval_ms = p.max(10);
+    }
+    if let Some(Ok(k)) = keepalive {
+        c.keepalive_ms = k;
+    }
+    if let Some(Ok(u)) = unused {
+        c.unused_timeout_ms = u;
+    }
+    if let Some(a) = auto {
+        c.auto_approve = a;
+    }
+    if bucket.is_some() {
+        // A new bucket size starts full, so tests get a predictable count.
+        w.buckets.clear();
+    }
+    Ok(axum::Json(config_json(&w)).into_response())
+}
+
+/// `POST /_sim/clock {"advance_secs": N}`: moves the sim's clock forward (expiry tests).
+async fn clock(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let secs = opt_u64(&v, "advance_secs")?.ok_or_else(|| bad("advance_secs is required"))?;
+    let mut w = sim.world();
+    w.clock_offset += Duration::from_secs(secs);
+    Ok(axum::Json(json!({"clock_offset_secs": w.clock_offset.as_secs()})).into_response())
+}
+
+fn client_json(c: &Client) -> Value {
+    json!({"client_id": c.client_id, "type": c.kind, "redirect_uris": c.redirect_uris})
+}
+
+async fn list_clients(State(sim): State<Shared>) -> Response {
+    let w = sim.world();
+    let data: Vec<Value> = w.clients.values().map(client_json).collect();
+    axum::Json(json!({"data": data})).into_response()
+}
+
+/// `POST /_sim/clients {"client_id", "client_secret"?, "type", "redirect_uris"}`.
+async fn add_client(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let client_id = v
+        .get("client_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("client_id is required"))?;
+    let secret = v.get("client_secret").and_then(Value::as_str).map(str::to_string);
+    let kind = match v.get("type").and_then(Value::as_str) {
+        Some("public") => ClientType::Public,
+        Some("confidential") => ClientType::Confidential,
+        _ => return Err(bad("type must be \"public\" or \"confidential\"")),
+    };
+    match (kind, &secret) {
+        (ClientType::Confidential, None) => {
+            return Err(bad("a confidential client needs client_secret"));
+        }
+        (ClientType::Public, Some(_)) => return Err(bad("a public client has no client_secret")),
+        _ => {}
+    }
+    let redirect_uris: Vec<String> = match v.get("redirect_uris") {
+        None => vec!["http://localhost".into()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(_) => return Err(bad("redirect_uris must be an array of strings")),
+    };
+    if redirect_uris.is_empty() || redirect_uris.len() > 10 {
+        return Err(bad("redirect_uris needs 1 to 10 entries (twitch.md §3.1)"));
+    }
+    let c = Client { client_id: client_id.to_string(), secret, kind, redirect_uris };
+    let body = client_json(&c);
+    sim.world().clients.insert(c.client_id.clone(), c);
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// The user as the control API shows it: Helix fields plus channel state and relations.
+fn sim_user_json(w: &World, u: &User) -> Value {
+    let mut v = w.user_json(u);
+    let logins = |ids: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+        ids.filter_map(|id| w.user_by_id(id)).map(|x| x.login.clone()).collect()
+    };
+    v["live"] = json!(u.live);
+    v["title"] = json!(u.title);
+    v["category"] = json!(u.category);
+    v["category_id"] = json!(u.category_id);
+    v["viewer_count"] = json!(u.viewer_count);
+    v["moderates"] = json!(logins(&mut u.moderates.iter()));
+    v["follows"] = json!(logins(&mut u.follows.iter().map(|(b, _)| b)));
+    v
+}
+
+async fn list_users(State(sim): State<Shared>) -> Response {
+    let w = sim.world();
+    let data: Vec<Value> = w.users.iter().map(|u| sim_user_json(&w, u)).collect();
+    axum::Json(json!({"data": data})).into_response()
+}
+
+fn str_list(v: &Value, key: &str) -> Result<Option<Vec<String>>, ControlError> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => {
+            Ok(Some(a.iter().filter_map(Value::as_str).map(str::to_lowercase).collect()))
+        }
+        Some(_) => Err(bad(format!("{key} must be an array of logins"))),
+    }
+}
+
+/// `POST /_sim/users`: creates (or updates) a user; answers the user object at the top level.
+async fn upsert_user(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let login = v
+        .get("login")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase)
+        .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .ok_or_else(|| bad("login is required (letters, digits, underscore)"))?;
+    let moderates = str_list(&v, "moderates")?;
+    let follows = str_list(&v, "follows")?;
+    let mut w = sim.world();
+    let resolve = |w: &World, logins: &[String]| -> Result<Vec<String>, ControlError> {
+        logins
+            .iter()
+            .map(|l| {
+                w.user_by_login(l)
+                    .map(|u| u.id.clone())
+                    .ok_or_else(|| ControlError::NotFound(format!("no user {l}")))
+            })
+            .collect()
+    };
+    let mod_ids = moderates.as_deref().map(|m| resolve(&w, m)).transpose()?;
+    let follow_ids = follows.as_deref().map(|f| resolve(&w, f)).transpose()?;
+    let now = w.utc_now();
+    let created = w.user_by_login(&login).is_none();
+    if created {
+        let id = w.new_user_id();
+        let n = w.users.len();
+        w.users.push(User {
+            id,
+            login: login.clone(),
+            display_name: login.clone(),
+            broadcaster_type: String::new(),
+            description: String::new(),
+            created_at: now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            live: false,
+            title: String::new(),
+            category: String::new(),
+            category_id: String::new(),
+            language: "en".into(),
+            tags: Vec::new(),
+            viewer_count: 0,
+            stream_id: format!("5{:010}", 1_000_000 + n),
+            started_at: now,
+            moderates: BTreeSet::new(),
+            follows: Vec::new(),
+            color: "#8A2BE2".into(),
+        });
+    }
+    let Some(u) = w.user_mut_by_login(&login) else { return Err(ControlError::NotFound(login)) };
+    if let Some(d) = v.get("display_name").and_then(Value::as_str) {
+        u.display_name = d.to_string();
+    }
+    if let Some(t) = v.get("title").and_then(Value::as_str) {
+        u.title = t.to_string();
+    }
+    if let Some(c) = v.get("category").and_then(Value::as_str) {
+        u.category = c.to_string();
+        u.category_id = if c.is_empty() { String::new() } else { crate::payloads::category_id(c) };
+    }
+    if let Some(n) = v.get("viewer_count").and_then(Value::as_u64) {
+        u.viewer_count = n;
+    }
+    if let Some(l) = v.get("live").and_then(Value::as_bool) {
+        if l && !u.live {
+            u.started_at = now;
+            if u.viewer_count == 0 {
+                u.viewer_count = 42;
+            }
+        }
+        u.live = l;
+    }
+    if let Some(m) = mod_ids {
+        u.moderates = m.into_iter().collect();
+    }
+    if let Some(f) = follow_ids {
+        u.follows = f.into_iter().map(|b| (b, now)).collect();
+    }
+    let u = u.clone();
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(sim_user_json(&w, &u))).into_response())
+}
+
+/// `POST /_sim/tokens {"login", "client_id"?, "scopes"?: [..]}`: a user token without a flow,
+/// for tests that are not about OAuth. Same answer shape as `/oauth2/token`.
+async fn mint_token(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let login = v.get("login").and_then(Value::as_str).ok_or_else(|| bad("login is required"))?;
+    let client_id =
+        v.get("client_id").and_then(Value::as_str).unwrap_or("sim-public-client").to_string();
+    let scopes: Vec<String> = match v.get("scopes") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::String(s)) => crate::world::split_scopes(s),
+        Some(_) => return Err(bad("scopes must be an array or a space-separated string")),
+    };
+    let mut w = sim.world();
+    if !w.clients.contains_key(&client_id) {
+        return Err(ControlError::NotFound(format!("no client {client_id}")));
+    }
+    let uid = w
+        .user_by_login(login)
+        .map(|u| u.id.clone())
+        .ok_or_else(|| ControlError::NotFound(format!("no user {login}")))?;
+    let auth = w.grant(&client_id, &uid, &scopes);
+    let (a, r, e) = w.issue_tokens(&client_id, Some(auth), Some(uid.clone()), scopes.clone());
+    Ok(axum::Json(json!({
+        "access_token": a,
+        "refresh_token": r,
+        "expires_in": e,
+        "scope": scopes,
+        "token_type": "bearer",
+        "user_id": uid,
+        "client_id": client_id,
+    }))
+    .into_response())
+}
+
+/// `POST /_sim/events`: builds a realistic notification and sends it to every session with
+/// a matching enabled subscription. Answers `{"message_ids": [...]}`.
+async fn events(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let kind = v.get("type").and_then(Value::as_str).ok_or_else(|| bad("type is required"))?;
+    let version = v.get("version").and_then(Value::as_str);
+    let login = v
+        .get("broadcaster_login")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("broadcaster_login is required"))?;
+    let overrides = v.get("event").cloned().unwrap_or(Value::Null);
+    if !overrides.is_null() && !overrides.is_object() {
+        return Err(bad("event must be an object of field overrides"));
+    }
+    let ids =
+        crate::eventsub_ws::deliver(&sim, kind, version, login, &overrides).map_err(
+            |e| match e {
+                crate::eventsub_ws::DeliverError::UnknownUser(_) => {
+                    ControlError::NotFound(e.to_string())
+                }
+                _ => bad(e.to_string()),
+            },
+        )?;
+    Ok(axum::Json(json!({"message_ids": ids})).into_response())
+}
+
+fn with_session<T>(
+    sim: &Shared,
+    id: &str,
+    f: impl FnOnce(&mut World) -> T,
+) -> Result<T, ControlError> {
+    let mut w = sim.world();
+    if !w.sessions.contains_key(id) {
+        return Err(ControlError::NotFound(format!("no session {id}")));
+    }
+    Ok(f(&mut w))
+}
+
+/// `POST /_sim/sessions/{id}/reconnect`: sends `session_reconnect` (twitch.md §1.3).
+async fn session_reconnect(
+    State(sim): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ControlError> {
+    let url = crate::eventsub_ws::start_reconnect(&sim, &id)
+        .ok_or_else(|| ControlError::NotFound(format!("no session {id}")))?;
+    Ok(axum::Json(json!({"reconnect_url": url})).into_response())
+}
+
+/// `POST /_sim/sessions/{id}/close {"code": 4005}`: closes with that code (twitch.md §1.5).
+async fn session_close(
+    State(sim): State<Shared>,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let code = match v.get("code") {
+        None | Some(Value::Null) => 4005,
+        Some(c) => c
+            .as_u64()
+            .and_then(|c| u16::try_from(c).ok())
+            .ok_or_else(|| bad("code must be a close code"))?,
+    };
+    let reason = crate::eventsub_ws::close_reason(code).to_string();
+    with_session(&sim, &id, |w| {
+        if let Some(s) = w.sessions.get(&id) {
+            let _ = s.tx.send(SessionCmd::Close { code, reason });
+        }
+    })?;
+    Ok(axum::Json(json!({"closed": id, "code": code})).into_response())
+}
+
+/// `POST /_sim/sessions/{id}/keepalive {"enabled": false}`.
+async fn session_keepalive(
+    State(sim): State<Shared>,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let enabled = v
+        .get("enabled")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| bad("enabled (bool) is required"))?;
+    with_session(&sim, &id, |w| {
+        if let Some(s) = w.sessions.get_mut(&id) {
+            s.keepalive_enabled = enabled;
+        }
+    })?;
+    Ok(axum::Json(json!({"session_id": id, "keepalive_enabled": enabled})).into_response())
+}
+
+/// `POST /_sim/sessions/{id}/duplicate-next`: the next notification goes out twice, same
+/// `message_id` (twitch.md §1.7 "at least once").
+async fn session_duplicate(
+    State(sim): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ControlError> {
+    with_session(&sim, &id, |w| {
+        if let Some(s) = w.sessions.get_mut(&id) {
+            s.duplicate_next = true;
+        }
+    })?;
+    Ok(axum::Json(json!({"session_id": id, "duplicate_next": true})).into_response())
+}
+
+/// `POST /_sim/subscriptions/{id}/revoke {"reason": "authorization_revoked"}` (twitch.md §1.2).
+async fn sub_revoke(
+    State(sim): State<Shared>,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let reason =
+        v.get("reason").and_then(Value::as_str).unwrap_or("authorization_revoked").to_string();
+    if reason == "enabled" || !crate::catalog::STATUSES.contains(&reason.as_str()) {
+        return Err(bad(format!("unknown revocation reason {reason}")));
+    }
+    if !sim.world().revoke_subscription(&id, &reason) {
+        return Err(ControlError::NotFound(format!("no subscription {id}")));
+    }
+    Ok(axum::Json(json!({"id": id, "status": reason})).into_response())
+}
+
+/// `GET /_sim/state`: sessions, subscriptions (cost, status, owner), token ids, counters.
+async fn state(State(sim): State<Shared>) -> Response {
+    let w = sim.world();
+    let now = w.now();
+    let mut sessions: Vec<Value> = w
+        .sessions
+        .values()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "status": s.status,
+                "connected_at": ts(s.connected_at),
+                "keepalive_timeout_seconds": s.keepalive_timeout_seconds,
+                "keepalive_enabled": s.keepalive_enabled,
+                "subscriptions": w.subscriptions.iter().filter(|x| x.enabled() && x.session_id == s.id).count(),
+                "notifications_sent": s.notifications_sent,
+                "keepalives_sent": s.keepalives_sent,
+                "reconnect_pending": s.reconnect_id.is_some(),
+            })
+        })
+        .collect();
+    sessions.sort_by(|a, b| a["connected_at"].as_str().cmp(&b["connected_at"].as_str()));
+    let subscriptions: Vec<Value> = w
+        .subscriptions
+        .iter()
+        .map(|s| {
+            let mut v = s.to_json();
+            v["client_id"] = json!(s.client_id);
+            v["user_id"] = json!(s.user_id);
+            v
+        })
+        .collect();
+    let mut tokens: Vec<Value> = w
+        .access_tokens
+        .values()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "client_id": t.client_id,
+                "user_id": t.user_id,
+                "scopes": t.scopes,
+                "expired": t.expires_at <= now,
+            })
+        })
+        .collect();
+    tokens.sort_by_key(|t| t["id"].as_u64());
+    let authorizations: Vec<Value> = w
+        .authorizations
+        .values()
+        .map(|a| json!({"id": a.id, "client_id": a.client_id, "user_id": a.user_id, "scopes": a.scopes, "revoked": a.revoked}))
+        .collect();
+    axum::Json(json!({
+        "sessions": sessions,
+        "subscriptions": subscriptions,
+        "tokens": tokens,
+        "authorizations": authorizations,
+        "counters": w.counters,
+        "config": w.config,
+    }))
+    .into_response()
+}

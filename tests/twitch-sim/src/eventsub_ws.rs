@@ -1,0 +1,395 @@
+//! The EventSub WebSocket (`/ws`, twitch.md §1): welcome, keepalives only when idle, Ping
+//! frames, close codes, `session_reconnect` with carried-over subscriptions, and delivery of
+//! notifications to sessions with a matching enabled subscription.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use crate::catalog;
+use crate::payloads;
+use crate::world::{
+    PendingReconnect, Session, SessionCmd, Shared, first, parse_pairs, random_mixed, ts, uuid,
+};
+
+/// Why an event could not be delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    /// Not a type (or version) the simulator knows.
+    #[error("unknown subscription type/version: {0}")]
+    UnknownType(String),
+    /// No such broadcaster.
+    #[error("no user {0}")]
+    UnknownUser(String),
+    /// The payload builder refused the overrides.
+    #[error("{0}")]
+    Payload(#[from] payloads::PayloadError),
+}
+
+/// Routes of this module.
+pub fn routes() -> Router<Shared> {
+    Router::new().route("/ws", get(ws_handler))
+}
+
+/// Close reasons as twitch-cli sends them (twitch.md §1.5).
+pub fn close_reason(code: u16) -> &'static str {
+    match code {
+        4000 => "internal server error",
+        4001 => "sent inbound traffic",
+        4002 => "failed ping pong",
+        4003 => "connection unused",
+        4004 => "client reconnect grace time expired",
+        4005 => "network timeout",
+        4006 => "network error",
+        4007 => "invalid reconnect attempt",
+        1000 => "normal closure",
+        _ => "closed by the simulator",
+    }
+}
+
+/// Subscription status after a close with this code (twitch.md §1.7, issue 3 "Pinned details").
+fn status_for(code: u16) -> &'static str {
+    match code {
+        4000 => "websocket_internal_error",
+        4001 => "websocket_received_inbound_traffic",
+        4002 => "websocket_failed_ping_pong",
+        4003 => "websocket_connection_unused",
+        4004 | 4007 => "websocket_failed_to_reconnect",
+        4005 => "websocket_network_timeout",
+        4006 => "websocket_network_error",
+        _ => "websocket_disconnected",
+    }
+}
+
+fn metadata(kind: &str) -> Value {
+    json!({"message_id": uuid(), "message_type": kind, "message_timestamp": ts(chrono::Utc::now())})
+}
+
+/// `GET /ws[?keepalive_timeout_seconds=N][&challenge=..&id=..]`.
+async fn ws_handler(
+    State(sim): State<Shared>,
+    RawQuery(q): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let p = parse_pairs(q.as_deref().unwrap_or(""));
+    // twitch.md §1.1: numeric values outside 10–600 are clamped.
+    let keepalive = match first(&p, "keepalive_timeout_seconds") {
+        None => 10,
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(n) => n.clamp(10, 600) as u64,
+            Err(_) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "keepalive_timeout_seconds must be a whole number",
+                )
+                    .into_response();
+            }
+        },
+    };
+    let reconnect =
+        first(&p, "challenge").map(|c| (c.to_string(), first(&p, "id").unwrap_or("").to_string()));
+    ws.on_upgrade(move |socket| run(sim, socket, keepalive, reconnect))
+}
+
+/// Registers a new session (or a reconnect successor) and returns its welcome frame.
+/// `Err(())` means a bad reconnect (4007).
+fn open_session(
+    sim: &Shared,
+    keepalive: u64,
+    reconnect: Option<(String, String)>,
+    tx: mpsc::UnboundedSender<SessionCmd>,
+) -> Result<(String, String, u64), ()> {
+    let mut w = sim.world();
+    w.counters.ws_connections += 1;
+    let id = format!("AQoQ{}", random_mixed(24));
+    let now = w.utc_now();
+    let mut keepalive = keepalive;
+    let mut carried = false;
+    if let Some((challenge, old_id)) = reconnect {
+        // twitch.md §1.3 step 7: an unknown, used or modified URL is an invalid reconnect.
+        let Some(pending) = w.reconnects.remove(&challenge) else { return Err(()) };
+        if pending.old_session != old_id || !w.sessions.contains_key(&old_id) {
+            return Err(());
+        }
+        keepalive = pending.keepalive_timeout_seconds;
+        // Step 4: the subscriptions carry over to the new session.
+        for s in w.subscriptions.iter_mut().filter(|s| s.enabled() && s.session_id == old_id) {
+            s.session_id = id.clone();
+            s.connected_at = now;
+        }
+        if let Some(old) = w.sessions.get_mut(&old_id) {
+            old.reconnect_id = None;
+        }
+        carried = true;
+    }
+    w.sessions.insert(
+        id.clone(),
+        Session {
+            id: id.clone(),
+            status: "connected",
+            connected_at: now,
+            keepalive_timeout_seconds: keepalive,
+            keepalive_enabled: true,
+            duplicate_next: false,
+            ever_subscribed: carried,
+            reconnect_id: None,
+            tx,
+            notifications_sent: 0,
+            keepalives_sent: 0,
+        },
+    );
+    let welcome = json!({
+        "metadata": metadata("session_welcome"),
+        "payload": {"session": {
+            "id": id,
+            "status": "connected",
+            "connected_at": ts(now),
+            "keepalive_timeout_seconds": keepalive,
+            "reconnect_url": null,
+        }},
+    })
+    .to_string();
+    Ok((id, welcome, keepalive))
+}
+
+/// Removes a finished session and disables what still points at it (twitch.md §1.4).
+fn finish(sim: &Shared, id: &str, code: u16) {
+    let mut w = sim.world();
+    if let Some(s) = w.sessions.remove(id)
+        && let Some(rid) = s.reconnect_id
+    {
+        // The successor never came: its URL is now invalid (twitch.md §1.3 step 7).
+        w.reconnects.remove(&rid);
+    }
+    w.disable_session_subscriptions(id, status_for(code));
+    tracing::debug!(session = id, code, "eventsub session ended");
+}
+
+async fn close(socket: &mut WebSocket, code: u16) {
+    let frame = CloseFrame { code, reason: close_reason(code).into() };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+/// The socket task: one per connection.
+async fn run(
+    sim: Shared,
+    mut socket: WebSocket,
+    keepalive: u64,
+    reconnect: Option<(String, String)>,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let Ok((id, welcome, keepalive)) = open_session(&sim, keepalive, reconnect, tx) else {
+        close(&mut socket, 4007).await;
+        return;
+    };
+    if socket.send(Message::Text(welcome.into())).await.is_err() {
+        finish(&sim, &id, 1006);
+        return;
+    }
+    let mut shutdown = sim.shutdown.clone();
+    let (keepalive_period, unused_after, ping_every) = {
+        let w = sim.world();
+        let c = &w.config;
+        let ka =
+            c.keepalive_ms.map(Duration::from_millis).unwrap_or(Duration::from_secs(keepalive));
+        // twitch.md §1.1: the welcome's keepalive window doubles as the subscribe deadline.
+        let unused = c
+            .unused_timeout_ms
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(keepalive));
+        (ka, unused, Duration::from_millis(c.ping_interval_ms))
+    };
+    let mut keepalive_at = Instant::now() + keepalive_period;
+    let mut unused_at = Some(Instant::now() + unused_after);
+    let mut ping_at = Instant::now() + ping_every;
+    let mut awaiting_pong = false;
+    let mut grace_at: Option<Instant> = None;
+    let far = Duration::from_secs(86_400 * 365);
+    let code: u16 = loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => {
+                close(&mut socket, 1001).await;
+                break 1001;
+            }
+            cmd = rx.recv() => match cmd {
+                Some(SessionCmd::Frame(text)) => {
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        break 1006;
+                    }
+                    // twitch.md §1.2: any message resets the keepalive timer.
+                    keepalive_at = Instant::now() + keepalive_period;
+                }
+                Some(SessionCmd::Close { code, .. }) => {
+                    close(&mut socket, code).await;
+                    break code;
+                }
+                Some(SessionCmd::StartGrace(d)) => grace_at = Some(Instant::now() + d),
+                None => break 1011,
+            },
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break 1000,
+                // twitch.md §1.1: anything but a Pong is inbound traffic → 4001.
+                Some(Ok(_)) => {
+                    close(&mut socket, 4001).await;
+                    break 4001;
+                }
+            },
+            _ = sleep_until(keepalive_at) => {
+                let enabled = {
+                    let mut w = sim.world();
+                    let on = w.sessions.get(&id).is_some_and(|s| s.keepalive_enabled);
+                    if on {
+                        w.counters.keepalives_sent += 1;
+                        if let Some(s) = w.sessions.get_mut(&id) {
+                            s.keepalives_sent += 1;
+                        }
+                    }
+                    on
+                };
+                if enabled {
+                    let frame = json!({"metadata": metadata("session_keepalive"), "payload": {}}).to_string();
+                    if socket.send(Message::Text(frame.into())).await.is_err() {
+                        break 1006;
+                    }
+                }
+                keepalive_at = Instant::now() + keepalive_period;
+            }
+            _ = sleep_until(unused_at.unwrap_or(Instant::now() + far)), if unused_at.is_some() => {
+                unused_at = None;
+                let used = sim.world().sessions.get(&id).is_some_and(|s| s.ever_subscribed);
+                if !used {
+                    close(&mut socket, 4003).await;
+                    break 4003;
+                }
+            }
+            _ = sleep_until(ping_at) => {
+                if awaiting_pong {
+                    close(&mut socket, 4002).await;
+                    break 4002;
+                }
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break 1006;
+                }
+                awaiting_pong = true;
+                ping_at = Instant::now() + ping_every;
+            }
+            _ = sleep_until(grace_at.unwrap_or(Instant::now() + far)), if grace_at.is_some() => {
+                // twitch.md §1.3 step 5.
+                close(&mut socket, 4004).await;
+                break 4004;
+            }
+        }
+    };
+    finish(&sim, &id, code);
+}
+
+/// The successor URL base (`ws://127.0.0.1:PORT`).
+fn ws_base(http_base: &str) -> String {
+    match http_base.strip_prefix("https://") {
+        Some(rest) => format!("wss://{rest}"),
+        None => format!("ws://{}", http_base.strip_prefix("http://").unwrap_or(http_base)),
+    }
+}
+
+/// Sends `session_reconnect` to a session and arms its grace timer (twitch.md §1.3).
+/// Returns the successor URL, or `None` when the session does not exist.
+pub fn start_reconnect(sim: &Shared, id: &str) -> Option<String> {
+    let mut w = sim.world();
+    let grace = Duration::from_millis(w.config.reconnect_grace_ms);
+    let challenge = random_mixed(24);
+    let url = format!("{}/ws?challenge={}&id={}", ws_base(&sim.base_url), challenge, id);
+    let s = w.sessions.get_mut(id)?;
+    let old = s.reconnect_id.replace(challenge.clone());
+    s.status = "reconnecting";
+    let frame = json!({
+        "metadata": metadata("session_reconnect"),
+        "payload": {"session": {
+            "id": s.id,
+            "status": "reconnecting",
+            "keepalive_timeout_seconds": null,
+            "reconnect_url": url,
+            "connected_at": ts(s.connected_at),
+        }},
+    })
+    .to_string();
+    let keepalive = s.keepalive_timeout_seconds;
+    let _ = s.tx.send(SessionCmd::Frame(frame));
+    let _ = s.tx.send(SessionCmd::StartGrace(grace));
+    if let Some(o) = old {
+        w.reconnects.remove(&o);
+    }
+    w.reconnects.insert(
+        challenge,
+        PendingReconnect { old_session: id.to_string(), keepalive_timeout_seconds: keepalive },
+    );
+    Some(url)
+}
+
+/// Builds the event for `kind` on `broadcaster_login` and sends it to every session with a
+/// matching enabled subscription (twitch.md §1.6 "Only enabled subscriptions deliver").
+/// Returns one `message_id` per notification sent (a duplicate repeats its id).
+pub fn deliver(
+    sim: &Shared,
+    kind: &str,
+    version: Option<&str>,
+    broadcaster_login: &str,
+    overrides: &Value,
+) -> Result<Vec<String>, DeliverError> {
+    let spec = match version {
+        Some(v) => catalog::find(kind, v),
+        None => catalog::latest(kind),
+    }
+    .ok_or_else(|| DeliverError::UnknownType(format!("{kind} v{}", version.unwrap_or("?"))))?;
+    let mut w = sim.world();
+    let broadcaster = w
+        .user_by_login(broadcaster_login)
+        .cloned()
+        .ok_or_else(|| DeliverError::UnknownUser(broadcaster_login.into()))?;
+    let built = payloads::build(&w, spec.kind, spec.version, &broadcaster, overrides)?;
+    payloads::apply(&mut w, spec.kind, &broadcaster.id, &built.event);
+    let now = w.utc_now();
+    let targets: Vec<(String, Value)> = w
+        .subscriptions
+        .iter()
+        .filter(|s| s.enabled() && s.kind == spec.kind && s.version == spec.version)
+        .filter(|s| catalog::matches(&s.condition, &built.keys))
+        .map(|s| (s.session_id.clone(), s.to_ws_json()))
+        .collect();
+    let mut ids = Vec::new();
+    for (session_id, sub) in targets {
+        let message_id = uuid();
+        let frame = json!({
+            "metadata": {
+                "message_id": message_id,
+                "message_type": "notification",
+                "message_timestamp": ts(now),
+                "subscription_type": spec.kind,
+                "subscription_version": spec.version,
+            },
+            "payload": {"subscription": sub, "event": built.event},
+        })
+        .to_string();
+        let Some(s) = w.sessions.get_mut(&session_id) else { continue };
+        let times = if std::mem::take(&mut s.duplicate_next) { 2 } else { 1 };
+        let mut sent = 0;
+        for _ in 0..times {
+            if s.tx.send(SessionCmd::Frame(frame.clone())).is_ok() {
+                sent += 1;
+                ids.push(message_id.clone());
+            }
+        }
+        s.notifications_sent += sent;
+        w.counters.notifications_sent += sent;
+    }
+    Ok(ids)
+}

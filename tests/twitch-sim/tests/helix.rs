@@ -1,0 +1,291 @@
+//! Helix endpoints against twitch.md §4 (users, streams, search, channels, follows, rate
+//! limits) and the default world pinned in issue 3.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn twitch_md_4_users_by_login_id_and_self_with_avatar() {
+    let t = start().await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let (s, b) = body(
+        t.helix_get("/users?login=lumenforge&login=NightOwl&id=161803398&login=ghost", &a, PUBLIC)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let data = b["data"].as_array().unwrap();
+    let logins: Vec<&str> = data.iter().map(|u| u["login"].as_str().unwrap()).collect();
+    assert_eq!(logins, ["lumenforge", "nightowl", "quietfox"]);
+    let lf = &data[0];
+    assert_eq!(lf["id"], LUMENFORGE);
+    assert_eq!(lf["display_name"], "Lumenforge");
+    for k in
+        ["type", "broadcaster_type", "description", "offline_image_url", "view_count", "created_at"]
+    {
+        assert!(lf.get(k).is_some(), "missing {k}");
+    }
+    let avatar = lf["profile_image_url"].as_str().unwrap();
+    assert!(avatar.starts_with(&t.base), "served by the sim: {avatar}");
+    let r = t.http.get(avatar).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.text().await.unwrap().contains(">L</text>"));
+
+    let (_, me) = body(t.helix_get("/users", &a, PUBLIC).await).await;
+    assert_eq!(me["data"][0]["login"], "sim_viewer");
+    assert_eq!(me["data"][0]["display_name"], "SimViewer");
+}
+
+#[tokio::test]
+async fn twitch_md_4_token_and_client_id_checks() {
+    let t = start().await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let r = t.http.get(t.url("/helix/users")).header("Client-Id", PUBLIC).send().await.unwrap();
+    let (s, b) = body(r).await;
+    assert_eq!(
+        (s.as_u16(), b.clone()),
+        (401, json!({"error": "Unauthorized", "status": 401, "message": "OAuth token is missing"}))
+    );
+    let (s, b) = body(t.helix_get("/users", "nonsense", PUBLIC).await).await;
+    assert_eq!((s.as_u16(), b["message"].as_str().unwrap()), (401, "Invalid OAuth token"));
+    let (s, b) = body(t.helix_get("/users", &a, CONFIDENTIAL).await).await;
+    assert_eq!(
+        (s.as_u16(), b["message"].as_str().unwrap()),
+        (401, "Client ID and OAuth token do not match")
+    );
+    let r = t.http.get(t.url("/helix/users")).bearer_auth(&a).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    t.post_json("/_sim/clock", json!({"advance_secs": 14_401})).await;
+    let (s, b) = body(t.helix_get("/users", &a, PUBLIC).await).await;
+    assert_eq!((s.as_u16(), b["message"].as_str().unwrap()), (401, "Invalid OAuth token"));
+}
+
+#[tokio::test]
+async fn twitch_md_4_streams_live_only_empty_when_offline() {
+    let t = start().await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let (s, b) = body(t.helix_get("/streams?user_login=lumenforge", &a, PUBLIC).await).await;
+    assert_eq!(s, 200);
+    let st = &b["data"][0];
+    assert_eq!(st["user_id"], LUMENFORGE);
+    assert_eq!(st["type"], "live");
+    assert_eq!(st["title"], "Speedrunning Hollow Knight — any% PB attempts");
+    assert_eq!(st["game_name"], "Hollow Knight");
+    assert_eq!(st["viewer_count"], 1234);
+    assert!(st["thumbnail_url"].as_str().unwrap().contains("{width}x{height}"));
+    for k in
+        ["id", "user_login", "user_name", "game_id", "tags", "started_at", "language", "is_mature"]
+    {
+        assert!(st.get(k).is_some(), "missing {k}");
+    }
+    let (_, b) = body(t.helix_get("/streams?user_login=quietfox", &a, PUBLIC).await).await;
+    assert_eq!(b["data"], json!([]));
+    let (_, b) = body(
+        t.helix_get(
+            &format!("/streams?user_id={LUMENFORGE}&user_id={NIGHTOWL}&user_id={PIXELPALADIN}"),
+            &a,
+            PUBLIC,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(b["data"].as_array().unwrap().len(), 2);
+    let (s, _) = body(t.helix_get("/streams?first=101", &a, PUBLIC).await).await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn twitch_md_4_search_channels() {
+    let t = start().await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let (s, b) = body(t.helix_get("/search/channels?query=lumen", &a, PUBLIC).await).await;
+    assert_eq!(s, 200);
+    let c = &b["data"][0];
+    assert_eq!(c["broadcaster_login"], "lumenforge");
+    assert_eq!(c["is_live"], true);
+    assert_eq!(c["id"], LUMENFORGE);
+    for k in [
+        "display_name",
+        "broadcaster_language",
+        "game_id",
+        "game_name",
+        "title",
+        "thumbnail_url",
+        "started_at",
+        "tags",
+    ] {
+        assert!(c.get(k).is_some(), "missing {k}");
+    }
+    let (_, b) = body(t.helix_get("/search/channels?query=fox", &a, PUBLIC).await).await;
+    assert_eq!(b["data"][0]["broadcaster_login"], "quietfox");
+    assert_eq!(b["data"][0]["is_live"], false);
+    assert_eq!(b["data"][0]["started_at"], "");
+    let (_, b) =
+        body(t.helix_get("/search/channels?query=fox&live_only=true", &a, PUBLIC).await).await;
+    assert_eq!(b["data"], json!([]));
+    let (s, _) = body(t.helix_get("/search/channels", &a, PUBLIC).await).await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn twitch_md_4_channels() {
+    let t = start().await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let (s, b) =
+        body(t.helix_get(&format!("/channels?broadcaster_id={PIXELPALADIN}"), &a, PUBLIC).await)
+            .await;
+    assert_eq!(s, 200);
+    let c = &b["data"][0];
+    assert_eq!(c["broadcaster_name"], "PixelPaladin");
+    assert_eq!(c["title"], "Elden Ring blind — first playthrough");
+    for k in [
+        "broadcaster_login",
+        "broadcaster_language",
+        "game_id",
+        "game_name",
+        "delay",
+        "tags",
+        "content_classification_labels",
+        "is_branded_content",
+    ] {
+        assert!(c.get(k).is_some(), "missing {k}");
+    }
+    let (s, _) = body(t.helix_get("/channels", &a, PUBLIC).await).await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn twitch_md_4_channels_followed_needs_scope_and_own_user() {
+    let t = start().await;
+    let (noscope, _) = t.token("sim_viewer", &[]).await;
+    let (s, b) = body(
+        t.helix_get(&format!("/channels/followed?user_id={SIM_VIEWER}"), &noscope, PUBLIC).await,
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), b["message"].as_str().unwrap()),
+        (401, "Missing scope: user:read:follows")
+    );
+    let (a, _) = t.token("sim_viewer", &["user:read:follows"]).await;
+    let (s, _) =
+        body(t.helix_get(&format!("/channels/followed?user_id={SIM_MOD}"), &a, PUBLIC).await).await;
+    assert_eq!(s, 400);
+    let (s, b) =
+        body(t.helix_get(&format!("/channels/followed?user_id={SIM_VIEWER}"), &a, PUBLIC).await)
+            .await;
+    assert_eq!(s, 200);
+    assert_eq!(b["total"], 3);
+    let mut logins: Vec<&str> = b["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["broadcaster_login"].as_str().unwrap())
+        .collect();
+    logins.sort();
+    assert_eq!(logins, ["lumenforge", "nightowl", "pixelpaladin"]);
+    assert!(b["data"][0]["followed_at"].as_str().unwrap().ends_with('Z'));
+    // Pagination with a cursor.
+    let (_, p1) = body(
+        t.helix_get(&format!("/channels/followed?user_id={SIM_VIEWER}&first=2"), &a, PUBLIC).await,
+    )
+    .await;
+    assert_eq!(p1["data"].as_array().unwrap().len(), 2);
+    let cursor = p1["pagination"]["cursor"].as_str().unwrap();
+    let (_, p2) = body(
+        t.helix_get(
+            &format!("/channels/followed?user_id={SIM_VIEWER}&first=2&after={cursor}"),
+            &a,
+            PUBLIC,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(p2["data"].as_array().unwrap().len(), 1);
+    assert_eq!(p2["pagination"], json!({}));
+    // Filter by broadcaster.
+    let (_, one) = body(
+        t.helix_get(
+            &format!("/channels/followed?user_id={SIM_VIEWER}&broadcaster_id={NIGHTOWL}"),
+            &a,
+            PUBLIC,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(one["data"][0]["broadcaster_id"], NIGHTOWL);
+    // Live follows.
+    let (_, live) =
+        body(t.helix_get(&format!("/streams/followed?user_id={SIM_VIEWER}"), &a, PUBLIC).await)
+            .await;
+    assert_eq!(live["data"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn twitch_md_4_ratelimit_headers_and_429_from_the_bucket() {
+    let t = start().await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let r = t.helix_get("/users", &a, PUBLIC).await;
+    assert_eq!(r.headers()["ratelimit-limit"], "800");
+    assert_eq!(r.headers()["ratelimit-remaining"], "799");
+    let reset: u64 = r.headers()["ratelimit-reset"].to_str().unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!(reset >= now && reset <= now + 61, "reset {reset} now {now}");
+
+    t.config(json!({"rate_limit_bucket": 3})).await;
+    for left in ["2", "1", "0"] {
+        let r = t.helix_get("/users", &a, PUBLIC).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["ratelimit-remaining"], left);
+    }
+    let r = t.helix_get("/users", &a, PUBLIC).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["ratelimit-remaining"], "0");
+    assert_eq!(r.headers()["ratelimit-limit"], "3");
+    let (_, b) = body(r).await;
+    assert_eq!(b["status"], 429);
+    // Another user has their own bucket.
+    let (m, _) = t.token("sim_mod", &[]).await;
+    assert_eq!(t.helix_get("/users", &m, PUBLIC).await.status(), 200);
+    // The bucket refills with time (3 points per minute here).
+    t.post_json("/_sim/clock", json!({"advance_secs": 20})).await;
+    assert_eq!(t.helix_get("/users", &a, PUBLIC).await.status(), 200);
+    assert_eq!(t.state().await["counters"]["rate_limited"], 1);
+}
+
+#[tokio::test]
+async fn control_users_creates_channels_visible_through_helix() {
+    let t = start().await;
+    let (s, u) = t.post_json("/_sim/users", json!({"login": "newcaster", "display_name": "NewCaster", "live": true, "title": "First stream!", "category": "Celeste", "follows": ["lumenforge"], "moderates": ["nightowl"]})).await;
+    assert_eq!(s, 201, "{u}");
+    assert_eq!(u["login"], "newcaster");
+    assert_eq!(u["display_name"], "NewCaster");
+    let id = u["id"].as_str().unwrap().to_string();
+    assert!(id.chars().all(|c| c.is_ascii_digit()));
+    assert_eq!(u["moderates"], json!(["nightowl"]));
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let (_, b) = body(t.helix_get("/streams?user_login=newcaster", &a, PUBLIC).await).await;
+    assert_eq!(b["data"][0]["user_id"], id.as_str());
+    assert_eq!(b["data"][0]["game_name"], "Celeste");
+    // Update (offline now).
+    let (s, u2) = t.post_json("/_sim/users", json!({"login": "newcaster", "live": false})).await;
+    assert_eq!((s.as_u16(), u2["id"].as_str().unwrap()), (200, id.as_str()));
+    let (_, b) = body(t.helix_get("/streams?user_login=newcaster", &a, PUBLIC).await).await;
+    assert_eq!(b["data"], json!([]));
+    let (s, _) = t.post_json("/_sim/users", json!({"login": "x", "follows": ["ghost"]})).await;
+    assert_eq!(s, 404);
+    let (_, all) = t.get_json("/_sim/users").await;
+    let sv = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["login"] == "sim_viewer")
+        .unwrap()
+        .clone();
+    assert_eq!(sv["follows"], json!(["lumenforge", "nightowl", "pixelpaladin"]));
+    let sm =
+        all["data"].as_array().unwrap().iter().find(|u| u["login"] == "sim_mod").unwrap().clone();
+    assert_eq!(sm["moderates"], json!(["lumenforge"]));
+}

@@ -97,7 +97,10 @@ async fn player(State(sim): State<Shared>, RawQuery(q): RawQuery) -> Response {
             None => (channel.clone(), String::new(), false),
         }
     };
-    let badge = if live { "LIVE (simulated)" } else { "OFFLINE" };
+    // The pinned status text says OFFLINE either way: there is no video here. Whether the
+    // simulated channel is live is a separate line.
+    let live_line =
+        if live { "The channel is live on the simulated Twitch" } else { "The channel is offline" };
     Html(format!(
         r#"<!doctype html><html><head><meta charset="utf-8"><title>{name} — simulated player</title>
 <style>html,body{{margin:0;height:100%;background:#000;color:#efeff1;font-family:sans-serif}}
@@ -105,7 +108,7 @@ async fn player(State(sim): State<Shared>, RawQuery(q): RawQuery) -> Response {
 .n{{font-size:28px;font-weight:bold}}.s{{margin-top:10px;color:#adadb8;letter-spacing:.1em}}.t{{margin-top:6px;color:#adadb8;font-size:14px}}
 .bar{{position:fixed;bottom:0;left:0;right:0;height:34px;background:rgba(0,0,0,.7);display:flex;align-items:center;padding:0 12px;font-size:13px}}</style></head>
 <body><div class="p" id="player" data-channel="{login}"><div class="n" id="channel">{name}</div>
-<div class="s" id="status">{badge} — simulated player</div><div class="t">{title}</div></div>
+<div class="s" id="status">OFFLINE — simulated player</div><div class="t" id="live">{live_line}</div><div class="t" id="title">{title}</div></div>
 <div class="bar">&#9654;&nbsp;&nbsp;twitch-sim · {login}</div></body></html>"#,
         name = esc(&name),
         login = esc(&channel),

@@ -865,8 +865,8 @@ pub fn apply(w: &mut World, kind: &str, broadcaster_id: &str, event: &Value) {
             }
         }
         "stream.offline" => {
+            // The viewer count stays as the channel's usual audience for its next go-live.
             u.live = false;
-            u.viewer_count = 0;
         }
         "channel.update" => {
             if let Some(t) = s("title") {

@@ -205,9 +205,9 @@ pub struct DeviceCode {
 /// Commands to a WebSocket session task.
 #[derive(Debug)]
 pub enum SessionCmd {
-    /// Send this text frame (already serialised). `counts_as_traffic` resets the keepalive timer.
+    /// Send this text frame (already serialised); it resets the keepalive timer.
     Frame(String),
-    /// Close with this code and reason, marking subscriptions with `status`.
+    /// Close with this code; the subscriptions get the code's status (twitch.md §1.7).
     Close {
         /// Close code (twitch.md §1.5).
         code: u16,

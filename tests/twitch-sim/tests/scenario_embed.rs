@@ -1,0 +1,168 @@
+//! The demo scenario (issue 3 "Scenario mode"), the binary's first line, and the embed pages
+//! (twitch.md §5: offline stand-ins for the player and chat).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use serde_json::json;
+use twitch_sim::{SimOptions, spawn};
+
+#[tokio::test]
+async fn demo_scenario_plays_varied_events_through_the_normal_path() {
+    // 400x speed: the ~3-minute evening loops in under half a second.
+    let sim = spawn(SimOptions {
+        scenario: Some("demo".into()),
+        scenario_speed: Some(400.0),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let t = T { base: sim.base_url(), sim, http: reqwest::Client::new() };
+    let (mut ws, sid, _) = t.connect("").await;
+    let (a, _) = t.token("sim_viewer", &["user:read:chat"]).await;
+    for (k, v, c) in [
+        (
+            "channel.chat.notification",
+            "1",
+            json!({"broadcaster_user_id": LUMENFORGE, "user_id": SIM_VIEWER}),
+        ),
+        (
+            "channel.chat.message",
+            "1",
+            json!({"broadcaster_user_id": LUMENFORGE, "user_id": SIM_VIEWER}),
+        ),
+        ("channel.raid", "1", json!({"to_broadcaster_user_id": LUMENFORGE})),
+        ("channel.update", "2", json!({"broadcaster_user_id": LUMENFORGE})),
+        ("stream.online", "1", json!({"broadcaster_user_id": QUIETFOX})),
+    ] {
+        assert_eq!(t.subscribe(&a, k, v, c, &sid).await.0, 202);
+    }
+    let mut types = BTreeSet::new();
+    let mut notices = BTreeSet::new();
+    let mut cheers = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while (types.len() < 5 || notices.len() < 6 || cheers == 0)
+        && tokio::time::Instant::now() < deadline
+    {
+        let f = next_non_keepalive(&mut ws).await;
+        let k = f["metadata"]["subscription_type"].as_str().unwrap_or("").to_string();
+        if k == "channel.chat.notification" {
+            notices.insert(f["payload"]["event"]["notice_type"].as_str().unwrap().to_string());
+        }
+        if k == "channel.chat.message" && f["payload"]["event"]["cheer"].is_object() {
+            cheers += 1;
+        }
+        types.insert(k);
+    }
+    assert_eq!(types.len(), 5, "{types:?}");
+    assert!(notices.len() >= 6, "{notices:?}");
+    assert!(cheers > 0);
+}
+
+#[tokio::test]
+async fn unknown_scenario_is_refused() {
+    let r = spawn(SimOptions { scenario: Some("nope".into()), ..Default::default() }).await;
+    assert!(r.is_err());
+}
+
+#[tokio::test]
+async fn binary_prints_its_url_first_and_serves_with_the_demo() {
+    /// Kills the child even when an assertion fails.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Kill(
+        Command::new(env!("CARGO_BIN_EXE_twitch-sim"))
+            .args(["--port", "0", "--scenario", "demo", "--speed", "50"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut l = String::new();
+        BufReader::new(stdout).read_line(&mut l).map(|_| l)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let base = line.trim().strip_prefix("twitch-sim listening on ").map(str::to_string);
+    {
+        let base = base.expect("first line names the URL");
+        assert!(base.starts_with("http://127.0.0.1:") && !base.ends_with('/'), "{base}");
+        let (mut ws, sid, _) = connect_url(&format!("{}/ws", base.replacen("http", "ws", 1))).await;
+        let http = reqwest::Client::new();
+        let tok: serde_json::Value = http
+            .post(format!("{base}/_sim/tokens"))
+            .json(&json!({"login": "sim_viewer", "scopes": ["user:read:chat"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = http
+            .post(format!("{base}/helix/eventsub/subscriptions"))
+            .bearer_auth(tok["access_token"].as_str().unwrap())
+            .header("Client-Id", PUBLIC)
+            .json(&json!({"type": "channel.chat.message", "version": "1", "condition": {"broadcaster_user_id": LUMENFORGE, "user_id": SIM_VIEWER}, "transport": {"method": "websocket", "session_id": sid}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        let n = next_non_keepalive(&mut ws).await;
+        assert_eq!(n["metadata"]["message_type"], "notification");
+    }
+}
+
+#[tokio::test]
+async fn twitch_md_5_embed_player_and_chat_pages_work_offline() {
+    let t = start().await;
+    let r = t
+        .http
+        .get(t.url("/embed/player?channel=lumenforge&parent=localhost"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Lumenforge"));
+    assert!(html.contains("OFFLINE — simulated player"));
+    assert!(!html.contains("http://") && !html.contains("https://"), "no external resources");
+
+    let html = t
+        .http
+        .get(t.url("/embed/chat?channel=nightowl"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("NightOwl"));
+    assert!(html.matches("<li>").count() >= 3, "a few fake lines");
+    assert!(!html.contains("http://") && !html.contains("https://"));
+
+    // Hostile channel names are escaped/stripped, never echoed raw.
+    let html = t
+        .http
+        .get(t.url("/embed/player?channel=%3Cscript%3Ealert(1)%3C/script%3E"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("<script>"));
+}

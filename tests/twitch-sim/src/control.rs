@@ -92,6 +92,7 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     // Validate everything before changing anything.
     let access = opt_u64(&v, "access_token_secs")?.or(opt_u64(&v, "token_lifetime_secs")?);
     let device = opt_u64(&v, "device_code_secs")?;
+    let interval = opt_u64(&v, "device_interval_secs")?;
     let bucket = opt_u64(&v, "rate_limit_bucket")?;
     let grace = opt_u64(&v, "reconnect_grace_ms")?;
     let ping = opt_u64(&v, "ping_interval_ms")?;
@@ -124,6 +125,9 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     }
     if let Some(d) = device {
         c.device_code_secs = d;
+    }
+    if let Some(i) = interval {
+        c.device_interval_secs = i;
     }
     if let Some(b) = bucket {
         c.rate_limit_bucket = u32::try_from(b).unwrap_or(u32::MAX);

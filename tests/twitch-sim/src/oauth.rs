@@ -444,6 +444,7 @@ async fn device(
     let device_code = random_token(40);
     let code = user_code();
     let lifetime = w.config.device_code_secs;
+    let interval = w.config.device_interval_secs;
     let expires_at = w.now() + Duration::from_secs(lifetime);
     w.device_codes.insert(
         device_code.clone(),
@@ -459,7 +460,7 @@ async fn device(
     Ok(axum::Json(json!({
         "device_code": device_code,
         "expires_in": lifetime,
-        "interval": 5,
+        "interval": interval,
         "user_code": code,
         "verification_uri": verification_uri,
     }))

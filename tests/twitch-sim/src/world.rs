@@ -340,6 +340,8 @@ pub struct Config {
     pub access_token_secs: u64,
     /// Device code lifetime in seconds.
     pub device_code_secs: u64,
+    /// The `interval` the device endpoint asks clients to poll at (Twitch: 5 s).
+    pub device_interval_secs: u64,
     /// Log device codes and consent pages in as this user without a page.
     pub auto_approve: Option<String>,
     /// Helix bucket size; it refills fully over one minute.
@@ -359,6 +361,7 @@ impl Default for Config {
         Self {
             access_token_secs: DEFAULT_ACCESS_TOKEN_SECS,
             device_code_secs: DEFAULT_DEVICE_CODE_SECS,
+            device_interval_secs: 5,
             auto_approve: None,
             rate_limit_bucket: DEFAULT_BUCKET,
             reconnect_grace_ms: DEFAULT_RECONNECT_GRACE_MS,

@@ -172,6 +172,10 @@ async fn control_auto_approve_logs_in_without_a_page_and_null_turns_it_off() {
 
     let (s, _) = t.post_json("/_sim/config", json!({"auto_approve": "nobody_here"})).await;
     assert_eq!(s, 400);
+
+    // Tests can shorten the poll interval the device endpoint announces.
+    t.config(json!({"device_interval_secs": 1})).await;
+    assert_eq!(device_start(&t, PUBLIC, "user:read:chat").await["interval"], 1);
 }
 
 fn authorize_url(t: &T, redirect: &str, state: &str) -> String {

@@ -47,6 +47,7 @@ pub fn routes() -> Router<Shared> {
         .route("/_sim/clients", get(list_clients).post(add_client))
         .route("/_sim/users", get(list_users).post(upsert_user))
         .route("/_sim/tokens", post(mint_token))
+        .route("/_sim/authorizations/revoke", post(revoke_grants))
         .route("/_sim/events", post(events))
         .route("/_sim/sessions/{id}/reconnect", post(session_reconnect))
         .route("/_sim/sessions/{id}/close", post(session_close))
@@ -357,6 +358,30 @@ async fn mint_token(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
         "client_id": client_id,
     }))
     .into_response())
+}
+
+/// `POST /_sim/authorizations/revoke {"login", "client_id"?}`: the user disconnects the app
+/// (Settings → Connections): every token dies, validate answers 401, and the subscriptions
+/// are revoked with `authorization_revoked` frames (twitch.md §3.4, §1.2).
+async fn revoke_grants(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let login = v.get("login").and_then(Value::as_str).ok_or_else(|| bad("login is required"))?;
+    let client = v.get("client_id").and_then(Value::as_str);
+    let mut w = sim.world();
+    let uid = w
+        .user_by_login(login)
+        .map(|u| u.id.clone())
+        .ok_or_else(|| ControlError::NotFound(format!("no user {login}")))?;
+    let ids: Vec<u64> = w
+        .authorizations
+        .values()
+        .filter(|a| !a.revoked && a.user_id == uid && client.is_none_or(|c| c == a.client_id))
+        .map(|a| a.id)
+        .collect();
+    for id in &ids {
+        w.revoke_authorization(*id);
+    }
+    Ok(axum::Json(json!({"revoked": ids.len()})).into_response())
 }
 
 /// `POST /_sim/events`: builds a realistic notification and sends it to every session with

@@ -511,10 +511,20 @@ async fn channels_followed(
 
 /// The list answer's totals for one user (twitch.md §1.8 "Get").
 fn totals(w: &World, client_id: &str, user_id: &str) -> (usize, u32) {
-    let total =
-        w.subscriptions.iter().filter(|s| s.client_id == client_id && s.user_id == user_id).count();
+    let total = w
+        .subscriptions
+        .iter()
+        .filter(|s| s.client_id == client_id && s.user_id == user_id && listed(w, s))
+        .count();
     let cost = w.user_enabled_subs(client_id, user_id).map(|s| s.cost).sum();
     (total, cost)
+}
+
+/// Disconnected WebSocket subscriptions are listed for an hour only (twitch.md §1.4, from
+/// twitch-cli's "Production EventSub only shows disabled WebSocket subscriptions that were
+/// disabled under 1 hour ago").
+fn listed(w: &World, s: &Subscription) -> bool {
+    s.disconnected_at.is_none_or(|d| w.utc_now() - d < chrono::Duration::hours(1))
 }
 
 /// `POST /helix/eventsub/subscriptions` (twitch.md §1.6, §1.8, §2).
@@ -685,7 +695,7 @@ async fn list_subs(
     let items: Vec<Value> = w
         .subscriptions
         .iter()
-        .filter(|s| s.client_id == caller.client_id && s.user_id == user_id)
+        .filter(|s| s.client_id == caller.client_id && s.user_id == user_id && listed(&w, s))
         .filter(|s| first(&p, "status").is_none_or(|v| v == s.status))
         .filter(|s| first(&p, "type").is_none_or(|v| v == s.kind))
         .filter(|s| {

@@ -190,6 +190,11 @@ async fn twitch_md_1_4_client_close_disables_with_disconnected_at_and_no_replay(
         "disabled ones do not 409"
     );
     assert_eq!(quiet_for(&mut ws2, 300).await, None);
+    // Disconnected subscriptions drop out of the list after an hour (twitch.md §1.4).
+    t.post_json("/_sim/clock", json!({"advance_secs": 3601})).await;
+    let (_, list) = t.list_subs(&a, "").await;
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["data"][0]["status"], "enabled");
 }
 
 #[tokio::test]
@@ -479,4 +484,51 @@ async fn control_state_lists_sessions_subscriptions_and_token_ids_only() {
     let text = st.to_string();
     assert!(!text.contains(&a) && !text.contains(&r), "no token values in state");
     assert!(st["counters"]["ws_connections"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn twitch_md_3_4_user_disconnects_the_app_tokens_and_subscriptions_die() {
+    let t = start().await;
+    let (mut ws, sid, _) = t.connect("").await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let (m, _) = t.token("sim_mod", &[]).await;
+    t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid).await;
+    let (s, r) = t.post_json("/_sim/authorizations/revoke", json!({"login": "sim_viewer"})).await;
+    assert_eq!((s.as_u16(), r["revoked"].as_u64()), (200, Some(1)));
+    let r = next_non_keepalive(&mut ws).await;
+    assert_eq!(r["metadata"]["message_type"], "revocation");
+    assert_eq!(r["payload"]["subscription"]["status"], "authorization_revoked");
+    let v = t
+        .http
+        .get(t.url("/oauth2/validate"))
+        .header("Authorization", format!("OAuth {a}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.status(), 401);
+    let v = t
+        .http
+        .get(t.url("/oauth2/validate"))
+        .header("Authorization", format!("OAuth {m}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.status(), 200, "other users unaffected");
+}
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_server_and_closes_sockets() {
+    let t = start().await;
+    let (mut ws, _, _) = t.connect("").await;
+    let base = t.base.clone();
+    drop(t.sim);
+    assert_eq!(close_code(&mut ws).await, 1001);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if reqwest::Client::new().get(format!("{base}/_sim/state")).send().await.is_err() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "server still answering");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

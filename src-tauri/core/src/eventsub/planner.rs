@@ -1,1 +1,661 @@
-//! (being built: issue 4)
+//! The subscription planner: which EventSub subscriptions each open channel should have.
+//!
+//! A pure function of (channels in priority order, the user's role in each, the granted scopes,
+//! what Twitch refused earlier, the cost budget). Facts it follows:
+//! - the viewer set (DESIGN.md "Data flow"): `stream.online`, `stream.offline`,
+//!   `channel.update` v2, `channel.raid` (to, and from for outgoing raids),
+//!   `channel.chat.notification`, `channel.chat.message` — twitch.md §2 table;
+//! - moderator and broadcaster extras from twitch.md §2 "What logging in as broadcaster or
+//!   moderator adds", without a second source for the same happening: with `user:read:chat`
+//!   the chat notification already carries subs/resubs/gifts and chat messages carry cheers, so
+//!   `channel.subscribe`/`.subscription.*`/`channel.cheer` are only planned without it;
+//! - cost 1 for types that need no authorization, 0 for scoped types conditioned on the token
+//!   user; `max_total_cost` 10 across all WebSocket subscriptions (twitch.md §1.6);
+//! - priority: live/offline of every channel first (in the given order), then title/category
+//!   and incoming raids channel by channel, then outgoing raids. A channel whose online/offline
+//!   pair does not fit is reported in [`Plan::poll_live`]: its live status comes from batched
+//!   Helix `/streams` polling instead (issue 4, "Planner + reconciler").
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Twitch's default WebSocket budget (twitch.md §1.6).
+pub const DEFAULT_MAX_TOTAL_COST: u32 = 10;
+
+/// The user's role in a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Moderator,
+    Broadcaster,
+}
+
+/// An open channel, as the planner needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedChannel {
+    /// Twitch user id of the broadcaster (the conditions use ids).
+    pub broadcaster_id: String,
+    /// Login, for messages.
+    pub login: String,
+    /// The token user's role there.
+    pub role: Role,
+}
+
+/// Everything the plan depends on.
+#[derive(Debug, Clone, Default)]
+pub struct PlanInput {
+    /// The token's user id (reader in chat conditions, moderator in moderator conditions).
+    pub user_id: String,
+    /// Scopes granted on the token.
+    pub scopes: Vec<String>,
+    /// Open channels, most important first (the favourite first).
+    pub channels: Vec<PlannedChannel>,
+    /// Twitch's `max_total_cost` (10 unless Twitch says otherwise).
+    pub max_total_cost: u32,
+    /// `(type, broadcaster id)` pairs Twitch refused with 403, with Twitch's reason.
+    pub denied: BTreeMap<(String, String), String>,
+}
+
+/// One subscription the plan wants.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WantedSub {
+    /// The channel it serves (broadcaster id).
+    pub channel_id: String,
+    /// EventSub type, e.g. `stream.online`.
+    pub sub_type: String,
+    /// Its version, e.g. `2` for `channel.update`.
+    pub version: String,
+    /// The condition exactly as it is sent.
+    pub condition: BTreeMap<String, String>,
+    /// Expected cost against `max_total_cost`.
+    pub cost: u32,
+}
+
+impl WantedSub {
+    /// True when a subscription Twitch lists is this one (same type, version, condition).
+    pub fn matches(
+        &self,
+        sub_type: &str,
+        version: &str,
+        condition: &BTreeMap<String, String>,
+    ) -> bool {
+        self.sub_type == sub_type && self.version == version && &self.condition == condition
+    }
+}
+
+/// Why a subscription is not in the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// None of these scopes was granted.
+    MissingScope(Vec<String>),
+    /// Twitch refused it earlier (403) with this reason.
+    Denied(String),
+    /// It did not fit in `max_total_cost`.
+    OverBudget,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::MissingScope(s) => write!(f, "needs the scope {}", s.join(" or ")),
+            SkipReason::Denied(r) => write!(f, "Twitch refused it: {r}"),
+            SkipReason::OverBudget => f.write_str("over Twitch's subscription cost budget"),
+        }
+    }
+}
+
+/// A subscription left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub sub: WantedSub,
+    pub reason: SkipReason,
+}
+
+/// The planner's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// What to subscribe to, in the order to create it (most important first).
+    pub subscriptions: Vec<WantedSub>,
+    /// Channels whose live status must come from Helix `/streams` polling.
+    pub poll_live: Vec<String>,
+    /// What was left out, with reasons (shown to the user).
+    pub skipped: Vec<Skipped>,
+    /// Sum of the planned costs (≤ `max_total_cost`).
+    pub total_cost: u32,
+}
+
+/// How a type's condition is built.
+#[derive(Debug, Clone, Copy)]
+enum Cond {
+    /// `{broadcaster_user_id}`
+    OnChannel,
+    /// `{to_broadcaster_user_id}`
+    RaidTo,
+    /// `{from_broadcaster_user_id}`
+    RaidFrom,
+    /// `{broadcaster_user_id, user_id: me}` (chat types, twitch.md §2)
+    ChatReader,
+    /// `{broadcaster_user_id, moderator_user_id: me}`
+    AsModerator,
+}
+
+/// When a cost-1 subscription is planned relative to others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    /// Free subscriptions (cost 0) and the online/offline pair.
+    Live,
+    /// `channel.update` and incoming raids.
+    Detail,
+    /// Outgoing raids.
+    Extra,
+}
+
+/// Which source a broadcaster-only type duplicates (so it is left out when that source is on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dup {
+    None,
+    /// Covered by `channel.chat.notification` (subs, resubs, gifts).
+    ChatNotification,
+    /// Covered by `channel.chat.message` (cheers).
+    ChatMessage,
+}
+
+/// One row of the catalogue (twitch.md §2 tables).
+struct Kind {
+    sub_type: &'static str,
+    version: &'static str,
+    cond: Cond,
+    /// Any one of these scopes suffices; empty = no authorization needed (cost 1).
+    scopes: &'static [&'static str],
+    min_role: Role,
+    tier: Tier,
+    dup: Dup,
+}
+
+const fn k(
+    sub_type: &'static str,
+    version: &'static str,
+    cond: Cond,
+    scopes: &'static [&'static str],
+    min_role: Role,
+    tier: Tier,
+    dup: Dup,
+) -> Kind {
+    Kind { sub_type, version, cond, scopes, min_role, tier, dup }
+}
+
+const CHAT: &[&str] = &["user:read:chat"];
+use Cond::*;
+use Role::*;
+use Tier::*;
+
+/// The catalogue, in creation order within a channel.
+const KINDS: &[Kind] = &[
+    // Viewer set (DESIGN.md "Data flow"; twitch.md §2 table).
+    k("stream.online", "1", OnChannel, &[], Viewer, Live, Dup::None),
+    k("stream.offline", "1", OnChannel, &[], Viewer, Live, Dup::None),
+    k("channel.chat.notification", "1", ChatReader, CHAT, Viewer, Live, Dup::None),
+    k("channel.chat.message", "1", ChatReader, CHAT, Viewer, Live, Dup::None),
+    k("channel.update", "2", OnChannel, &[], Viewer, Detail, Dup::None),
+    k("channel.raid", "1", RaidTo, &[], Viewer, Detail, Dup::None),
+    k("channel.raid", "1", RaidFrom, &[], Viewer, Extra, Dup::None),
+    // Moderator extras (twitch.md §2 "What logging in as broadcaster or moderator adds").
+    k(
+        "channel.follow",
+        "2",
+        AsModerator,
+        &["moderator:read:followers"],
+        Moderator,
+        Live,
+        Dup::None,
+    ),
+    k(
+        "channel.shoutout.receive",
+        "1",
+        AsModerator,
+        &["moderator:read:shoutouts", "moderator:manage:shoutouts"],
+        Moderator,
+        Live,
+        Dup::None,
+    ),
+    // Broadcaster extras.
+    k(
+        "channel.subscribe",
+        "1",
+        OnChannel,
+        &["channel:read:subscriptions"],
+        Broadcaster,
+        Live,
+        Dup::ChatNotification,
+    ),
+    k(
+        "channel.subscription.gift",
+        "1",
+        OnChannel,
+        &["channel:read:subscriptions"],
+        Broadcaster,
+        Live,
+        Dup::ChatNotification,
+    ),
+    k(
+        "channel.subscription.message",
+        "1",
+        OnChannel,
+        &["channel:read:subscriptions"],
+        Broadcaster,
+        Live,
+        Dup::ChatNotification,
+    ),
+    k("channel.cheer", "1", OnChannel, &["bits:read"], Broadcaster, Live, Dup::ChatMessage),
+    k(
+        "channel.ad_break.begin",
+        "1",
+        OnChannel,
+        &["channel:read:ads", "channel:manage:ads"],
+        Broadcaster,
+        Live,
+        Dup::None,
+    ),
+    k(
+        "channel.hype_train.begin",
+        "2",
+        OnChannel,
+        &["channel:read:hype_train"],
+        Broadcaster,
+        Live,
+        Dup::None,
+    ),
+    k(
+        "channel.hype_train.progress",
+        "2",
+        OnChannel,
+        &["channel:read:hype_train"],
+        Broadcaster,
+        Live,
+        Dup::None,
+    ),
+    k(
+        "channel.hype_train.end",
+        "2",
+        OnChannel,
+        &["channel:read:hype_train"],
+        Broadcaster,
+        Live,
+        Dup::None,
+    ),
+    k("channel.poll.begin", "1", OnChannel, POLLS, Broadcaster, Live, Dup::None),
+    k("channel.poll.progress", "1", OnChannel, POLLS, Broadcaster, Live, Dup::None),
+    k("channel.poll.end", "1", OnChannel, POLLS, Broadcaster, Live, Dup::None),
+    k("channel.prediction.begin", "1", OnChannel, PREDICTIONS, Broadcaster, Live, Dup::None),
+    k("channel.prediction.progress", "1", OnChannel, PREDICTIONS, Broadcaster, Live, Dup::None),
+    k("channel.prediction.lock", "1", OnChannel, PREDICTIONS, Broadcaster, Live, Dup::None),
+    k("channel.prediction.end", "1", OnChannel, PREDICTIONS, Broadcaster, Live, Dup::None),
+    k(
+        "channel.channel_points_custom_reward_redemption.add",
+        "1",
+        OnChannel,
+        &["channel:read:redemptions", "channel:manage:redemptions"],
+        Broadcaster,
+        Live,
+        Dup::None,
+    ),
+];
+const POLLS: &[&str] = &["channel:read:polls", "channel:manage:polls"];
+const PREDICTIONS: &[&str] = &["channel:read:predictions", "channel:manage:predictions"];
+
+/// True for types that need no authorization and therefore cost 1 (twitch.md §1.6).
+pub fn is_public_type(sub_type: &str) -> bool {
+    KINDS.iter().any(|k| k.sub_type == sub_type && k.scopes.is_empty())
+}
+
+fn condition(cond: Cond, channel: &str, me: &str) -> BTreeMap<String, String> {
+    let pairs: Vec<(&str, &str)> = match cond {
+        OnChannel => vec![("broadcaster_user_id", channel)],
+        RaidTo => vec![("to_broadcaster_user_id", channel)],
+        RaidFrom => vec![("from_broadcaster_user_id", channel)],
+        ChatReader => vec![("broadcaster_user_id", channel), ("user_id", me)],
+        AsModerator => vec![("broadcaster_user_id", channel), ("moderator_user_id", me)],
+    };
+    pairs.into_iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+/// Computes the wanted subscriptions. Pure: same input, same plan.
+pub fn plan(input: &PlanInput) -> Plan {
+    let granted: BTreeSet<&str> = input.scopes.iter().map(String::as_str).collect();
+    let has_any = |scopes: &[&str]| scopes.is_empty() || scopes.iter().any(|s| granted.contains(s));
+    let chat = has_any(CHAT);
+    let mut out = Plan::default();
+    let mut seen_channels = BTreeSet::new();
+    let channels: Vec<&PlannedChannel> =
+        input.channels.iter().filter(|c| seen_channels.insert(c.broadcaster_id.clone())).collect();
+
+    // Candidates per tier, in (tier, channel, catalogue) order.
+    let mut free: Vec<WantedSub> = Vec::new();
+    let mut live_pairs: Vec<(String, Vec<WantedSub>)> = Vec::new();
+    let mut detail: Vec<WantedSub> = Vec::new();
+    let mut extra: Vec<WantedSub> = Vec::new();
+    for ch in &channels {
+        let mut pair = Vec::new();
+        for kind in KINDS {
+            if ch.role < kind.min_role {
+                continue;
+            }
+            let covered = match kind.dup {
+                Dup::None => false,
+                Dup::ChatNotification | Dup::ChatMessage => chat,
+            };
+            if covered {
+                continue;
+            }
+            let sub = WantedSub {
+                channel_id: ch.broadcaster_id.clone(),
+                sub_type: kind.sub_type.to_string(),
+                version: kind.version.to_string(),
+                condition: condition(kind.cond, &ch.broadcaster_id, &input.user_id),
+                cost: u32::from(kind.scopes.is_empty()),
+            };
+            if !has_any(kind.scopes) {
+                let scopes = kind.scopes.iter().map(|s| s.to_string()).collect();
+                out.skipped.push(Skipped { sub, reason: SkipReason::MissingScope(scopes) });
+                continue;
+            }
+            if let Some(why) = input.denied.get(&(sub.sub_type.clone(), sub.channel_id.clone())) {
+                out.skipped.push(Skipped { sub, reason: SkipReason::Denied(why.clone()) });
+                continue;
+            }
+            match (sub.cost, kind.tier) {
+                (0, _) => free.push(sub),
+                (_, Live) => pair.push(sub),
+                (_, Detail) => detail.push(sub),
+                (_, Extra) => extra.push(sub),
+            }
+        }
+        live_pairs.push((ch.broadcaster_id.clone(), pair));
+    }
+
+    let mut budget = input.max_total_cost;
+    let mut paid: Vec<WantedSub> = Vec::new();
+    for (channel, pair) in live_pairs {
+        let cost: u32 = pair.iter().map(|s| s.cost).sum();
+        // online without offline (or the reverse) would leave the header wrong: both or none.
+        if pair.len() == 2 && cost <= budget {
+            budget -= cost;
+            paid.extend(pair);
+        } else {
+            out.poll_live.push(channel);
+            out.skipped.extend(
+                pair.into_iter().map(|sub| Skipped { sub, reason: SkipReason::OverBudget }),
+            );
+        }
+    }
+    for sub in detail.into_iter().chain(extra) {
+        if sub.cost <= budget {
+            budget -= sub.cost;
+            paid.push(sub);
+        } else {
+            out.skipped.push(Skipped { sub, reason: SkipReason::OverBudget });
+        }
+    }
+    out.total_cost = input.max_total_cost - budget;
+    // Creation order: the first live pair first (any subscription starts the 4003 clock's
+    // relief, twitch.md §1.1), then the free ones, then the rest of the paid ones.
+    let first_pair = paid.len().min(2);
+    let rest = paid.split_off(first_pair);
+    out.subscriptions = paid.into_iter().chain(free).chain(rest).collect();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch(id: &str, role: Role) -> PlannedChannel {
+        PlannedChannel { broadcaster_id: id.into(), login: format!("login{id}"), role }
+    }
+
+    fn input(channels: Vec<PlannedChannel>, scopes: &[&str]) -> PlanInput {
+        PlanInput {
+            user_id: "900".into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            channels,
+            max_total_cost: DEFAULT_MAX_TOTAL_COST,
+            denied: BTreeMap::new(),
+        }
+    }
+
+    fn types_of(p: &Plan, channel: &str) -> Vec<String> {
+        p.subscriptions
+            .iter()
+            .filter(|s| s.channel_id == channel)
+            .map(|s| {
+                if s.sub_type == "channel.raid" {
+                    let dir = if s.condition.contains_key("to_broadcaster_user_id") {
+                        "to"
+                    } else {
+                        "from"
+                    };
+                    format!("channel.raid:{dir}")
+                } else {
+                    s.sub_type.clone()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn viewer_of_one_channel_gets_the_design_viewer_set_within_budget() {
+        let p = plan(&input(vec![ch("1", Viewer)], &["user:read:chat"]));
+        let mut t = types_of(&p, "1");
+        t.sort();
+        assert_eq!(
+            t,
+            [
+                "channel.chat.message",
+                "channel.chat.notification",
+                "channel.raid:from",
+                "channel.raid:to",
+                "channel.update",
+                "stream.offline",
+                "stream.online"
+            ]
+        );
+        // twitch.md §2 budget: 4–8 of 10 for one favourite (5 here: online, offline, update, raid×2).
+        assert_eq!(p.total_cost, 5);
+        assert!(p.poll_live.is_empty());
+        let update =
+            p.subscriptions.iter().find(|s| s.sub_type == "channel.update").expect("update");
+        assert_eq!(update.version, "2", "twitch.md §2: channel.update v2");
+        let chat =
+            p.subscriptions.iter().find(|s| s.sub_type == "channel.chat.message").expect("chat");
+        assert_eq!(chat.cost, 0);
+        assert_eq!(chat.condition.get("user_id").map(String::as_str), Some("900"));
+        assert_eq!(chat.condition.get("broadcaster_user_id").map(String::as_str), Some("1"));
+        // The first thing created is the live pair: one subscription soon after the welcome.
+        assert_eq!(p.subscriptions[0].sub_type, "stream.online");
+        assert_eq!(p.subscriptions[1].sub_type, "stream.offline");
+    }
+
+    #[test]
+    fn without_the_chat_scope_chat_types_are_skipped_with_a_reason() {
+        let p = plan(&input(vec![ch("1", Viewer)], &[]));
+        assert!(!types_of(&p, "1").iter().any(|t| t.starts_with("channel.chat")));
+        let reasons: Vec<String> = p
+            .skipped
+            .iter()
+            .filter(|s| s.sub.sub_type.starts_with("channel.chat"))
+            .map(|s| s.reason.to_string())
+            .collect();
+        assert_eq!(reasons.len(), 2);
+        assert!(reasons.iter().all(|r| r.contains("user:read:chat")), "{reasons:?}");
+    }
+
+    #[test]
+    fn moderator_adds_follow_and_shoutouts_with_self_as_moderator() {
+        let scopes = ["user:read:chat", "moderator:read:followers", "moderator:read:shoutouts"];
+        let p = plan(&input(vec![ch("1", Moderator)], &scopes));
+        let t = types_of(&p, "1");
+        assert!(t.contains(&"channel.follow".to_string()));
+        assert!(t.contains(&"channel.shoutout.receive".to_string()));
+        assert!(!t.contains(&"channel.subscribe".to_string()), "broadcaster-only stays off");
+        let follow =
+            p.subscriptions.iter().find(|s| s.sub_type == "channel.follow").expect("follow");
+        assert_eq!(follow.version, "2");
+        assert_eq!(follow.cost, 0);
+        assert_eq!(follow.condition.get("moderator_user_id").map(String::as_str), Some("900"));
+    }
+
+    #[test]
+    fn moderator_without_the_scope_gets_a_visible_reason() {
+        let p = plan(&input(vec![ch("1", Moderator)], &["user:read:chat"]));
+        let s = p.skipped.iter().find(|s| s.sub.sub_type == "channel.follow").expect("skipped");
+        assert_eq!(s.reason, SkipReason::MissingScope(vec!["moderator:read:followers".into()]));
+    }
+
+    #[test]
+    fn broadcaster_with_chat_has_no_second_source_for_subs_or_cheers() {
+        let all = [
+            "user:read:chat",
+            "moderator:read:followers",
+            "channel:read:subscriptions",
+            "bits:read",
+            "channel:read:hype_train",
+            "channel:read:polls",
+            "channel:read:predictions",
+            "channel:read:ads",
+            "channel:read:redemptions",
+            "moderator:read:shoutouts",
+        ];
+        let p = plan(&input(vec![ch("900", Broadcaster)], &all));
+        let t = types_of(&p, "900");
+        for absent in [
+            "channel.subscribe",
+            "channel.subscription.gift",
+            "channel.subscription.message",
+            "channel.cheer",
+        ] {
+            assert!(!t.contains(&absent.to_string()), "{absent} duplicates chat: {t:?}");
+        }
+        for present in [
+            "channel.follow",
+            "channel.hype_train.begin",
+            "channel.hype_train.end",
+            "channel.poll.begin",
+            "channel.prediction.lock",
+            "channel.ad_break.begin",
+            "channel.channel_points_custom_reward_redemption.add",
+            "channel.shoutout.receive",
+        ] {
+            assert!(t.contains(&present.to_string()), "{present} missing: {t:?}");
+        }
+        let ht =
+            p.subscriptions.iter().find(|s| s.sub_type == "channel.hype_train.begin").expect("ht");
+        assert_eq!(ht.version, "2", "twitch.md §2: hype train v2");
+        // No subscription twice.
+        let mut keys: Vec<_> =
+            p.subscriptions.iter().map(|s| (&s.sub_type, &s.condition)).collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), n);
+    }
+
+    #[test]
+    fn broadcaster_without_chat_scope_uses_the_broadcaster_sub_and_cheer_types() {
+        let p = plan(&input(
+            vec![ch("900", Broadcaster)],
+            &["channel:read:subscriptions", "bits:read"],
+        ));
+        let t = types_of(&p, "900");
+        assert!(t.contains(&"channel.subscribe".to_string()));
+        assert!(t.contains(&"channel.subscription.message".to_string()));
+        assert!(t.contains(&"channel.cheer".to_string()));
+        assert!(
+            p.subscriptions.iter().filter(|s| s.sub_type == "channel.cheer").all(|s| s.cost == 0)
+        );
+    }
+
+    #[test]
+    fn live_status_of_every_channel_comes_before_details_of_the_others() {
+        let chans: Vec<_> = (1..=4).map(|i| ch(&i.to_string(), Viewer)).collect();
+        let p = plan(&input(chans, &["user:read:chat"]));
+        assert!(p.poll_live.is_empty());
+        for c in ["1", "2", "3", "4"] {
+            let t = types_of(&p, c);
+            assert!(
+                t.contains(&"stream.online".to_string())
+                    && t.contains(&"stream.offline".to_string()),
+                "{c}"
+            );
+        }
+        // 8 spent on live pairs, 2 left: channel 1's update and incoming raid.
+        assert_eq!(p.total_cost, 10);
+        assert!(types_of(&p, "1").contains(&"channel.update".to_string()));
+        assert!(types_of(&p, "1").contains(&"channel.raid:to".to_string()));
+        assert!(!types_of(&p, "2").contains(&"channel.update".to_string()));
+        assert!(
+            p.skipped.iter().any(|s| s.sub.channel_id == "2" && s.reason == SkipReason::OverBudget)
+        );
+    }
+
+    #[test]
+    fn channels_past_the_budget_fall_back_to_polling() {
+        let chans: Vec<_> = (1..=7).map(|i| ch(&i.to_string(), Viewer)).collect();
+        let p = plan(&input(chans, &["user:read:chat"]));
+        assert_eq!(p.total_cost, 10);
+        assert_eq!(p.poll_live, ["6", "7"]);
+        // Their chat (cost 0) still flows.
+        assert!(types_of(&p, "7").contains(&"channel.chat.notification".to_string()));
+        assert!(!types_of(&p, "7").contains(&"stream.online".to_string()));
+    }
+
+    #[test]
+    fn cost_never_exceeds_the_budget_for_any_budget() {
+        for budget in 0..=12 {
+            let chans: Vec<_> = (1..=5).map(|i| ch(&i.to_string(), Viewer)).collect();
+            let mut i = input(chans, &["user:read:chat"]);
+            i.max_total_cost = budget;
+            let p = plan(&i);
+            let sum: u32 = p.subscriptions.iter().map(|s| s.cost).sum();
+            assert!(sum <= budget, "budget {budget}: {sum}");
+            assert_eq!(sum, p.total_cost);
+            // Every channel either has both live types or is polled.
+            for c in 1..=5 {
+                let c = c.to_string();
+                let t = types_of(&p, &c);
+                let live = t.contains(&"stream.online".to_string())
+                    && t.contains(&"stream.offline".to_string());
+                assert!(live != p.poll_live.contains(&c), "budget {budget} channel {c}");
+            }
+            if budget == 0 {
+                assert_eq!(p.poll_live.len(), 5);
+            }
+        }
+    }
+
+    #[test]
+    fn a_denied_type_is_dropped_for_that_channel_only() {
+        let scopes = ["user:read:chat", "moderator:read:followers"];
+        let mut i = input(vec![ch("1", Moderator), ch("2", Moderator)], &scopes);
+        i.denied.insert(("channel.follow".into(), "1".into()), "Forbidden: not a moderator".into());
+        let p = plan(&i);
+        assert!(!types_of(&p, "1").contains(&"channel.follow".to_string()));
+        assert!(types_of(&p, "2").contains(&"channel.follow".to_string()));
+        let s = p.skipped.iter().find(|s| s.sub.sub_type == "channel.follow").expect("skipped");
+        assert!(s.reason.to_string().contains("not a moderator"));
+    }
+
+    #[test]
+    fn the_same_channel_twice_is_planned_once() {
+        let p = plan(&input(vec![ch("1", Viewer), ch("1", Viewer)], &["user:read:chat"]));
+        assert_eq!(p.subscriptions.iter().filter(|s| s.sub_type == "stream.online").count(), 1);
+        assert_eq!(p.total_cost, 5);
+    }
+
+    #[test]
+    fn public_types_are_the_cost_one_types() {
+        assert!(is_public_type("stream.online"));
+        assert!(is_public_type("channel.raid"));
+        assert!(!is_public_type("channel.chat.message"));
+        assert!(!is_public_type("channel.follow"));
+    }
+}

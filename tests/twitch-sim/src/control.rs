@@ -35,6 +35,11 @@ impl IntoResponse for ControlError {
     }
 }
 
+/// Longest setting in seconds: ten years.
+const MAX_SECS: u64 = 10 * 365 * 24 * 3600;
+/// Longest setting in milliseconds: one day.
+const MAX_MS: u64 = 24 * 3600 * 1000;
+
 fn bad(m: impl Into<String>) -> ControlError {
     ControlError::BadRequest(m.into())
 }
@@ -115,6 +120,19 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     if bucket == Some(0) {
         return Err(bad("rate_limit_bucket must be at least 1"));
     }
+    // Bounds keep instant arithmetic far from overflow (no panics on silly input).
+    if access.into_iter().chain(device).chain(interval).any(|x| x > MAX_SECS) {
+        return Err(bad(format!("durations in seconds must be at most {MAX_SECS}")));
+    }
+    let ms_values = [
+        grace,
+        ping,
+        keepalive.and_then(|k| k.ok().flatten()),
+        unused.and_then(|u| u.ok().flatten()),
+    ];
+    if ms_values.into_iter().flatten().any(|x| x > MAX_MS) {
+        return Err(bad(format!("durations in milliseconds must be at most {MAX_MS}")));
+    }
     if let Some(Some(login)) = &auto
         && w.user_by_login(login).is_none()
     {
@@ -160,6 +178,9 @@ async fn clock(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlE
     let v = body_json(&b)?;
     let secs = opt_u64(&v, "advance_secs")?.ok_or_else(|| bad("advance_secs is required"))?;
     let mut w = sim.world();
+    if w.clock_offset.as_secs().saturating_add(secs) > MAX_SECS {
+        return Err(bad(format!("the clock can move at most {MAX_SECS} s in total")));
+    }
     w.clock_offset += Duration::from_secs(secs);
     Ok(axum::Json(json!({"clock_offset_secs": w.clock_offset.as_secs()})).into_response())
 }

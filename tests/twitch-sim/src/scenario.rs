@@ -167,7 +167,7 @@ pub async fn play(sim: Shared, name: String, speed: f64) {
         return;
     }
     let mut shutdown = sim.shutdown.clone();
-    let wait = |secs: f64| Duration::from_secs_f64((secs / speed).max(0.001));
+    let wait = |secs: f64| Duration::from_secs_f64((secs / speed).clamp(0.001, 3600.0));
     let mut next_chat = 0.0_f64;
     loop {
         for beat in DEMO {

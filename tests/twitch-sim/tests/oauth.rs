@@ -173,6 +173,12 @@ async fn control_auto_approve_logs_in_without_a_page_and_null_turns_it_off() {
     let (s, _) = t.post_json("/_sim/config", json!({"auto_approve": "nobody_here"})).await;
     assert_eq!(s, 400);
 
+    // Absurd values are refused rather than overflowing the clock.
+    assert_eq!(t.post_json("/_sim/config", json!({"access_token_secs": u64::MAX})).await.0, 400);
+    assert_eq!(t.post_json("/_sim/config", json!({"reconnect_grace_ms": u64::MAX})).await.0, 400);
+    assert_eq!(t.post_json("/_sim/clock", json!({"advance_secs": u64::MAX})).await.0, 400);
+    assert_eq!(t.post_json("/_sim/config", json!({"keepalive_ms": "soon"})).await.0, 400);
+
     // Tests can shorten the poll interval the device endpoint announces.
     t.config(json!({"device_interval_secs": 1})).await;
     assert_eq!(device_start(&t, PUBLIC, "user:read:chat").await["interval"], 1);

@@ -57,6 +57,7 @@ pub fn routes() -> Router<Shared> {
         .route("/_sim/sessions/{id}/reconnect", post(session_reconnect))
         .route("/_sim/sessions/{id}/close", post(session_close))
         .route("/_sim/sessions/{id}/keepalive", post(session_keepalive))
+        .route("/_sim/sessions/{id}/drop", post(session_drop))
         .route("/_sim/sessions/{id}/duplicate-next", post(session_duplicate))
         .route("/_sim/subscriptions/{id}/revoke", post(sub_revoke))
         .route("/_sim/state", get(state))
@@ -474,6 +475,28 @@ async fn session_close(
         }
     })?;
     Ok(axum::Json(json!({"closed": id, "code": code})).into_response())
+}
+
+/// `POST /_sim/sessions/{id}/drop {"zombie": true}`: the TCP connection ends without a close
+/// frame. With `zombie`, the subscriptions stay enabled on the dead session (so they still
+/// count for cost, transports and 409s) until the client deletes them (twitch.md §1.4
+/// "Practical caveat", §7 pitfalls 6–8); without it they get `websocket_network_error`.
+async fn session_drop(
+    State(sim): State<Shared>,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Result<Response, ControlError> {
+    let v = body_json(&b)?;
+    let zombie = match v.get("zombie") {
+        None | Some(Value::Null) => false,
+        Some(z) => z.as_bool().ok_or_else(|| bad("zombie must be a bool"))?,
+    };
+    with_session(&sim, &id, |w| {
+        if let Some(s) = w.sessions.get(&id) {
+            let _ = s.tx.send(SessionCmd::Drop { zombie });
+        }
+    })?;
+    Ok(axum::Json(json!({"dropped": id, "zombie": zombie})).into_response())
 }
 
 /// `POST /_sim/sessions/{id}/keepalive {"enabled": false}`.

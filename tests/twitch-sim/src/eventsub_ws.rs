@@ -160,6 +160,9 @@ fn open_session(
     Ok((id, welcome, keepalive))
 }
 
+/// Pseudo close code for a dropped connection whose subscriptions stay enabled.
+const ZOMBIE: u16 = 0;
+
 /// Removes a finished session and disables what still points at it (twitch.md §1.4).
 fn finish(sim: &Shared, id: &str, code: u16) {
     let mut w = sim.world();
@@ -169,7 +172,9 @@ fn finish(sim: &Shared, id: &str, code: u16) {
         // The successor never came: its URL is now invalid (twitch.md §1.3 step 7).
         w.reconnects.remove(&rid);
     }
-    w.disable_session_subscriptions(id, status_for(code));
+    if code != ZOMBIE {
+        w.disable_session_subscriptions(id, status_for(code));
+    }
     tracing::debug!(session = id, code, "eventsub session ended");
 }
 
@@ -233,6 +238,8 @@ async fn run(
                     break code;
                 }
                 Some(SessionCmd::StartGrace(d)) => grace_at = Some(Instant::now() + d),
+                // No close frame: the socket is simply dropped when this task ends.
+                Some(SessionCmd::Drop { zombie }) => break if zombie { ZOMBIE } else { 4006 },
                 None => break 1011,
             },
             msg = socket.recv() => match msg {

@@ -216,6 +216,12 @@ pub enum SessionCmd {
     },
     /// A `session_reconnect` went out: close with 4004 after this grace period.
     StartGrace(Duration),
+    /// Drop the TCP connection without a close frame. With `zombie`, Twitch has not noticed:
+    /// the subscriptions stay enabled (twitch.md §1.4 "Practical caveat", §7 pitfall 6).
+    Drop {
+        /// Keep the subscriptions enabled.
+        zombie: bool,
+    },
 }
 
 /// A connected WebSocket session.

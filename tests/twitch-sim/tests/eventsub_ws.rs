@@ -532,3 +532,53 @@ async fn dropping_the_handle_stops_the_server_and_closes_sockets() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn twitch_md_1_4_dirty_disconnect_leaves_zombie_subscriptions_until_deleted() {
+    let t = start().await;
+    let (mut ws, sid, _) = t.connect("").await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let (_, sub) = t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid).await;
+    let old_id = sub["data"][0]["id"].as_str().unwrap().to_string();
+    let (s, _) = t.post_json(&format!("/_sim/sessions/{sid}/drop"), json!({"zombie": true})).await;
+    assert_eq!(s, 200);
+    // No close frame: the stream just ends (or errors).
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(_))) => return false,
+                Some(Ok(_)) => continue,
+                None | Some(Err(_)) => return true,
+            }
+        }
+    })
+    .await;
+    assert_eq!(end, Ok(true), "ended without a close frame");
+    wait_state(&t, |s| s["sessions"].as_array().unwrap().is_empty()).await;
+    let (_, list) = t.list_subs(&a, "").await;
+    assert_eq!(list["data"][0]["status"], "enabled", "Twitch has not noticed");
+    assert_eq!(list["total_cost"], 1);
+    // Recreating on a new session collides (pitfall 6) until the orphan is deleted.
+    let (_ws2, sid2, _) = t.connect("").await;
+    assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid2).await.0, 409);
+    let r = t
+        .http
+        .delete(t.url(&format!("/helix/eventsub/subscriptions?id={old_id}")))
+        .bearer_auth(&a)
+        .header("Client-Id", PUBLIC)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid2).await.0, 202);
+
+    // A plain drop disables with websocket_network_error.
+    let (_ws3, sid3, _) = t.connect("").await;
+    let (m, _) = t.token("sim_mod", &[]).await;
+    t.subscribe(&m, "stream.online", "1", b(NIGHTOWL), &sid3).await;
+    t.post_json(&format!("/_sim/sessions/{sid3}/drop"), json!({})).await;
+    wait_state(&t, |s| s["sessions"].as_array().unwrap().iter().all(|x| x["id"] != sid3.as_str()))
+        .await;
+    let (_, list) = t.list_subs(&m, "").await;
+    assert_eq!(list["data"][0]["status"], "websocket_network_error");
+}

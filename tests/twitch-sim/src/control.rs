@@ -407,7 +407,7 @@ async fn revoke_grants(State(sim): State<Shared>, b: Bytes) -> Result<Response, 
 }
 
 /// `POST /_sim/events`: builds a realistic notification and sends it to every session with
-/// a matching enabled subscription. Answers `{"message_ids": [...]}`.
+/// a matching enabled subscription. Answers `{"message_ids": [...]}`. Optional `count`.
 async fn events(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlError> {
     let v = body_json(&b)?;
     let kind = v.get("type").and_then(Value::as_str).ok_or_else(|| bad("type is required"))?;
@@ -420,8 +420,17 @@ async fn events(State(sim): State<Shared>, b: Bytes) -> Result<Response, Control
     if !overrides.is_null() && !overrides.is_object() {
         return Err(bad("event must be an object of field overrides"));
     }
-    let ids =
-        crate::eventsub_ws::deliver(&sim, kind, version, login, &overrides).map_err(
+    // `count` sends that many events in one call (benchmarks, soak tests).
+    let count = match v.get("count") {
+        None | Some(Value::Null) => 1,
+        Some(c) => c
+            .as_u64()
+            .filter(|c| (1..=100_000).contains(c))
+            .ok_or_else(|| bad("count must be 1..=100000"))?,
+    };
+    let mut ids = Vec::new();
+    for _ in 0..count {
+        let sent = crate::eventsub_ws::deliver(&sim, kind, version, login, &overrides).map_err(
             |e| match e {
                 crate::eventsub_ws::DeliverError::UnknownUser(_) => {
                     ControlError::NotFound(e.to_string())
@@ -429,6 +438,8 @@ async fn events(State(sim): State<Shared>, b: Bytes) -> Result<Response, Control
                 _ => bad(e.to_string()),
             },
         )?;
+        ids.extend(sent);
+    }
     Ok(axum::Json(json!({"message_ids": ids})).into_response())
 }
 
@@ -468,10 +479,9 @@ async fn session_close(
             .and_then(|c| u16::try_from(c).ok())
             .ok_or_else(|| bad("code must be a close code"))?,
     };
-    let reason = crate::eventsub_ws::close_reason(code).to_string();
     with_session(&sim, &id, |w| {
         if let Some(s) = w.sessions.get(&id) {
-            let _ = s.tx.send(SessionCmd::Close { code, reason });
+            let _ = s.tx.send(SessionCmd::Close { code });
         }
     })?;
     Ok(axum::Json(json!({"closed": id, "code": code})).into_response())

@@ -233,7 +233,7 @@ async fn run(
                     // twitch.md §1.2: any message resets the keepalive timer.
                     keepalive_at = Instant::now() + keepalive_period;
                 }
-                Some(SessionCmd::Close { code, .. }) => {
+                Some(SessionCmd::Close { code }) => {
                     close(&mut socket, code).await;
                     break code;
                 }

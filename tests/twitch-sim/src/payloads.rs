@@ -52,7 +52,7 @@ impl Who {
         }
     }
 
-    /// Writes `{p}_id/_login/_name` (or `{p}_user_id/…` when `user` is true) into `m`.
+    /// Writes `{prefix}_id`, `{prefix}_login` and `{prefix}_name` into `m`.
     fn put(&self, m: &mut Map<String, Value>, prefix: &str) {
         m.insert(format!("{prefix}_id"), json!(self.id));
         m.insert(format!("{prefix}_login"), json!(self.login));
@@ -408,10 +408,10 @@ fn user_fields(m: &mut Map<String, Value>, u: &Who) {
     u.put(m, "user");
 }
 
-fn top_contributions(b: &Who) -> Value {
+/// Two top contributors from the chatter pool (hype train payloads).
+fn top_contributions() -> Value {
     let a = pool_who(0);
     let c = pool_who(3);
-    let _ = b;
     json!([
         {"user_id": a.id, "user_login": a.login, "user_name": a.name, "type": "bits", "total": 500},
         {"user_id": c.id, "user_login": c.login, "user_name": c.name, "type": "subscription", "total": 1000},
@@ -603,7 +603,7 @@ pub fn build(
             m.insert("id".into(), json!("1b0AsbInCHZW2SQFQkCzqN07Ib2"));
             m.insert("total".into(), json!(1500));
             m.insert("level".into(), json!(2));
-            m.insert("top_contributions".into(), top_contributions(&b));
+            m.insert("top_contributions".into(), top_contributions());
             m.insert("type".into(), json!("regular"));
             m.insert("is_shared_train".into(), json!(false));
             m.insert("shared_train_participants".into(), Value::Null);

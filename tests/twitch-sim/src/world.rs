@@ -209,10 +209,8 @@ pub enum SessionCmd {
     Frame(String),
     /// Close with this code; the subscriptions get the code's status (twitch.md §1.7).
     Close {
-        /// Close code (twitch.md §1.5).
+        /// Close code (twitch.md §1.5); the reason text follows from it.
         code: u16,
-        /// Close reason text.
-        reason: String,
     },
     /// A `session_reconnect` went out: close with 4004 after this grace period.
     StartGrace(Duration),

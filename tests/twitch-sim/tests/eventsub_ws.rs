@@ -582,3 +582,42 @@ async fn twitch_md_1_4_dirty_disconnect_leaves_zombie_subscriptions_until_delete
     let (_, list) = t.list_subs(&m, "").await;
     assert_eq!(list["data"][0]["status"], "websocket_network_error");
 }
+
+#[tokio::test]
+async fn control_events_count_sends_many_in_one_call() {
+    let t = start().await;
+    let (mut ws, sid, _) = t.connect("").await;
+    let (a, _) = t.token("sim_viewer", &["user:read:chat"]).await;
+    t.subscribe(
+        &a,
+        "channel.chat.message",
+        "1",
+        json!({"broadcaster_user_id": LUMENFORGE, "user_id": SIM_VIEWER}),
+        &sid,
+    )
+    .await;
+    let (s, r) = t.post_json("/_sim/events", json!({"type": "channel.chat.message", "broadcaster_login": "lumenforge", "count": 200})).await;
+    assert_eq!(s, 200);
+    let ids: Vec<String> = r["message_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 200);
+    let mut seen = Vec::new();
+    while seen.len() < 200 {
+        let f = next_non_keepalive(&mut ws).await;
+        seen.push(f["metadata"]["message_id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(seen, ids, "in order, each once");
+    assert_eq!(
+        t.post_json(
+            "/_sim/events",
+            json!({"type": "stream.online", "broadcaster_login": "lumenforge", "count": 0})
+        )
+        .await
+        .0,
+        400
+    );
+}

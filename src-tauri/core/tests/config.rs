@@ -1,0 +1,102 @@
+//! The settings file: round trip, old files, corrupt files, atomic writes, env overrides.
+
+use tev_core::config::{ConfigError, ConfigStore, Settings, WindowGeometry};
+
+#[test]
+fn missing_file_gives_defaults_and_save_round_trips() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ConfigStore::at(dir.path().join("nested"));
+    assert_eq!(store.load().expect("load"), Settings::default());
+
+    let mut s = Settings {
+        client_id: Some("abc123".into()),
+        favourite: Some("lumenforge".into()),
+        loopback_port: 18000,
+        ..Settings::default()
+    };
+    s.push_recent("lumenforge");
+    s.roles.moderator = true;
+    s.windows.insert(
+        "main".into(),
+        WindowGeometry { x: 1.0, y: 2.0, width: 800.0, height: 600.0, maximized: false },
+    );
+    store.save(&s).expect("save");
+    assert_eq!(store.load().expect("reload"), s);
+    // No temp files are left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("nested"))
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["settings.json".to_string()]);
+}
+
+#[test]
+fn old_and_partial_files_load_and_unknown_fields_survive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ConfigStore::at(dir.path());
+    std::fs::write(store.path(), r#"{"client_id":"old1","future_field":{"a":1}}"#).expect("write");
+    let s = store.load().expect("old file loads");
+    assert_eq!(s.client_id.as_deref(), Some("old1"));
+    assert_eq!(s.loopback_port, 17563, "missing fields take defaults");
+    store.save(&s).expect("save");
+    let text = std::fs::read_to_string(store.path()).expect("read");
+    assert!(text.contains("future_field"), "{text}");
+}
+
+#[test]
+fn corrupt_file_is_reported_and_set_aside_not_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ConfigStore::at(dir.path());
+    std::fs::write(store.path(), b"{ this is not json").expect("write");
+    let err = store.load().expect_err("corrupt must be an error");
+    let ConfigError::Corrupt { set_aside, .. } = &err else { panic!("wrong error {err}") };
+    let msg = err.to_string();
+    assert!(msg.contains("corrupt") && msg.contains("settings.json.corrupt-"), "{msg}");
+    assert_eq!(std::fs::read(set_aside).expect("kept"), b"{ this is not json");
+    assert!(!store.path().exists());
+    // The next load is clean defaults; update after a corrupt file keeps the user's change.
+    std::fs::write(store.path(), b"[1,2]").expect("write");
+    let (s, warning) = store.update(|s| s.favourite = Some("x".into())).expect("update");
+    assert!(warning.is_some());
+    assert_eq!(s.favourite.as_deref(), Some("x"));
+    assert_eq!(store.load().expect("load").favourite.as_deref(), Some("x"));
+    let corrupt = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter(|e| {
+            e.as_ref()
+                .map(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
+                .unwrap_or(false)
+        })
+        .count();
+    assert_eq!(corrupt, 2, "both corrupt files kept");
+}
+
+#[test]
+fn a_bad_client_id_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ConfigStore::at(dir.path());
+    let s = Settings { client_id: Some("abc def\"".into()), ..Settings::default() };
+    let err = store.save(&s).expect_err("refused");
+    assert!(err.to_string().contains("Client ID"), "{err}");
+    assert!(!store.path().exists());
+}
+
+#[test]
+fn env_overrides_the_client_id_and_xdg_moves_the_dirs() {
+    // The only test in this binary touching the environment.
+    let dir = tempfile::tempdir().expect("tempdir");
+    // SAFETY: no other thread of this test binary reads these variables.
+    unsafe {
+        std::env::set_var("XDG_CONFIG_HOME", dir.path().join("cfg"));
+        std::env::set_var("XDG_DATA_HOME", dir.path().join("data"));
+        std::env::set_var("TWITCH_CLIENT_ID", "fromenv");
+    }
+    let cfg = tev_core::config::config_dir().expect("config dir");
+    assert_eq!(cfg, dir.path().join("cfg").join("twitch-event-viewer"));
+    let data = tev_core::config::data_dir().expect("data dir");
+    assert_eq!(data, dir.path().join("data").join("twitch-event-viewer"));
+    let s = Settings { client_id: Some("fromfile".into()), ..Settings::default() };
+    assert_eq!(s.effective_client_id().as_deref(), Some("fromenv"));
+    unsafe { std::env::remove_var("TWITCH_CLIENT_ID") };
+    assert_eq!(s.effective_client_id().as_deref(), Some("fromfile"));
+}

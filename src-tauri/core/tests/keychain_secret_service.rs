@@ -1,0 +1,173 @@
+//! The real Secret Service (issue 5: "store, restart the process, restore, logout deletes;
+//! keychain unavailable → the clear error").
+//!
+//! Runs only with `TEV_REAL_KEYCHAIN=1`, inside a throw-away D-Bus session with an unlocked
+//! gnome-keyring (stack.md "Keychain"). CI recipe (Debian: `apt-get install gnome-keyring
+//! libsecret-tools dbus`):
+//!
+//! ```sh
+//! HOME=$(mktemp -d) dbus-run-session -- sh -c 'echo -n pw | gnome-keyring-daemon --unlock \
+//!   --components=secrets >/dev/null; TEV_REAL_KEYCHAIN=1 cargo test -p tev-core \
+//!   --test keychain_secret_service'
+//! ```
+//!
+//! The password must be non-empty. The "restart" is a second process: this test binary run
+//! again with `TEV_KEYCHAIN_HELPER` set, which only reads the entry and prints what it found.
+//! The unavailable case runs everywhere: a child process whose D-Bus address points nowhere.
+
+use std::process::Command;
+
+use tev_core::keychain::{Keychain, KeychainError, RefreshToken, StoredTokens};
+use tev_core::token::AccessToken;
+use zeroize::Zeroizing;
+
+const HELPER_VAR: &str = "TEV_KEYCHAIN_HELPER";
+
+fn real() -> bool {
+    std::env::var("TEV_REAL_KEYCHAIN").is_ok_and(|v| v == "1")
+}
+
+fn sample() -> StoredTokens {
+    StoredTokens {
+        client_id: "cid".into(),
+        access: AccessToken::new("realkeychain-access-token"),
+        refresh: Some(RefreshToken::new("realkeychain-refresh-token")),
+        expires_at: 1_900_000_000,
+        scopes: vec!["user:read:chat".into()],
+        user_id: "4242".into(),
+        login: "keychain_viewer".into(),
+    }
+}
+
+/// Runs this test binary again as a helper process (a "restarted app").
+fn helper(mode: &str, service: &str, extra_env: &[(&str, &str)]) -> String {
+    let exe = std::env::current_exe().expect("current exe");
+    let mut cmd = Command::new(exe);
+    cmd.args(["--exact", "helper_process", "--nocapture", "--test-threads=1"])
+        .env(HELPER_VAR, format!("{mode}:{service}"));
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("spawn helper");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "helper failed: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// Not a test on its own: does what the parent asks when `TEV_KEYCHAIN_HELPER` is set.
+#[tokio::test]
+async fn helper_process() {
+    let Ok(spec) = std::env::var(HELPER_VAR) else { return };
+    let (mode, service) = spec.split_once(':').expect("mode:service");
+    let k = Keychain::os().with_service(service);
+    match mode {
+        "read" => match k.load_tokens().await {
+            Ok(Some(t)) => println!(
+                "HELPER login={} access_ok={} refresh_ok={}",
+                t.login,
+                t.access.secret() == "realkeychain-access-token",
+                t.refresh.as_ref().map(RefreshToken::secret) == Some("realkeychain-refresh-token")
+            ),
+            Ok(None) => println!("HELPER none"),
+            Err(e) => println!("HELPER error={e}"),
+        },
+        "unavailable" => match k.load_tokens().await {
+            Err(e @ KeychainError::Unavailable(_)) => println!("HELPER unavailable={e}"),
+            other => println!("HELPER unexpected={:?}", other.map(|o| o.map(|t| t.login))),
+        },
+        _ => panic!("unknown helper mode {mode}"),
+    }
+}
+
+#[tokio::test]
+async fn real_secret_service_store_restore_delete() {
+    if !real() || std::env::var(HELPER_VAR).is_ok() {
+        eprintln!("skipped: set TEV_REAL_KEYCHAIN=1 inside dbus-run-session (see file comment)");
+        return;
+    }
+    let service = format!("tev-test-{}", std::process::id());
+    let k = Keychain::os().with_service(&service);
+    k.store_tokens(&sample()).await.expect("store in the Secret Service");
+
+    let out = helper("read", &service, &[]);
+    assert!(
+        out.contains("HELPER login=keychain_viewer access_ok=true refresh_ok=true"),
+        "a new process restores the login: {out}"
+    );
+
+    // Rotation: a new pair replaces the old one.
+    let mut rotated = sample();
+    rotated.refresh = Some(RefreshToken::new("rotated"));
+    k.store_tokens(&rotated).await.expect("replace");
+    let out = helper("read", &service, &[]);
+    assert!(out.contains("refresh_ok=false"), "{out}");
+
+    k.set_client_secret(Zeroizing::new("real-secret".into())).await.expect("secret");
+    assert_eq!(
+        k.client_secret().await.expect("read secret").as_deref().map(String::as_str),
+        Some("real-secret")
+    );
+    k.delete_client_secret().await.expect("delete secret");
+
+    // Logout deletes the entry; a new process finds nothing.
+    k.delete_tokens().await.expect("delete");
+    let out = helper("read", &service, &[]);
+    assert!(out.contains("HELPER none"), "{out}");
+}
+
+#[tokio::test]
+async fn the_cli_stores_the_client_secret_in_the_real_keychain() {
+    if !real() || std::env::var(HELPER_VAR).is_ok() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str], stdin: Option<&str>| {
+        use std::io::Write;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tev"));
+        cmd.args(args)
+            .env("XDG_CONFIG_HOME", home.path().join("cfg"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env_remove("TWITCH_CLIENT_ID")
+            .env_remove("TWITCH_CLIENT_SECRET")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn tev");
+        if let Some(s) = stdin
+            && let Some(mut i) = child.stdin.take()
+        {
+            i.write_all(s.as_bytes()).expect("stdin");
+        }
+        let out = child.wait_with_output().expect("tev");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, out) =
+        run(&["config", "--client-id", "abc123", "--secret-stdin"], Some("cli-secret\n"));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("client secret: set (in the keychain)"), "{out}");
+    let settings =
+        std::fs::read_to_string(home.path().join("cfg/twitch-event-viewer/settings.json"))
+            .expect("settings written");
+    assert!(settings.contains("abc123") && !settings.contains("cli-secret"), "{settings}");
+    let (code, out) = run(&["config", "--clear-secret"], None);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("not set"), "{out}");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn no_usable_keychain_is_the_clear_error() {
+    if std::env::var(HELPER_VAR).is_ok() {
+        return;
+    }
+    let out = helper(
+        "unavailable",
+        "tev-test-unavailable",
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/tev-no-bus")],
+    );
+    assert!(out.contains("HELPER unavailable="), "{out}");
+    assert!(out.contains("keychain is not available") && out.contains("this run only"), "{out}");
+}

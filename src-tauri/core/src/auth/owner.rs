@@ -1,0 +1,625 @@
+//! The one owner of the user's tokens.
+//!
+//! One struct behind one async mutex does restore, validate, refresh, login and logout
+//! (STYLE.md, twitch.md §3.5):
+//! - restore from the keychain and validate at start and every hour (twitch.md §3.4, tokio
+//!   time so tests use a paused clock);
+//! - refresh shortly before expiry and on any 401 ([`TokenSource::refresh_after_401`]); one
+//!   refresh at a time, and concurrent callers holding the same rejected token share it;
+//! - the refresh token is spent by sending it: the keychain entry is rewritten without it
+//!   *before* the request, and the rotated one is written to the keychain *before* the new
+//!   access token is handed out, so a spent refresh token is never sent again (reuse revokes
+//!   the whole authorization, twitch.md §3.2);
+//! - 400 "Invalid refresh token" or a rejected validation → signed out with the reason;
+//! - logout runs the hook (the Watcher removes subscriptions), revokes at Twitch, deletes the
+//!   keychain entry.
+//!
+//! State goes out through a `watch` channel of [`AuthState`], which never carries a token.
+
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use tokio::sync::{Mutex, Notify, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::device::{self, DeviceOptions};
+use super::loopback::{self, LoopbackOptions};
+use super::twitch::{OAuthClient, OAuthError, TokenGrant};
+use super::{AuthError, AuthState, BrowserOpener, SignInProgress, SystemBrowser};
+use crate::keychain::{Keychain, StoredTokens};
+use crate::token::{AccessToken, BoxFuture, Credentials, TokenError, TokenSource};
+
+/// Which login flow to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoginFlow {
+    /// Loopback when a Client Secret is configured, else device.
+    #[default]
+    Auto,
+    /// The device code flow.
+    Device,
+    /// The loopback authorization-code flow (needs a secret).
+    Loopback,
+}
+
+/// Something to run on logout while the token still works (the Watcher deletes the
+/// EventSub subscriptions).
+pub type LogoutHook = Arc<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Timing and flow options of the owner.
+#[derive(Debug, Clone)]
+pub struct OwnerOptions {
+    /// Validate this often (Twitch requires hourly, twitch.md §3.4).
+    pub validate_every: Duration,
+    /// Refresh when the access token has less than this left.
+    pub refresh_margin: Duration,
+    /// After a network failure, try again this much later.
+    pub retry_after: Duration,
+    /// Scopes to request at login.
+    pub scopes: Vec<String>,
+    /// Loopback flow options (port, timeout).
+    pub loopback: LoopbackOptions,
+    /// Device flow options.
+    pub device: DeviceOptions,
+}
+
+impl Default for OwnerOptions {
+    fn default() -> Self {
+        Self {
+            validate_every: Duration::from_secs(3600),
+            refresh_margin: Duration::from_secs(300),
+            retry_after: Duration::from_secs(60),
+            scopes: super::scopes::for_roles(Default::default()),
+            loopback: LoopbackOptions::default(),
+            device: DeviceOptions::default(),
+        }
+    }
+}
+
+/// The signed-in tokens and their schedule.
+struct Held {
+    /// The tokens as stored in the keychain.
+    tokens: StoredTokens,
+    /// When to refresh proactively (expiry minus margin).
+    refresh_due: Instant,
+    /// When to validate next.
+    next_validate: Instant,
+}
+
+struct Inner {
+    /// Twitch's OAuth endpoints and our client identity.
+    oauth: OAuthClient,
+    /// Where the tokens are kept.
+    keychain: Keychain,
+    /// Timing.
+    options: OwnerOptions,
+    /// The one lock: every read, refresh, validation, login result and logout goes through it.
+    held: Mutex<Option<Held>>,
+    /// The published state.
+    state: watch::Sender<AuthState>,
+    /// Cancels the running login, if any.
+    login_cancel: StdMutex<Option<CancellationToken>>,
+    /// Run on logout before revoking.
+    logout_hook: StdMutex<Option<LogoutHook>>,
+    /// Opens the browser for the flows.
+    opener: Arc<dyn BrowserOpener>,
+    /// Tells the maintenance task that the schedule changed.
+    wake: Notify,
+    /// Stops the maintenance task.
+    shutdown: CancellationToken,
+    /// How many refresh requests were sent (for tests and diagnostics).
+    refreshes: std::sync::atomic::AtomicU64,
+    /// How many validations were sent.
+    validations: std::sync::atomic::AtomicU64,
+}
+
+/// The token owner. Cheap to clone; all clones share one owner.
+#[derive(Clone)]
+pub struct TokenOwner {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for TokenOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenOwner")
+            .field("oauth", &self.inner.oauth)
+            .field("state", &*self.inner.state.borrow())
+            .finish()
+    }
+}
+
+fn lock<T>(m: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl TokenOwner {
+    /// An owner, signed out until [`TokenOwner::start`] restores a login or
+    /// [`TokenOwner::login`] makes one. Opens the browser with the platform opener.
+    pub fn new(oauth: OAuthClient, keychain: Keychain, options: OwnerOptions) -> Self {
+        Self::with_opener(oauth, keychain, options, Arc::new(SystemBrowser))
+    }
+
+    /// Like [`TokenOwner::new`] with another browser opener (tests, the CLI's `--no-browser`).
+    pub fn with_opener(
+        oauth: OAuthClient,
+        keychain: Keychain,
+        options: OwnerOptions,
+        opener: Arc<dyn BrowserOpener>,
+    ) -> Self {
+        let (state, _) = watch::channel(AuthState::SignedOut { reason: None });
+        Self {
+            inner: Arc::new(Inner {
+                oauth,
+                keychain,
+                options,
+                held: Mutex::new(None),
+                state,
+                login_cancel: StdMutex::new(None),
+                logout_hook: StdMutex::new(None),
+                opener,
+                wake: Notify::new(),
+                shutdown: CancellationToken::new(),
+                refreshes: Default::default(),
+                validations: Default::default(),
+            }),
+        }
+    }
+
+    /// The auth state, live.
+    pub fn subscribe(&self) -> watch::Receiver<AuthState> {
+        self.inner.state.subscribe()
+    }
+
+    /// The auth state now.
+    pub fn state(&self) -> AuthState {
+        self.inner.state.borrow().clone()
+    }
+
+    /// The OAuth client (client id, endpoints).
+    pub fn oauth(&self) -> &OAuthClient {
+        &self.inner.oauth
+    }
+
+    /// How many refresh requests this owner has sent.
+    pub fn refresh_count(&self) -> u64 {
+        self.inner.refreshes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many validations this owner has sent.
+    pub fn validation_count(&self) -> u64 {
+        self.inner.validations.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Sets what runs on logout before the token is revoked (removing subscriptions).
+    pub fn set_logout_hook(&self, hook: LogoutHook) {
+        *lock(&self.inner.logout_hook) = Some(hook);
+    }
+
+    fn publish(&self, state: AuthState) {
+        tracing::info!(state = ?state, "auth state");
+        self.inner.state.send_replace(state);
+    }
+
+    fn signed_in_state(&self, t: &StoredTokens) -> AuthState {
+        AuthState::SignedIn {
+            user_id: t.user_id.clone(),
+            login: t.login.clone(),
+            display_name: None,
+            scopes: t.scopes.clone(),
+            expires_at: chrono::DateTime::from_timestamp(t.expires_at, 0).unwrap_or_default(),
+            session_only: self.inner.keychain.is_session_only(),
+        }
+    }
+
+    fn creds(&self, t: &StoredTokens) -> Credentials {
+        Credentials {
+            client_id: t.client_id.clone(),
+            token: t.access.clone(),
+            user_id: t.user_id.clone(),
+            login: t.login.clone(),
+            scopes: t.scopes.clone(),
+        }
+    }
+
+    fn due(&self, expires_in: Duration) -> Instant {
+        // Capped: a nonsense lifetime must not overflow `Instant` (and Twitch's are ~4 h).
+        let expires_in = expires_in.min(Duration::from_secs(30 * 86_400));
+        Instant::now() + expires_in.saturating_sub(self.inner.options.refresh_margin)
+    }
+
+    /// Restores the stored login (if any), validates it, and starts the maintenance task
+    /// (hourly validation, refresh before expiry). Call once, inside a tokio runtime.
+    pub async fn start(&self) -> AuthState {
+        self.restore().await;
+        let me = self.clone();
+        tokio::spawn(async move { me.maintain().await });
+        self.state()
+    }
+
+    /// Stops the maintenance task and any running login.
+    pub fn shutdown(&self) {
+        self.cancel_login();
+        self.inner.shutdown.cancel();
+    }
+
+    async fn restore(&self) {
+        let mut slot = self.inner.held.lock().await;
+        let stored = match self.inner.keychain.load_tokens().await {
+            Ok(Some(t)) => t,
+            Ok(None) => return self.publish(AuthState::SignedOut { reason: None }),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot restore the login");
+                return self.publish(AuthState::SignedOut { reason: Some(e.to_string()) });
+            }
+        };
+        if stored.client_id != self.inner.oauth.client_id() {
+            return self.publish(AuthState::SignedOut {
+                reason: Some(
+                    "the stored login belongs to another Client ID; sign in again".to_string(),
+                ),
+            });
+        }
+        let remaining = Duration::from_secs(
+            u64::try_from(stored.expires_at.saturating_sub(unix_now())).unwrap_or(0),
+        );
+        *slot = Some(Held {
+            refresh_due: self.due(remaining),
+            next_validate: Instant::now(),
+            tokens: stored,
+        });
+        self.validate_locked(&mut slot).await;
+        self.inner.wake.notify_one();
+    }
+
+    /// Validates the held token (twitch.md §3.4); a rejection tries one refresh (the token
+    /// may simply have expired while the machine slept) and signs out if that fails too.
+    async fn validate_locked(&self, slot: &mut Option<Held>) {
+        let Some(held) = slot.as_mut() else { return };
+        self.inner.validations.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        match self.inner.oauth.validate(&held.tokens.access).await {
+            Ok(v) => {
+                held.next_validate = Instant::now() + self.inner.options.validate_every;
+                held.refresh_due = self.due(Duration::from_secs(v.expires_in));
+                held.tokens.expires_at =
+                    unix_now().saturating_add(i64::try_from(v.expires_in).unwrap_or(0));
+                held.tokens.login = v.login;
+                held.tokens.user_id = v.user_id;
+                if !v.scopes.is_empty() {
+                    held.tokens.scopes = v.scopes;
+                }
+                let state = self.signed_in_state(&held.tokens);
+                self.publish(state);
+            }
+            Err(OAuthError::Rejected { status: 401, message }) => {
+                tracing::info!(%message, "validation rejected the token; trying a refresh");
+                if let Err(e) = self.refresh_locked(slot).await {
+                    tracing::info!(error = %e, "refresh after a failed validation failed");
+                    if let Some(h) = slot.as_mut() {
+                        h.next_validate = Instant::now() + self.inner.options.retry_after;
+                    }
+                } else if let Some(h) = slot.as_mut() {
+                    h.next_validate = Instant::now() + self.inner.options.validate_every;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot validate the token now; retrying later");
+                held.next_validate = Instant::now() + self.inner.options.retry_after;
+                let state = if held.tokens.expires_at > unix_now() {
+                    self.signed_in_state(&held.tokens)
+                } else {
+                    AuthState::Expired { reason: e.to_string() }
+                };
+                self.publish(state);
+            }
+        }
+    }
+
+    /// Signs out locally: forget the tokens, delete the keychain entry, publish `reason`.
+    async fn sign_out_locked(&self, slot: &mut Option<Held>, reason: Option<String>) {
+        *slot = None;
+        if let Err(e) = self.inner.keychain.delete_tokens().await {
+            tracing::warn!(error = %e, "cannot delete the stored login");
+        }
+        self.publish(AuthState::SignedOut { reason });
+    }
+
+    /// Refreshes with the held refresh token. The caller holds the lock.
+    async fn refresh_locked(&self, slot: &mut Option<Held>) -> Result<Credentials, TokenError> {
+        let Some(held) = slot.as_mut() else { return Err(TokenError::SignedOut) };
+        let Some(rt) = held.tokens.refresh.take() else {
+            let reason = "the login cannot be renewed (no refresh token); sign in again";
+            self.sign_out_locked(slot, Some(reason.into())).await;
+            return Err(TokenError::Expired(reason.into()));
+        };
+        // The refresh token is spent once sent: record that first, so a crash during the
+        // request never leaves a spent token in the keychain to be sent again.
+        if let Err(e) = self.inner.keychain.store_tokens(&held.tokens).await {
+            tracing::warn!(error = %e, "cannot mark the refresh token spent in the keychain");
+        }
+        self.inner.refreshes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        match self.inner.oauth.refresh(&rt).await {
+            Ok(grant) => {
+                drop(rt);
+                let expires_in = grant.expires_in.unwrap_or(Duration::from_secs(3600));
+                held.tokens.access = grant.access;
+                held.tokens.refresh = grant.refresh;
+                held.tokens.expires_at =
+                    unix_now().saturating_add(i64::try_from(expires_in.as_secs()).unwrap_or(0));
+                if !grant.scopes.is_empty() {
+                    held.tokens.scopes = grant.scopes;
+                }
+                held.refresh_due = self.due(expires_in);
+                // The rotated refresh token goes to the keychain before the new access
+                // token is handed to anyone.
+                if let Err(e) = self.inner.keychain.store_tokens(&held.tokens).await {
+                    // Keep the session in memory: dropping it would sign the user out for
+                    // sure, keeping it at worst loses the login at the next restart.
+                    tracing::error!(error = %e, "cannot store the renewed login in the keychain");
+                }
+                let state = self.signed_in_state(&held.tokens);
+                let creds = self.creds(&held.tokens);
+                self.publish(state);
+                Ok(creds)
+            }
+            Err(OAuthError::Network { reason, not_sent: true }) => {
+                // Twitch never saw it: the token is still unspent.
+                held.tokens.refresh = Some(rt);
+                if let Err(e) = self.inner.keychain.store_tokens(&held.tokens).await {
+                    tracing::warn!(error = %e, "cannot restore the refresh token in the keychain");
+                }
+                if held.tokens.expires_at <= unix_now() {
+                    self.publish(AuthState::Expired { reason: reason.clone() });
+                }
+                Err(TokenError::Unreachable(reason))
+            }
+            Err(OAuthError::Rejected { status, message }) if (400..500).contains(&status) => {
+                let reason =
+                    format!("Twitch no longer accepts this login ({message}); sign in again");
+                self.sign_out_locked(slot, Some(reason.clone())).await;
+                Err(TokenError::Expired(reason))
+            }
+            Err(e) => {
+                // It may have reached Twitch: the token counts as spent and is never resent.
+                let reason = e.to_string();
+                tracing::warn!(error = %reason, "refresh failed after sending; token treated as spent");
+                if held.tokens.expires_at <= unix_now() {
+                    let why = format!("the login could not be renewed ({reason}); sign in again");
+                    self.sign_out_locked(slot, Some(why)).await;
+                }
+                Err(TokenError::Unreachable(reason))
+            }
+        }
+    }
+
+    /// The maintenance loop: sleeps until the next validation or refresh is due.
+    async fn maintain(&self) {
+        loop {
+            let wake_at = {
+                let slot = self.inner.held.lock().await;
+                slot.as_ref().map(|h| h.refresh_due.min(h.next_validate))
+            };
+            let sleep = async {
+                match wake_at {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = self.inner.shutdown.cancelled() => return,
+                _ = self.inner.wake.notified() => continue,
+                _ = sleep => {}
+            }
+            let mut slot = self.inner.held.lock().await;
+            let now = Instant::now();
+            if slot.as_ref().is_some_and(|h| h.next_validate <= now) {
+                self.validate_locked(&mut slot).await;
+            }
+            if slot.as_ref().is_some_and(|h| h.refresh_due <= Instant::now())
+                && let Err(e) = self.refresh_locked(&mut slot).await
+            {
+                tracing::warn!(error = %e, "scheduled refresh failed");
+                if let Some(h) = slot.as_mut() {
+                    h.refresh_due = Instant::now() + self.inner.options.retry_after;
+                }
+            }
+        }
+    }
+
+    /// Cancels the running login, if any.
+    pub fn cancel_login(&self) {
+        if let Some(c) = lock(&self.inner.login_cancel).take() {
+            c.cancel();
+        }
+    }
+
+    /// Runs a login flow to the end and keeps the result (keychain, state). Progress goes
+    /// out as [`AuthState::SigningIn`]; [`TokenOwner::cancel_login`] stops it.
+    pub async fn login(&self, flow: LoginFlow) -> Result<AuthState, AuthError> {
+        let cancel = CancellationToken::new();
+        {
+            let mut current = lock(&self.inner.login_cancel);
+            if current.as_ref().is_some_and(|c| !c.is_cancelled()) {
+                return Err(AuthError::Busy);
+            }
+            *current = Some(cancel.clone());
+        }
+        let before = self.state();
+        self.publish(AuthState::SigningIn { progress: SignInProgress::Starting });
+        let result = self.run_flow(flow, cancel.clone()).await;
+        lock(&self.inner.login_cancel).take();
+        match result {
+            Ok(state) => Ok(state),
+            Err(e) => {
+                // Back to what was there before (a failed account switch keeps the old login).
+                let back = match before {
+                    AuthState::SigningIn { .. } => AuthState::SignedOut { reason: None },
+                    s @ AuthState::SignedIn { .. } => s,
+                    _ => AuthState::SignedOut { reason: Some(e.to_string()) },
+                };
+                self.publish(back);
+                Err(e)
+            }
+        }
+    }
+
+    async fn run_flow(
+        &self,
+        flow: LoginFlow,
+        cancel: CancellationToken,
+    ) -> Result<AuthState, AuthError> {
+        let oauth = &self.inner.oauth;
+        let opts = &self.inner.options;
+        let state = &self.inner.state;
+        let progress = move |p: SignInProgress| {
+            state.send_replace(AuthState::SigningIn { progress: p });
+        };
+        let loopback = match flow {
+            LoginFlow::Auto => oauth.has_secret(),
+            LoginFlow::Loopback => true,
+            LoginFlow::Device => false,
+        };
+        let opener = self.inner.opener.clone();
+        let grant: TokenGrant = if loopback {
+            loopback::login(oauth, &opts.scopes, &opts.loopback, opener, cancel, &progress).await?
+        } else {
+            device::login(oauth, &opts.scopes, &opts.device, opener, cancel, &progress).await?
+        };
+        progress(SignInProgress::Exchanging);
+        let v = oauth.validate(&grant.access).await?;
+        if v.client_id != oauth.client_id() {
+            return Err(AuthError::WrongClient(v.client_id));
+        }
+        let expires_in = grant.expires_in.unwrap_or(Duration::from_secs(v.expires_in));
+        let tokens = StoredTokens {
+            client_id: oauth.client_id().to_string(),
+            access: grant.access,
+            refresh: grant.refresh,
+            expires_at: unix_now().saturating_add(i64::try_from(expires_in.as_secs()).unwrap_or(0)),
+            scopes: if grant.scopes.is_empty() { v.scopes } else { grant.scopes },
+            user_id: v.user_id,
+            login: v.login,
+        };
+        if tokens.refresh.is_none() {
+            let _ = oauth.revoke(tokens.access.secret()).await;
+            return Err(AuthError::NoRefreshToken);
+        }
+        let mut slot = self.inner.held.lock().await;
+        if let Err(e) = self.inner.keychain.store_tokens(&tokens).await {
+            // Nothing is kept: the fresh token is revoked rather than left dangling.
+            let _ = oauth.revoke(tokens.access.secret()).await;
+            return Err(AuthError::Keychain(e));
+        }
+        // A previous login (account switch) is replaced; its tokens are revoked.
+        if let Some(old) = slot.take()
+            && old.tokens.access != tokens.access
+        {
+            let _ = oauth.revoke(old.tokens.access.secret()).await;
+        }
+        let state = self.signed_in_state(&tokens);
+        *slot = Some(Held {
+            refresh_due: self.due(expires_in),
+            next_validate: Instant::now() + opts.validate_every,
+            tokens,
+        });
+        drop(slot);
+        self.inner.wake.notify_one();
+        self.publish(state.clone());
+        Ok(state)
+    }
+
+    /// Logs out: runs the logout hook (subscriptions), revokes the tokens at Twitch, deletes
+    /// the keychain entry. Local state is cleared even when Twitch cannot be reached; that
+    /// failure is returned so the UI can say the revocation did not happen.
+    pub async fn logout(&self) -> Result<(), AuthError> {
+        self.cancel_login();
+        let hook = lock(&self.inner.logout_hook).clone();
+        if let Some(hook) = hook {
+            hook().await;
+        }
+        let mut slot = self.inner.held.lock().await;
+        let held = slot.take();
+        let mut revoke_err = None;
+        if let Some(h) = &held {
+            if let Err(e) = self.inner.oauth.revoke(h.tokens.access.secret()).await {
+                tracing::warn!(error = %e, "revoking the access token failed");
+                revoke_err = Some(e);
+            }
+            if let Some(rt) = &h.tokens.refresh
+                && let Err(e) = self.inner.oauth.revoke(rt.secret()).await
+            {
+                tracing::debug!(error = %e, "revoking the refresh token failed");
+            }
+        }
+        let deleted = self.inner.keychain.delete_tokens().await;
+        drop(slot);
+        self.inner.wake.notify_one();
+        self.publish(AuthState::SignedOut { reason: None });
+        deleted?;
+        match revoke_err {
+            Some(e) => Err(AuthError::OAuth(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Validates now (as the hourly timer would).
+    pub async fn validate_now(&self) -> AuthState {
+        let mut slot = self.inner.held.lock().await;
+        self.validate_locked(&mut slot).await;
+        drop(slot);
+        self.inner.wake.notify_one();
+        self.state()
+    }
+
+    async fn current_impl(&self) -> Result<Credentials, TokenError> {
+        let mut slot = self.inner.held.lock().await;
+        match slot.as_ref() {
+            None => Err(self.no_token_error()),
+            Some(h) if h.refresh_due <= Instant::now() => self.refresh_locked(&mut slot).await,
+            Some(h) => Ok(self.creds(&h.tokens)),
+        }
+    }
+
+    fn no_token_error(&self) -> TokenError {
+        match &*self.inner.state.borrow() {
+            AuthState::SignedOut { reason: Some(r) } => TokenError::Expired(r.clone()),
+            AuthState::Expired { reason } => TokenError::Expired(reason.clone()),
+            _ => TokenError::SignedOut,
+        }
+    }
+
+    async fn refresh_after_401_impl(
+        &self,
+        rejected: &AccessToken,
+    ) -> Result<Credentials, TokenError> {
+        let mut slot = self.inner.held.lock().await;
+        match slot.as_ref() {
+            None => Err(self.no_token_error()),
+            // Someone else already refreshed past the rejected token: share that result.
+            Some(h) if h.tokens.access != *rejected => Ok(self.creds(&h.tokens)),
+            Some(_) => {
+                let r = self.refresh_locked(&mut slot).await;
+                drop(slot);
+                self.inner.wake.notify_one();
+                r
+            }
+        }
+    }
+}
+
+impl TokenSource for TokenOwner {
+    fn current(&self) -> BoxFuture<'_, Result<Credentials, TokenError>> {
+        Box::pin(self.current_impl())
+    }
+
+    fn refresh_after_401<'a>(
+        &'a self,
+        rejected: &'a AccessToken,
+    ) -> BoxFuture<'a, Result<Credentials, TokenError>> {
+        Box::pin(self.refresh_after_401_impl(rejected))
+    }
+}

@@ -1,0 +1,178 @@
+//! The token owner against the in-test fake of Twitch's OAuth endpoints (`auth_fake`).
+//! (Login flows run end to end against twitch-sim in `auth_sim.rs`.)
+
+mod auth_fake;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_fake::{Fake, mock_keychain, signed_in_owner};
+
+use tev_core::Endpoints;
+use tev_core::auth::{AuthState, OAuthClient, OwnerOptions, TokenOwner};
+use tev_core::keychain::{RefreshToken, StoredTokens};
+use tev_core::token::{AccessToken, TokenError, TokenSource};
+
+#[tokio::test]
+async fn restore_validates_at_start() {
+    let fake = Fake::start().await;
+    let (owner, _k) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    assert_eq!(fake.w().validate_calls, 1);
+    let c = owner.current().await.expect("creds");
+    assert_eq!(c.login, "fake_viewer");
+    assert_eq!(c.client_id, "fakeclient");
+    owner.shutdown();
+}
+
+/// Issue 5: 100 refresh cycles with concurrent 401s from several callers → exactly one
+/// refresh per cycle, and a spent refresh token is never sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_401s_share_one_refresh_per_cycle() {
+    let cycles: u64 =
+        std::env::var("TEV_REFRESH_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let fake = Fake::start().await;
+    let (owner, keychain) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    for cycle in 0..cycles {
+        let rejected = owner.current().await.expect("current").token;
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let owner = owner.clone();
+            let rejected = rejected.clone();
+            tasks.push(tokio::spawn(async move { owner.refresh_after_401(&rejected).await }));
+        }
+        let mut fresh = Vec::new();
+        for t in tasks {
+            fresh.push(t.await.expect("join").expect("refreshed").token);
+        }
+        assert!(fresh.iter().all(|t| *t == fresh[0]), "everyone gets the same new token");
+        assert!(fresh[0] != rejected);
+        assert_eq!(owner.refresh_count(), cycle + 1, "exactly one refresh in cycle {cycle}");
+        // The rotated refresh token is in the keychain by the time anyone sees the token.
+        let stored = keychain.load_tokens().await.expect("keychain").expect("stored");
+        assert!(stored.access == fresh[0]);
+        let w = fake.w();
+        assert!(
+            stored.refresh.as_ref().is_some_and(|r| w.refresh.contains(r.secret())),
+            "keychain holds the live refresh token"
+        );
+    }
+    let w = fake.w();
+    assert_eq!(w.refresh_calls, cycles);
+    assert!(!w.reuse_seen, "a spent refresh token was sent again");
+    drop(w);
+    owner.shutdown();
+}
+
+/// twitch.md §3.4: validate at start and every hour after (paused clock).
+#[tokio::test(start_paused = true)]
+async fn validates_every_hour() {
+    let fake = Fake::start().await;
+    // Long-lived token so only validation is scheduled.
+    fake.w().lifetime = 10 * 86_400;
+    let (owner, _k) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    assert_eq!(fake.w().validate_calls, 1);
+    let mut rx = owner.subscribe();
+    for hour in 1..=3u64 {
+        tokio::time::sleep(Duration::from_secs(3600) + Duration::from_millis(10)).await;
+        // Let the maintenance task finish its validation round trip.
+        while fake.w().validate_calls < 1 + hour {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(fake.w().validate_calls, 1 + hour, "one validation per hour");
+    }
+    assert_eq!(owner.refresh_count(), 0);
+    assert!(rx.borrow_and_update().login().is_some());
+    owner.shutdown();
+}
+
+/// A token revoked at Twitch (user disconnected the app): the next validation fails, the
+/// refresh fails too, and the owner signs out with a reason and deletes the keychain entry.
+#[tokio::test]
+async fn revoked_at_twitch_signs_out() {
+    let fake = Fake::start().await;
+    let (owner, keychain) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    {
+        let mut w = fake.w();
+        w.access.clear();
+        w.refresh.clear();
+    }
+    let state = owner.validate_now().await;
+    let AuthState::SignedOut { reason: Some(reason) } = &state else {
+        panic!("expected signed out with a reason, got {state:?}")
+    };
+    assert!(reason.contains("Invalid refresh token"), "{reason}");
+    assert!(keychain.load_tokens().await.expect("keychain").is_none(), "entry deleted");
+    let err = owner.current().await.expect_err("no token");
+    assert!(matches!(err, TokenError::Expired(_)), "{err:?}");
+    owner.shutdown();
+}
+
+/// Refreshes shortly before expiry without anyone asking.
+#[tokio::test(start_paused = true)]
+async fn refreshes_before_expiry() {
+    let fake = Fake::start().await;
+    fake.w().lifetime = 1200; // 20 minutes; margin is 5
+    let (owner, keychain) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    let first = owner.current().await.expect("creds").token;
+    tokio::time::sleep(Duration::from_secs(15 * 60 + 1)).await;
+    while owner.refresh_count() < 1 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let now = owner.current().await.expect("creds").token;
+    assert!(now != first, "refreshed before expiry");
+    let stored = keychain.load_tokens().await.expect("kc").expect("stored");
+    assert!(stored.access == now);
+    owner.shutdown();
+}
+
+#[tokio::test]
+async fn logout_revokes_runs_the_hook_and_deletes() {
+    let fake = Fake::start().await;
+    let (owner, keychain) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    let hook_ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = hook_ran.clone();
+    let hook_owner = owner.clone();
+    owner.set_logout_hook(Arc::new(move || {
+        let flag = flag.clone();
+        let o = hook_owner.clone();
+        Box::pin(async move {
+            // The hook runs while the token still works (to delete subscriptions).
+            assert!(o.current().await.is_ok());
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        })
+    }));
+    owner.logout().await.expect("logout");
+    assert!(hook_ran.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(fake.w().access.is_empty(), "access token revoked at Twitch");
+    assert!(keychain.load_tokens().await.expect("kc").is_none());
+    assert_eq!(owner.state(), AuthState::SignedOut { reason: None });
+    assert!(matches!(owner.current().await, Err(TokenError::SignedOut)));
+    owner.shutdown();
+}
+
+#[tokio::test]
+async fn a_stored_login_of_another_client_is_not_used() {
+    let fake = Fake::start().await;
+    let keychain = mock_keychain();
+    let (a, r) = fake.issue();
+    keychain
+        .store_tokens(&StoredTokens {
+            client_id: "otherclient".into(),
+            access: AccessToken::new(a),
+            refresh: Some(RefreshToken::new(r)),
+            expires_at: chrono::Utc::now().timestamp() + 100,
+            scopes: vec![],
+            user_id: "1".into(),
+            login: "x".into(),
+        })
+        .await
+        .expect("store");
+    let oauth =
+        OAuthClient::new(Endpoints::with_base(&fake.base).expect("base"), "fakeclient", None)
+            .expect("client");
+    let owner = TokenOwner::new(oauth, keychain, OwnerOptions::default());
+    let state = owner.start().await;
+    assert!(matches!(state, AuthState::SignedOut { reason: Some(_) }), "{state:?}");
+    assert_eq!(fake.w().refresh_calls, 0);
+    owner.shutdown();
+}

@@ -1,6 +1,18 @@
 //! `tev login`, `tev logout`, `tev whoami`, `tev config`
+//!
+//! All of them honour `TEV_TWITCH_BASE_URL` (simulator), `TWITCH_CLIENT_ID`,
+//! `TWITCH_CLIENT_SECRET` and the XDG directories (through `directories`). Tokens are never
+//! printed.
 
+use std::io::BufRead;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use tev_core::Endpoints;
+use tev_core::auth::{AuthState, LoginFlow, OAuthClient, OwnerOptions, SignInProgress, TokenOwner};
+use tev_core::config::{self, ConfigStore, Settings};
+use tev_core::keychain::{Keychain, KeychainError};
+use zeroize::Zeroizing;
 
 #[derive(clap::Args)]
 pub struct LoginArgs {
@@ -10,31 +22,369 @@ pub struct LoginArgs {
     /// Use the loopback authorization-code flow (needs a client secret).
     #[arg(long)]
     pub loopback: bool,
+    /// Loopback port for this login (default: the configured one, 17563).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Do not open a browser; only print the URL/code.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Ask Twitch to show the consent screen again (to switch accounts).
+    #[arg(long)]
+    pub force_verify: bool,
 }
 
 #[derive(clap::Args)]
 pub struct LogoutArgs {}
 
 #[derive(clap::Args)]
-pub struct WhoamiArgs {}
+pub struct WhoamiArgs {
+    /// Print the state as JSON (never contains a token).
+    #[arg(long)]
+    pub json: bool,
+}
 
 #[derive(clap::Args)]
-pub struct ConfigArgs {}
-
-fn not_yet(what: &str) -> ExitCode {
-    eprintln!("tev {what}: not available yet");
-    ExitCode::from(2)
+pub struct ConfigArgs {
+    /// Set the Client ID (stored in the settings file).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Read the Client Secret from standard input and store it in the keychain.
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Delete the Client Secret from the keychain.
+    #[arg(long, conflicts_with = "secret_stdin")]
+    pub clear_secret: bool,
+    /// The loopback port (must match the registered redirect URL).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Opt in to the broadcaster scopes (true/false).
+    #[arg(long)]
+    pub broadcaster: Option<bool>,
+    /// Opt in to the moderator scopes (true/false).
+    #[arg(long)]
+    pub moderator: Option<bool>,
 }
 
-pub fn login(_a: LoginArgs) -> ExitCode {
-    not_yet("login")
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("tev: cannot start the async runtime: {e}");
+            None
+        }
+    }
 }
+
+fn load_settings() -> Result<(ConfigStore, Settings), String> {
+    let store = ConfigStore::from_env().map_err(|e| e.to_string())?;
+    let (settings, warning) = store.load_or_default().map_err(|e| e.to_string())?;
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    Ok((store, settings))
+}
+
+/// The Client Secret: `TWITCH_CLIENT_SECRET`, else the keychain (an unusable keychain just
+/// means no secret here; the device flow does not need one).
+async fn client_secret(keychain: &Keychain) -> Option<Zeroizing<String>> {
+    if let Some(s) = config::env_client_secret() {
+        return Some(s);
+    }
+    match keychain.client_secret().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::debug!(error = %e, "no client secret from the keychain");
+            None
+        }
+    }
+}
+
+async fn owner(
+    settings: &Settings,
+    port: Option<u16>,
+    opener_off: bool,
+) -> Result<TokenOwner, String> {
+    let client_id = settings
+        .effective_client_id()
+        .ok_or_else(|| tev_core::auth::AuthError::NoClientId.to_string())?;
+    let endpoints = Endpoints::from_env().map_err(|e| e.to_string())?;
+    let keychain = Keychain::os();
+    let secret = client_secret(&keychain).await;
+    let oauth = OAuthClient::new(endpoints, client_id, secret).map_err(|e| e.to_string())?;
+    let mut options = OwnerOptions {
+        scopes: tev_core::auth::scopes::for_roles(settings.roles),
+        ..Default::default()
+    };
+    options.loopback.port = port.unwrap_or(settings.loopback_port);
+    Ok(if opener_off {
+        let opener = Arc::new(|_: &str| -> Result<(), String> { Ok(()) });
+        TokenOwner::with_opener(oauth, keychain, options, opener)
+    } else {
+        TokenOwner::new(oauth, keychain, options)
+    })
+}
+
+fn print_progress(p: &SignInProgress) {
+    match p {
+        SignInProgress::Starting | SignInProgress::Exchanging => {}
+        SignInProgress::OpeningBrowser { url } => {
+            eprintln!("Opening the Twitch consent page in your browser:\n  {url}");
+        }
+        SignInProgress::WaitingForBrowser { .. } => eprintln!("Waiting for the browser…"),
+        SignInProgress::DeviceCode { user_code, verification_uri, .. } => {
+            eprintln!(
+                "To sign in, open {verification_uri}\nand confirm the code: {user_code}\nWaiting…"
+            );
+        }
+    }
+}
+
+pub fn login(a: LoginArgs) -> ExitCode {
+    let Some(rt) = runtime() else { return ExitCode::from(2) };
+    rt.block_on(async move {
+        let (_, mut settings) = match load_settings() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("tev login: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if let Some(p) = a.port {
+            settings.loopback_port = p;
+        }
+        let owner = match owner(&settings, a.port, a.no_browser).await {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("tev login: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let flow = if a.device {
+            LoginFlow::Device
+        } else if a.loopback {
+            LoginFlow::Loopback
+        } else {
+            LoginFlow::Auto
+        };
+        let mut rx = owner.subscribe();
+        let printer = tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                if let AuthState::SigningIn { progress } = &*rx.borrow_and_update() {
+                    print_progress(progress);
+                }
+            }
+        });
+        let cancel_owner = owner.clone();
+        let ctrl_c = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel_owner.cancel_login();
+            }
+        });
+        let result = owner.login(flow).await;
+        ctrl_c.abort();
+        printer.abort();
+        match result {
+            Ok(AuthState::SignedIn { login, scopes, session_only, .. }) => {
+                println!("Signed in as {login} (scopes: {})", scopes.join(" "));
+                if session_only {
+                    println!("(for this run only)");
+                }
+                ExitCode::SUCCESS
+            }
+            Ok(other) => {
+                eprintln!("tev login: unexpected state {other:?}");
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                eprintln!("tev login: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
+}
+
 pub fn logout(_a: LogoutArgs) -> ExitCode {
-    not_yet("logout")
+    let Some(rt) = runtime() else { return ExitCode::from(2) };
+    rt.block_on(async {
+        let settings = match load_settings() {
+            Ok((_, s)) => s,
+            Err(e) => {
+                eprintln!("tev logout: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let owner = match owner(&settings, None, true).await {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("tev logout: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        owner.start().await;
+        let result = owner.logout().await;
+        owner.shutdown();
+        match result {
+            Ok(()) => {
+                println!("signed out");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("tev logout: signed out locally, but: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
 }
-pub fn whoami(_a: WhoamiArgs) -> ExitCode {
-    not_yet("whoami")
+
+pub fn whoami(a: WhoamiArgs) -> ExitCode {
+    let Some(rt) = runtime() else { return ExitCode::from(2) };
+    rt.block_on(async {
+        let settings = match load_settings() {
+            Ok((_, s)) => s,
+            Err(e) => {
+                eprintln!("tev whoami: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let owner = match owner(&settings, None, true).await {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("tev whoami: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let state = owner.start().await;
+        owner.shutdown();
+        if a.json {
+            match serde_json::to_string(&state) {
+                Ok(j) => println!("{j}"),
+                Err(e) => eprintln!("tev whoami: {e}"),
+            }
+        }
+        match state {
+            AuthState::SignedIn { login, user_id, scopes, expires_at, .. } => {
+                if !a.json {
+                    println!("{login}");
+                    println!("user id: {user_id}");
+                    println!("scopes:  {}", scopes.join(" "));
+                    println!("token expires: {}", expires_at.to_rfc3339());
+                }
+                ExitCode::SUCCESS
+            }
+            other => {
+                if !a.json {
+                    println!("signed out");
+                    match other {
+                        AuthState::SignedOut { reason: Some(r) }
+                        | AuthState::Expired { reason: r } => {
+                            eprintln!("({r})");
+                        }
+                        _ => {}
+                    }
+                }
+                ExitCode::from(1)
+            }
+        }
+    })
 }
-pub fn config(_a: ConfigArgs) -> ExitCode {
-    not_yet("config")
+
+pub fn config(a: ConfigArgs) -> ExitCode {
+    let Some(rt) = runtime() else { return ExitCode::from(2) };
+    rt.block_on(async move {
+        let (store, _) = match load_settings() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("tev config: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let changes_file = a.client_id.is_some()
+            || a.port.is_some()
+            || a.broadcaster.is_some()
+            || a.moderator.is_some();
+        if changes_file {
+            let r = store.update(|s| {
+                if let Some(id) = &a.client_id {
+                    let id = id.trim();
+                    s.client_id = if id.is_empty() { None } else { Some(id.to_string()) };
+                }
+                if let Some(p) = a.port {
+                    s.loopback_port = p;
+                }
+                if let Some(b) = a.broadcaster {
+                    s.roles.broadcaster = b;
+                }
+                if let Some(m) = a.moderator {
+                    s.roles.moderator = m;
+                }
+            });
+            if let Err(e) = r {
+                eprintln!("tev config: {e}");
+                return ExitCode::from(1);
+            }
+        }
+        let keychain = Keychain::os();
+        if a.secret_stdin {
+            let mut line = Zeroizing::new(String::new());
+            if let Err(e) = std::io::stdin().lock().read_line(&mut line) {
+                eprintln!("tev config: cannot read the secret from stdin: {e}");
+                return ExitCode::from(1);
+            }
+            let secret = Zeroizing::new(line.trim().to_string());
+            if secret.is_empty() {
+                eprintln!("tev config: the secret on stdin was empty");
+                return ExitCode::from(1);
+            }
+            if let Err(e) = keychain.set_client_secret(secret).await {
+                eprintln!("tev config: {e}");
+                return ExitCode::from(1);
+            }
+            println!("Client Secret stored in the keychain.");
+        }
+        if a.clear_secret {
+            if let Err(e) = keychain.delete_client_secret().await {
+                eprintln!("tev config: {e}");
+                return ExitCode::from(1);
+            }
+            println!("Client Secret removed from the keychain.");
+        }
+        let settings = match store.load() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("tev config: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        println!("settings file: {}", store.path().display());
+        let env_id = config::env_nonempty(config::CLIENT_ID_VAR);
+        match (settings.effective_client_id(), env_id.is_some()) {
+            (Some(id), true) => println!("client id:     {id} (from {})", config::CLIENT_ID_VAR),
+            (Some(id), false) => println!("client id:     {id}"),
+            (None, _) => println!("client id:     (not set)"),
+        }
+        let secret = if config::env_client_secret().is_some() {
+            format!("set (from {})", config::CLIENT_SECRET_VAR)
+        } else {
+            match keychain.client_secret().await {
+                Ok(Some(_)) => "set (in the keychain)".to_string(),
+                Ok(None) => "not set (device login)".to_string(),
+                Err(KeychainError::Unavailable(_)) => "unknown (keychain unavailable)".to_string(),
+                Err(e) => format!("unknown ({e})"),
+            }
+        };
+        println!("client secret: {secret}");
+        println!(
+            "redirect URL:  {}",
+            tev_core::auth::loopback::redirect_uri(settings.loopback_port)
+        );
+        println!(
+            "roles:         broadcaster={} moderator={}",
+            settings.roles.broadcaster, settings.roles.moderator
+        );
+        match Endpoints::from_env() {
+            Ok(e) => println!("twitch:        {}", e.describe()),
+            Err(e) => println!("twitch:        {e}"),
+        }
+        ExitCode::SUCCESS
+    })
 }

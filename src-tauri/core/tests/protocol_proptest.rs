@@ -158,10 +158,10 @@ proptest! {
         replace_nth(&mut v, &mut pick, &with);
         let text = serde_json::to_string(&v).unwrap();
         // A notification whose envelope survived stays a notification (typed or `Other`).
-        if let Ok(frame) = parse_frame(&text) {
-            if v["metadata"]["message_type"] == "notification" {
-                prop_assert!(matches!(frame.message, Message::Notification(_)));
-            }
+        if let Ok(frame) = parse_frame(&text)
+            && v["metadata"]["message_type"] == "notification"
+        {
+            prop_assert!(matches!(frame.message, Message::Notification(_)));
         }
     }
 }

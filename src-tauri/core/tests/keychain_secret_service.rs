@@ -6,12 +6,14 @@
 //! libsecret-tools dbus`):
 //!
 //! ```sh
+//! export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 //! HOME=$(mktemp -d) dbus-run-session -- sh -c 'echo -n pw | gnome-keyring-daemon --unlock \
 //!   --components=secrets >/dev/null; TEV_REAL_KEYCHAIN=1 cargo test -p tev-core \
 //!   --test keychain_secret_service'
 //! ```
 //!
-//! The password must be non-empty. The "restart" is a second process: this test binary run
+//! The password must be non-empty; RUSTUP_HOME/CARGO_HOME keep rustup working under the
+//! throw-away HOME (which keeps the test away from the developer's real keyring). The "restart" is a second process: this test binary run
 //! again with `TEV_KEYCHAIN_HELPER` set, which only reads the entry and prints what it found.
 //! The unavailable case runs everywhere: a child process whose D-Bus address points nowhere.
 
@@ -22,6 +24,11 @@ use tev_core::token::AccessToken;
 use zeroize::Zeroizing;
 
 const HELPER_VAR: &str = "TEV_KEYCHAIN_HELPER";
+
+/// The CLI tests share the app's real keychain entries (service `twitch-event-viewer`):
+/// one at a time, or a stored Client Secret would turn the other's device login into a
+/// confidential one.
+static CLI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn real() -> bool {
     std::env::var("TEV_REAL_KEYCHAIN").is_ok_and(|v| v == "1")
@@ -124,6 +131,7 @@ async fn the_cli_stores_the_client_secret_in_the_real_keychain() {
     if !real() || std::env::var(HELPER_VAR).is_ok() {
         return;
     }
+    let _one_at_a_time = CLI_LOCK.lock().await;
     let home = tempfile::tempdir().expect("tempdir");
     let run = |args: &[&str], stdin: Option<&str>| {
         use std::io::Write;
@@ -170,4 +178,70 @@ async fn no_usable_keychain_is_the_clear_error() {
     );
     assert!(out.contains("HELPER unavailable="), "{out}");
     assert!(out.contains("keychain is not available") && out.contains("this run only"), "{out}");
+}
+
+/// The CLI end to end against twitch-sim and the real keychain: `tev login --device`
+/// (auto-approved by the sim), `tev whoami` (exit 0 + login), `tev logout`, `tev whoami`
+/// (exit 1 + "signed out"). The tokens never show up in the CLI's output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_login_whoami_logout_against_the_sim() {
+    if !real() || std::env::var(HELPER_VAR).is_ok() {
+        return;
+    }
+    let _one_at_a_time = CLI_LOCK.lock().await;
+    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("sim");
+    let http = reqwest::Client::new();
+    let cfg = http
+        .post(format!("{}/_sim/config", sim.base_url()))
+        .json(&serde_json::json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}))
+        .send()
+        .await
+        .expect("sim config");
+    assert!(cfg.status().is_success());
+    let home = tempfile::tempdir().expect("tempdir");
+    let base = sim.base_url();
+    let run = move |args: &'static [&'static str]| {
+        let home = home.path().to_path_buf();
+        let base = base.clone();
+        tokio::task::spawn_blocking(move || {
+            let out = Command::new(env!("CARGO_BIN_EXE_tev"))
+                .args(args)
+                .env("XDG_CONFIG_HOME", home.join("cfg"))
+                .env("XDG_DATA_HOME", home.join("data"))
+                .env("TEV_TWITCH_BASE_URL", &base)
+                .env("TWITCH_CLIENT_ID", "sim-public-client")
+                .env_remove("TWITCH_CLIENT_SECRET")
+                .env("BROWSER", "true")
+                .output()
+                .expect("run tev");
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned()
+                    + &String::from_utf8_lossy(&out.stderr),
+            )
+        })
+    };
+    let (code, out) = run(&["login", "--device", "--no-browser"]).await.expect("join");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("/activate?device-code=") && out.contains("Signed in as sim_viewer"),
+        "{out}"
+    );
+    let (code, out) = run(&["whoami"]).await.expect("join");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("sim_viewer"), "{out}");
+    let state: serde_json::Value = http
+        .get(format!("{}/_sim/state", sim.base_url()))
+        .send()
+        .await
+        .expect("state")
+        .json()
+        .await
+        .expect("json");
+    assert!(state["tokens"].as_array().is_some_and(|t| !t.is_empty()));
+    let (code, out) = run(&["logout"]).await.expect("join");
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&["whoami"]).await.expect("join");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("signed out"), "{out}");
 }

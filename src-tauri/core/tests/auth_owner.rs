@@ -176,3 +176,54 @@ async fn a_stored_login_of_another_client_is_not_used() {
     assert_eq!(fake.w().refresh_calls, 0);
     owner.shutdown();
 }
+
+/// A 429 on the refresh is Twitch's rate limiter, not a verdict on the token: the token is
+/// kept (unspent) and the next attempt uses it, without signing out.
+#[tokio::test]
+async fn a_rate_limited_refresh_keeps_the_login() {
+    let fake = Fake::start().await;
+    let (owner, keychain) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    fake.w().refresh_429_once = true;
+    let c = owner.current().await.expect("creds");
+    let err = owner.refresh_after_401(&c.token).await.expect_err("rate limited");
+    assert!(matches!(err, TokenError::Unreachable(_)), "{err:?}");
+    assert!(owner.state().login().is_some(), "still signed in: {:?}", owner.state());
+    let stored = keychain.load_tokens().await.expect("kc").expect("kept");
+    assert!(stored.refresh.is_some(), "the unspent refresh token is back in the keychain");
+    let fresh = owner.refresh_after_401(&c.token).await.expect("second attempt refreshes");
+    assert!(fresh.token != c.token);
+    assert!(!fake.w().reuse_seen);
+    owner.shutdown();
+}
+
+/// No usable keychain: the login stops before the browser opens, with the clear error.
+#[tokio::test]
+async fn login_without_a_keychain_fails_before_the_browser() {
+    let fake = Fake::start().await;
+    let store: Arc<keyring_core::CredentialStore> =
+        keyring_core::mock::Store::new().expect("mock store");
+    let entry =
+        keyring_core::Entry::new_in_store(&store, "twitch-event-viewer", "tokens").expect("entry");
+    let cred: &keyring_core::mock::Cred = entry.as_any().downcast_ref().expect("mock");
+    cred.set_error(keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::other("locked"))));
+    let oauth = OAuthClient::new(
+        tev_core::Endpoints::with_base(&fake.base).expect("base"),
+        "fakeclient",
+        None,
+    )
+    .expect("client");
+    let opened = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = opened.clone();
+    let owner = TokenOwner::with_opener(
+        oauth,
+        tev_core::keychain::Keychain::with_store(store),
+        OwnerOptions::default(),
+        Arc::new(move |_: &str| -> Result<(), String> {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }),
+    );
+    let err = owner.login(tev_core::auth::LoginFlow::Device).await.expect_err("no keychain");
+    assert!(err.to_string().contains("this run only"), "{err}");
+    assert!(!opened.load(std::sync::atomic::Ordering::SeqCst));
+}

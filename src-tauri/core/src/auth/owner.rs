@@ -101,8 +101,8 @@ struct Inner {
     login_cancel: StdMutex<Option<CancellationToken>>,
     /// Run on logout before revoking.
     logout_hook: StdMutex<Option<LogoutHook>>,
-    /// Opens the browser for the flows.
-    opener: Arc<dyn BrowserOpener>,
+    /// Opens the browser for the flows (replaceable: the CLI's `--no-browser`, tests).
+    opener: StdMutex<Arc<dyn BrowserOpener>>,
     /// Tells the maintenance task that the schedule changed.
     wake: Notify,
     /// Stops the maintenance task.
@@ -143,6 +143,32 @@ impl TokenOwner {
         Self::with_opener(oauth, keychain, options, Arc::new(SystemBrowser))
     }
 
+    /// The owner the app and the CLI use: Client ID from `TWITCH_CLIENT_ID` or the
+    /// settings, Client Secret from `TWITCH_CLIENT_SECRET` or the keychain (none → device
+    /// flow), loopback port and scopes (role opt-in) from the settings.
+    pub async fn from_settings(
+        settings: &crate::config::Settings,
+        endpoints: crate::Endpoints,
+        keychain: Keychain,
+    ) -> Result<Self, AuthError> {
+        let client_id = settings.effective_client_id().ok_or(AuthError::NoClientId)?;
+        let secret = match crate::config::env_client_secret() {
+            Some(s) => Some(s),
+            // An unusable keychain only means no secret from there; the device flow needs none.
+            None => keychain.client_secret().await.unwrap_or_else(|e| {
+                tracing::debug!(error = %e, "no client secret from the keychain");
+                None
+            }),
+        };
+        let oauth = OAuthClient::new(endpoints, client_id, secret)?;
+        let mut options = OwnerOptions {
+            scopes: super::scopes::for_roles(settings.roles),
+            ..OwnerOptions::default()
+        };
+        options.loopback.port = settings.loopback_port;
+        Ok(Self::new(oauth, keychain, options))
+    }
+
     /// Like [`TokenOwner::new`] with another browser opener (tests, the CLI's `--no-browser`).
     pub fn with_opener(
         oauth: OAuthClient,
@@ -160,7 +186,7 @@ impl TokenOwner {
                 state,
                 login_cancel: StdMutex::new(None),
                 logout_hook: StdMutex::new(None),
-                opener,
+                opener: StdMutex::new(opener),
                 wake: Notify::new(),
                 shutdown: CancellationToken::new(),
                 refreshes: Default::default(),
@@ -192,6 +218,11 @@ impl TokenOwner {
     /// How many validations this owner has sent.
     pub fn validation_count(&self) -> u64 {
         self.inner.validations.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Replaces the browser opener used by the next login.
+    pub fn set_opener(&self, opener: Arc<dyn BrowserOpener>) {
+        *lock(&self.inner.opener) = opener;
     }
 
     /// Sets what runs on logout before the token is revoked (removing subscriptions).
@@ -365,8 +396,13 @@ impl TokenOwner {
                 self.publish(state);
                 Ok(creds)
             }
-            Err(OAuthError::Network { reason, not_sent: true }) => {
-                // Twitch never saw it: the token is still unspent.
+            Err(
+                e @ (OAuthError::Network { not_sent: true, .. }
+                | OAuthError::Rejected { status: 429, .. }),
+            ) => {
+                // Twitch never saw it (no connection), or its rate limiter turned it away
+                // before the token endpoint ran: the token is still unspent.
+                let reason = e.to_string();
                 held.tokens.refresh = Some(rt);
                 if let Err(e) = self.inner.keychain.store_tokens(&held.tokens).await {
                     tracing::warn!(error = %e, "cannot restore the refresh token in the keychain");
@@ -376,7 +412,8 @@ impl TokenOwner {
                 }
                 Err(TokenError::Unreachable(reason))
             }
-            Err(OAuthError::Rejected { status, message }) if (400..500).contains(&status) => {
+            Err(OAuthError::Rejected { status: status @ (400 | 401 | 403), message }) => {
+                tracing::info!(status, "refresh refused");
                 let reason =
                     format!("Twitch no longer accepts this login ({message}); sign in again");
                 self.sign_out_locked(slot, Some(reason.clone())).await;
@@ -448,6 +485,12 @@ impl TokenOwner {
             }
             *current = Some(cancel.clone());
         }
+        // No usable keychain: say so before the user goes through the browser, so they can
+        // choose "this run only" first (DESIGN.md "Rules of the core").
+        if let Err(e) = self.inner.keychain.get(crate::keychain::TOKENS_ACCOUNT).await {
+            lock(&self.inner.login_cancel).take();
+            return Err(AuthError::Keychain(e));
+        }
         let before = self.state();
         self.publish(AuthState::SigningIn { progress: SignInProgress::Starting });
         let result = self.run_flow(flow, cancel.clone()).await;
@@ -483,7 +526,7 @@ impl TokenOwner {
             LoginFlow::Loopback => true,
             LoginFlow::Device => false,
         };
-        let opener = self.inner.opener.clone();
+        let opener = lock(&self.inner.opener).clone();
         let grant: TokenGrant = if loopback {
             loopback::login(oauth, &opts.scopes, &opts.loopback, opener, cancel, &progress).await?
         } else {

@@ -28,6 +28,8 @@ pub struct World {
     pub revoke_calls: u64,
     pub next: u64,
     pub lifetime: u64,
+    /// Answer the next refresh with 429 (rate limited) without spending the token.
+    pub refresh_429_once: bool,
     /// Every token ever issued (for leak checks).
     pub issued: Vec<String>,
 }
@@ -155,6 +157,9 @@ fn route(w: &mut World, line: &str, auth: Option<&str>, body: &str) -> (u16, Str
         && f.get("grant_type").map(String::as_str) == Some("refresh_token")
     {
         w.refresh_calls += 1;
+        if std::mem::take(&mut w.refresh_429_once) {
+            return (429, r#"{"status":429,"message":"Too Many Requests"}"#.into());
+        }
         let r = f.get("refresh_token").cloned().unwrap_or_default();
         if w.spent.contains(&r) {
             // twitch.md §3.2: reuse of a spent refresh token revokes the whole authorization.

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use tev_core::Endpoints;
-use tev_core::auth::{AuthState, LoginFlow, OAuthClient, OwnerOptions, SignInProgress, TokenOwner};
+use tev_core::auth::{AuthState, LoginFlow, SignInProgress, TokenOwner};
 use tev_core::config::{self, ConfigStore, Settings};
 use tev_core::keychain::{Keychain, KeychainError};
 use zeroize::Zeroizing;
@@ -28,9 +28,6 @@ pub struct LoginArgs {
     /// Do not open a browser; only print the URL/code.
     #[arg(long)]
     pub no_browser: bool,
-    /// Ask Twitch to show the consent screen again (to switch accounts).
-    #[arg(long)]
-    pub force_verify: bool,
 }
 
 #[derive(clap::Args)]
@@ -84,44 +81,15 @@ fn load_settings() -> Result<(ConfigStore, Settings), String> {
     Ok((store, settings))
 }
 
-/// The Client Secret: `TWITCH_CLIENT_SECRET`, else the keychain (an unusable keychain just
-/// means no secret here; the device flow does not need one).
-async fn client_secret(keychain: &Keychain) -> Option<Zeroizing<String>> {
-    if let Some(s) = config::env_client_secret() {
-        return Some(s);
-    }
-    match keychain.client_secret().await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::debug!(error = %e, "no client secret from the keychain");
-            None
-        }
-    }
-}
-
-async fn owner(
-    settings: &Settings,
-    port: Option<u16>,
-    opener_off: bool,
-) -> Result<TokenOwner, String> {
-    let client_id = settings
-        .effective_client_id()
-        .ok_or_else(|| tev_core::auth::AuthError::NoClientId.to_string())?;
+async fn owner(settings: &Settings, no_browser: bool) -> Result<TokenOwner, String> {
     let endpoints = Endpoints::from_env().map_err(|e| e.to_string())?;
-    let keychain = Keychain::os();
-    let secret = client_secret(&keychain).await;
-    let oauth = OAuthClient::new(endpoints, client_id, secret).map_err(|e| e.to_string())?;
-    let mut options = OwnerOptions {
-        scopes: tev_core::auth::scopes::for_roles(settings.roles),
-        ..Default::default()
-    };
-    options.loopback.port = port.unwrap_or(settings.loopback_port);
-    Ok(if opener_off {
-        let opener = Arc::new(|_: &str| -> Result<(), String> { Ok(()) });
-        TokenOwner::with_opener(oauth, keychain, options, opener)
-    } else {
-        TokenOwner::new(oauth, keychain, options)
-    })
+    let owner = TokenOwner::from_settings(settings, endpoints, Keychain::os())
+        .await
+        .map_err(|e| e.to_string())?;
+    if no_browser {
+        owner.set_opener(Arc::new(|_: &str| -> Result<(), String> { Ok(()) }));
+    }
+    Ok(owner)
 }
 
 fn print_progress(p: &SignInProgress) {
@@ -152,7 +120,7 @@ pub fn login(a: LoginArgs) -> ExitCode {
         if let Some(p) = a.port {
             settings.loopback_port = p;
         }
-        let owner = match owner(&settings, a.port, a.no_browser).await {
+        let owner = match owner(&settings, a.no_browser).await {
             Ok(o) => o,
             Err(e) => {
                 eprintln!("tev login: {e}");
@@ -213,7 +181,7 @@ pub fn logout(_a: LogoutArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let owner = match owner(&settings, None, true).await {
+        let owner = match owner(&settings, true).await {
             Ok(o) => o,
             Err(e) => {
                 eprintln!("tev logout: {e}");
@@ -246,7 +214,7 @@ pub fn whoami(a: WhoamiArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let owner = match owner(&settings, None, true).await {
+        let owner = match owner(&settings, true).await {
             Ok(o) => o,
             Err(e) => {
                 eprintln!("tev whoami: {e}");

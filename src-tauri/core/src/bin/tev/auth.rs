@@ -217,8 +217,10 @@ pub fn whoami(a: WhoamiArgs) -> ExitCode {
         let owner = match owner(&settings, true).await {
             Ok(o) => o,
             Err(e) => {
-                eprintln!("tev whoami: {e}");
-                return ExitCode::from(2);
+                // Not configured means nobody can be signed in: the documented exit 1.
+                println!("signed out");
+                eprintln!("({e})");
+                return ExitCode::from(1);
             }
         };
         let state = owner.start().await;

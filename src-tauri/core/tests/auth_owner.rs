@@ -227,3 +227,56 @@ async fn login_without_a_keychain_fails_before_the_browser() {
     assert!(err.to_string().contains("this run only"), "{err}");
     assert!(!opened.load(std::sync::atomic::Ordering::SeqCst));
 }
+
+/// twitch.md §3.2: `scopes` (plural) on /device; polls no faster than `interval` (5 s);
+/// `authorization_pending` keeps waiting; 429 slows down by 5 s; success signs in.
+#[tokio::test(start_paused = true)]
+async fn device_flow_polls_at_the_interval_and_slows_down_on_429() {
+    let fake = Fake::start().await;
+    fake.w().device_script = vec![
+        (400, "authorization_pending".into()),
+        (429, "Too Many Requests".into()),
+        (400, "authorization_pending".into()),
+    ];
+    let oauth =
+        OAuthClient::new(Endpoints::with_base(&fake.base).expect("base"), "fakeclient", None)
+            .expect("client");
+    let owner = TokenOwner::with_opener(
+        oauth,
+        auth_fake::mock_keychain(),
+        OwnerOptions::default(),
+        Arc::new(|_: &str| -> Result<(), String> { Ok(()) }),
+    );
+    let state = owner.login(tev_core::auth::LoginFlow::Device).await.expect("signed in");
+    assert_eq!(state.login(), Some("fake_viewer"));
+    let w = fake.w();
+    assert_eq!(
+        w.device_form.get("scopes").map(String::as_str),
+        Some("user:read:chat user:read:follows")
+    );
+    assert!(!w.device_form.contains_key("scope"), "the parameter is `scopes`");
+    let polls = &w.device_polls;
+    assert_eq!(polls.len(), 4);
+    let gaps: Vec<u64> = polls.windows(2).map(|p| (p[1] - p[0]).as_secs()).collect();
+    assert_eq!(gaps, vec![5, 10, 10], "5 s interval, +5 s after the 429");
+}
+
+/// Any other 400 while polling is fatal (twitch.md §3.2), and nothing is stored.
+#[tokio::test(start_paused = true)]
+async fn device_flow_other_400_is_a_denial() {
+    let fake = Fake::start().await;
+    fake.w().device_script = vec![(400, "access_denied".into())];
+    let keychain = auth_fake::mock_keychain();
+    let oauth =
+        OAuthClient::new(Endpoints::with_base(&fake.base).expect("base"), "fakeclient", None)
+            .expect("client");
+    let owner = TokenOwner::with_opener(
+        oauth,
+        keychain.clone(),
+        OwnerOptions::default(),
+        Arc::new(|_: &str| -> Result<(), String> { Ok(()) }),
+    );
+    let err = owner.login(tev_core::auth::LoginFlow::Device).await.expect_err("denied");
+    assert!(err.to_string().contains("access_denied"), "{err}");
+    assert!(keychain.load_tokens().await.expect("kc").is_none());
+}

@@ -30,6 +30,13 @@ pub struct World {
     pub lifetime: u64,
     /// Answer the next refresh with 429 (rate limited) without spending the token.
     pub refresh_429_once: bool,
+    /// Scripted answers to device-code polls (status, Twitch message), used in order;
+    /// once empty, the poll succeeds.
+    pub device_script: Vec<(u16, String)>,
+    /// When each device poll arrived (tokio time, so paused-clock tests can read it).
+    pub device_polls: Vec<tokio::time::Instant>,
+    /// The form of the last `/oauth2/device` request.
+    pub device_form: HashMap<String, String>,
     /// Every token ever issued (for leak checks).
     pub issued: Vec<String>,
 }
@@ -177,6 +184,31 @@ fn route(w: &mut World, line: &str, auth: Option<&str>, body: &str) -> (u16, Str
             200,
             format!(
                 r#"{{"access_token":"{a}","expires_in":{},"refresh_token":"{r2}","scope":["user:read:chat"],"token_type":"bearer"}}"#,
+                w.lifetime
+            ),
+        );
+    }
+    if line.starts_with("POST /oauth2/device") {
+        w.device_form = f;
+        return (
+            200,
+            r#"{"device_code":"fakedevicecode","expires_in":1800,"interval":5,"user_code":"ABCDEFGH","verification_uri":"https://www.twitch.tv/activate?device-code=ABCDEFGH"}"#.into(),
+        );
+    }
+    if line.starts_with("POST /oauth2/token")
+        && f.get("grant_type").map(String::as_str)
+            == Some("urn:ietf:params:oauth:grant-type:device_code")
+    {
+        w.device_polls.push(tokio::time::Instant::now());
+        if !w.device_script.is_empty() {
+            let (status, message) = w.device_script.remove(0);
+            return (status, format!(r#"{{"status":{status},"message":"{message}"}}"#));
+        }
+        let (a, r) = issue(w);
+        return (
+            200,
+            format!(
+                r#"{{"access_token":"{a}","expires_in":{},"refresh_token":"{r}","scope":["user:read:chat","user:read:follows"],"token_type":"bearer"}}"#,
                 w.lifetime
             ),
         );

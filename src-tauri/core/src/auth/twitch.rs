@@ -275,7 +275,7 @@ impl OAuthClient {
         &self,
         path: &str,
         form: &[(&str, &str)],
-    ) -> Result<(u16, Vec<u8>), OAuthError> {
+    ) -> Result<(u16, Zeroizing<Vec<u8>>), OAuthError> {
         let resp = self
             .http
             .post(self.url(path)?)
@@ -285,7 +285,8 @@ impl OAuthClient {
             .map_err(|e| OAuthError::network(&e))?;
         let status = resp.status().as_u16();
         let body = resp.bytes().await.map_err(|e| OAuthError::network(&e))?;
-        Ok((status, body.to_vec()))
+        // Token responses hold secrets: the copy we keep is wiped when dropped.
+        Ok((status, Zeroizing::new(body.to_vec())))
     }
 
     fn rejected(status: u16, body: &[u8]) -> OAuthError {

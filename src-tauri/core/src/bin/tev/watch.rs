@@ -1,6 +1,16 @@
 //! `tev watch <login>…`
+//!
+//! Live events as JSON lines on stdout (`--pretty`: one human line each); connection state
+//! changes on stderr. The token comes from `TEV_ACCESS_TOKEN` + `TEV_CLIENT_ID` (until `tev
+//! login` lands with the auth issue). Pointed at the simulator (`TEV_TWITCH_BASE_URL`) without
+//! a token, it signs in to the simulator itself: it turns on the simulator's auto-approval for
+//! `TEV_SIM_LOGIN` (default `sim_viewer`) and runs the device flow with `sim-public-client`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use tev_core::Endpoints;
+use tev_core::token::{AccessToken, Credentials, StaticTokens};
+use tev_core::watcher::{self, ConnectionState, WatchUpdate, WatcherConfig};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -12,7 +22,213 @@ pub struct Args {
     pub pretty: bool,
 }
 
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("tev watch: not available yet");
-    ExitCode::from(2)
+pub fn run(args: Args) -> ExitCode {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tev watch: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(watch(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tev watch: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Validated {
+    client_id: String,
+    login: String,
+    user_id: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+/// `GET /oauth2/validate` (twitch.md §3): who the token is for and its scopes.
+async fn validate(
+    http: &reqwest::Client,
+    ep: &Endpoints,
+    token: &str,
+) -> Result<Validated, String> {
+    let url = ep.oauth.join("validate").map_err(|e| e.to_string())?;
+    let r = http
+        .get(url)
+        .header("Authorization", format!("OAuth {token}"))
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach Twitch: {}", e.without_url()))?;
+    if !r.status().is_success() {
+        return Err(format!("the token was rejected ({})", r.status()));
+    }
+    r.json().await.map_err(|e| format!("unexpected validate answer: {}", e.without_url()))
+}
+
+/// A token from the simulator: auto-approve + device flow (twitch.md §3.2 as the sim serves it).
+async fn sim_token(http: &reqwest::Client, ep: &Endpoints) -> Result<(String, String), String> {
+    let base = ep.base().ok_or("not a simulator")?;
+    let login = std::env::var("TEV_SIM_LOGIN").unwrap_or_else(|_| "sim_viewer".into());
+    let client_id = "sim-public-client".to_string();
+    let cfg = base.join("_sim/config").map_err(|e| e.to_string())?;
+    http.post(cfg)
+        .json(&serde_json::json!({ "auto_approve": login }))
+        .send()
+        .await
+        .map_err(|e| format!("simulator: {}", e.without_url()))?;
+    let scopes = "user:read:chat user:read:follows";
+    let dev: serde_json::Value = http
+        .post(ep.oauth.join("device").map_err(|e| e.to_string())?)
+        .form(&[("client_id", client_id.as_str()), ("scopes", scopes)])
+        .send()
+        .await
+        .map_err(|e| format!("simulator: {}", e.without_url()))?
+        .json()
+        .await
+        .map_err(|e| format!("simulator device answer: {}", e.without_url()))?;
+    let device_code =
+        dev["device_code"].as_str().ok_or("simulator gave no device_code")?.to_string();
+    for _ in 0..20 {
+        let r = http
+            .post(ep.oauth.join("token").map_err(|e| e.to_string())?)
+            .form(&[
+                ("client_id", client_id.as_str()),
+                ("scopes", scopes),
+                ("device_code", device_code.as_str()),
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ])
+            .send()
+            .await
+            .map_err(|e| format!("simulator: {}", e.without_url()))?;
+        let ok = r.status().is_success();
+        let v: serde_json::Value = r.json().await.unwrap_or_default();
+        if ok && let Some(t) = v["access_token"].as_str() {
+            return Ok((client_id, t.to_string()));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    Err("the simulator did not approve the device code".into())
+}
+
+async fn credentials(ep: &Endpoints) -> Result<Credentials, String> {
+    let http = reqwest::Client::new();
+    let (client_id, token) = match std::env::var("TEV_ACCESS_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => {
+            let cid = std::env::var("TEV_CLIENT_ID")
+                .map_err(|_| "TEV_CLIENT_ID must be set with TEV_ACCESS_TOKEN")?;
+            (cid, t.trim().to_string())
+        }
+        _ if ep.simulated => sim_token(&http, ep).await?,
+        _ => {
+            return Err("not signed in: set TEV_ACCESS_TOKEN and TEV_CLIENT_ID, or point \
+                        TEV_TWITCH_BASE_URL at the simulator"
+                .into());
+        }
+    };
+    let v = validate(&http, ep, &token).await?;
+    if v.client_id != client_id {
+        return Err("the token was issued to another client id than TEV_CLIENT_ID".into());
+    }
+    Ok(Credentials {
+        client_id,
+        token: AccessToken::new(token),
+        user_id: v.user_id,
+        login: v.login,
+        scopes: v.scopes,
+    })
+}
+
+fn describe_state(s: &ConnectionState) -> String {
+    match s {
+        ConnectionState::Idle => "idle".into(),
+        ConnectionState::Connecting => "connecting".into(),
+        ConnectionState::Connected => "connected".into(),
+        ConnectionState::Reconnecting { next_try_at, reason } => {
+            format!("reconnecting at {} ({reason})", next_try_at.to_rfc3339())
+        }
+        ConnectionState::Failed { reason } => format!("failed: {reason}"),
+    }
+}
+
+fn line(u: &WatchUpdate, pretty: bool) -> String {
+    match u {
+        WatchUpdate::Notification { channel_id, message_id, sub_type, frame, received_at } => {
+            if pretty {
+                format!(
+                    "{} {} {}",
+                    received_at.format("%H:%M:%S"),
+                    channel_id.as_deref().unwrap_or("?"),
+                    sub_type
+                )
+            } else {
+                let frame: serde_json::Value =
+                    serde_json::from_str(frame).unwrap_or(serde_json::Value::Null);
+                serde_json::json!({"id": message_id, "channel_id": channel_id, "kind": "notification",
+                    "subscription_type": sub_type, "received_at": received_at, "frame": frame})
+                .to_string()
+            }
+        }
+        WatchUpdate::Gap { channel_id, from, to, reason } => {
+            if pretty {
+                format!(
+                    "{} {channel_id} gap since {} ({reason})",
+                    to.format("%H:%M:%S"),
+                    from.format("%H:%M:%S")
+                )
+            } else {
+                serde_json::json!({"kind": "gap", "channel_id": channel_id, "from": from, "to": to, "summary": reason})
+                    .to_string()
+            }
+        }
+        WatchUpdate::Live { channel_id, stream } => {
+            if pretty {
+                format!("{channel_id} is {}", if stream.is_some() { "live" } else { "offline" })
+            } else {
+                serde_json::json!({"kind": "live_status", "channel_id": channel_id, "live": stream.is_some(), "stream": stream})
+                    .to_string()
+            }
+        }
+        WatchUpdate::Notice { channel_id, message } => {
+            if pretty {
+                format!("{} note: {message}", channel_id.as_deref().unwrap_or("-"))
+            } else {
+                serde_json::json!({"kind": "notice", "channel_id": channel_id, "summary": message})
+                    .to_string()
+            }
+        }
+    }
+}
+
+async fn watch(args: Args) -> Result<(), String> {
+    let ep = Endpoints::from_env().map_err(|e| e.to_string())?;
+    let creds = credentials(&ep).await?;
+    eprintln!("tev watch: {} as {}", ep.describe(), creds.login);
+    let h = watcher::spawn(&ep, Arc::new(StaticTokens(creds)), WatcherConfig::new(&ep))
+        .map_err(|e| e.to_string())?;
+    let mut updates = h.updates();
+    let mut state = h.state();
+    for login in &args.logins {
+        let c = h.add_channel(login, None).await.map_err(|e| e.to_string())?;
+        eprintln!("tev watch: watching {} ({}, id {})", c.login, c.display_name, c.id);
+    }
+    eprintln!("state: {}", describe_state(&state.borrow_and_update()));
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            r = state.changed() => {
+                if r.is_err() { break; }
+                eprintln!("state: {}", describe_state(&state.borrow_and_update()));
+            }
+            u = updates.recv() => match u {
+                Ok(u) => println!("{}", line(&u, args.pretty)),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("tev watch: {n} updates skipped (output too slow)"),
+                Err(_) => break,
+            },
+        }
+    }
+    h.shutdown().await;
+    Ok(())
 }

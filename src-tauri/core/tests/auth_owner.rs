@@ -228,6 +228,38 @@ async fn login_without_a_keychain_fails_before_the_browser() {
     assert!(!opened.load(std::sync::atomic::Ordering::SeqCst));
 }
 
+/// After that error the user explicitly chooses "this run only": the same owner (which
+/// Helix and EventSub already hold) logs in with a memory-only store.
+#[tokio::test(start_paused = true)]
+async fn session_only_is_the_users_explicit_choice() {
+    let fake = Fake::start().await;
+    let store: Arc<keyring_core::CredentialStore> =
+        keyring_core::mock::Store::new().expect("mock store");
+    let entry =
+        keyring_core::Entry::new_in_store(&store, "twitch-event-viewer", "tokens").expect("entry");
+    let cred: &keyring_core::mock::Cred = entry.as_any().downcast_ref().expect("mock");
+    cred.set_error(keyring_core::Error::NoDefaultStore);
+    let oauth =
+        OAuthClient::new(Endpoints::with_base(&fake.base).expect("base"), "fakeclient", None)
+            .expect("client");
+    let owner = TokenOwner::with_opener(
+        oauth,
+        tev_core::keychain::Keychain::with_store(store),
+        OwnerOptions::default(),
+        Arc::new(|_: &str| -> Result<(), String> { Ok(()) }),
+    );
+    owner.login(tev_core::auth::LoginFlow::Device).await.expect_err("no keychain");
+    owner.use_session_only().await;
+    let state = owner.login(tev_core::auth::LoginFlow::Device).await.expect("signed in");
+    let AuthState::SignedIn { session_only, login, .. } = &state else { panic!("{state:?}") };
+    assert!(*session_only);
+    assert_eq!(login, "fake_viewer");
+    let c = owner.current().await.expect("creds");
+    let fresh = owner.refresh_after_401(&c.token).await.expect("refresh in memory");
+    assert!(fresh.token != c.token);
+    owner.shutdown();
+}
+
 /// twitch.md §3.2: `scopes` (plural) on /device; polls no faster than `interval` (5 s);
 /// `authorization_pending` keeps waiting; 429 slows down by 5 s; success signs in.
 #[tokio::test(start_paused = true)]

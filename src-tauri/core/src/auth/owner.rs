@@ -89,8 +89,9 @@ struct Held {
 struct Inner {
     /// Twitch's OAuth endpoints and our client identity.
     oauth: OAuthClient,
-    /// Where the tokens are kept.
-    keychain: Keychain,
+    /// Where the tokens are kept; switchable to memory-only by the user's choice
+    /// ([`TokenOwner::use_session_only`]) without replacing the owner others hold.
+    keychain: StdMutex<Keychain>,
     /// Timing.
     options: OwnerOptions,
     /// The one lock: every read, refresh, validation, login result and logout goes through it.
@@ -180,7 +181,7 @@ impl TokenOwner {
         Self {
             inner: Arc::new(Inner {
                 oauth,
-                keychain,
+                keychain: StdMutex::new(keychain),
                 options,
                 held: Mutex::new(None),
                 state,
@@ -220,6 +221,27 @@ impl TokenOwner {
         self.inner.validations.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    fn keychain(&self) -> Keychain {
+        lock(&self.inner.keychain).clone()
+    }
+
+    /// The user chose "stay signed in for this run only" (no usable keychain): from now on
+    /// the login lives in memory and is gone when the app quits. Never done implicitly.
+    pub async fn use_session_only(&self) {
+        let session = Keychain::session_only();
+        let slot = self.inner.held.lock().await;
+        if let Some(h) = slot.as_ref()
+            && let Err(e) = session.store_tokens(&h.tokens).await
+        {
+            tracing::warn!(error = %e, "cannot move the login to the session store");
+        }
+        *lock(&self.inner.keychain) = session;
+        if let Some(h) = slot.as_ref() {
+            let state = self.signed_in_state(&h.tokens);
+            self.publish(state);
+        }
+    }
+
     /// Replaces the browser opener used by the next login.
     pub fn set_opener(&self, opener: Arc<dyn BrowserOpener>) {
         *lock(&self.inner.opener) = opener;
@@ -242,7 +264,7 @@ impl TokenOwner {
             display_name: None,
             scopes: t.scopes.clone(),
             expires_at: chrono::DateTime::from_timestamp(t.expires_at, 0).unwrap_or_default(),
-            session_only: self.inner.keychain.is_session_only(),
+            session_only: self.keychain().is_session_only(),
         }
     }
 
@@ -279,7 +301,7 @@ impl TokenOwner {
 
     async fn restore(&self) {
         let mut slot = self.inner.held.lock().await;
-        let stored = match self.inner.keychain.load_tokens().await {
+        let stored = match self.keychain().load_tokens().await {
             Ok(Some(t)) => t,
             Ok(None) => return self.publish(AuthState::SignedOut { reason: None }),
             Err(e) => {
@@ -352,7 +374,7 @@ impl TokenOwner {
     /// Signs out locally: forget the tokens, delete the keychain entry, publish `reason`.
     async fn sign_out_locked(&self, slot: &mut Option<Held>, reason: Option<String>) {
         *slot = None;
-        if let Err(e) = self.inner.keychain.delete_tokens().await {
+        if let Err(e) = self.keychain().delete_tokens().await {
             tracing::warn!(error = %e, "cannot delete the stored login");
         }
         self.publish(AuthState::SignedOut { reason });
@@ -368,7 +390,7 @@ impl TokenOwner {
         };
         // The refresh token is spent once sent: record that first, so a crash during the
         // request never leaves a spent token in the keychain to be sent again.
-        if let Err(e) = self.inner.keychain.store_tokens(&held.tokens).await {
+        if let Err(e) = self.keychain().store_tokens(&held.tokens).await {
             tracing::warn!(error = %e, "cannot mark the refresh token spent in the keychain");
         }
         self.inner.refreshes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -386,7 +408,7 @@ impl TokenOwner {
                 held.refresh_due = self.due(expires_in);
                 // The rotated refresh token goes to the keychain before the new access
                 // token is handed to anyone.
-                if let Err(e) = self.inner.keychain.store_tokens(&held.tokens).await {
+                if let Err(e) = self.keychain().store_tokens(&held.tokens).await {
                     // Keep the session in memory: dropping it would sign the user out for
                     // sure, keeping it at worst loses the login at the next restart.
                     tracing::error!(error = %e, "cannot store the renewed login in the keychain");
@@ -404,7 +426,7 @@ impl TokenOwner {
                 // before the token endpoint ran: the token is still unspent.
                 let reason = e.to_string();
                 held.tokens.refresh = Some(rt);
-                if let Err(e) = self.inner.keychain.store_tokens(&held.tokens).await {
+                if let Err(e) = self.keychain().store_tokens(&held.tokens).await {
                     tracing::warn!(error = %e, "cannot restore the refresh token in the keychain");
                 }
                 if held.tokens.expires_at <= unix_now() {
@@ -487,7 +509,7 @@ impl TokenOwner {
         }
         // No usable keychain: say so before the user goes through the browser, so they can
         // choose "this run only" first (DESIGN.md "Rules of the core").
-        if let Err(e) = self.inner.keychain.get(crate::keychain::TOKENS_ACCOUNT).await {
+        if let Err(e) = self.keychain().get(crate::keychain::TOKENS_ACCOUNT).await {
             lock(&self.inner.login_cancel).take();
             return Err(AuthError::Keychain(e));
         }
@@ -552,7 +574,7 @@ impl TokenOwner {
             return Err(AuthError::NoRefreshToken);
         }
         let mut slot = self.inner.held.lock().await;
-        if let Err(e) = self.inner.keychain.store_tokens(&tokens).await {
+        if let Err(e) = self.keychain().store_tokens(&tokens).await {
             // Nothing is kept: the fresh token is revoked rather than left dangling.
             let _ = oauth.revoke(tokens.access.secret()).await;
             return Err(AuthError::Keychain(e));
@@ -598,7 +620,7 @@ impl TokenOwner {
                 tracing::debug!(error = %e, "revoking the refresh token failed");
             }
         }
-        let deleted = self.inner.keychain.delete_tokens().await;
+        let deleted = self.keychain().delete_tokens().await;
         drop(slot);
         self.inner.wake.notify_one();
         self.publish(AuthState::SignedOut { reason: None });

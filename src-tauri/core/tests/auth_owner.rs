@@ -312,3 +312,15 @@ async fn device_flow_other_400_is_a_denial() {
     assert!(err.to_string().contains("access_denied"), "{err}");
     assert!(keychain.load_tokens().await.expect("kc").is_none());
 }
+
+/// Dropping every handle ends the maintenance task (it holds the owner only weakly), so a
+/// replaced owner does not keep validating in the background.
+#[tokio::test(start_paused = true)]
+async fn dropping_the_owner_stops_its_background_work() {
+    let fake = Fake::start().await;
+    let (owner, _k) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    assert_eq!(fake.w().validate_calls, 1);
+    drop(owner);
+    tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
+    assert_eq!(fake.w().validate_calls, 1, "no validation after the owner is gone");
+}

@@ -105,7 +105,7 @@ struct Inner {
     /// Opens the browser for the flows (replaceable: the CLI's `--no-browser`, tests).
     opener: StdMutex<Arc<dyn BrowserOpener>>,
     /// Tells the maintenance task that the schedule changed.
-    wake: Notify,
+    wake: Arc<Notify>,
     /// Stops the maintenance task.
     shutdown: CancellationToken,
     /// How many refresh requests were sent (for tests and diagnostics).
@@ -188,7 +188,7 @@ impl TokenOwner {
                 login_cancel: StdMutex::new(None),
                 logout_hook: StdMutex::new(None),
                 opener: StdMutex::new(opener),
-                wake: Notify::new(),
+                wake: Arc::new(Notify::new()),
                 shutdown: CancellationToken::new(),
                 refreshes: Default::default(),
                 validations: Default::default(),
@@ -288,8 +288,9 @@ impl TokenOwner {
     /// (hourly validation, refresh before expiry). Call once, inside a tokio runtime.
     pub async fn start(&self) -> AuthState {
         self.restore().await;
-        let me = self.clone();
-        tokio::spawn(async move { me.maintain().await });
+        let weak = Arc::downgrade(&self.inner);
+        let (wake, shutdown) = (self.inner.wake.clone(), self.inner.shutdown.clone());
+        tokio::spawn(Self::maintain(weak, wake, shutdown));
         self.state()
     }
 
@@ -454,13 +455,21 @@ impl TokenOwner {
         }
     }
 
-    /// The maintenance loop: sleeps until the next validation or refresh is due.
-    async fn maintain(&self) {
+    /// The maintenance loop: sleeps until the next validation or refresh is due. It holds
+    /// the owner only weakly while sleeping, so dropping every `TokenOwner` ends it too.
+    async fn maintain(
+        owner: std::sync::Weak<Inner>,
+        wake: Arc<Notify>,
+        shutdown: CancellationToken,
+    ) {
         loop {
+            let Some(inner) = owner.upgrade() else { return };
+            let me = TokenOwner { inner };
             let wake_at = {
-                let slot = self.inner.held.lock().await;
+                let slot = me.inner.held.lock().await;
                 slot.as_ref().map(|h| h.refresh_due.min(h.next_validate))
             };
+            drop(me);
             let sleep = async {
                 match wake_at {
                     Some(t) => tokio::time::sleep_until(t).await,
@@ -469,21 +478,23 @@ impl TokenOwner {
             };
             tokio::select! {
                 biased;
-                _ = self.inner.shutdown.cancelled() => return,
-                _ = self.inner.wake.notified() => continue,
+                _ = shutdown.cancelled() => return,
+                _ = wake.notified() => continue,
                 _ = sleep => {}
             }
-            let mut slot = self.inner.held.lock().await;
+            let Some(inner) = owner.upgrade() else { return };
+            let me = TokenOwner { inner };
+            let mut slot = me.inner.held.lock().await;
             let now = Instant::now();
             if slot.as_ref().is_some_and(|h| h.next_validate <= now) {
-                self.validate_locked(&mut slot).await;
+                me.validate_locked(&mut slot).await;
             }
             if slot.as_ref().is_some_and(|h| h.refresh_due <= Instant::now())
-                && let Err(e) = self.refresh_locked(&mut slot).await
+                && let Err(e) = me.refresh_locked(&mut slot).await
             {
                 tracing::warn!(error = %e, "scheduled refresh failed");
                 if let Some(h) = slot.as_mut() {
-                    h.refresh_due = Instant::now() + self.inner.options.retry_after;
+                    h.refresh_due = Instant::now() + me.inner.options.retry_after;
                 }
             }
         }

@@ -324,3 +324,27 @@ async fn dropping_the_owner_stops_its_background_work() {
     tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
     assert_eq!(fake.w().validate_calls, 1, "no validation after the owner is gone");
 }
+
+/// twitch.md §3.2 "never retry with an old refresh token": when a refresh may have reached
+/// Twitch (a 500 after the token was spent), that token is never sent again; the access
+/// token is used until it runs out, then the user signs in again.
+#[tokio::test]
+async fn a_possibly_spent_refresh_token_is_never_sent_again() {
+    let fake = Fake::start().await;
+    let (owner, keychain) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    fake.w().refresh_500_after_spending_once = true;
+    let c = owner.current().await.expect("creds");
+    let err = owner.refresh_after_401(&c.token).await.expect_err("500");
+    assert!(matches!(err, TokenError::Unreachable(_)), "{err:?}");
+    let stored = keychain.load_tokens().await.expect("kc").expect("still stored");
+    assert!(stored.refresh.is_none(), "the spent token is not kept");
+    assert!(owner.current().await.is_ok(), "the access token is still usable");
+    let err = owner.refresh_after_401(&c.token).await.expect_err("cannot renew");
+    assert!(matches!(err, TokenError::Expired(_)), "{err:?}");
+    let w = fake.w();
+    assert_eq!(w.refresh_calls, 1, "the spent token was not sent again");
+    assert!(!w.reuse_seen);
+    drop(w);
+    assert!(matches!(owner.state(), AuthState::SignedOut { reason: Some(_) }));
+    owner.shutdown();
+}

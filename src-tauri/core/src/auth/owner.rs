@@ -446,6 +446,10 @@ impl TokenOwner {
                 // It may have reached Twitch: the token counts as spent and is never resent.
                 let reason = e.to_string();
                 tracing::warn!(error = %reason, "refresh failed after sending; token treated as spent");
+                // Without a refresh token, the access token is used until it runs out.
+                let left =
+                    u64::try_from(held.tokens.expires_at.saturating_sub(unix_now())).unwrap_or(0);
+                held.refresh_due = Instant::now() + Duration::from_secs(left.min(30 * 86_400));
                 if held.tokens.expires_at <= unix_now() {
                     let why = format!("the login could not be renewed ({reason}); sign in again");
                     self.sign_out_locked(slot, Some(why)).await;
@@ -493,7 +497,10 @@ impl TokenOwner {
                 && let Err(e) = me.refresh_locked(&mut slot).await
             {
                 tracing::warn!(error = %e, "scheduled refresh failed");
-                if let Some(h) = slot.as_mut() {
+                // Retry soon only while there is an unspent refresh token to retry with.
+                if let Some(h) = slot.as_mut()
+                    && h.tokens.refresh.is_some()
+                {
                     h.refresh_due = Instant::now() + me.inner.options.retry_after;
                 }
             }

@@ -28,6 +28,8 @@ pub struct World {
     pub revoke_calls: u64,
     pub next: u64,
     pub lifetime: u64,
+    /// Spend the next refresh token but answer 500 (the answer is lost on the way back).
+    pub refresh_500_after_spending_once: bool,
     /// Answer the next refresh with 429 (rate limited) without spending the token.
     pub refresh_429_once: bool,
     /// Scripted answers to device-code polls (status, Twitch message), used in order;
@@ -179,6 +181,9 @@ fn route(w: &mut World, line: &str, auth: Option<&str>, body: &str) -> (u16, Str
             return (400, r#"{"status":400,"message":"Invalid refresh token"}"#.into());
         }
         w.spent.insert(r);
+        if std::mem::take(&mut w.refresh_500_after_spending_once) {
+            return (500, r#"{"status":500,"message":"Internal Server Error"}"#.into());
+        }
         let (a, r2) = issue(w);
         return (
             200,

@@ -250,3 +250,20 @@ async fn port_in_use_is_refused_with_the_port_named() {
     assert!(r.keychain.load_tokens().await.expect("keychain").is_none());
     assert!(matches!(r.owner.state(), AuthState::SignedOut { .. }));
 }
+
+/// Browsers open speculative connections that never send a request: an idle connection
+/// must not hold up the real callback.
+#[tokio::test]
+async fn an_idle_connection_does_not_block_the_callback() {
+    let mut r = rig(Duration::from_secs(30));
+    let (task, url) = start(&mut r).await;
+    let state = state_of(&url);
+    let _idle = tokio::net::TcpStream::connect(("127.0.0.1", r.port)).await.expect("idle");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = std::time::Instant::now();
+    get(r.port, &format!("/callback?error=access_denied&state={state}")).await;
+    let err = finish(task).await;
+    assert!(matches!(err, AuthError::Loopback(LoopbackError::Denied(_))), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "held up by the idle connection");
+    assert_nothing_stored(&r).await;
+}

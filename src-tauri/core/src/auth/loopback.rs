@@ -295,7 +295,10 @@ pub async fn login(
     result
 }
 
-/// Accepts connections until one valid (or fatally wrong) callback arrives.
+/// Accepts connections until one valid (or fatally wrong) callback arrives. Each
+/// connection is read in its own task, so an idle one (browsers open speculative
+/// connections) cannot hold up the real callback; the first decisive callback wins and the
+/// other connection tasks are aborted when this returns.
 async fn wait_for_callback(
     listeners: &[TcpListener],
     expected_state: &[u8],
@@ -304,6 +307,10 @@ async fn wait_for_callback(
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<(String, TcpStream), LoopbackError> {
+    let expected: Arc<[u8]> = Arc::from(expected_state);
+    let redirect: Arc<str> = Arc::from(redirect);
+    let (tx, mut outcomes) = tokio::sync::mpsc::channel::<Handled>(4);
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let accept = async {
             match listeners {
@@ -312,26 +319,30 @@ async fn wait_for_callback(
                 [] => std::future::pending().await,
             }
         };
-        let stream = tokio::select! {
+        tokio::select! {
             biased;
             _ = cancel.cancelled() => return Err(LoopbackError::Cancelled),
             _ = tokio::time::sleep_until(deadline) => return Err(LoopbackError::Timeout(timeout)),
-            r = accept => match r {
-                Ok((s, _)) => s,
-                Err(e) => { tracing::debug!(error = %e, "accept failed"); continue; }
+            Some(h) = outcomes.recv() => match h {
+                Handled::Ignored => {}
+                Handled::Code(code, stream) => return Ok((code, stream)),
+                Handled::Failed(e) => return Err(e),
             },
-        };
-        let handled = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => return Err(LoopbackError::Cancelled),
-            _ = tokio::time::sleep_until(deadline) => return Err(LoopbackError::Timeout(timeout)),
-            h = handle(stream, expected_state, redirect) => h,
-        };
-        match handled {
-            Handled::Ignored => continue,
-            Handled::Code(code, stream) => return Ok((code, stream)),
-            Handled::Failed(e) => return Err(e),
+            r = accept => match r {
+                Ok((stream, _)) => {
+                    let (tx, expected, redirect) = (tx.clone(), expected.clone(), redirect.clone());
+                    connections.spawn(async move {
+                        let h = handle(stream, &expected, &redirect).await;
+                        if !matches!(h, Handled::Ignored) {
+                            let _ = tx.send(h).await;
+                        }
+                    });
+                }
+                Err(e) => tracing::debug!(error = %e, "accept failed"),
+            },
         }
+        // Reap finished connection tasks so the set does not grow.
+        while connections.try_join_next().is_some() {}
     }
 }
 

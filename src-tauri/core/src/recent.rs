@@ -1,1 +1,239 @@
 //! `RecentEvents`: the last N events per channel, newest first by event time, on disk.
+//!
+//! - N defaults to 10 ([`RecentEvents::DEFAULT_CAPACITY`]); a `gap` row counts as one of N.
+//! - Order is by [`StreamEvent::occurred_at`], newest first, not by arrival (twitch.md §1.7:
+//!   no ordering guarantee). An event older than every kept row of a full list is not kept.
+//! - Persisted as one JSON file, [`RecentEvents::FILE_NAME`], in the data directory the app
+//!   passes (its `directories` data dir). Writes are atomic: a temp file in the same directory,
+//!   flushed, then renamed over the old file.
+//! - A file that cannot be read as ours is reported ([`LoadReport::set_aside`]) and renamed to
+//!   `recent-events.json.corrupt-<UTC timestamp>` — never deleted — and the list starts empty.
+//! - On load, every channel gets a `gap` row for the time nobody was listening: from the last
+//!   save ([`RecentEvents::save`] — call it on shutdown and now and then while running) to now.
+
+use crate::feed::{FeedUpdate, StreamEvent, app_closed_gap};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why the recent events could not be stored or read.
+#[derive(Debug, thiserror::Error)]
+pub enum RecentError {
+    /// A file operation failed.
+    #[error("recent events file {path}: {source}")]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The events could not be turned into JSON (not expected to happen).
+    #[error("recent events could not be encoded: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// What [`RecentEvents::load`] found.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct LoadReport {
+    /// The file was unreadable as recent events and was moved here (show this to the user).
+    pub set_aside: Option<PathBuf>,
+    /// Why it was set aside.
+    pub problem: Option<String>,
+    /// Channels that got an "app was closed" gap row.
+    pub gaps_added: usize,
+}
+
+/// The on-disk shape.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    /// Format version, for future migrations.
+    version: u32,
+    /// When the app last saved: the start of the "app was closed" gap on the next start.
+    saved_at: DateTime<Utc>,
+    /// Rows per channel id, newest first.
+    channels: BTreeMap<String, Vec<StreamEvent>>,
+}
+
+const FORMAT_VERSION: u32 = 1;
+
+/// The last N rows per channel.
+#[derive(Debug, Clone)]
+pub struct RecentEvents {
+    /// N: rows kept per channel.
+    capacity: usize,
+    /// Rows per channel id, newest first by event time.
+    channels: BTreeMap<String, Vec<StreamEvent>>,
+    /// The file to persist to (`None`: memory only, as in `tev replay`).
+    path: Option<PathBuf>,
+}
+
+impl RecentEvents {
+    /// Rows kept per channel by default.
+    pub const DEFAULT_CAPACITY: usize = 10;
+    /// The file name under the data directory.
+    pub const FILE_NAME: &'static str = "recent-events.json";
+
+    /// An empty, memory-only list keeping `capacity` rows per channel (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        RecentEvents { capacity: capacity.max(1), channels: BTreeMap::new(), path: None }
+    }
+
+    /// Loads the list stored under `data_dir` (creating nothing yet), sets a corrupt file
+    /// aside, and adds an "app was closed" gap row to each channel for `saved_at..now`.
+    pub fn load(
+        data_dir: &Path,
+        capacity: usize,
+        now: DateTime<Utc>,
+    ) -> Result<(Self, LoadReport), RecentError> {
+        let path = data_dir.join(Self::FILE_NAME);
+        let mut me = Self::new(capacity);
+        me.path = Some(path.clone());
+        let mut report = LoadReport::default();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((me, report)),
+            Err(source) => return Err(RecentError::Io { path, source }),
+        };
+        let stored = match serde_json::from_slice::<Stored>(&bytes) {
+            Ok(s) if s.version == FORMAT_VERSION => s,
+            Ok(s) => {
+                let why = format!("unsupported format version {}", s.version);
+                report.set_aside = Some(set_aside(&path, now)?);
+                report.problem = Some(why);
+                return Ok((me, report));
+            }
+            Err(e) => {
+                let aside = set_aside(&path, now)?;
+                tracing::warn!(file = %path.display(), moved_to = %aside.display(), error = %e,
+                    "recent events file is corrupt; set aside");
+                report.set_aside = Some(aside);
+                report.problem = Some(e.to_string());
+                return Ok((me, report));
+            }
+        };
+        for (channel, rows) in stored.channels {
+            let login = rows.first().map(|r| r.channel_login.clone()).unwrap_or_default();
+            for row in rows {
+                me.insert(row);
+            }
+            if stored.saved_at < now {
+                me.insert(app_closed_gap(&channel, &login, stored.saved_at, now));
+                report.gaps_added += 1;
+            }
+        }
+        Ok((me, report))
+    }
+
+    /// Rows kept per channel.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The rows of one channel, newest first (empty if none).
+    pub fn channel(&self, channel_id: &str) -> &[StreamEvent] {
+        self.channels.get(channel_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// All channels with rows, by channel id.
+    pub fn channels(&self) -> impl Iterator<Item = (&str, &[StreamEvent])> {
+        self.channels.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// Applies one feed update. Returns whether the list changed.
+    pub fn apply(&mut self, update: &FeedUpdate) -> bool {
+        match update {
+            FeedUpdate::Added(e) => self.insert(e.clone()),
+            FeedUpdate::Updated(e) => self.replace(e),
+            FeedUpdate::Removed { channel_id, ids } => self.remove(channel_id, ids),
+            FeedUpdate::State(_) => false,
+        }
+    }
+
+    /// Inserts a row in event-time order (a later arrival goes first among equal times) and
+    /// trims the channel to N. Returns whether the row is kept; an id already present is
+    /// ignored.
+    pub fn insert(&mut self, event: StreamEvent) -> bool {
+        let rows = self.channels.entry(event.channel_id.clone()).or_default();
+        if rows.iter().any(|r| r.id == event.id) {
+            return false;
+        }
+        let at = rows.partition_point(|r| r.occurred_at > event.occurred_at);
+        if at >= self.capacity {
+            return false;
+        }
+        rows.insert(at, event);
+        rows.truncate(self.capacity);
+        true
+    }
+
+    /// Replaces the row with the same id (a gift bomb that absorbed a gift). Returns whether
+    /// it was there.
+    pub fn replace(&mut self, event: &StreamEvent) -> bool {
+        let Some(rows) = self.channels.get_mut(&event.channel_id) else { return false };
+        let Some(i) = rows.iter().position(|r| r.id == event.id) else { return false };
+        if rows[i].occurred_at == event.occurred_at {
+            rows[i] = event.clone();
+        } else {
+            rows.remove(i);
+            let at = rows.partition_point(|r| r.occurred_at > event.occurred_at);
+            rows.insert(at, event.clone());
+        }
+        true
+    }
+
+    /// Removes rows by id. Returns whether any was there.
+    pub fn remove(&mut self, channel_id: &str, ids: &[String]) -> bool {
+        let Some(rows) = self.channels.get_mut(channel_id) else { return false };
+        let before = rows.len();
+        rows.retain(|r| !ids.contains(&r.id));
+        rows.len() != before
+    }
+
+    /// Writes the list atomically (temp file + rename) with `now` as the save time. A no-op
+    /// for a memory-only list.
+    pub fn save(&self, now: DateTime<Utc>) -> Result<(), RecentError> {
+        let Some(path) = &self.path else { return Ok(()) };
+        let stored =
+            Stored { version: FORMAT_VERSION, saved_at: now, channels: self.channels.clone() };
+        let bytes = serde_json::to_vec_pretty(&stored)?;
+        write_atomically(path, &bytes)
+    }
+}
+
+/// Renames a bad file to `<name>.corrupt-<timestamp>` next to it and returns the new path.
+fn set_aside(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, RecentError> {
+    let stamp = now.format("%Y%m%dT%H%M%S%.3fZ");
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".corrupt-{stamp}"));
+    let aside = PathBuf::from(aside);
+    std::fs::rename(path, &aside)
+        .map_err(|source| RecentError::Io { path: path.to_owned(), source })?;
+    Ok(aside)
+}
+
+/// Temp file in the same directory (so the rename stays on one file system), written and
+/// flushed to disk, then renamed over `path`: a crash leaves the old or the new file, never half.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RecentError> {
+    let io = |p: &Path| {
+        let p = p.to_owned();
+        move |source| RecentError::Io { path: p, source }
+    };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        drop(f);
+        std::fs::rename(&tmp, path).map_err(io(path))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,1 +1,486 @@
-//! The normalised feed: `StreamEvent` and the rules that turn EventSub frames into it.
+//! The normalised feed: [`StreamEvent`] and the rules that turn EventSub frames into it.
+//!
+//! Data flow (DESIGN.md): frame → [`crate::eventsub::protocol::parse_frame`] →
+//! [`crate::eventsub::dedupe::Dedupe`] → [`Feed::push`] → [`FeedUpdate`]s →
+//! [`crate::recent::RecentEvents`] and a broadcast to the UI.
+//!
+//! [`Feed`] applies the "Precise rules" of issue 4: one row per happening, with its own event
+//! time, its actor, a summary in words, typed details; progress frames only update
+//! [`ChannelState`]; the same sub/raid/cheer/gift seen through chat *and* its dedicated EventSub
+//! type shows once; gift bombs fold their individual gifts; unknown types show as `other`;
+//! revocations and new sessions that are not a handover add `gap` rows.
+
+mod normalise;
+mod text;
+
+pub(crate) use normalise::app_closed_gap;
+pub use normalise::{Feed, FeedConfig};
+
+use crate::eventsub::protocol::Amount;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One row of the events panel.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StreamEvent {
+    /// `metadata.message_id` of the frame that produced it (the first copy); gap rows get a
+    /// synthetic id starting with `gap:`.
+    pub id: String,
+    /// The channel the row belongs to (broadcaster user id).
+    pub channel_id: String,
+    /// That channel's login (may be empty if Twitch never told us).
+    pub channel_login: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// When it happened: the event's own timestamp when it has one, else the frame's
+    /// `message_timestamp`. The sort key of the recent list.
+    pub occurred_at: DateTime<Utc>,
+    /// Who did it; `None` for channel-level events and anonymous users.
+    pub actor: Option<Actor>,
+    /// What happened, in words, naming the actor by display name.
+    pub summary: String,
+    /// The typed details of the happening.
+    pub details: Details,
+}
+
+impl StreamEvent {
+    /// The actor's login, if there is an actor.
+    pub fn actor_login(&self) -> Option<&str> {
+        self.actor.as_ref().map(|a| a.login.as_str())
+    }
+}
+
+impl Serialize for StreamEvent {
+    /// The stored/IPC/`tev` shape: every field plus a flat `actor_login` (or null) for
+    /// consumers that only want the login.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            id: &'a str,
+            channel_id: &'a str,
+            channel_login: &'a str,
+            kind: EventKind,
+            occurred_at: &'a DateTime<Utc>,
+            actor_login: Option<&'a str>,
+            actor: &'a Option<Actor>,
+            summary: &'a str,
+            details: &'a Details,
+        }
+        Wire {
+            id: &self.id,
+            channel_id: &self.channel_id,
+            channel_login: &self.channel_login,
+            kind: self.kind,
+            occurred_at: &self.occurred_at,
+            actor_login: self.actor_login(),
+            actor: &self.actor,
+            summary: &self.summary,
+            details: &self.details,
+        }
+        .serialize(s)
+    }
+}
+
+/// A user or channel that did something.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Actor {
+    /// Twitch user id.
+    pub id: String,
+    /// Login (lowercase).
+    pub login: String,
+    /// Display name, used in summaries.
+    pub display_name: String,
+}
+
+/// The kinds of rows (issue 4, "Feed"); serialised in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The channel went live.
+    StreamOnline,
+    /// The channel went offline.
+    StreamOffline,
+    /// Title/category/language changed.
+    ChannelUpdate,
+    /// Another channel raided this one.
+    RaidIncoming,
+    /// This channel raided another one.
+    RaidOutgoing,
+    /// A new subscription.
+    Sub,
+    /// A resubscription shared in chat.
+    Resub,
+    /// One gifted sub.
+    SubGift,
+    /// A gift bomb (several subs gifted to the community).
+    CommunitySubGift,
+    /// A gifted sub continued as a paid one.
+    GiftPaidUpgrade,
+    /// A Prime sub upgraded to a paid tier.
+    PrimePaidUpgrade,
+    /// A gift recipient paid it forward.
+    PayItForward,
+    /// A chat announcement.
+    Announcement,
+    /// A user reached a new bits badge tier.
+    BitsBadgeTier,
+    /// A charity donation.
+    CharityDonation,
+    /// A viewer's watch streak.
+    WatchStreak,
+    /// Bits cheered.
+    Cheer,
+    /// A new follower.
+    Follow,
+    /// A hype train started.
+    HypeTrainBegin,
+    /// A hype train ended.
+    HypeTrainEnd,
+    /// A poll started.
+    PollBegin,
+    /// A poll ended.
+    PollEnd,
+    /// A prediction started.
+    PredictionBegin,
+    /// A prediction ended.
+    PredictionEnd,
+    /// An ad break started.
+    AdBreak,
+    /// A channel-points reward was redeemed.
+    RewardRedemption,
+    /// Another channel gave this one a shoutout.
+    ShoutoutReceived,
+    /// Something this app has no kind for (unknown type or notice).
+    Other,
+    /// Events may have been missed in this interval.
+    Gap,
+}
+
+impl EventKind {
+    /// The snake_case name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        use EventKind::*;
+        match self {
+            StreamOnline => "stream_online",
+            StreamOffline => "stream_offline",
+            ChannelUpdate => "channel_update",
+            RaidIncoming => "raid_incoming",
+            RaidOutgoing => "raid_outgoing",
+            Sub => "sub",
+            Resub => "resub",
+            SubGift => "sub_gift",
+            CommunitySubGift => "community_sub_gift",
+            GiftPaidUpgrade => "gift_paid_upgrade",
+            PrimePaidUpgrade => "prime_paid_upgrade",
+            PayItForward => "pay_it_forward",
+            Announcement => "announcement",
+            BitsBadgeTier => "bits_badge_tier",
+            CharityDonation => "charity_donation",
+            WatchStreak => "watch_streak",
+            Cheer => "cheer",
+            Follow => "follow",
+            HypeTrainBegin => "hype_train_begin",
+            HypeTrainEnd => "hype_train_end",
+            PollBegin => "poll_begin",
+            PollEnd => "poll_end",
+            PredictionBegin => "prediction_begin",
+            PredictionEnd => "prediction_end",
+            AdBreak => "ad_break",
+            RewardRedemption => "reward_redemption",
+            ShoutoutReceived => "shoutout_received",
+            Other => "other",
+            Gap => "gap",
+        }
+    }
+}
+
+/// Why a gap row exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+pub enum GapReason {
+    /// Nobody was listening: the app was closed.
+    AppClosed,
+    /// The socket was lost without a `session_reconnect` handover (twitch.md §1.4).
+    ConnectionLost,
+    /// Twitch revoked a subscription of this channel (twitch.md §1.2, §1.7).
+    Revoked {
+        /// The subscription type.
+        subscription_type: String,
+        /// The revocation status (`authorization_revoked`, `user_removed`, …).
+        status: String,
+    },
+}
+
+/// A poll choice or prediction outcome with its tally.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// The choice's title.
+    pub title: String,
+    /// Votes (polls) or predictors (predictions), when known.
+    pub votes: Option<u64>,
+    /// Channel points on it (predictions), when known.
+    pub channel_points: Option<u64>,
+}
+
+/// Typed details of a row; the variant follows the kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Details {
+    /// `stream_online`
+    StreamOnline {
+        /// `live`, `rerun`, `premiere`, …
+        stream_type: String,
+    },
+    /// `stream_offline`
+    StreamOffline,
+    /// `channel_update`
+    ChannelUpdate {
+        /// New title.
+        title: String,
+        /// New category.
+        category_name: String,
+        /// Broadcast language.
+        language: String,
+    },
+    /// `raid_incoming` / `raid_outgoing`
+    Raid {
+        /// Viewers brought along.
+        viewers: u64,
+    },
+    /// `sub`
+    Sub {
+        /// `1000`/`2000`/`3000`.
+        tier: String,
+        /// Prime sub.
+        is_prime: bool,
+        /// Months bought at once.
+        duration_months: u64,
+    },
+    /// `resub`
+    Resub {
+        /// `1000`/`2000`/`3000`.
+        tier: String,
+        /// Total months.
+        cumulative_months: u64,
+        /// Consecutive months, if shared.
+        streak_months: Option<u64>,
+        /// A gifted resub.
+        is_gift: bool,
+        /// The user's message.
+        message: String,
+    },
+    /// `sub_gift`
+    SubGift {
+        /// `1000`/`2000`/`3000`.
+        tier: String,
+        /// Who got it (unknown from `channel.subscription.gift`).
+        recipient: Option<Actor>,
+        /// The gift bomb it belongs to, if any.
+        community_gift_id: Option<String>,
+    },
+    /// `community_sub_gift`
+    CommunitySubGift {
+        /// `1000`/`2000`/`3000`.
+        tier: String,
+        /// Subs gifted.
+        total: u64,
+        /// The bomb id (chat) when known.
+        gift_id: Option<String>,
+        /// Recipients of the individual gifts folded into this row so far.
+        recipients: Vec<Actor>,
+        /// The gifter's total gifts in the channel, if shared.
+        cumulative_total: Option<u64>,
+    },
+    /// `gift_paid_upgrade`
+    GiftPaidUpgrade {
+        /// Who gave the original gift (None when anonymous).
+        gifter: Option<Actor>,
+    },
+    /// `prime_paid_upgrade`
+    PrimePaidUpgrade {
+        /// The new tier.
+        tier: String,
+    },
+    /// `pay_it_forward`
+    PayItForward {
+        /// Who gave the original gift.
+        gifter: Option<Actor>,
+        /// Who got the new gift (None: the community).
+        recipient: Option<Actor>,
+    },
+    /// `announcement`
+    Announcement {
+        /// The announcement text.
+        message: String,
+        /// Its colour.
+        color: String,
+    },
+    /// `bits_badge_tier`
+    BitsBadgeTier {
+        /// The tier reached.
+        tier: u64,
+    },
+    /// `charity_donation`
+    CharityDonation {
+        /// The charity.
+        charity_name: String,
+        /// The amount.
+        amount: Amount,
+    },
+    /// `watch_streak`
+    WatchStreak {
+        /// Consecutive streams.
+        streak_count: u64,
+        /// Channel points awarded.
+        channel_points_awarded: u64,
+    },
+    /// `cheer`
+    Cheer {
+        /// Bits cheered.
+        bits: u64,
+        /// The chat message.
+        message: String,
+    },
+    /// `follow`
+    Follow,
+    /// `hype_train_begin` / `hype_train_end`
+    HypeTrain {
+        /// The train id (same for begin and end).
+        train_id: String,
+        /// Level.
+        level: u64,
+        /// Total points.
+        total: u64,
+    },
+    /// `poll_begin` / `poll_end`
+    Poll {
+        /// The poll id (same for begin and end).
+        poll_id: String,
+        /// The question.
+        title: String,
+        /// The choices.
+        choices: Vec<Choice>,
+        /// End: `completed`, `archived`, `terminated`.
+        status: Option<String>,
+    },
+    /// `prediction_begin` / `prediction_end`
+    Prediction {
+        /// The prediction id (same for begin and end).
+        prediction_id: String,
+        /// The question.
+        title: String,
+        /// The outcomes.
+        outcomes: Vec<Choice>,
+        /// End: `resolved`, `canceled`.
+        status: Option<String>,
+        /// End: the winning outcome's title.
+        winner: Option<String>,
+    },
+    /// `ad_break`
+    AdBreak {
+        /// Length in seconds.
+        duration_seconds: u64,
+        /// Scheduled automatically.
+        is_automatic: bool,
+    },
+    /// `reward_redemption`
+    RewardRedemption {
+        /// The reward's title.
+        reward_title: String,
+        /// Its cost in channel points.
+        cost: u64,
+        /// What the user typed.
+        user_input: String,
+    },
+    /// `shoutout_received`
+    Shoutout {
+        /// The giving channel's viewers at the time.
+        viewer_count: u64,
+    },
+    /// `other`
+    Other {
+        /// The subscription type.
+        subscription_type: String,
+        /// The subscription version.
+        subscription_version: String,
+        /// For chat notifications: the `notice_type`.
+        notice_type: Option<String>,
+        /// For chat notifications: Twitch's `system_message`.
+        system_message: Option<String>,
+    },
+    /// `gap`
+    Gap {
+        /// From when events may have been missed.
+        from: DateTime<Utc>,
+        /// Until when (None: still open, e.g. after a revocation).
+        to: Option<DateTime<Utc>>,
+        /// Why.
+        reason: GapReason,
+    },
+}
+
+/// What a frame did to the feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "update", rename_all = "snake_case")]
+pub enum FeedUpdate {
+    /// A new row.
+    Added(StreamEvent),
+    /// An existing row (same `id`) changed: a gift bomb absorbed an individual gift.
+    Updated(StreamEvent),
+    /// Rows removed: individual gifts folded into a gift bomb that arrived after them.
+    Removed {
+        /// The channel of the rows.
+        channel_id: String,
+        /// Their ids.
+        ids: Vec<String>,
+    },
+    /// The channel's live state changed without a row (progress frames, or with a row).
+    State(ChannelState),
+}
+
+/// The live state of one channel, updated by rows and by progress frames alike.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChannelState {
+    /// The channel.
+    pub channel_id: String,
+    /// Live (`Some(true)`), offline (`Some(false)`) or not known yet.
+    pub live: Option<bool>,
+    /// When `live` was last decided (event time), to ignore stale online/offline frames.
+    pub live_as_of: Option<DateTime<Utc>>,
+    /// Last known title.
+    pub title: Option<String>,
+    /// Last known category.
+    pub category_name: Option<String>,
+    /// The current or last hype train.
+    pub hype_train: Option<Activity>,
+    /// The current or last poll.
+    pub poll: Option<Activity>,
+    /// The current or last prediction.
+    pub prediction: Option<Activity>,
+}
+
+/// A hype train, poll or prediction as last seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    /// Twitch's id of the train/poll/prediction.
+    pub id: String,
+    /// `active`, `locked` (predictions) or `ended`.
+    pub phase: Phase,
+    /// One line in words ("Level 3, 700 points", "“Yeah!” 12 · “No!” 40").
+    pub summary: String,
+    /// The frame time this state is from, so older frames arriving later are ignored
+    /// (EventSub does not guarantee order, twitch.md §1.7).
+    pub as_of: DateTime<Utc>,
+}
+
+/// Phase of an [`Activity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Running.
+    Active,
+    /// A prediction no longer taking predictions.
+    Locked,
+    /// Over.
+    Ended,
+}

@@ -1,0 +1,164 @@
+//! `RecentEvents`: order, bound, gaps, persistence (atomic), corrupt files set aside.
+
+use chrono::{DateTime, TimeZone, Utc};
+use tev_core::feed::{Details, EventKind, FeedUpdate, GapReason, StreamEvent};
+use tev_core::recent::RecentEvents;
+
+fn t(sec: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_795_000_000 + sec, 0).unwrap()
+}
+
+fn ev(id: &str, channel: &str, sec: i64) -> StreamEvent {
+    StreamEvent {
+        id: id.into(),
+        channel_id: channel.into(),
+        channel_login: format!("login{channel}"),
+        kind: EventKind::Follow,
+        occurred_at: t(sec),
+        actor: None,
+        summary: format!("event {id}"),
+        details: Details::Follow,
+    }
+}
+
+fn ids(r: &RecentEvents, channel: &str) -> Vec<String> {
+    r.channel(channel).iter().map(|e| e.id.clone()).collect()
+}
+
+#[test]
+fn newest_first_by_event_time_not_arrival() {
+    let mut r = RecentEvents::new(10);
+    for (id, sec) in [("b", 20), ("a", 10), ("c", 30), ("late-old", 5)] {
+        assert!(r.insert(ev(id, "1", sec)));
+    }
+    assert_eq!(ids(&r, "1"), ["c", "b", "a", "late-old"]);
+}
+
+#[test]
+fn keeps_n_per_channel_and_a_gap_counts_as_one() {
+    let mut r = RecentEvents::new(3);
+    for i in 0..5 {
+        r.insert(ev(&format!("e{i}"), "1", i));
+    }
+    r.insert(ev("other", "2", 0));
+    assert_eq!(ids(&r, "1"), ["e4", "e3", "e2"]);
+    assert_eq!(ids(&r, "2"), ["other"], "channels are independent");
+    // An event older than every kept row of a full list is not kept.
+    assert!(!r.insert(ev("ancient", "1", -100)));
+    // A gap row takes one of the N slots.
+    let mut gap = ev("gap:x:1", "1", 10);
+    gap.kind = EventKind::Gap;
+    gap.details = Details::Gap { from: t(10), to: Some(t(20)), reason: GapReason::ConnectionLost };
+    assert!(r.insert(gap));
+    assert_eq!(ids(&r, "1"), ["gap:x:1", "e4", "e3"]);
+}
+
+#[test]
+fn duplicate_ids_are_ignored_and_updates_and_removals_apply() {
+    let mut r = RecentEvents::new(10);
+    assert!(r.apply(&FeedUpdate::Added(ev("a", "1", 1))));
+    assert!(!r.apply(&FeedUpdate::Added(ev("a", "1", 1))));
+    r.apply(&FeedUpdate::Added(ev("b", "1", 2)));
+    let mut a2 = ev("a", "1", 1);
+    a2.summary = "changed".into();
+    assert!(r.apply(&FeedUpdate::Updated(a2)));
+    assert_eq!(r.channel("1")[1].summary, "changed");
+    assert!(r.apply(&FeedUpdate::Removed { channel_id: "1".into(), ids: vec!["b".into()] }));
+    assert_eq!(ids(&r, "1"), ["a"]);
+    assert!(!r.apply(&FeedUpdate::Updated(ev("zzz", "1", 1))), "unknown id");
+}
+
+#[test]
+fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut r, report) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
+    assert_eq!(report.set_aside, None);
+    assert_eq!(report.gaps_added, 0, "nothing stored yet");
+    r.insert(ev("a", "1", 1));
+    r.insert(ev("b", "1", 2));
+    r.insert(ev("c", "2", 3));
+    r.save(t(100)).unwrap();
+    // Only the file itself: no temp file left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [RecentEvents::FILE_NAME]);
+
+    let (r2, report) = RecentEvents::load(dir.path(), 10, t(5000)).unwrap();
+    assert_eq!(report.gaps_added, 2);
+    let rows = r2.channel("1");
+    assert_eq!(rows.len(), 3);
+    // The gap (from the last save to now) is the newest row, and keeps the channel's login.
+    let gap = &rows[0];
+    assert_eq!((gap.kind, gap.channel_login.as_str()), (EventKind::Gap, "login1"));
+    assert_eq!(
+        gap.details,
+        Details::Gap { from: t(100), to: Some(t(5000)), reason: GapReason::AppClosed }
+    );
+    assert!(gap.summary.contains("The app was closed"), "{}", gap.summary);
+    assert_eq!(rows[1..].iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+    assert_eq!(r2.channel("2")[1].id, "c");
+}
+
+#[test]
+fn a_save_replaces_the_previous_file_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut r, _) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
+    for i in 0..10 {
+        r.insert(ev(&format!("e{i}"), "1", i));
+        r.save(t(10 + i)).unwrap();
+    }
+    let (r2, _) = RecentEvents::load(dir.path(), 10, t(30)).unwrap();
+    let rows = r2.channel("1");
+    assert_eq!(rows.len(), 10, "gap + the 9 newest of the 10 saved");
+    assert_eq!(
+        rows[0].details,
+        Details::Gap { from: t(19), to: Some(t(30)), reason: GapReason::AppClosed }
+    );
+    assert_eq!((rows[1].id.as_str(), rows[9].id.as_str()), ("e9", "e1"));
+}
+
+#[test]
+fn a_corrupt_file_is_reported_and_set_aside_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(RecentEvents::FILE_NAME);
+    let garbage =
+        b"{\"version\":1,\"saved_at\":\"2026-11-27T20:00:00Z\",\"channels\":{\"1\":[{\"id\":";
+    std::fs::write(&path, garbage).unwrap();
+    let (r, report) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
+    assert_eq!(r.channels().count(), 0);
+    let aside = report.set_aside.expect("set aside");
+    assert!(report.problem.is_some());
+    let aside_name = aside.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(aside_name.starts_with("recent-events.json.corrupt-"), "{aside_name}");
+    assert_eq!(std::fs::read(&aside).unwrap(), garbage, "the bad file is kept as it was");
+    assert!(!path.exists());
+    // The next save writes a fresh file beside the kept one.
+    r.save(t(1)).unwrap();
+    let (_, report) = RecentEvents::load(dir.path(), 10, t(2)).unwrap();
+    assert_eq!(report.set_aside, None);
+}
+
+#[test]
+fn an_unknown_format_version_is_set_aside_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(RecentEvents::FILE_NAME),
+        r#"{"version":99,"saved_at":"2026-11-27T20:00:00Z","channels":{}}"#,
+    )
+    .unwrap();
+    let (_, report) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
+    assert!(report.set_aside.is_some());
+    assert!(report.problem.unwrap().contains("99"));
+}
+
+#[test]
+fn a_missing_data_dir_is_created_on_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("a/b");
+    let (mut r, _) = RecentEvents::load(&nested, 10, t(0)).unwrap();
+    r.insert(ev("a", "1", 1));
+    r.save(t(1)).unwrap();
+    assert!(nested.join(RecentEvents::FILE_NAME).exists());
+}

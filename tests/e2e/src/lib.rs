@@ -1,1 +1,205 @@
-//! Helpers for the end-to-end tests (being built).
+//! Harness for the end-to-end tests: the real app binary, driven over WebDriver
+//! (tauri-driver + WebKitWebDriver), against an in-process Twitch simulator, with a
+//! throw-away `HOME` so nothing of the developer's own state is read or written.
+//!
+//! Requirements (the README's test command provides them): a display (`xvfb-run`), a session
+//! bus (`dbus-run-session`), `tauri-driver` on PATH or in `~/.cargo/bin`, Debian's
+//! `webkit2gtk-driver`, and the app built (`cargo build -p twitch-event-viewer`).
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+/// Only one app runs at a time: instances share the session bus (single-instance plugin) and
+/// the display.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The workspace's target directory (honours `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+    }
+}
+
+/// The app binary under test: `TEV_APP_BINARY`, else the debug build in the target dir.
+pub fn app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("TEV_APP_BINARY") {
+        return PathBuf::from(p);
+    }
+    target_dir().join("debug/twitch-event-viewer")
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home_bin =
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tauri-driver"));
+    match home_bin {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Where screenshots go: `target/e2e-screenshots/`.
+pub fn screenshot_dir() -> PathBuf {
+    let d = target_dir().join("e2e-screenshots");
+    std::fs::create_dir_all(&d).expect("create the screenshot dir");
+    d
+}
+
+/// A running app under test.
+pub struct App {
+    /// The WebDriver session; closing it ends the app.
+    pub client: Client,
+    /// tauri-driver; killed on drop.
+    driver: Child,
+    /// The app's throw-away home directory.
+    pub home: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// How to launch the app.
+#[derive(Default)]
+pub struct Launch {
+    /// Base URL of a simulator; sets `TEV_TWITCH_BASE_URL`.
+    pub sim_base: Option<String>,
+    /// Extra environment variables for the app.
+    pub env: Vec<(String, String)>,
+    /// Reuse this home directory (for restart tests) instead of a fresh one.
+    pub home: Option<tempfile::TempDir>,
+}
+
+impl App {
+    /// Launches the app and waits for the WebDriver session.
+    pub async fn launch(opts: Launch) -> App {
+        let turn = ONE_AT_A_TIME.lock().await;
+        let bin = app_binary();
+        assert!(
+            bin.exists(),
+            "the app binary {} is missing: run `cargo build -p twitch-event-viewer` first \
+             (the README's test command does)",
+            bin.display()
+        );
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no DISPLAY: run the end-to-end tests under xvfb-run (the README's test command does)"
+        );
+        let home = match opts.home {
+            Some(h) => h,
+            None => tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("temp home"),
+        };
+        let port = free_port();
+        let native_port = free_port();
+        let mut cmd = Command::new(tauri_driver());
+        cmd.arg("--port")
+            .arg(port.to_string())
+            .arg("--native-port")
+            .arg(native_port.to_string())
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join(".config"))
+            .env("XDG_DATA_HOME", home.path().join(".local/share"))
+            .env("XDG_CACHE_HOME", home.path().join(".cache"))
+            .env("TEV_LOG", "info")
+            .env_remove("TEV_TWITCH_BASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        if let Some(base) = &opts.sim_base {
+            cmd.env("TEV_TWITCH_BASE_URL", base);
+        }
+        for (k, v) in &opts.env {
+            cmd.env(k, v);
+        }
+        let driver = cmd.spawn().expect("start tauri-driver (cargo install tauri-driver --locked)");
+        let caps: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_value(serde_json::json!({
+                "browserName": "wry",
+                "tauri:options": { "application": bin.to_string_lossy() }
+            }))
+            .expect("capabilities");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let client = loop {
+            match ClientBuilder::rustls()
+                .expect("rustls WebDriver client")
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("no WebDriver session with the app within 60 s: {e}"),
+            }
+        };
+        App { client, driver, home, _turn: turn }
+    }
+
+    /// Waits (up to 30 s) for an element and returns it.
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("element {css} did not appear within 30 s: {e}"))
+    }
+
+    /// Waits (up to 30 s) until `css`'s text satisfies `pred`; returns the text.
+    pub async fn wait_for_text(&self, css: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(t) = el.text().await {
+                    if pred(&t) {
+                        return t;
+                    }
+                    last = t;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("text of {css} never matched within 30 s; last seen: {last:?}");
+    }
+
+    /// Saves a screenshot as `target/e2e-screenshots/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // Let WebKit paint what the DOM already shows: two animation frames.
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await;
+        let png = self.client.screenshot().await.expect("take a screenshot");
+        let path = screenshot_dir().join(format!("{name}.png"));
+        std::fs::write(&path, &png).expect("write the screenshot");
+        path
+    }
+
+    /// Ends the WebDriver session (which ends the app) and the driver; returns the home dir
+    /// so a restart test can launch again on the same state.
+    pub async fn quit(mut self) -> tempfile::TempDir {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+        self.home
+    }
+}

@@ -1,0 +1,28 @@
+//! The home window of the real app, under Xvfb, against the simulator.
+
+use tev_e2e::{App, Launch};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_page_shows_state_from_the_rust_core() {
+    let sim =
+        twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("start the simulator");
+    let base = sim.base_url();
+    let app = App::launch(Launch { sim_base: Some(base.clone()), ..Default::default() }).await;
+
+    app.wait_for("body[data-ready='true']").await;
+    // The version comes from tev_core::VERSION through the app_info command.
+    let version = app.wait_for_text("#app-version", |t| !t.is_empty()).await;
+    assert_eq!(version, format!("Twitch Event Viewer {}", env!("CARGO_PKG_VERSION")));
+    // Only the Rust side knows the simulator's address (TEV_TWITCH_BASE_URL).
+    let endpoint = app.wait_for_text("#app-endpoint", |t| !t.is_empty()).await;
+    assert!(endpoint.contains(&base), "endpoint line {endpoint:?} should name {base}");
+    let badge = app.wait_for("#sim-badge").await;
+    assert!(badge.is_displayed().await.expect("badge visibility"), "Simulated Twitch badge hidden");
+
+    let shot = app.screenshot("01-home").await;
+    assert!(
+        std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false),
+        "screenshot too small"
+    );
+    app.quit().await;
+}

@@ -13,6 +13,7 @@ pub mod eventsub;
 pub mod feed;
 pub mod helix;
 pub mod keychain;
+pub mod notify;
 pub mod recent;
 pub mod replay;
 pub mod token;

@@ -273,6 +273,9 @@ struct Task {
     reconcile: Option<JoinHandle<Result<Reconciled, ReconcileError>>>,
     /// The session id that reconcile works on.
     reconcile_session: Option<String>,
+    /// The channels that reconcile plans for (a channel added meanwhile waits for the next
+    /// one rather than being polled as if it were over the budget).
+    reconcile_channels: HashSet<String>,
     /// The plan changed while a reconcile ran: run another.
     dirty: bool,
     /// When to retry a reconcile that failed on the network.
@@ -327,6 +330,7 @@ pub fn spawn(
         poll_live: Vec::new(),
         reconcile: None,
         reconcile_session: None,
+        reconcile_channels: HashSet::new(),
         dirty: false,
         reconcile_retry_at: None,
         pending_gaps: BTreeMap::new(),
@@ -541,6 +545,7 @@ impl Task {
         });
         self.reconcile = Some(handle);
         self.reconcile_session = Some(session_id_for_task);
+        self.reconcile_channels = self.channels.iter().map(|c| c.id.clone()).collect();
     }
 
     fn on_reconciled(&mut self, r: Option<Result<Reconciled, ReconcileError>>) {
@@ -637,6 +642,7 @@ impl Task {
     fn live_fallback(&self) -> Vec<String> {
         self.channels
             .iter()
+            .filter(|c| self.reconcile_channels.contains(&c.id))
             .filter(|c| {
                 let has = |t: &str| {
                     self.active

@@ -12,6 +12,7 @@ pub mod eventsub;
 pub mod feed;
 pub mod helix;
 pub mod keychain;
+pub mod live;
 pub mod recent;
 pub mod replay;
 pub mod token;

@@ -195,6 +195,21 @@ impl App {
         path
     }
 
+    /// Saves the whole (virtual) screen as `target/e2e-screenshots/<name>.png`: the native
+    /// layout of a window with several webviews, which a WebDriver screenshot (one webview)
+    /// cannot show.
+    pub async fn screenshot_screen(&self, name: &str) -> PathBuf {
+        let path = screenshot_dir().join(format!("{name}.png"));
+        let status = Command::new("/usr/bin/import")
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .await
+            .expect("run ImageMagick's import (apt package imagemagick)");
+        assert!(status.success(), "import failed: {status}");
+        path
+    }
+
     /// Ends the WebDriver session (which ends the app) and the driver; returns the home dir
     /// so a restart test can launch again on the same state.
     pub async fn quit(mut self) -> tempfile::TempDir {

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod deeplink;
 pub mod endpoints;
 pub mod eventsub;
 pub mod feed;

@@ -16,6 +16,7 @@
 //! new subscriptions may have been missed, because Twitch never replays (twitch.md §1.4).
 
 use crate::Endpoints;
+use crate::eventsub::dedupe::Dedupe;
 use crate::eventsub::planner::{self, PlanInput, PlannedChannel, Role, SkipReason};
 use crate::eventsub::reconciler::{self, ActiveSub, ReconcileError, Reconciled};
 use crate::eventsub::session::{Incoming, LossReason, Session, SessionConfig, SessionEvent};
@@ -23,7 +24,7 @@ use crate::helix::{Helix, HelixError, HelixOptions, Stream};
 use crate::token::{TokenError, TokenSource};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -158,7 +159,7 @@ impl WatcherConfig {
             helix: HelixOptions::default(),
             poll_interval: Duration::from_secs(60),
             reconcile_retry: Duration::from_secs(2),
-            dedupe_capacity: 10_000,
+            dedupe_capacity: Dedupe::DEFAULT_CAPACITY,
             broadcast_capacity: 4096,
         }
     }
@@ -248,33 +249,6 @@ impl WatcherHandle {
     }
 }
 
-/// Bounded memory of recent message ids (twitch.md §1.7, §8 "an LRU of recent message_ids").
-struct Seen {
-    set: HashSet<String>,
-    order: VecDeque<String>,
-    cap: usize,
-}
-
-impl Seen {
-    fn new(cap: usize) -> Self {
-        Self { set: HashSet::new(), order: VecDeque::new(), cap: cap.max(1) }
-    }
-    /// True the first time an id is seen.
-    fn first(&mut self, id: &str) -> bool {
-        if self.set.contains(id) {
-            return false;
-        }
-        if self.order.len() >= self.cap
-            && let Some(old) = self.order.pop_front()
-        {
-            self.set.remove(&old);
-        }
-        self.set.insert(id.to_string());
-        self.order.push_back(id.to_string());
-        true
-    }
-}
-
 /// The task's state.
 struct Task {
     config: WatcherConfig,
@@ -297,7 +271,8 @@ struct Task {
     /// Channels that may have missed events since the time given, closed by the next
     /// successful reconcile.
     pending_gaps: BTreeMap<String, (SystemTime, String)>,
-    seen: Seen,
+    /// Message ids already shown (twitch.md §1.7), bounded memory.
+    seen: Dedupe,
     state: watch::Sender<ConnectionState>,
     subs: watch::Sender<SubscriptionReport>,
     updates: broadcast::Sender<WatchUpdate>,
@@ -326,7 +301,7 @@ pub fn spawn(
     let (subs_tx, subs_rx) = watch::channel(SubscriptionReport::default());
     let (upd_tx, _) = broadcast::channel(config.broadcast_capacity.max(16));
     let task = Task {
-        seen: Seen::new(config.dedupe_capacity),
+        seen: Dedupe::with_capacity(config.dedupe_capacity),
         config,
         helix,
         session,
@@ -588,8 +563,9 @@ impl Task {
                 if !r.active.is_empty() {
                     self.session.mark_healthy();
                 }
-                self.set_state(ConnectionState::Connected);
+                // Report first: whoever wakes on `Connected` sees what is subscribed.
                 self.publish_report();
+                self.set_state(ConnectionState::Connected);
                 if self.dirty {
                     self.start_reconcile();
                 }
@@ -729,7 +705,7 @@ impl Task {
     ) {
         match incoming {
             Incoming::Notification { message_id, sub_type, subscription_id } => {
-                if !self.seen.first(&message_id) {
+                if !self.seen.first_time(&message_id) {
                     return;
                 }
                 let channel_id = self
@@ -746,7 +722,7 @@ impl Task {
                 });
             }
             Incoming::Revocation { message_id, subscription_id, status } => {
-                if !self.seen.first(&message_id) {
+                if !self.seen.first_time(&message_id) {
                     return;
                 }
                 let Some(sub) = self.active.remove(&subscription_id) else {

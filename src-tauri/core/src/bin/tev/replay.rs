@@ -1,7 +1,9 @@
 //! `tev replay <frames.jsonl>`
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tev_core::replay::{ReplayOptions, replay};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -15,7 +17,38 @@ pub struct Args {
     pub last: usize,
 }
 
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("tev replay: not available yet");
-    ExitCode::from(2)
+pub fn run(args: Args) -> ExitCode {
+    let file = match std::fs::File::open(&args.frames) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("tev replay: cannot open {}: {e}", args.frames.display());
+            return ExitCode::from(2);
+        }
+    };
+    let options = ReplayOptions { all: args.all, last: args.last };
+    let out = match replay(std::io::BufReader::new(file), options) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("tev replay: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    for event in &out.events {
+        let written = serde_json::to_writer(&mut w, event)
+            .map_err(std::io::Error::other)
+            .and_then(|()| w.write_all(b"\n"));
+        if let Err(e) = written {
+            // A closed pipe (`tev replay … | head`) is not an error worth a message.
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("tev replay: writing output: {e}");
+                return ExitCode::FAILURE;
+            }
+            break;
+        }
+    }
+    let _ = w.flush();
+    eprintln!("{}", out.counters);
+    ExitCode::SUCCESS
 }

@@ -2,9 +2,9 @@
 //!
 //! Live events as JSON lines on stdout (`--pretty`: one human line each); connection state
 //! changes on stderr. The token comes from `TEV_ACCESS_TOKEN` + `TEV_CLIENT_ID` (until `tev
-//! login` lands with the auth issue). Pointed at the simulator (`TEV_TWITCH_BASE_URL`) without
-//! a token, it signs in to the simulator itself: it turns on the simulator's auto-approval for
-//! `TEV_SIM_LOGIN` (default `sim_viewer`) and runs the device flow with `sim-public-client`.
+//! login`'s stored login is wired in). Pointed at the simulator (`TEV_TWITCH_BASE_URL`) without
+//! a token, it asks the simulator for one (`POST /_sim/tokens`) for `TEV_SIM_LOGIN` (default
+//! `sim_viewer`) with the public simulator client.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -68,49 +68,30 @@ async fn validate(
     r.json().await.map_err(|e| format!("unexpected validate answer: {}", e.without_url()))
 }
 
-/// A token from the simulator: auto-approve + device flow (twitch.md §3.2 as the sim serves it).
+/// A token from the simulator's control API (`POST /_sim/tokens`, issue 3), for
+/// `TEV_SIM_LOGIN` (default `sim_viewer`) and the public simulator client.
 async fn sim_token(http: &reqwest::Client, ep: &Endpoints) -> Result<(String, String), String> {
     let base = ep.base().ok_or("not a simulator")?;
     let login = std::env::var("TEV_SIM_LOGIN").unwrap_or_else(|_| "sim_viewer".into());
     let client_id = "sim-public-client".to_string();
-    let cfg = base.join("_sim/config").map_err(|e| e.to_string())?;
-    http.post(cfg)
-        .json(&serde_json::json!({ "auto_approve": login }))
+    let url = base.join("_sim/tokens").map_err(|e| e.to_string())?;
+    let r = http
+        .post(url)
+        .json(&serde_json::json!({
+            "login": login,
+            "client_id": client_id,
+            "scopes": ["user:read:chat", "user:read:follows"],
+        }))
         .send()
         .await
         .map_err(|e| format!("simulator: {}", e.without_url()))?;
-    let scopes = "user:read:chat user:read:follows";
-    let dev: serde_json::Value = http
-        .post(ep.oauth.join("device").map_err(|e| e.to_string())?)
-        .form(&[("client_id", client_id.as_str()), ("scopes", scopes)])
-        .send()
-        .await
-        .map_err(|e| format!("simulator: {}", e.without_url()))?
-        .json()
-        .await
-        .map_err(|e| format!("simulator device answer: {}", e.without_url()))?;
-    let device_code =
-        dev["device_code"].as_str().ok_or("simulator gave no device_code")?.to_string();
-    for _ in 0..20 {
-        let r = http
-            .post(ep.oauth.join("token").map_err(|e| e.to_string())?)
-            .form(&[
-                ("client_id", client_id.as_str()),
-                ("scopes", scopes),
-                ("device_code", device_code.as_str()),
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-            ])
-            .send()
-            .await
-            .map_err(|e| format!("simulator: {}", e.without_url()))?;
-        let ok = r.status().is_success();
-        let v: serde_json::Value = r.json().await.unwrap_or_default();
-        if ok && let Some(t) = v["access_token"].as_str() {
-            return Ok((client_id, t.to_string()));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    if !r.status().is_success() {
+        return Err(format!("the simulator refused a token for {login} ({})", r.status()));
     }
-    Err("the simulator did not approve the device code".into())
+    let v: serde_json::Value =
+        r.json().await.map_err(|e| format!("simulator token answer: {}", e.without_url()))?;
+    let token = v["access_token"].as_str().ok_or("the simulator gave no access_token")?;
+    Ok((client_id, token.to_string()))
 }
 
 async fn credentials(ep: &Endpoints) -> Result<Credentials, String> {

@@ -1,0 +1,121 @@
+//! Frames/s through the app's path — parse → dedupe → normalise → RecentEvents → broadcast —
+//! against plain `serde_json::from_str::<Value>` of the same frames, in the same run (issue 4:
+//! target ≥ 0.8× the baseline). Two corpora: every notification type mixed, and a chat
+//! firehose of `channel.chat.message` frames with 1 % cheers.
+//!
+//! `cargo bench -p tev-core --bench feed`; the ratio is printed at the end.
+
+#[path = "support/frames.rs"]
+mod frames;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+use tev_core::eventsub::dedupe::Dedupe;
+use tev_core::eventsub::protocol::parse_frame;
+use tev_core::feed::{Feed, FeedUpdate};
+use tev_core::recent::RecentEvents;
+use tokio::sync::broadcast;
+
+const N: usize = 10_000;
+
+/// The app's state for one run.
+struct Pipeline {
+    dedupe: Dedupe,
+    feed: Feed,
+    recent: RecentEvents,
+    tx: broadcast::Sender<FeedUpdate>,
+    rx: broadcast::Receiver<FeedUpdate>,
+}
+
+impl Pipeline {
+    fn new() -> Self {
+        let (tx, rx) = broadcast::channel(1024);
+        Pipeline {
+            dedupe: Dedupe::new(),
+            feed: Feed::default(),
+            recent: RecentEvents::new(10),
+            tx,
+            rx,
+        }
+    }
+
+    /// One frame through the whole path; returns the number of updates published.
+    fn push(&mut self, text: &str) -> usize {
+        let Ok(frame) = parse_frame(text) else { return 0 };
+        if !self.dedupe.first_time(frame.message_id()) {
+            return 0;
+        }
+        let updates = self.feed.push(&frame);
+        let n = updates.len();
+        for u in updates {
+            self.recent.apply(&u);
+            let _ = self.tx.send(u);
+        }
+        // The subscriber (the app bridge) takes what was published.
+        while let Ok(u) = self.rx.try_recv() {
+            black_box(u);
+        }
+        n
+    }
+}
+
+fn baseline(frames: &[String]) -> usize {
+    frames.iter().filter_map(|f| serde_json::from_str::<serde_json::Value>(f).ok()).count()
+}
+
+fn pipeline(p: &mut Pipeline, frames: &[String]) -> usize {
+    frames.iter().map(|f| p.push(f)).sum()
+}
+
+fn bench(c: &mut Criterion) {
+    for (name, frames) in [("mixed", frames::mixed(N)), ("chat_firehose", frames::chat_firehose(N))]
+    {
+        let mut g = c.benchmark_group(format!("feed/{name}"));
+        g.throughput(Throughput::Elements(frames.len() as u64));
+        g.bench_function("serde_json_value_baseline", |b| b.iter(|| black_box(baseline(&frames))));
+        g.bench_function("pipeline", |b| {
+            b.iter_batched(
+                Pipeline::new,
+                |mut p| black_box(pipeline(&mut p, &frames)),
+                BatchSize::LargeInput,
+            )
+        });
+        g.finish();
+    }
+}
+
+/// A plain timing of both, printed as frames/s and the ratio, so the figure is in the output
+/// even without reading criterion's reports.
+fn ratio_summary() {
+    for (name, frames) in [("mixed", frames::mixed(N)), ("chat_firehose", frames::chat_firehose(N))]
+    {
+        let rounds = 30;
+        let mut best_base = Duration::MAX;
+        let mut best_pipe = Duration::MAX;
+        for _ in 0..rounds {
+            let t = Instant::now();
+            black_box(baseline(&frames));
+            best_base = best_base.min(t.elapsed());
+            let mut p = Pipeline::new();
+            let t = Instant::now();
+            black_box(pipeline(&mut p, &frames));
+            best_pipe = best_pipe.min(t.elapsed());
+        }
+        let fps = |d: Duration| frames.len() as f64 / d.as_secs_f64();
+        println!(
+            "feed/{name}: baseline {:.0} frames/s, pipeline {:.0} frames/s, ratio {:.2}x (best of {rounds})",
+            fps(best_base),
+            fps(best_pipe),
+            fps(best_pipe) / fps(best_base)
+        );
+    }
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    ratio_summary();
+}

@@ -155,6 +155,10 @@ async function chooseFavourite(c) {
   try {
     settings = await call("set_favourite", { login: c.login });
     renderFavourite();
+    for (const li of document.querySelectorAll(".channel")) {
+      const b = li.querySelector("button:not(.primary)");
+      if (b) b.textContent = li.dataset.login === settings.favourite ? "★ Favourite" : "☆ Favourite";
+    }
   } catch (e) {
     $("search-status").textContent = e.message;
   }

@@ -6,31 +6,7 @@
 use fantoccini::Locator;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch};
-
-/// A "browser" that opens nothing: the simulator approves device codes by itself.
-fn quiet_browser(dir: &std::path::Path) -> String {
-    let path = dir.join("browser.sh");
-    std::fs::write(&path, "#!/bin/sh\nexit 0\n").expect("write the browser stand-in");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-            .expect("make it executable");
-    }
-    path.to_string_lossy().into_owned()
-}
-
-async fn sim_post(base: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
-    let r = reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-    assert!(r.status().is_success(), "POST {path}: {}", r.status());
-    r.json().await.unwrap_or(serde_json::Value::Null)
-}
+use tev_e2e::{App, Launch, quiet_browser, sim_post};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_setup_login_pick_and_watch_events() {

@@ -18,8 +18,10 @@
 use crate::Endpoints;
 use crate::eventsub::dedupe::Dedupe;
 use crate::eventsub::planner::{self, PlanInput, PlannedChannel, Role, SkipReason};
+use crate::eventsub::protocol::parse_frame;
 use crate::eventsub::reconciler::{self, ActiveSub, ReconcileError, Reconciled};
 use crate::eventsub::session::{Incoming, LossReason, Session, SessionConfig, SessionEvent};
+use crate::feed::{Feed, FeedUpdate, GapReason};
 use crate::helix::{Helix, HelixError, HelixOptions, Stream};
 use crate::token::{TokenError, TokenSource};
 use chrono::{DateTime, Utc};
@@ -103,7 +105,11 @@ pub struct WatchedChannel {
 /// What the watcher broadcasts.
 #[derive(Debug, Clone)]
 pub enum WatchUpdate {
-    /// A notification, first copy only (deduplicated by `message_id`, twitch.md §1.7).
+    /// What the feed made of a frame (rows added/updated/removed, channel state), including
+    /// `gap` rows for lost connections and revocations. Apply these to `RecentEvents`.
+    Feed(Box<FeedUpdate>),
+    /// A notification, first copy only (deduplicated by `message_id`, twitch.md §1.7), raw,
+    /// before the feed; sent just before the [`WatchUpdate::Feed`] updates it produced.
     Notification {
         /// The channel it belongs to (by its subscription), if known.
         channel_id: Option<String>,
@@ -116,7 +122,8 @@ pub enum WatchUpdate {
         /// Arrival time.
         received_at: DateTime<Utc>,
     },
-    /// Events of `channel_id` between `from` and `to` may have been missed.
+    /// Events of `channel_id` between `from` and `to` may have been missed (the watcher's own
+    /// signal; the feed's `gap` rows come as [`WatchUpdate::Feed`]).
     Gap {
         channel_id: String,
         from: DateTime<Utc>,
@@ -264,15 +271,21 @@ struct Task {
     poll_live: Vec<String>,
     /// The running reconcile and the session it is for.
     reconcile: Option<JoinHandle<Result<Reconciled, ReconcileError>>>,
+    /// The session id that reconcile works on.
+    reconcile_session: Option<String>,
     /// The plan changed while a reconcile ran: run another.
     dirty: bool,
     /// When to retry a reconcile that failed on the network.
     reconcile_retry_at: Option<tokio::time::Instant>,
     /// Channels that may have missed events since the time given, closed by the next
     /// successful reconcile.
-    pending_gaps: BTreeMap<String, (SystemTime, String)>,
+    pending_gaps: BTreeMap<String, (SystemTime, String, bool)>,
     /// Message ids already shown (twitch.md §1.7), bounded memory.
     seen: Dedupe,
+    /// Frames → rows (the same normaliser `tev replay` uses).
+    feed: Feed,
+    /// Frames the feed's parser rejected.
+    rejected: u64,
     state: watch::Sender<ConnectionState>,
     subs: watch::Sender<SubscriptionReport>,
     updates: broadcast::Sender<WatchUpdate>,
@@ -302,6 +315,8 @@ pub fn spawn(
     let (upd_tx, _) = broadcast::channel(config.broadcast_capacity.max(16));
     let task = Task {
         seen: Dedupe::with_capacity(config.dedupe_capacity),
+        feed: Feed::default(),
+        rejected: 0,
         config,
         helix,
         session,
@@ -311,6 +326,7 @@ pub fn spawn(
         skipped: Vec::new(),
         poll_live: Vec::new(),
         reconcile: None,
+        reconcile_session: None,
         dirty: false,
         reconcile_retry_at: None,
         pending_gaps: BTreeMap::new(),
@@ -408,6 +424,9 @@ impl Task {
             Command::Remove { login, reply } => {
                 let login = login.trim().to_lowercase();
                 let before = self.channels.len();
+                for c in self.channels.iter().filter(|c| c.login == login) {
+                    self.feed.unwatch_channel(&c.id);
+                }
                 self.channels.retain(|c| c.login != login);
                 let removed = self.channels.len() != before;
                 if removed {
@@ -447,6 +466,7 @@ impl Task {
             display_name: user.display_name,
             role,
         };
+        self.feed.watch_channel(&ch.id, &ch.login);
         self.channels.push(ch.clone());
         self.replan();
         Ok(ch)
@@ -488,6 +508,7 @@ impl Task {
             return;
         }
         self.dirty = false;
+        let session_id_for_task = session_id.clone();
         let helix = self.helix.clone();
         let channels = self.channels.clone();
         let denied = self.denied.clone();
@@ -519,6 +540,7 @@ impl Task {
             Ok(r)
         });
         self.reconcile = Some(handle);
+        self.reconcile_session = Some(session_id_for_task);
     }
 
     fn on_reconciled(&mut self, r: Option<Result<Reconciled, ReconcileError>>) {
@@ -550,14 +572,32 @@ impl Task {
                 self.cost = (r.total_cost, r.max_total_cost);
                 let now = (self.config.session.wall_clock)();
                 let open: HashSet<&str> = self.channels.iter().map(|c| c.id.as_str()).collect();
-                for (channel_id, (from, reason)) in std::mem::take(&mut self.pending_gaps) {
+                let mut lost_from: Option<SystemTime> = None;
+                for (channel_id, (from, reason, lost)) in std::mem::take(&mut self.pending_gaps) {
                     if open.contains(channel_id.as_str()) {
+                        if lost {
+                            lost_from = Some(lost_from.map_or(from, |f| f.min(from)));
+                        }
                         self.emit(WatchUpdate::Gap {
                             channel_id,
                             from: utc(from),
                             to: utc(now),
                             reason,
                         });
+                    }
+                }
+                // The feed's `gap` rows for a lost connection (a revocation got its row from
+                // the feed when the revocation frame went through it).
+                if let Some(from) = lost_from {
+                    let seed = format!("lost-{}", r.session_id);
+                    let rows = self.feed.gap_all(
+                        utc(from),
+                        Some(utc(now)),
+                        GapReason::ConnectionLost,
+                        &seed,
+                    );
+                    for u in rows {
+                        self.emit(WatchUpdate::Feed(Box::new(u)));
                     }
                 }
                 if !r.active.is_empty() {
@@ -571,7 +611,11 @@ impl Task {
                 }
             }
             Err(ReconcileError::SessionGone(why)) => {
-                if let Some(ev) = self.session.force_reconnect(&why) {
+                if self.reconcile_session.as_deref() != self.session.session_id() {
+                    // It worked on a session that a handover replaced meanwhile: the current
+                    // one is fine, reconcile it instead.
+                    self.start_reconcile();
+                } else if let Some(ev) = self.session.force_reconnect(&why) {
                     self.on_session(ev);
                 }
             }
@@ -640,12 +684,15 @@ impl Task {
         &mut self,
         from: SystemTime,
         reason: &str,
+        lost: bool,
         channels: impl IntoIterator<Item = String>,
     ) {
         for c in channels {
-            let e = self.pending_gaps.entry(c).or_insert((from, reason.to_string()));
+            let e = self.pending_gaps.entry(c).or_insert((from, reason.to_string(), lost));
             if from < e.0 {
-                *e = (from, reason.to_string());
+                *e = (from, reason.to_string(), e.2 || lost);
+            } else {
+                e.2 |= lost;
             }
         }
     }
@@ -682,7 +729,7 @@ impl Task {
                     self.active.values().map(|a| a.wanted.channel_id.clone()).collect();
                 let affected: Vec<String> =
                     had.into_iter().filter(|c| subscribed.contains(c)).collect();
-                self.note_gap_start(last_seen, &gap_reason(&reason), affected);
+                self.note_gap_start(last_seen, &gap_reason(&reason), true, affected);
                 self.active.clear();
                 if let Some(r) = self.reconcile.take() {
                     r.abort();
@@ -717,14 +764,17 @@ impl Task {
                     channel_id,
                     message_id,
                     sub_type,
-                    frame: text,
+                    frame: text.clone(),
                     received_at: utc(received_at),
                 });
+                self.through_feed(&text);
             }
             Incoming::Revocation { message_id, subscription_id, status } => {
                 if !self.seen.first_time(&message_id) {
                     return;
                 }
+                // The feed adds the revocation's `gap` row (open-ended, twitch.md §1.2).
+                self.through_feed(&text);
                 let Some(sub) = self.active.remove(&subscription_id) else {
                     return;
                 };
@@ -739,6 +789,7 @@ impl Task {
                 self.note_gap_start(
                     sent_at,
                     &format!("subscription revoked: {status}"),
+                    false,
                     [channel.clone()],
                 );
                 match status.as_str() {
@@ -760,6 +811,21 @@ impl Task {
                 self.start_reconcile();
             }
             _ => {}
+        }
+    }
+
+    /// A deduplicated frame through the feed (parse → normalise), its updates broadcast.
+    fn through_feed(&mut self, text: &str) {
+        match parse_frame(text) {
+            Ok(frame) => {
+                for u in self.feed.push(&frame) {
+                    self.emit(WatchUpdate::Feed(Box::new(u)));
+                }
+            }
+            Err(e) => {
+                self.rejected += 1;
+                tracing::warn!(error = %e, rejected = self.rejected, "frame not understood by the feed");
+            }
         }
     }
 

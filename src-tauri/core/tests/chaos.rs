@@ -27,7 +27,6 @@ async fn chaos_soak_loses_nothing_while_subscribed_and_marks_every_gap() {
     // The token owner can always refresh: an injected 401 costs one refresh and one retry.
     tokens.always_refresh.store(true, std::sync::atomic::Ordering::SeqCst);
     let started = std::time::Instant::now();
-    let channels = ["100", "101", "102"];
     // Wait for the whole plan (16 subscriptions: three channels' live pairs and chat, the
     // first two channels' update and incoming raid within the cost of 10), then send only
     // what is subscribed: a type never planned is not a gap.
@@ -73,12 +72,6 @@ async fn chaos_soak_loses_nothing_while_subscribed_and_marks_every_gap() {
                 // notices and moves to a fresh session.
                 stalls += 1;
                 fake.with(|w| w.conns.get_mut(s).map(|c| c.keepalive = false));
-                let t = SystemTime::now();
-                eprintln!(
-                    "stall {s}: sessions {:?} state {:?}",
-                    fake.sessions(),
-                    *h.state().borrow()
-                );
                 let end = tokio::time::Instant::now() + Duration::from_secs(10);
                 while !(fake.sessions().len() == 1 && fake.sessions()[0] != *s) {
                     assert!(
@@ -88,9 +81,6 @@ async fn chaos_soak_loses_nothing_while_subscribed_and_marks_every_gap() {
                         *h.state().borrow()
                     );
                     tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-                for ch in channels {
-                    unsubscribed.push((ch.to_string(), t, "stall".into()));
                 }
                 "keepalive_stall"
             }
@@ -211,7 +201,9 @@ async fn chaos_soak_loses_nothing_while_subscribed_and_marks_every_gap() {
     });
     assert_eq!(c.0, 0, "seed {seed}: the client sent something");
     // (An old socket closed before a successor's welcome is fine here: chaos kills successors.)
-    assert!(c.2 <= 2, "seed {seed}: {} sockets at once", c.2);
+    // Twitch's limit is 3 (twitch.md §1.6); here a socket counts until its closing handshake
+    // ends, so a fresh connect right after abandoning a handover can briefly make 3.
+    assert!(c.2 <= 3, "seed {seed}: {} sockets at once", c.2);
     let mut f: Vec<_> = figures.into_iter().collect();
     f.sort();
     eprintln!(

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tev_core::Endpoints;
 use tev_core::eventsub::session::Backoff;
+use tev_core::feed::EventKind;
 use tev_core::token::{AccessToken, Credentials, StaticTokens};
 use tev_core::watcher::{self, ConnectionState, WatcherConfig, WatcherHandle};
 
@@ -95,6 +96,7 @@ impl Sim {
             jitter: true,
         };
         cfg.reconcile_retry = Duration::from_millis(100);
+        cfg.broadcast_capacity = 1 << 17;
         let h = watcher::spawn(&ep, Arc::new(StaticTokens(creds)), cfg).expect("spawn");
         let got = Collected::start(&h);
         (h, got)
@@ -206,6 +208,16 @@ async fn sim_pitfall_05_a_4005_close_resubscribes_the_new_session_and_marks_a_ga
     assert_eq!(sent.len(), 1);
     all_received(&got, &sent).await;
     assert_eq!(got.gaps()[0].0, LUMEN);
+    // The feed got both: a `gap` row for the lost interval and the stream_online row whose id
+    // is the frame's message_id (issue 4 "Precise rules").
+    session_fake::wait_until(5, "feed rows", || got.rows().len() >= 2).await;
+    let rows = got.rows();
+    let gap = rows.iter().find(|e| e.kind == EventKind::Gap).expect("gap row");
+    assert_eq!(gap.channel_id, LUMEN);
+    let online = rows.iter().find(|e| e.kind == EventKind::StreamOnline).expect("online row");
+    assert_eq!(online.id, sent[0]);
+    assert_eq!(online.channel_login, "lumenforge");
+    assert!(online.actor.is_none());
     h.shutdown().await;
 }
 
@@ -257,6 +269,11 @@ async fn sim_authorization_revoked_fails_with_a_reason() {
     h.add_channel("lumenforge", None).await.expect("add");
     connected(&h).await;
     sim.post("/_sim/authorizations/revoke", json!({"login": "sim_viewer"})).await;
+    // The revocation frames become open-ended `gap` rows in the feed.
+    session_fake::wait_until(5, "revocation gap row", || {
+        got.rows().iter().any(|e| e.kind == EventKind::Gap && e.channel_id == LUMEN)
+    })
+    .await;
     let mut st = h.state();
     tokio::time::timeout(
         Duration::from_secs(10),

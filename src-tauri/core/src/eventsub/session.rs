@@ -600,6 +600,11 @@ impl Session {
 
     /// Checks timeouts; returns an event if one fired.
     fn on_timer(&mut self) -> Option<SessionEvent> {
+        // Frames waiting in the queue have arrived: a deadline only counts once they are
+        // handled (a busy consumer must not turn into a keepalive or welcome timeout).
+        if !self.rx.is_empty() {
+            return None;
+        }
         let now = Instant::now();
         if let Some(c) = &self.successor
             && now >= c.last_seen + self.config.welcome_timeout

@@ -792,6 +792,8 @@ impl Fake {
         c.session.wall_check_interval = Duration::from_millis(100);
         c.reconcile_retry = Duration::from_millis(100);
         c.poll_interval = Duration::from_millis(200);
+        // The soak tests push thousands of updates faster than a UI would; never lag.
+        c.broadcast_capacity = 1 << 17;
         (ep, c)
     }
 }
@@ -920,4 +922,23 @@ pub async fn subscribed_on(fake: &Fake, session: &str, n: usize) {
         subs.len() == n && subs.iter().all(|s| s.session_id == session)
     })
     .await;
+}
+
+impl Collected {
+    /// Rows the feed added or updated, in order.
+    pub fn rows(&self) -> Vec<tev_core::feed::StreamEvent> {
+        self.0
+            .lock()
+            .expect("c")
+            .iter()
+            .filter_map(|u| match u {
+                WatchUpdate::Feed(f) => match f.as_ref() {
+                    tev_core::feed::FeedUpdate::Added(e)
+                    | tev_core::feed::FeedUpdate::Updated(e) => Some(e.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
 }

@@ -9,6 +9,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 use tev_core::Endpoints;
+use tev_core::feed::FeedUpdate;
 use tev_core::token::{AccessToken, Credentials, StaticTokens};
 use tev_core::watcher::{self, ConnectionState, WatchUpdate, WatcherConfig};
 
@@ -134,42 +135,41 @@ fn describe_state(s: &ConnectionState) -> String {
     }
 }
 
-fn line(u: &WatchUpdate, pretty: bool) -> String {
-    match u {
-        WatchUpdate::Notification { channel_id, message_id, sub_type, frame, received_at } => {
-            if pretty {
-                format!(
-                    "{} {} {}",
-                    received_at.format("%H:%M:%S"),
-                    channel_id.as_deref().unwrap_or("?"),
-                    sub_type
-                )
-            } else {
-                let frame: serde_json::Value =
-                    serde_json::from_str(frame).unwrap_or(serde_json::Value::Null);
-                serde_json::json!({"id": message_id, "channel_id": channel_id, "kind": "notification",
-                    "subscription_type": sub_type, "received_at": received_at, "frame": frame})
-                .to_string()
+/// One output line for an update, or none (raw notifications and the watcher's own gap
+/// signals are already in the feed's rows; progress state is not printed).
+fn line(u: &WatchUpdate, pretty: bool) -> Option<String> {
+    let text = match u {
+        WatchUpdate::Feed(f) => match f.as_ref() {
+            FeedUpdate::Added(e) | FeedUpdate::Updated(e) => {
+                if pretty {
+                    format!(
+                        "{} {:<12} {:<20} {}",
+                        e.occurred_at.format("%H:%M:%S"),
+                        e.channel_login,
+                        e.kind.as_str(),
+                        e.summary
+                    )
+                } else {
+                    serde_json::to_string(e).ok()?
+                }
             }
-        }
-        WatchUpdate::Gap { channel_id, from, to, reason } => {
-            if pretty {
-                format!(
-                    "{} {channel_id} gap since {} ({reason})",
-                    to.format("%H:%M:%S"),
-                    from.format("%H:%M:%S")
-                )
-            } else {
-                serde_json::json!({"kind": "gap", "channel_id": channel_id, "from": from, "to": to, "summary": reason})
+            FeedUpdate::Removed { channel_id, ids } => {
+                if pretty {
+                    return None;
+                }
+                serde_json::json!({"kind": "removed", "channel_id": channel_id, "ids": ids})
                     .to_string()
             }
-        }
+            FeedUpdate::State(_) => return None,
+        },
+        WatchUpdate::Notification { .. } | WatchUpdate::Gap { .. } => return None,
         WatchUpdate::Live { channel_id, stream } => {
             if pretty {
                 format!("{channel_id} is {}", if stream.is_some() { "live" } else { "offline" })
             } else {
-                serde_json::json!({"kind": "live_status", "channel_id": channel_id, "live": stream.is_some(), "stream": stream})
-                    .to_string()
+                serde_json::json!({"kind": "live_status", "channel_id": channel_id,
+                    "live": stream.is_some(), "stream": stream})
+                .to_string()
             }
         }
         WatchUpdate::Notice { channel_id, message } => {
@@ -180,7 +180,8 @@ fn line(u: &WatchUpdate, pretty: bool) -> String {
                     .to_string()
             }
         }
-    }
+    };
+    Some(text)
 }
 
 async fn watch(args: Args) -> Result<(), String> {
@@ -204,7 +205,11 @@ async fn watch(args: Args) -> Result<(), String> {
                 eprintln!("state: {}", describe_state(&state.borrow_and_update()));
             }
             u = updates.recv() => match u {
-                Ok(u) => println!("{}", line(&u, args.pretty)),
+                Ok(u) => {
+                    if let Some(l) = line(&u, args.pretty) {
+                        println!("{l}");
+                    }
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("tev watch: {n} updates skipped (output too slow)"),
                 Err(_) => break,
             },

@@ -1,15 +1,14 @@
 //! `LiveFeed`: the glue between the [`Watcher`](crate::watcher) and whoever shows events.
 //!
-//! It consumes the watcher's updates (deduplicated notifications, gap markers, polled live
-//! status), runs them through the [`Feed`] normaliser into [`RecentEvents`] (persisted under
-//! the data dir), keeps a small header per channel (live, title, category, viewers, where the
+//! It consumes the watcher's updates (the feed's rows and gap rows — the watcher runs the
+//! [`Feed`](crate::feed::Feed) normaliser on every deduplicated frame — and polled live status),
+//! applies them to [`RecentEvents`] (persisted under the data dir), keeps a small header per channel (live, title, category, viewers, where the
 //! live status comes from), and broadcasts a [`LiveUpdate`] for every change. The app forwards
 //! those to the channel's window; `tev watch` could print them. Nothing here polls Twitch:
 //! events arrive pushed over EventSub, and the only polling is the watcher's fallback for
 //! channels over the cost budget.
 
-use crate::eventsub::protocol::parse_frame;
-use crate::feed::{ChannelState, Feed, FeedUpdate, GapReason, StreamEvent, gap_row};
+use crate::feed::{ChannelState, FeedUpdate, StreamEvent};
 use crate::helix::Stream;
 use crate::recent::{LoadReport, RecentError, RecentEvents};
 use crate::watcher::{WatchUpdate, WatcherHandle};
@@ -73,8 +72,6 @@ pub enum LiveUpdate {
 }
 
 struct Inner {
-    /// The normaliser (dedupe across sources, gift bombs, progress state).
-    feed: Feed,
     /// The last N rows per channel, on disk.
     recent: RecentEvents,
     /// Headers by channel id.
@@ -105,7 +102,7 @@ impl LiveFeed {
     /// A live feed over an in-memory recent list (tests, tools).
     pub fn with_recent(recent: RecentEvents) -> Self {
         let (updates, _) = broadcast::channel(1024);
-        let inner = Inner { feed: Feed::default(), recent, headers: HashMap::new(), dirty: false };
+        let inner = Inner { recent, headers: HashMap::new(), dirty: false };
         Self { inner: Arc::new(Mutex::new(inner)), updates }
     }
 
@@ -124,11 +121,10 @@ impl LiveFeed {
         lock(&self.inner).headers.get(channel_id).cloned()
     }
 
-    /// A channel is shown: remember its login (gap rows name it) and its Helix stream state.
+    /// A channel is shown: remember its login and its Helix stream state.
     pub fn watch_channel(&self, channel_id: &str, login: &str, stream: Option<&Stream>) {
         let header = {
             let mut g = lock(&self.inner);
-            g.feed.watch_channel(channel_id, login);
             let h = g.headers.entry(channel_id.to_string()).or_default();
             h.channel_id = channel_id.to_string();
             h.channel_login = login.to_string();
@@ -140,9 +136,7 @@ impl LiveFeed {
 
     /// The channel is no longer shown.
     pub fn unwatch_channel(&self, channel_id: &str) {
-        let mut g = lock(&self.inner);
-        g.feed.unwatch_channel(channel_id);
-        g.headers.remove(channel_id);
+        lock(&self.inner).headers.remove(channel_id);
     }
 
     /// Marks a channel's live status as polled (or not).
@@ -176,33 +170,10 @@ impl LiveFeed {
             let mut g = lock(&self.inner);
             let g = &mut *g;
             let feed_updates = match update {
-                WatchUpdate::Notification { frame, .. } => match parse_frame(&frame) {
-                    Ok(f) => g.feed.push(&f),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "a notification the feed could not parse");
-                        Vec::new()
-                    }
-                },
-                WatchUpdate::Gap { channel_id, from, to, reason } => {
-                    let login = g.headers.get(&channel_id).map(|h| h.channel_login.clone());
-                    let cause = match reason.strip_prefix("subscription revoked: ") {
-                        Some(status) => GapReason::Revoked {
-                            subscription_type: String::new(),
-                            status: status.to_string(),
-                        },
-                        None => GapReason::ConnectionLost,
-                    };
-                    let seed = format!("{}-{}", from.timestamp_millis(), to.timestamp_millis());
-                    let row = gap_row(
-                        &channel_id,
-                        login.as_deref().unwrap_or_default(),
-                        from,
-                        Some(to),
-                        cause,
-                        &seed,
-                    );
-                    vec![FeedUpdate::Added(row)]
-                }
+                WatchUpdate::Feed(u) => vec![*u],
+                // The raw frame and the watcher's own gap signal: the feed's rows for them
+                // arrive as `WatchUpdate::Feed`.
+                WatchUpdate::Notification { .. } | WatchUpdate::Gap { .. } => Vec::new(),
                 WatchUpdate::Live { channel_id, stream } => {
                     if let Some(h) = g.headers.get_mut(&channel_id) {
                         apply_stream(h, stream.as_deref());
@@ -278,12 +249,16 @@ impl LiveFeed {
                         let now = Utc::now();
                         let ids: Vec<String> = lock(&self.inner).headers.keys().cloned().collect();
                         for channel_id in ids {
-                            self.apply(WatchUpdate::Gap {
-                                channel_id,
-                                from: now,
-                                to: now,
-                                reason: "the app fell behind".into(),
-                            });
+                            let login = self.header(&channel_id).map(|h| h.channel_login).unwrap_or_default();
+                            let row = crate::feed::gap_row(
+                                &channel_id,
+                                &login,
+                                now,
+                                Some(now),
+                                crate::feed::GapReason::ConnectionLost,
+                                &format!("lagged-{}", now.timestamp_millis()),
+                            );
+                            self.apply(WatchUpdate::Feed(Box::new(FeedUpdate::Added(row))));
                         }
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
@@ -343,47 +318,41 @@ pub fn now() -> DateTime<Utc> {
 mod tests {
     use super::*;
 
-    fn frame(kind: &str, event: &str, id: &str) -> Arc<str> {
-        format!(
-            r#"{{"metadata":{{"message_id":"{id}","message_type":"notification","message_timestamp":"2026-11-28T20:00:00.123456789Z","subscription_type":"{kind}","subscription_version":"1"}},"payload":{{"subscription":{{"id":"s1","status":"enabled","type":"{kind}","version":"1","cost":1,"condition":{{"to_broadcaster_user_id":"1"}},"transport":{{"method":"websocket","session_id":"x"}},"created_at":"2026-11-28T19:00:00Z"}},"event":{event}}}}}"#
-        )
-        .into()
+    fn row(id: &str, kind: crate::feed::EventKind, secs: i64) -> StreamEvent {
+        let t = chrono::DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap_or_default();
+        let raw = serde_json::json!({
+            "id": id, "channel_id": "1", "channel_login": "lumenforge", "kind": kind,
+            "occurred_at": t, "actor": null, "summary": format!("row {id}"),
+            "details": {"type": "other", "subscription_type": "x", "subscription_version": "1", "notice_type": null, "system_message": null}
+        });
+        serde_json::from_value(raw).unwrap_or_else(|e| panic!("row: {e}"))
     }
 
     #[test]
-    fn a_raid_becomes_a_row_and_a_view_update_and_a_gap_names_the_channel() {
+    fn feed_rows_become_view_updates_newest_first_and_mark_the_store_dirty() {
         let live = LiveFeed::with_recent(RecentEvents::new(10));
         let mut rx = live.subscribe();
         live.watch_channel("1", "lumenforge", None);
-        let raid = r#"{"from_broadcaster_user_id":"2","from_broadcaster_user_login":"nightowl","from_broadcaster_user_name":"NightOwl","to_broadcaster_user_id":"1","to_broadcaster_user_login":"lumenforge","to_broadcaster_user_name":"Lumenforge","viewers":312}"#;
-        live.apply(WatchUpdate::Notification {
-            channel_id: Some("1".into()),
-            message_id: "m1".into(),
-            sub_type: "channel.raid".into(),
-            frame: frame("channel.raid", raid, "m1"),
-            received_at: Utc::now(),
-        });
-        let rows = live.events("1");
-        assert_eq!(rows.len(), 1);
-        assert!(rows[0].summary.contains("NightOwl"), "{}", rows[0].summary);
-        let mut saw_view = false;
+        for (i, secs) in [(1, 10), (2, 30), (3, 20)] {
+            let r = row(&format!("m{i}"), crate::feed::EventKind::Other, secs);
+            live.apply(WatchUpdate::Feed(Box::new(FeedUpdate::Added(r))));
+        }
+        let ids: Vec<String> = live.events("1").into_iter().map(|e| e.id).collect();
+        assert_eq!(ids, ["m2", "m3", "m1"], "newest first by event time");
+        let mut views = 0;
+        let mut new_rows = 0;
         while let Ok(u) = rx.try_recv() {
-            if let LiveUpdate::Events(v) = u {
-                saw_view = v.channel_login == "lumenforge" && v.events.len() == 1;
+            match u {
+                LiveUpdate::Events(v) => {
+                    assert_eq!(v.channel_login, "lumenforge");
+                    views += 1;
+                }
+                LiveUpdate::NewEvent(_) => new_rows += 1,
+                _ => {}
             }
         }
-        assert!(saw_view, "no Events update for the channel");
-
-        let from = Utc::now() - chrono::Duration::seconds(30);
-        live.apply(WatchUpdate::Gap {
-            channel_id: "1".into(),
-            from,
-            to: Utc::now(),
-            reason: "connection lost".into(),
-        });
-        let rows = live.events("1");
-        assert_eq!(rows.len(), 2);
-        assert!(rows.iter().any(|r| r.kind == crate::feed::EventKind::Gap));
+        assert_eq!((views, new_rows), (3, 3));
+        assert!(lock(&live.inner).dirty);
     }
 
     #[test]

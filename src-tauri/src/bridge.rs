@@ -17,9 +17,10 @@ use tev_core::token::TokenSource;
 use tev_core::watcher::{self, WatchedChannel, WatcherConfig};
 
 /// Open channels: login → (channel, when its window opened).
-fn open_channels() -> &'static Mutex<HashMap<String, (WatchedChannel, DateTime<Utc>)>> {
-    static OPEN: OnceLock<Mutex<HashMap<String, (WatchedChannel, DateTime<Utc>)>>> =
-        OnceLock::new();
+type OpenChannels = Mutex<HashMap<String, (WatchedChannel, DateTime<Utc>)>>;
+
+fn open_channels() -> &'static OpenChannels {
+    static OPEN: OnceLock<OpenChannels> = OnceLock::new();
     OPEN.get_or_init(Default::default)
 }
 
@@ -231,7 +232,7 @@ pub async fn open_channel(
         geometry,
         move |g| {
             if let Err(e) = config.update(|s| {
-                s.windows.insert(label.clone(), g.clone());
+                s.windows.insert(label.clone(), g);
             }) {
                 tracing::warn!(error = %e, "could not remember the window's place");
             }

@@ -68,7 +68,7 @@ pub enum LiveUpdate {
     /// A notice for the user (a refused subscription, a revocation).
     Notice { channel_id: Option<String>, message: String },
     /// A new row, for notifications (not sent for rows restored from disk or gaps).
-    NewEvent(StreamEvent),
+    NewEvent(Box<StreamEvent>),
 }
 
 struct Inner {
@@ -198,7 +198,7 @@ impl LiveFeed {
                         }
                     }
                     FeedUpdate::Added(ev) if ev.kind != crate::feed::EventKind::Gap => {
-                        out.push(LiveUpdate::NewEvent(ev.clone()));
+                        out.push(LiveUpdate::NewEvent(Box::new(ev.clone())));
                     }
                     _ => {}
                 }

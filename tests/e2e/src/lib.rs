@@ -165,13 +165,13 @@ impl App {
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut last = String::new();
         while Instant::now() < deadline {
-            if let Ok(el) = self.client.find(Locator::Css(css)).await {
-                if let Ok(t) = el.text().await {
-                    if pred(&t) {
-                        return t;
-                    }
-                    last = t;
+            if let Ok(el) = self.client.find(Locator::Css(css)).await
+                && let Ok(t) = el.text().await
+            {
+                if pred(&t) {
+                    return t;
                 }
+                last = t;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

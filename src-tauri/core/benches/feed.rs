@@ -91,23 +91,38 @@ fn ratio_summary() {
     for (name, frames) in [("mixed", frames::mixed(N)), ("chat_firehose", frames::chat_firehose(N))]
     {
         let rounds = 30;
-        let mut best_base = Duration::MAX;
-        let mut best_pipe = Duration::MAX;
+        let mut best = [Duration::MAX; 4];
         for _ in 0..rounds {
             let t = Instant::now();
             black_box(baseline(&frames));
-            best_base = best_base.min(t.elapsed());
+            best[0] = best[0].min(t.elapsed());
+            // Stage breakdown: parse only; parse + dedupe + normalise (no store, no broadcast).
+            let t = Instant::now();
+            black_box(frames.iter().filter(|f| parse_frame(f).is_ok()).count());
+            best[1] = best[1].min(t.elapsed());
+            let (mut d, mut feed) = (Dedupe::new(), Feed::default());
+            let t = Instant::now();
+            for f in &frames {
+                if let Ok(fr) = parse_frame(f)
+                    && d.first_time(fr.message_id())
+                {
+                    black_box(feed.push(&fr));
+                }
+            }
+            best[2] = best[2].min(t.elapsed());
             let mut p = Pipeline::new();
             let t = Instant::now();
             black_box(pipeline(&mut p, &frames));
-            best_pipe = best_pipe.min(t.elapsed());
+            best[3] = best[3].min(t.elapsed());
         }
         let fps = |d: Duration| frames.len() as f64 / d.as_secs_f64();
         println!(
-            "feed/{name}: baseline {:.0} frames/s, pipeline {:.0} frames/s, ratio {:.2}x (best of {rounds})",
-            fps(best_base),
-            fps(best_pipe),
-            fps(best_pipe) / fps(best_base)
+            "feed/{name}: baseline {:.0} frames/s; parse {:.0}; +dedupe+normalise {:.0}; full pipeline {:.0}; ratio {:.2}x (best of {rounds}, interleaved)",
+            fps(best[0]),
+            fps(best[1]),
+            fps(best[2]),
+            fps(best[3]),
+            fps(best[3]) / fps(best[0])
         );
     }
 }
@@ -115,7 +130,10 @@ fn ratio_summary() {
 criterion_group!(benches, bench);
 
 fn main() {
-    benches();
-    Criterion::default().configure_from_args().final_summary();
+    // FEED_BENCH_SUMMARY_ONLY=1 skips criterion and prints only the interleaved ratios.
+    if std::env::var_os("FEED_BENCH_SUMMARY_ONLY").is_none() {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+    }
     ratio_summary();
 }

@@ -95,7 +95,7 @@ pub fn is_valid_login(login: &str) -> bool {
 
 /// A short, printable excerpt of untrusted input for an error message.
 ///
-/// At most [`EXCERPT_CHARS`] characters; anything but printable ASCII (control characters,
+/// At most 32 characters (and an ellipsis); anything but printable ASCII (control characters,
 /// bidi overrides, lookalike letters) becomes `?`, so a message can neither be forged nor
 /// be made unreadable by the input it quotes.
 #[derive(Debug, Clone, PartialEq, Eq)]

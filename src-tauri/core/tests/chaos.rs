@@ -140,7 +140,10 @@ async fn chaos_soak_loses_nothing_while_subscribed_and_marks_every_gap() {
     connected(&h).await;
     wait_until(20, "settled: one session, all subscriptions on it", || {
         let s = fake.sessions();
-        s.len() == 1 && fake.enabled_subs().iter().all(|x| x.session_id == s[0])
+        s.len() == 1
+            && fake.enabled_subs().iter().all(|x| x.session_id == s[0])
+            && h.subscriptions().borrow().session_id.as_deref() == Some(s[0].as_str())
+            && *h.state().borrow() == tev_core::watcher::ConnectionState::Connected
     })
     .await;
     // Frames still in flight: wait until every event is in or nothing arrives for 500 ms.

@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use tev_core::eventsub::protocol::parse_frame;
-use tev_core::feed::{Details, EventKind, Feed, FeedUpdate, GapReason, Phase, StreamEvent};
+use tev_core::feed::{
+    Details, EventKind, Feed, FeedConfig, FeedUpdate, GapReason, Phase, StreamEvent,
+};
 
 fn fixture(name: &str) -> Value {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -448,4 +450,14 @@ fn rows_serialise_with_snake_case_kind_and_flat_actor_login() {
     assert_eq!(back, e);
     let e = one(&mut feed, &at("stream_online", "o", 2));
     assert_eq!(serde_json::to_value(&e).unwrap()["actor_login"], Value::Null);
+}
+
+#[test]
+fn new_session_gaps_can_be_left_to_the_caller() {
+    let mut feed = Feed::new(FeedConfig { gap_on_new_session: false, ..FeedConfig::default() });
+    push(&mut feed, &at("envelope_session_welcome", "w1", 0));
+    one(&mut feed, &at("stream_online", "on", 5));
+    assert!(push(&mut feed, &at("envelope_session_welcome", "w2", 60)).is_empty());
+    // Revocations still get their row from the feed.
+    assert_eq!(one(&mut feed, &at("envelope_revocation", "r", 70)).kind, EventKind::Gap);
 }

@@ -5,115 +5,16 @@
 mod session_fake;
 
 use serde_json::{Value, json};
-use session_fake::{Collected, install_crypto};
+use session_fake::Collected;
+use session_fake::sim::Sim;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tev_core::Endpoints;
-use tev_core::eventsub::session::Backoff;
 use tev_core::feed::EventKind;
-use tev_core::token::{AccessToken, Credentials, StaticTokens};
-use tev_core::watcher::{self, ConnectionState, WatcherConfig, WatcherHandle};
+use tev_core::watcher::{ConnectionState, WatcherHandle};
 
 /// lumenforge in the simulator's default world (issue 3 pins its ids).
 const LUMEN: &str = "141592653";
-
-struct Sim {
-    _handle: twitch_sim::SimHandle,
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Sim {
-    async fn start() -> Sim {
-        install_crypto();
-        let handle = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("sim");
-        let base = handle.base_url();
-        Sim { _handle: handle, base, http: reqwest::Client::new() }
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let r =
-            self.http.post(format!("{}{path}", self.base)).json(&body).send().await.expect("sim");
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-        r.json().await.unwrap_or(Value::Null)
-    }
-
-    async fn state(&self) -> Value {
-        self.http
-            .get(format!("{}/_sim/state", self.base))
-            .send()
-            .await
-            .expect("sim")
-            .json()
-            .await
-            .expect("state json")
-    }
-
-    /// Connected session ids, oldest first.
-    async fn sessions(&self) -> Vec<String> {
-        let st = self.state().await;
-        st["sessions"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|s| s["status"] == "connected")
-                    .filter_map(|s| s["id"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    async fn emit(&self, sub_type: &str, login: &str) -> Vec<String> {
-        let v =
-            self.post("/_sim/events", json!({"type": sub_type, "broadcaster_login": login})).await;
-        v["message_ids"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-            .unwrap_or_default()
-    }
-
-    /// A watcher signed in as `sim_viewer` (token minted by the simulator).
-    async fn watcher(&self) -> (WatcherHandle, Collected) {
-        let t = self
-            .post(
-                "/_sim/tokens",
-                json!({"login": "sim_viewer", "scopes": ["user:read:chat", "user:read:follows"]}),
-            )
-            .await;
-        let creds = Credentials {
-            client_id: "sim-public-client".into(),
-            token: AccessToken::new(t["access_token"].as_str().expect("token")),
-            user_id: t["user_id"].as_str().expect("user id").into(),
-            login: "sim_viewer".into(),
-            scopes: vec!["user:read:chat".into(), "user:read:follows".into()],
-        };
-        let ep = Endpoints::with_base(&self.base).expect("endpoints");
-        let mut cfg = WatcherConfig::new(&ep);
-        cfg.session.backoff = Backoff {
-            initial: Duration::from_millis(20),
-            max: Duration::from_millis(200),
-            jitter: true,
-        };
-        cfg.reconcile_retry = Duration::from_millis(100);
-        cfg.broadcast_capacity = 1 << 17;
-        let h = watcher::spawn(&ep, Arc::new(StaticTokens(creds)), cfg).expect("spawn");
-        let got = Collected::start(&h);
-        (h, got)
-    }
-
-    async fn wait_sessions(&self, what: &str, f: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let end = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let s = self.sessions().await;
-            if f(&s) {
-                return s;
-            }
-            assert!(tokio::time::Instant::now() < end, "timed out waiting for {what}: {s:?}");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-}
 
 async fn connected(h: &WatcherHandle) {
     session_fake::connected(h).await;

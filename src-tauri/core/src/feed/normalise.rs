@@ -24,6 +24,11 @@ pub struct FeedConfig {
     pub gift_window: TimeDelta,
     /// Hard cap on tracked link entries / bombs / loose gifts each, whatever the window.
     pub max_tracked: usize,
+    /// Add `gap` rows (last frame .. welcome) when a welcome starts a session that is not a
+    /// `session_reconnect` handover. `tev replay` relies on it; a caller that adds its own,
+    /// more precise gap rows through [`Feed::gap_all`] (the Watcher knows when the
+    /// subscriptions were re-created) turns it off so a loss is not marked twice.
+    pub gap_on_new_session: bool,
 }
 
 impl Default for FeedConfig {
@@ -32,6 +37,7 @@ impl Default for FeedConfig {
             link_window: TimeDelta::minutes(2),
             gift_window: TimeDelta::minutes(5),
             max_tracked: 4096,
+            gap_on_new_session: true,
         }
     }
 }
@@ -194,7 +200,10 @@ impl Feed {
                 Vec::new()
             }
             Message::Welcome(_) => {
-                let out = match (self.handover_pending, self.last_frame_at) {
+                let out = match (
+                    self.handover_pending || !self.config.gap_on_new_session,
+                    self.last_frame_at,
+                ) {
                     // A new session that is not a handover: everything between the last frame
                     // of the old one and this welcome may be lost (twitch.md §1.4).
                     (false, Some(from)) => {

@@ -4,6 +4,8 @@
 //! pitfall 17): duplicates are per type+condition, revocation frames exist, costs count.
 #![allow(dead_code, clippy::collapsible_if, clippy::result_large_err)]
 
+pub mod sim;
+
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};

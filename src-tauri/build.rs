@@ -3,7 +3,21 @@
 
 /// Every command the app's own pages may call. Adding a command means adding it here,
 /// in `src/commands.rs`, and granting `allow-<name>` in `capabilities/app-pages.json`.
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "settings_get",
+    "setup_save",
+    "auth_state",
+    "login_start",
+    "login_cancel",
+    "login_open_activation",
+    "logout",
+    "search_channels",
+    "followed_channels",
+    "set_favourite",
+    "open_streamer",
+    "streamer_snapshot",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

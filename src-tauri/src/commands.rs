@@ -1,9 +1,16 @@
-//! The app's commands: one-line adapters into `tev-core`. Every name here is also listed in
+//! The app's commands: thin adapters into `tev-core`. Every name here is also listed in
 //! `build.rs` and granted in `capabilities/app-pages.json`.
 
 use crate::error::UiError;
 use crate::state::AppState;
+use crate::{bridge, windows};
 use serde::Serialize;
+use std::sync::Arc;
+use tauri::{AppHandle, State, Webview};
+use tev_core::auth::LoginFlow;
+use tev_core::config::Settings;
+
+type S<'a> = State<'a, Arc<AppState>>;
 
 /// What the home page shows about the running app.
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -16,10 +23,17 @@ pub struct AppInfo {
     pub oauth: String,
     pub helix: String,
     pub eventsub: String,
+    /// The redirect URL to register for the loopback flow.
+    pub redirect_url: String,
 }
 
 pub fn app_info_of(state: &AppState) -> AppInfo {
     let e = &state.endpoints;
+    let port = state
+        .config
+        .load_or_default()
+        .map(|(s, _)| s.loopback_port)
+        .unwrap_or(tev_core::config::DEFAULT_LOOPBACK_PORT);
     AppInfo {
         name: "Twitch Event Viewer",
         version: tev_core::VERSION,
@@ -28,13 +42,278 @@ pub fn app_info_of(state: &AppState) -> AppInfo {
         oauth: e.oauth.to_string(),
         helix: e.helix.to_string(),
         eventsub: e.eventsub_ws.to_string(),
+        redirect_url: format!("http://localhost:{port}/callback"),
     }
 }
 
 #[tauri::command]
 #[tracing::instrument(skip(state), err(Debug))]
-pub fn app_info(state: tauri::State<'_, AppState>) -> Result<AppInfo, UiError> {
+pub fn app_info(state: S<'_>) -> Result<AppInfo, UiError> {
     Ok(app_info_of(&state))
+}
+
+/// The settings the home page needs (never a secret).
+#[derive(Debug, Serialize)]
+pub struct SettingsView {
+    pub client_id: Option<String>,
+    pub favourite: Option<String>,
+    pub recent_streamers: Vec<String>,
+    /// A problem with the settings file (corrupt file set aside), in words.
+    pub warning: Option<String>,
+}
+
+fn settings_view(s: &Settings, warning: Option<String>) -> SettingsView {
+    SettingsView {
+        client_id: s.effective_client_id(),
+        favourite: s.favourite.clone(),
+        recent_streamers: s.recent_streamers.clone(),
+        warning,
+    }
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub fn settings_get(state: S<'_>) -> Result<SettingsView, UiError> {
+    let (s, warning) = state.config.load_or_default()?;
+    Ok(settings_view(&s, warning.map(|w| w.to_string())))
+}
+
+/// The result of the setup check.
+#[derive(Debug, Serialize)]
+pub struct SetupResult {
+    pub message: String,
+}
+
+/// Saves the Client ID (and the secret, to the keychain) after checking with Twitch that the
+/// client exists: starting a device flow is the cheapest call that names the client.
+#[tauri::command]
+#[tracing::instrument(skip(app, state, client_secret), err(Debug))]
+pub async fn setup_save(
+    app: AppHandle,
+    state: S<'_>,
+    client_id: String,
+    client_secret: Option<String>,
+) -> Result<SetupResult, UiError> {
+    let client_id = client_id.trim().to_string();
+    if client_id.is_empty()
+        || client_id.len() > 64
+        || !client_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(UiError::new(
+            "bad_client_id",
+            "A Client ID is the string of letters and digits shown under your application at dev.twitch.tv.",
+        ));
+    }
+    let oauth = tev_core::auth::OAuthClient::new(state.endpoints.clone(), client_id.clone(), None)
+        .map_err(|e| UiError::new("setup_failed", e.to_string()))?;
+    oauth.device_start(&["user:read:chat".to_string()]).await.map_err(|e| {
+        UiError::new("client_rejected", format!("Twitch did not accept this Client ID: {e}"))
+    })?;
+    let secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if let Some(secret) = secret {
+        state.keychain.set_client_secret(zeroize::Zeroizing::new(secret)).await?;
+    }
+    state.config.update(|s| s.client_id = Some(client_id.clone()))?;
+    bridge::connect(&app, state.inner().clone()).await?;
+    Ok(SetupResult { message: "Twitch knows this application. You can log in now.".into() })
+}
+
+#[tauri::command]
+pub async fn auth_state(state: S<'_>) -> Result<serde_json::Value, UiError> {
+    match state.connected().await {
+        Some(c) => Ok(bridge::auth_json(&c.owner.state())),
+        None => Ok(serde_json::json!({"state": "signed_out", "reason": null})),
+    }
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(app, state), err(Debug))]
+pub async fn login_start(app: AppHandle, state: S<'_>, privileged: bool) -> Result<(), UiError> {
+    if privileged {
+        state.config.update(|s| {
+            s.roles.broadcaster = true;
+            s.roles.moderator = true;
+        })?;
+        bridge::connect(&app, state.inner().clone()).await?;
+    }
+    let c = state.connected().await.ok_or_else(no_client)?;
+    // The login runs in the background; its progress reaches the page as "auth" events.
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = c.owner.login(LoginFlow::Auto).await {
+            tracing::warn!(error = %e, "login failed");
+            bridge::emit_login_error(&app, &e.to_string());
+        }
+    });
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn login_cancel(state: S<'_>) -> Result<(), UiError> {
+    if let Some(c) = state.connected().await {
+        c.owner.cancel_login();
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn login_open_activation(state: S<'_>) -> Result<(), UiError> {
+    let url = state.activation_url.lock().ok().and_then(|u| u.clone());
+    if let Some(url) = url {
+        tauri::async_runtime::spawn_blocking(move || webbrowser::open(&url))
+            .await
+            .map_err(|_| UiError::new("browser", "Could not open the browser."))?
+            .map_err(|e| UiError::new("browser", format!("Could not open the browser: {e}")))?;
+    }
+    Ok(())
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn logout(state: S<'_>) -> Result<(), UiError> {
+    let c = state.connected().await.ok_or_else(no_client)?;
+    c.owner.logout().await?;
+    Ok(())
+}
+
+/// A channel row for the picker.
+#[derive(Debug, Serialize)]
+pub struct ChannelRow {
+    pub id: String,
+    pub login: String,
+    pub display_name: String,
+    pub is_live: bool,
+    pub game_name: String,
+    pub title: String,
+    pub profile_image_url: Option<String>,
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn search_channels(state: S<'_>, query: String) -> Result<Vec<ChannelRow>, UiError> {
+    let q = query.trim();
+    if q.is_empty() || q.len() > 100 {
+        return Ok(Vec::new());
+    }
+    let c = state.connected().await.ok_or_else(no_client)?;
+    let found = c.helix.search_channels(q, false, 10).await?;
+    let ids: Vec<String> = found.iter().map(|f| f.id.clone()).collect();
+    let users = c.helix.users(&[], &ids).await.unwrap_or_default();
+    Ok(found
+        .into_iter()
+        .map(|f| ChannelRow {
+            profile_image_url: users
+                .iter()
+                .find(|u| u.id == f.id)
+                .map(|u| u.profile_image_url.clone())
+                .or(Some(f.thumbnail_url.clone()).filter(|t| !t.is_empty())),
+            id: f.id,
+            login: f.broadcaster_login,
+            display_name: f.display_name,
+            is_live: f.is_live,
+            game_name: f.game_name,
+            title: f.title,
+        })
+        .collect())
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn followed_channels(state: S<'_>) -> Result<Vec<ChannelRow>, UiError> {
+    let c = state.connected().await.ok_or_else(no_client)?;
+    let me = c.helix.credentials().await?;
+    let followed = c.helix.followed_channels(&me.user_id).await?;
+    let ids: Vec<String> = followed.iter().map(|f| f.broadcaster_id.clone()).collect();
+    let logins: Vec<String> = followed.iter().map(|f| f.broadcaster_login.clone()).collect();
+    let users = c.helix.users(&[], &ids).await.unwrap_or_default();
+    let live = c.helix.streams_by_login(&logins).await.unwrap_or_default();
+    Ok(followed
+        .into_iter()
+        .map(|f| {
+            let stream = live.iter().find(|s| s.user_id == f.broadcaster_id);
+            ChannelRow {
+                profile_image_url: users
+                    .iter()
+                    .find(|u| u.id == f.broadcaster_id)
+                    .map(|u| u.profile_image_url.clone()),
+                is_live: stream.is_some(),
+                game_name: stream.map(|s| s.game_name.clone()).unwrap_or_default(),
+                title: stream.map(|s| s.title.clone()).unwrap_or_default(),
+                id: f.broadcaster_id,
+                login: f.broadcaster_login,
+                display_name: f.broadcaster_name,
+            }
+        })
+        .collect())
+}
+
+/// Checks a login typed or clicked in the UI: `^[A-Za-z0-9_]{1,25}$`, lowercased.
+pub fn checked_login(login: &str) -> Result<String, UiError> {
+    let ok = (1..=25).contains(&login.len())
+        && login.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(login.to_ascii_lowercase())
+    } else {
+        Err(UiError::new("bad_login", "That is not a Twitch channel name."))
+    }
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub fn set_favourite(state: S<'_>, login: String) -> Result<SettingsView, UiError> {
+    let login = checked_login(&login)?;
+    let (s, warning) = state.config.update(|s| {
+        s.favourite = Some(login.clone());
+        s.push_recent(&login);
+    })?;
+    Ok(settings_view(&s, warning.map(|w| w.to_string())))
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(app, state), err(Debug))]
+pub async fn open_streamer(app: AppHandle, state: S<'_>, login: String) -> Result<(), UiError> {
+    let login = checked_login(&login)?;
+    bridge::open_channel(&app, state.inner().clone(), &login).await
+}
+
+/// Everything a streamer panel shows at once when it loads.
+#[derive(Debug, Serialize)]
+pub struct Snapshot {
+    pub channel: tev_core::watcher::WatchedChannel,
+    pub header: Option<tev_core::live::Header>,
+    pub events: Vec<tev_core::feed::StreamEvent>,
+    pub connection: tev_core::watcher::ConnectionState,
+    pub auth: serde_json::Value,
+    pub simulated: bool,
+    pub listening_since: chrono::DateTime<chrono::Utc>,
+}
+
+/// The snapshot for the calling panel; the channel comes from the webview's label, so a page
+/// can only ever read its own channel.
+#[tauri::command]
+#[tracing::instrument(skip(webview, state), err(Debug))]
+pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapshot, UiError> {
+    let login = windows::login_of_panel(webview.label())
+        .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?
+        .to_string();
+    let c = state.connected().await.ok_or_else(no_client)?;
+    let channel = bridge::channel_of(&login)
+        .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))?;
+    Ok(Snapshot {
+        header: state.live.header(&channel.id),
+        events: state.live.events(&channel.id),
+        connection: c.watcher.state().borrow().clone(),
+        auth: bridge::auth_json(&c.owner.state()),
+        simulated: state.endpoints.simulated,
+        listening_since: bridge::opened_at(&login).unwrap_or_else(chrono::Utc::now),
+        channel,
+    })
+}
+
+fn no_client() -> UiError {
+    UiError::new(
+        "not_configured",
+        "No Twitch application is configured yet: enter its Client ID on the home window.",
+    )
 }
 
 #[cfg(test)]
@@ -42,14 +321,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn app_info_reports_the_configured_endpoints() {
-        let state = AppState {
-            endpoints: tev_core::Endpoints::with_base("http://127.0.0.1:9").expect("base"),
-        };
-        let info = app_info_of(&state);
-        assert!(info.simulated);
-        assert_eq!(info.eventsub, "ws://127.0.0.1:9/ws");
-        assert_eq!(info.version, tev_core::VERSION);
-        assert!(info.twitch.starts_with("Simulated Twitch"));
+    fn logins_are_checked_and_lowercased() {
+        assert_eq!(checked_login("LumenForge_1").ok().as_deref(), Some("lumenforge_1"));
+        for bad in ["", "a b", "../x", "x/y", "é", &"a".repeat(26)] {
+            assert_eq!(checked_login(bad).map_err(|e| e.code), Err("bad_login"), "{bad}");
+        }
     }
 }

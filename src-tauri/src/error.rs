@@ -12,7 +12,6 @@ pub struct UiError {
 }
 
 impl UiError {
-    #[allow(dead_code)]
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self { code, message: message.into() }
     }
@@ -25,6 +24,55 @@ impl std::fmt::Display for UiError {
 }
 
 impl std::error::Error for UiError {}
+
+// The core's errors are written for people and never carry a token; each maps to a stable code.
+
+impl From<tev_core::config::ConfigError> for UiError {
+    fn from(e: tev_core::config::ConfigError) -> Self {
+        Self::new("settings", e.to_string())
+    }
+}
+
+impl From<tev_core::auth::AuthError> for UiError {
+    fn from(e: tev_core::auth::AuthError) -> Self {
+        use tev_core::auth::AuthError as A;
+        let code = match &e {
+            A::NoClientId => "not_configured",
+            A::Keychain(tev_core::keychain::KeychainError::Unavailable(_)) => {
+                "keychain_unavailable"
+            }
+            A::Keychain(_) => "keychain",
+            _ => "login_failed",
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<tev_core::keychain::KeychainError> for UiError {
+    fn from(e: tev_core::keychain::KeychainError) -> Self {
+        let code = match &e {
+            tev_core::keychain::KeychainError::Unavailable(_) => "keychain_unavailable",
+            _ => "keychain",
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<tev_core::helix::HelixError> for UiError {
+    fn from(e: tev_core::helix::HelixError) -> Self {
+        Self::new("twitch", format!("Twitch did not answer as expected: {e}"))
+    }
+}
+
+impl From<tev_core::watcher::WatcherError> for UiError {
+    fn from(e: tev_core::watcher::WatcherError) -> Self {
+        let code = match &e {
+            tev_core::watcher::WatcherError::UnknownChannel(_) => "unknown_channel",
+            _ => "watcher",
+        };
+        Self::new(code, e.to_string())
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,9 +3,11 @@
 //! Windows, commands, deep links and capabilities live here; everything else is in
 //! `tev-core`. Keep this file small: it wires modules together and nothing more.
 
+mod bridge;
 mod commands;
 mod error;
 mod state;
+mod windows;
 
 use std::process::ExitCode;
 
@@ -17,7 +19,7 @@ pub fn run() -> ExitCode {
     // (stack.md: tokio-tungstenite panics otherwise).
     let _ = rustls::crypto::ring::default_provider().install_default();
 
-    let state = match state::AppState::from_env() {
+    let state = match startup_state() {
         Ok(s) => s,
         Err(e) => {
             tracing::error!("cannot start: {e}");
@@ -28,8 +30,33 @@ pub fn run() -> ExitCode {
     tracing::info!(endpoints = %state.endpoints.describe(), "starting");
 
     let result = tauri::Builder::default()
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .manage(state.clone())
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            bridge::forward_live(&handle, &state);
+            let state = state.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = bridge::connect(&handle, state).await {
+                    tracing::warn!("could not connect to Twitch at start: {e}");
+                }
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::settings_get,
+            commands::setup_save,
+            commands::auth_state,
+            commands::login_start,
+            commands::login_cancel,
+            commands::login_open_activation,
+            commands::logout,
+            commands::search_channels,
+            commands::followed_channels,
+            commands::set_favourite,
+            commands::open_streamer,
+            commands::streamer_snapshot,
+        ])
         .run(tauri::generate_context!());
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,6 +65,19 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Endpoints, settings store and the stored recent events, before any window opens.
+fn startup_state() -> Result<std::sync::Arc<state::AppState>, String> {
+    let endpoints = tev_core::Endpoints::from_env().map_err(|e| e.to_string())?;
+    let config = tev_core::config::ConfigStore::from_env().map_err(|e| e.to_string())?;
+    let data_dir = tev_core::config::data_dir().map_err(|e| e.to_string())?;
+    let (live, report) =
+        tev_core::live::LiveFeed::open(&data_dir, 10).map_err(|e| e.to_string())?;
+    if let Some(problem) = report.problem {
+        tracing::warn!(%problem, set_aside = ?report.set_aside, "stored events could not be read");
+    }
+    Ok(state::AppState::new(endpoints, config, live))
 }
 
 fn init_tracing() {

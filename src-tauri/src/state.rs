@@ -1,15 +1,55 @@
 //! What the app keeps for the lifetime of the process.
 
+use std::sync::Arc;
 use tev_core::Endpoints;
+use tev_core::auth::TokenOwner;
+use tev_core::config::ConfigStore;
+use tev_core::helix::Helix;
+use tev_core::keychain::Keychain;
+use tev_core::live::LiveFeed;
+use tev_core::watcher::WatcherHandle;
+use tokio::sync::RwLock;
+
+/// The pieces that exist once a Client ID is configured.
+#[derive(Clone)]
+pub struct Connected {
+    /// The one owner of the user's tokens.
+    pub owner: TokenOwner,
+    /// Helix with the owner's tokens.
+    pub helix: Helix,
+    /// The one EventSub socket of the app.
+    pub watcher: WatcherHandle,
+}
 
 /// Shared, managed state reachable from every command.
 pub struct AppState {
     /// Where Twitch (or the simulator) is; read once at start from `TEV_TWITCH_BASE_URL`.
     pub endpoints: Endpoints,
+    /// `settings.json` under the config dir.
+    pub config: ConfigStore,
+    /// The OS keychain (tokens, client secret).
+    pub keychain: Keychain,
+    /// The recent events of every channel, on disk, and the headers of open windows.
+    pub live: LiveFeed,
+    /// Owner, Helix and watcher; `None` until a Client ID is configured.
+    pub connected: RwLock<Option<Connected>>,
+    /// The last device-flow activation URL, for "Open activation page".
+    pub activation_url: std::sync::Mutex<Option<String>>,
 }
 
 impl AppState {
-    pub fn from_env() -> Result<Self, tev_core::endpoints::EndpointsError> {
-        Ok(Self { endpoints: Endpoints::from_env()? })
+    pub fn new(endpoints: Endpoints, config: ConfigStore, live: LiveFeed) -> Arc<Self> {
+        Arc::new(Self {
+            endpoints,
+            config,
+            keychain: Keychain::os(),
+            live,
+            connected: RwLock::new(None),
+            activation_url: std::sync::Mutex::new(None),
+        })
+    }
+
+    pub async fn connected(&self) -> Option<Connected> {
+        self.connected.read().await.clone()
     }
 }

@@ -1,14 +1,227 @@
-import { call } from "./ipc.js";
+// The home window: setup (first run), log in, pick a streamer, open the streamer window.
+import { call, on } from "./ipc.js";
 
 const $ = (id) => document.getElementById(id);
+let auth = null;
+let settings = null;
 
+function showError(el, e) {
+  el.hidden = !e;
+  el.textContent = e ? e.message : "";
+}
+
+// ---------------------------------------------------------------------------------------------
+// App info (version, endpoints) and which panels show
 async function showAppInfo() {
+  const info = await call("app_info");
+  $("app-version").textContent = `${info.name} ${info.version}`;
+  $("app-endpoint").textContent = info.simulated ? info.twitch : "Connected to Twitch";
+  $("app-endpoint").title = `EventSub: ${info.eventsub}\nHelix: ${info.helix}\nOAuth: ${info.oauth}`;
+  $("sim-badge").hidden = !info.simulated;
+  if (info.redirect_url) $("redirect-url").textContent = info.redirect_url;
+}
+
+function layout() {
+  const needsSetup = settings && !settings.client_id;
+  const signedIn = auth && auth.state === "signed_in";
+  $("setup").hidden = !needsSetup;
+  $("login").hidden = needsSetup || signedIn;
+  $("picker").hidden = !signedIn;
+  $("logout").hidden = !signedIn;
+  $("account-avatar").hidden = !(signedIn && auth.profile_image_url);
+  $("account-name").textContent = signedIn ? auth.display_name || auth.login : "Not signed in";
+  if (signedIn && auth.profile_image_url) $("account-avatar").src = auth.profile_image_url;
+  document.body.dataset.auth = auth ? auth.state : "unknown";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+$("setup-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const result = $("setup-result");
+  result.className = "form-result";
+  result.textContent = "Checking with Twitch…";
+  $("setup-save").disabled = true;
   try {
-    const info = await call("app_info");
-    $("app-version").textContent = `${info.name} ${info.version}`;
-    $("app-endpoint").textContent = info.simulated ? `${info.twitch}` : "Connected to Twitch";
-    $("app-endpoint").title = `EventSub: ${info.eventsub}\nHelix: ${info.helix}\nOAuth: ${info.oauth}`;
-    $("sim-badge").hidden = !info.simulated;
+    const r = await call("setup_save", {
+      clientId: $("client-id").value.trim(),
+      clientSecret: $("client-secret").value || null,
+    });
+    $("client-secret").value = "";
+    result.className = "form-result ok";
+    result.textContent = r.message;
+    settings = await call("settings_get");
+    layout();
+  } catch (e) {
+    result.className = "form-result bad";
+    result.textContent = e.message;
+  } finally {
+    $("setup-save").disabled = false;
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Log in
+function renderAuth(a) {
+  auth = a;
+  const progress = $("login-progress");
+  const signingIn = a.state === "signing_in";
+  progress.hidden = !signingIn;
+  $("login-button").disabled = signingIn;
+  if (signingIn) {
+    const p = a.progress || {};
+    $("login-stage").textContent = p.message || "Waiting for Twitch…";
+    const hasCode = Boolean(p.user_code);
+    $("device-code-box").hidden = !hasCode;
+    $("device-code").textContent = p.user_code || "";
+  }
+  if (a.state === "signed_out" || a.state === "expired") {
+    showError($("login-error"), a.reason ? { message: a.reason } : null);
+    pickerLoaded = false;
+  } else {
+    showError($("login-error"), null);
+  }
+  layout();
+  if (a.state === "signed_in") loadPicker();
+}
+
+$("login-button").addEventListener("click", async () => {
+  showError($("login-error"), null);
+  try {
+    await call("login_start", { privileged: $("role-opt-in").checked });
+  } catch (e) {
+    showError($("login-error"), e);
+  }
+});
+$("login-cancel").addEventListener("click", () => call("login_cancel").catch(() => {}));
+$("copy-code").addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText($("device-code").textContent);
+    $("copy-code").textContent = "Copied";
+    setTimeout(() => { $("copy-code").textContent = "Copy"; }, 1500);
+  } catch {
+    $("copy-code").textContent = "Select and copy";
+  }
+});
+$("open-activation").addEventListener("click", () => call("login_open_activation").catch(() => {}));
+$("logout").addEventListener("click", async () => {
+  $("logout").disabled = true;
+  try { await call("logout"); } catch (e) { showError($("login-error"), e); }
+  finally { $("logout").disabled = false; }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Pick a streamer
+function channelRow(c) {
+  const li = document.createElement("li");
+  li.className = "channel";
+  li.tabIndex = 0;
+  li.setAttribute("role", "option");
+  li.dataset.login = c.login;
+  const img = document.createElement("img");
+  img.className = "avatar";
+  img.width = 32; img.height = 32; img.alt = "";
+  if (c.profile_image_url) img.src = c.profile_image_url;
+  const main = document.createElement("span");
+  main.className = "channel-main";
+  const name = document.createElement("span");
+  name.className = "channel-name";
+  if (c.is_live) {
+    const dot = document.createElement("span");
+    dot.className = "live-dot";
+    dot.title = "Live";
+    name.append(dot);
+  }
+  name.append(document.createTextNode(c.display_name || c.login));
+  const sub = document.createElement("span");
+  sub.className = "channel-sub";
+  sub.textContent = [c.is_live ? "Live" : "Offline", c.game_name, c.title].filter(Boolean).join(" · ");
+  main.append(name, sub);
+  const fav = document.createElement("button");
+  fav.type = "button";
+  fav.textContent = settings && settings.favourite === c.login ? "★ Favourite" : "☆ Favourite";
+  fav.addEventListener("click", (ev) => { ev.stopPropagation(); chooseFavourite(c); });
+  const open = document.createElement("button");
+  open.type = "button";
+  open.className = "primary";
+  open.textContent = "Open";
+  open.addEventListener("click", (ev) => { ev.stopPropagation(); openStreamer(c.login); });
+  li.append(img, main, fav, open);
+  li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") openStreamer(c.login); });
+  return li;
+}
+
+async function chooseFavourite(c) {
+  try {
+    settings = await call("set_favourite", { login: c.login });
+    renderFavourite();
+    for (const li of document.querySelectorAll(".channel")) {
+      const b = li.querySelector("button:not(.primary)");
+      if (b) b.textContent = li.dataset.login === settings.favourite ? "★ Favourite" : "☆ Favourite";
+    }
+  } catch (e) {
+    $("search-status").textContent = e.message;
+  }
+}
+
+function renderFavourite() {
+  const f = settings && settings.favourite;
+  $("favourite-box").hidden = !f;
+  $("favourite-name").textContent = (settings && settings.favourite_display_name) || f || "";
+}
+
+async function openStreamer(login) {
+  try {
+    await call("open_streamer", { login });
+  } catch (e) {
+    $("search-status").textContent = e.message;
+  }
+}
+$("open-favourite").addEventListener("click", () => settings && settings.favourite && openStreamer(settings.favourite));
+
+let searchTimer = null;
+let searchSeq = 0;
+$("search").addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  const q = $("search").value.trim();
+  if (!q) { $("search-results").replaceChildren(); $("search-status").textContent = ""; return; }
+  // Debounced: one Helix search per pause in typing.
+  searchTimer = setTimeout(async () => {
+    const seq = ++searchSeq;
+    $("search-status").textContent = "Searching…";
+    try {
+      const results = await call("search_channels", { query: q });
+      if (seq !== searchSeq) return;
+      $("search-results").replaceChildren(...results.map(channelRow));
+      $("search-status").textContent = results.length ? "" : `No channel matches “${q}”.`;
+    } catch (e) {
+      if (seq === searchSeq) $("search-status").textContent = e.message;
+    }
+  }, 250);
+});
+
+let pickerLoaded = false;
+async function loadPicker() {
+  if (pickerLoaded) return;
+  pickerLoaded = true;
+  renderFavourite();
+  try {
+    const followed = await call("followed_channels");
+    $("followed").replaceChildren(...followed.map(channelRow));
+    $("followed-status").textContent = followed.length ? "" : "You don't follow any channel yet.";
+  } catch (e) {
+    pickerLoaded = false;
+    $("followed-status").textContent = e.message;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+async function start() {
+  try {
+    await showAppInfo();
+    settings = await call("settings_get");
+    await on("auth", renderAuth);
+    renderAuth(await call("auth_state"));
     document.body.dataset.ready = "true";
   } catch (e) {
     $("app-version").textContent = e.message;
@@ -16,4 +229,4 @@ async function showAppInfo() {
   }
 }
 
-showAppInfo();
+start();

@@ -13,6 +13,7 @@ pub mod eventsub;
 pub mod feed;
 pub mod helix;
 pub mod keychain;
+pub mod live;
 pub mod notify;
 pub mod recent;
 pub mod replay;

@@ -165,13 +165,13 @@ impl App {
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut last = String::new();
         while Instant::now() < deadline {
-            if let Ok(el) = self.client.find(Locator::Css(css)).await {
-                if let Ok(t) = el.text().await {
-                    if pred(&t) {
-                        return t;
-                    }
-                    last = t;
+            if let Ok(el) = self.client.find(Locator::Css(css)).await
+                && let Ok(t) = el.text().await
+            {
+                if pred(&t) {
+                    return t;
                 }
+                last = t;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -195,11 +195,102 @@ impl App {
         path
     }
 
+    /// Saves the whole (virtual) screen as `target/e2e-screenshots/<name>.png`: the native
+    /// layout of a window with several webviews, which a WebDriver screenshot (one webview)
+    /// cannot show.
+    pub async fn screenshot_screen(&self, name: &str) -> PathBuf {
+        let path = screenshot_dir().join(format!("{name}.png"));
+        let status = Command::new("/usr/bin/import")
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .await
+            .expect("run ImageMagick's import (apt package imagemagick)");
+        assert!(status.success(), "import failed: {status}");
+        path
+    }
+
     /// Ends the WebDriver session (which ends the app) and the driver; returns the home dir
     /// so a restart test can launch again on the same state.
     pub async fn quit(mut self) -> tempfile::TempDir {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
         self.home
+    }
+}
+
+/// A "browser" that opens nothing (the simulator approves device codes by itself); its path,
+/// for `BROWSER`.
+pub fn quiet_browser(dir: &Path) -> String {
+    let path = dir.join("browser.sh");
+    std::fs::write(&path, "#!/bin/sh\nexit 0\n").expect("write the browser stand-in");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("make it executable");
+    }
+    path.to_string_lossy().into_owned()
+}
+
+/// POSTs JSON to the simulator's control API and returns the answer.
+pub async fn sim_post(base: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let r = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    assert!(r.status().is_success(), "POST {path}: {}", r.status());
+    r.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+/// GETs the simulator's `/_sim/state`.
+pub async fn sim_state(base: &str) -> serde_json::Value {
+    reqwest::get(format!("{base}/_sim/state"))
+        .await
+        .expect("GET /_sim/state")
+        .json()
+        .await
+        .expect("state is JSON")
+}
+
+impl App {
+    /// Switches the WebDriver session to the webview whose URL contains `needle`
+    /// (child webviews of streamer windows are window handles too); waits up to 30 s.
+    pub async fn switch_to_webview(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            for h in self.client.windows().await.expect("window handles") {
+                if self.client.switch_to_window(h).await.is_ok()
+                    && let Ok(url) = self.client.current_url().await
+                    && url.as_str().contains(needle)
+                {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("no webview with {needle:?} in its URL within 30 s");
+    }
+
+    /// Waits until `count` elements match `css`; returns them.
+    pub async fn wait_for_count(
+        &self,
+        css: &str,
+        count: usize,
+    ) -> Vec<fantoccini::elements::Element> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut last = 0;
+        while Instant::now() < deadline {
+            if let Ok(v) = self.client.find_all(Locator::Css(css)).await {
+                if v.len() == count {
+                    return v;
+                }
+                last = v.len();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css}: expected {count} elements within 30 s, last saw {last}");
     }
 }

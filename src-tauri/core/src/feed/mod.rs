@@ -13,8 +13,8 @@
 mod normalise;
 mod text;
 
-pub(crate) use normalise::app_closed_gap;
 pub use normalise::{Feed, FeedConfig};
+pub(crate) use normalise::{app_closed_gap, gap_row};
 
 use crate::eventsub::protocol::Amount;
 use chrono::{DateTime, Utc};

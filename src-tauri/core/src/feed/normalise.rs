@@ -1285,7 +1285,7 @@ fn add_recipient(row: &mut StreamEvent, recipient: Option<Actor>) {
     }
 }
 
-fn gap_row(
+pub(crate) fn gap_row(
     channel_id: &str,
     login: &str,
     from: DateTime<Utc>,

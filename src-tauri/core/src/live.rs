@@ -1,0 +1,366 @@
+//! `LiveFeed`: the glue between the [`Watcher`](crate::watcher) and whoever shows events.
+//!
+//! It consumes the watcher's updates (the feed's rows and gap rows — the watcher runs the
+//! [`Feed`](crate::feed::Feed) normaliser on every deduplicated frame — and polled live status),
+//! applies them to [`RecentEvents`] (persisted under the data dir), keeps a small header per channel (live, title, category, viewers, where the
+//! live status comes from), and broadcasts a [`LiveUpdate`] for every change. The app forwards
+//! those to the channel's window; `tev watch` could print them. Nothing here polls Twitch:
+//! events arrive pushed over EventSub, and the only polling is the watcher's fallback for
+//! channels over the cost budget.
+
+use crate::feed::{ChannelState, FeedUpdate, StreamEvent};
+use crate::helix::Stream;
+use crate::recent::{LoadReport, RecentError, RecentEvents};
+use crate::watcher::{WatchUpdate, WatcherHandle};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// Where a channel's live status comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveSource {
+    /// `stream.online`/`stream.offline` over EventSub (or Helix at open, then EventSub).
+    #[default]
+    Eventsub,
+    /// Batched Helix `/streams` polling: the cost budget had no room (twitch.md §1.6).
+    Polling,
+}
+
+/// The header of a streamer window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Header {
+    /// Broadcaster id.
+    pub channel_id: String,
+    /// Login.
+    pub channel_login: String,
+    /// Live now? `None` until known.
+    pub live: Option<bool>,
+    /// Stream or channel title.
+    pub title: Option<String>,
+    /// Category (game) name.
+    pub category: Option<String>,
+    /// Viewers (Helix only; EventSub does not carry it).
+    pub viewers: Option<u64>,
+    /// Where `live` comes from.
+    pub live_source: LiveSource,
+}
+
+/// The recent events of one channel, as the UI shows them (newest first).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelView {
+    pub channel_id: String,
+    pub channel_login: String,
+    pub events: Vec<StreamEvent>,
+}
+
+/// A change to show.
+#[derive(Debug, Clone)]
+pub enum LiveUpdate {
+    /// The recent list of a channel changed.
+    Events(ChannelView),
+    /// The header of a channel changed.
+    Header(Header),
+    /// A notice for the user (a refused subscription, a revocation).
+    Notice { channel_id: Option<String>, message: String },
+    /// A new row, for notifications (not sent for rows restored from disk or gaps).
+    NewEvent(Box<StreamEvent>),
+}
+
+struct Inner {
+    /// The last N rows per channel, on disk.
+    recent: RecentEvents,
+    /// Headers by channel id.
+    headers: HashMap<String, Header>,
+    /// Rows changed since the last save.
+    dirty: bool,
+}
+
+/// The shared live view. Cheap to clone.
+#[derive(Clone)]
+pub struct LiveFeed {
+    inner: Arc<Mutex<Inner>>,
+    updates: broadcast::Sender<LiveUpdate>,
+}
+
+fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl LiveFeed {
+    /// Loads the stored recent events from `data_dir` (adding an "app was closed" gap for the
+    /// time nobody listened); a corrupt file is set aside and reported in the [`LoadReport`].
+    pub fn open(data_dir: &Path, capacity: usize) -> Result<(Self, LoadReport), RecentError> {
+        let (recent, report) = RecentEvents::load(data_dir, capacity, Utc::now())?;
+        Ok((Self::with_recent(recent), report))
+    }
+
+    /// A live feed over an in-memory recent list (tests, tools).
+    pub fn with_recent(recent: RecentEvents) -> Self {
+        let (updates, _) = broadcast::channel(1024);
+        let inner = Inner { recent, headers: HashMap::new(), dirty: false };
+        Self { inner: Arc::new(Mutex::new(inner)), updates }
+    }
+
+    /// Receives every change from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveUpdate> {
+        self.updates.subscribe()
+    }
+
+    /// The channel's rows, newest first.
+    pub fn events(&self, channel_id: &str) -> Vec<StreamEvent> {
+        lock(&self.inner).recent.channel(channel_id).to_vec()
+    }
+
+    /// The channel's header, if known.
+    pub fn header(&self, channel_id: &str) -> Option<Header> {
+        lock(&self.inner).headers.get(channel_id).cloned()
+    }
+
+    /// A channel is shown: remember its login and its Helix stream state.
+    pub fn watch_channel(&self, channel_id: &str, login: &str, stream: Option<&Stream>) {
+        let header = {
+            let mut g = lock(&self.inner);
+            let h = g.headers.entry(channel_id.to_string()).or_default();
+            h.channel_id = channel_id.to_string();
+            h.channel_login = login.to_string();
+            apply_stream(h, stream);
+            h.clone()
+        };
+        let _ = self.updates.send(LiveUpdate::Header(header));
+    }
+
+    /// The channel is no longer shown.
+    pub fn unwatch_channel(&self, channel_id: &str) {
+        lock(&self.inner).headers.remove(channel_id);
+    }
+
+    /// Marks a channel's live status as polled (or not).
+    pub fn set_live_source(&self, channel_id: &str, source: LiveSource) {
+        let header = {
+            let mut g = lock(&self.inner);
+            let Some(h) = g.headers.get_mut(channel_id) else { return };
+            if h.live_source == source {
+                return;
+            }
+            h.live_source = source;
+            h.clone()
+        };
+        let _ = self.updates.send(LiveUpdate::Header(header));
+    }
+
+    /// Writes the recent events to disk if they changed.
+    pub fn save(&self) -> Result<(), RecentError> {
+        let mut g = lock(&self.inner);
+        if g.dirty {
+            g.recent.save(Utc::now())?;
+            g.dirty = false;
+        }
+        Ok(())
+    }
+
+    /// Applies one watcher update.
+    pub fn apply(&self, update: WatchUpdate) {
+        let mut out = Vec::new();
+        {
+            let mut g = lock(&self.inner);
+            let g = &mut *g;
+            let feed_updates = match update {
+                WatchUpdate::Feed(u) => vec![*u],
+                // The raw frame and the watcher's own gap signal: the feed's rows for them
+                // arrive as `WatchUpdate::Feed`.
+                WatchUpdate::Notification { .. } | WatchUpdate::Gap { .. } => Vec::new(),
+                WatchUpdate::Live { channel_id, stream } => {
+                    if let Some(h) = g.headers.get_mut(&channel_id) {
+                        apply_stream(h, stream.as_deref());
+                        h.live_source = LiveSource::Polling;
+                        out.push(LiveUpdate::Header(h.clone()));
+                    }
+                    Vec::new()
+                }
+                WatchUpdate::Notice { channel_id, message } => {
+                    out.push(LiveUpdate::Notice { channel_id, message });
+                    Vec::new()
+                }
+            };
+            let mut changed: Vec<String> = Vec::new();
+            for u in &feed_updates {
+                match u {
+                    FeedUpdate::State(state) => {
+                        if let Some(h) = g.headers.get_mut(&state.channel_id)
+                            && apply_state(h, state)
+                        {
+                            out.push(LiveUpdate::Header(h.clone()));
+                        }
+                    }
+                    FeedUpdate::Added(ev) if ev.kind != crate::feed::EventKind::Gap => {
+                        out.push(LiveUpdate::NewEvent(Box::new(ev.clone())));
+                    }
+                    _ => {}
+                }
+                if g.recent.apply(u) {
+                    let id = match u {
+                        FeedUpdate::Added(e) | FeedUpdate::Updated(e) => e.channel_id.clone(),
+                        FeedUpdate::Removed { channel_id, .. } => channel_id.clone(),
+                        FeedUpdate::State(s) => s.channel_id.clone(),
+                    };
+                    if !changed.contains(&id) {
+                        changed.push(id);
+                    }
+                }
+            }
+            for id in changed {
+                g.dirty = true;
+                let login = g
+                    .headers
+                    .get(&id)
+                    .map(|h| h.channel_login.clone())
+                    .or_else(|| g.recent.channel(&id).first().map(|e| e.channel_login.clone()))
+                    .unwrap_or_default();
+                out.push(LiveUpdate::Events(ChannelView {
+                    events: g.recent.channel(&id).to_vec(),
+                    channel_id: id,
+                    channel_login: login,
+                }));
+            }
+        }
+        for u in out {
+            let _ = self.updates.send(u);
+        }
+    }
+
+    /// Runs until the watcher stops: applies its updates and saves to disk at most every
+    /// `save_every` (and once more at the end).
+    pub async fn run(self, watcher: WatcherHandle, save_every: Duration) {
+        let mut rx = watcher.updates();
+        let mut tick = tokio::time::interval(save_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                u = rx.recv() => match u {
+                    Ok(u) => self.apply(u),
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        // Never silently: the user sees a gap for every channel shown.
+                        tracing::warn!(missed = n, "the feed fell behind the watcher");
+                        let now = Utc::now();
+                        let ids: Vec<String> = lock(&self.inner).headers.keys().cloned().collect();
+                        for channel_id in ids {
+                            let login = self.header(&channel_id).map(|h| h.channel_login).unwrap_or_default();
+                            let row = crate::feed::gap_row(
+                                &channel_id,
+                                &login,
+                                now,
+                                Some(now),
+                                crate::feed::GapReason::ConnectionLost,
+                                &format!("lagged-{}", now.timestamp_millis()),
+                            );
+                            self.apply(WatchUpdate::Feed(Box::new(FeedUpdate::Added(row))));
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                _ = tick.tick() => {
+                    if let Err(e) = self.save() {
+                        tracing::warn!(error = %e, "could not save the recent events");
+                    }
+                }
+            }
+        }
+        if let Err(e) = self.save() {
+            tracing::warn!(error = %e, "could not save the recent events");
+        }
+    }
+}
+
+fn apply_stream(h: &mut Header, stream: Option<&Stream>) {
+    match stream {
+        Some(s) => {
+            h.live = Some(true);
+            h.title = Some(s.title.clone());
+            h.category = Some(s.game_name.clone()).filter(|g| !g.is_empty());
+            h.viewers = Some(s.viewer_count);
+        }
+        None => {
+            h.live = Some(false);
+            h.viewers = None;
+        }
+    }
+}
+
+/// Folds the feed's channel state into the header; true if anything changed.
+fn apply_state(h: &mut Header, s: &ChannelState) -> bool {
+    let before = h.clone();
+    if let Some(live) = s.live {
+        h.live = Some(live);
+        if !live {
+            h.viewers = None;
+        }
+    }
+    if let Some(t) = &s.title {
+        h.title = Some(t.clone());
+    }
+    if let Some(c) = &s.category_name {
+        h.category = Some(c.clone());
+    }
+    *h != before
+}
+
+/// When a header was last decided, for display.
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, kind: crate::feed::EventKind, secs: i64) -> StreamEvent {
+        let t = chrono::DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap_or_default();
+        let raw = serde_json::json!({
+            "id": id, "channel_id": "1", "channel_login": "lumenforge", "kind": kind,
+            "occurred_at": t, "actor": null, "summary": format!("row {id}"),
+            "details": {"type": "other", "subscription_type": "x", "subscription_version": "1", "notice_type": null, "system_message": null}
+        });
+        serde_json::from_value(raw).unwrap_or_else(|e| panic!("row: {e}"))
+    }
+
+    #[test]
+    fn feed_rows_become_view_updates_newest_first_and_mark_the_store_dirty() {
+        let live = LiveFeed::with_recent(RecentEvents::new(10));
+        let mut rx = live.subscribe();
+        live.watch_channel("1", "lumenforge", None);
+        for (i, secs) in [(1, 10), (2, 30), (3, 20)] {
+            let r = row(&format!("m{i}"), crate::feed::EventKind::Other, secs);
+            live.apply(WatchUpdate::Feed(Box::new(FeedUpdate::Added(r))));
+        }
+        let ids: Vec<String> = live.events("1").into_iter().map(|e| e.id).collect();
+        assert_eq!(ids, ["m2", "m3", "m1"], "newest first by event time");
+        let mut views = 0;
+        let mut new_rows = 0;
+        while let Ok(u) = rx.try_recv() {
+            match u {
+                LiveUpdate::Events(v) => {
+                    assert_eq!(v.channel_login, "lumenforge");
+                    views += 1;
+                }
+                LiveUpdate::NewEvent(_) => new_rows += 1,
+                _ => {}
+            }
+        }
+        assert_eq!((views, new_rows), (3, 3));
+        assert!(lock(&live.inner).dirty);
+    }
+
+    #[test]
+    fn polled_live_status_marks_the_header() {
+        let live = LiveFeed::with_recent(RecentEvents::new(10));
+        live.watch_channel("1", "lumenforge", None);
+        assert_eq!(live.header("1").and_then(|h| h.live), Some(false));
+        live.apply(WatchUpdate::Live { channel_id: "1".into(), stream: None });
+        assert_eq!(live.header("1").map(|h| h.live_source), Some(LiveSource::Polling));
+    }
+}

@@ -1,0 +1,267 @@
+//! The bridge between the core's channels and the webviews: auth state, connection state and
+//! the live feed are pushed as Tauri events (no polling from the pages), each channel's feed only
+//! to that channel's panel.
+
+use crate::error::UiError;
+use crate::state::{AppState, Connected};
+use crate::windows;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use tauri::{AppHandle, Emitter, EventTarget, Manager};
+use tev_core::auth::{AuthState, SignInProgress, TokenOwner};
+use tev_core::helix::Helix;
+use tev_core::live::LiveUpdate;
+use tev_core::token::TokenSource;
+use tev_core::watcher::{self, WatchedChannel, WatcherConfig};
+
+/// Open channels: login → (channel, when its window opened).
+type OpenChannels = Mutex<HashMap<String, (WatchedChannel, DateTime<Utc>)>>;
+
+fn open_channels() -> &'static OpenChannels {
+    static OPEN: OnceLock<OpenChannels> = OnceLock::new();
+    OPEN.get_or_init(Default::default)
+}
+
+/// The signed-in user's display name and avatar, from Helix (the owner only knows the login).
+fn me() -> &'static Mutex<Option<(String, String, String)>> {
+    static ME: OnceLock<Mutex<Option<(String, String, String)>>> = OnceLock::new();
+    ME.get_or_init(Default::default)
+}
+
+pub fn channel_of(login: &str) -> Option<WatchedChannel> {
+    open_channels().lock().ok()?.get(login).map(|(c, _)| c.clone())
+}
+
+pub fn opened_at(login: &str) -> Option<DateTime<Utc>> {
+    open_channels().lock().ok()?.get(login).map(|(_, t)| *t)
+}
+
+/// Auth state for the pages, with words for each login step and the user's display name and
+/// avatar when known. Never a token: [`AuthState`] has none.
+pub fn auth_json(a: &AuthState) -> serde_json::Value {
+    let mut v = serde_json::to_value(a).unwrap_or_else(|_| json!({"state": "signed_out"}));
+    if let AuthState::SigningIn { progress } = a {
+        let message = match progress {
+            SignInProgress::Starting => "Starting…".to_string(),
+            SignInProgress::OpeningBrowser { .. } => "Opening your browser…".to_string(),
+            SignInProgress::WaitingForBrowser { .. } => {
+                "Browser opened — approve in Twitch".to_string()
+            }
+            SignInProgress::DeviceCode { .. } => {
+                "Enter this code on Twitch's activation page (opened in your browser)".to_string()
+            }
+            SignInProgress::Exchanging => "Finishing the login…".to_string(),
+        };
+        v["progress"]["message"] = json!(message);
+    }
+    if let AuthState::SignedIn { login, .. } = a
+        && let Ok(g) = me().lock()
+        && let Some((l, name, avatar)) = g.as_ref()
+        && l == login
+    {
+        v["display_name"] = json!(name);
+        v["profile_image_url"] = json!(avatar);
+    }
+    v
+}
+
+pub fn emit_login_error(app: &AppHandle, message: &str) {
+    let _ = app.emit_to(
+        EventTarget::webview("home"),
+        "auth",
+        json!({"state": "signed_out", "reason": message}),
+    );
+}
+
+/// Creates the token owner, Helix and the watcher from the settings (again, after the Client
+/// ID or the roles changed) and starts forwarding their state to the pages.
+pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiError> {
+    let (settings, _) = state.config.load_or_default()?;
+    if settings.effective_client_id().is_none() {
+        return Ok(());
+    }
+    let owner =
+        TokenOwner::from_settings(&settings, state.endpoints.clone(), state.keychain.clone())
+            .await?;
+    let tokens: Arc<dyn TokenSource> = Arc::new(owner.clone());
+    let helix = Helix::new(state.endpoints.helix.clone(), tokens.clone())?;
+    let watcher = watcher::spawn(&state.endpoints, tokens, WatcherConfig::new(&state.endpoints))?;
+    {
+        let w = watcher.clone();
+        owner.set_logout_hook(Arc::new(move || {
+            let w = w.clone();
+            Box::pin(async move { w.shutdown().await })
+        }));
+    }
+    let previous = state.connected.write().await.replace(Connected {
+        owner: owner.clone(),
+        helix: helix.clone(),
+        watcher: watcher.clone(),
+    });
+    if let Some(p) = previous {
+        p.watcher.shutdown().await;
+        p.owner.shutdown();
+    }
+
+    // Auth state → every page; on sign-in, learn the user's display name and avatar.
+    let mut auth_rx = owner.subscribe();
+    let app2 = app.clone();
+    let state2 = state.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let a = auth_rx.borrow_and_update().clone();
+            if let AuthState::SigningIn {
+                progress: SignInProgress::DeviceCode { verification_uri, .. },
+            } = &a
+                && let Ok(mut u) = state2.activation_url.lock()
+            {
+                *u = Some(verification_uri.clone());
+            }
+            if let AuthState::SignedIn { login, .. } = &a {
+                let known = me().lock().ok().and_then(|g| g.as_ref().map(|m| m.0 == *login));
+                if known != Some(true)
+                    && let Ok(u) = helix.me().await
+                    && let Ok(mut g) = me().lock()
+                {
+                    *g = Some((u.login, u.display_name, u.profile_image_url));
+                }
+            }
+            let _ = app2.emit("auth", auth_json(&a));
+            if auth_rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+
+    // Connection state → every page.
+    let mut conn_rx = watcher.state();
+    let app3 = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let s = conn_rx.borrow_and_update().clone();
+            let _ = app3.emit("connection", &s);
+            if conn_rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+
+    // The live feed: watcher updates → RecentEvents on disk → each channel's panel.
+    tauri::async_runtime::spawn(
+        state.live.clone().run(watcher.clone(), std::time::Duration::from_secs(2)),
+    );
+
+    // Restore the login (validate, hourly validation) in the background.
+    tauri::async_runtime::spawn(async move {
+        owner.start().await;
+    });
+
+    // Re-add the channels of windows that are open (after a reconnect of the pieces).
+    let open: Vec<String> =
+        open_channels().lock().map(|g| g.keys().cloned().collect()).unwrap_or_default();
+    for login in open {
+        if let Err(e) = watcher.add_channel(&login, None).await {
+            tracing::warn!(%login, error = %e, "could not watch the channel again");
+        }
+    }
+    Ok(())
+}
+
+/// Forwards the live feed to the panels. Runs once for the app's lifetime.
+pub fn forward_live(app: &AppHandle, state: &AppState) {
+    let mut rx = state.live.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(LiveUpdate::Events(view)) => {
+                    let target = EventTarget::webview(windows::panel_label(&view.channel_login));
+                    let _ = app.emit_to(target, "feed", &view);
+                }
+                Ok(LiveUpdate::Header(h)) => {
+                    let target = EventTarget::webview(windows::panel_label(&h.channel_login));
+                    let _ = app.emit_to(target, "stream_info", &h);
+                }
+                Ok(LiveUpdate::Notice { channel_id, message }) => {
+                    tracing::info!(?channel_id, %message, "notice");
+                }
+                Ok(LiveUpdate::NewEvent(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
+/// Opens (or focuses) the window of `login` and starts watching the channel.
+pub async fn open_channel(
+    app: &AppHandle,
+    state: Arc<AppState>,
+    login: &str,
+) -> Result<(), UiError> {
+    if app.get_window(&windows::window_label(login)).is_some() {
+        windows::focus(app, login);
+        return Ok(());
+    }
+    let c = state.connected().await.ok_or_else(|| {
+        UiError::new("not_configured", "Configure a Twitch application and log in first.")
+    })?;
+    let channel = c.watcher.add_channel(login, None).await?;
+    let stream =
+        c.helix.streams_by_login(&[login.to_string()]).await.ok().and_then(|mut v| v.pop());
+    state.live.watch_channel(&channel.id, &channel.login, stream.as_ref());
+    if let Ok(mut g) = open_channels().lock() {
+        g.insert(login.to_string(), (channel.clone(), Utc::now()));
+    }
+    state.config.update(|s| s.push_recent(login))?;
+    let geometry = state
+        .config
+        .load_or_default()
+        .ok()
+        .and_then(|(s, _)| s.windows.get(&windows::window_label(login)).cloned());
+    let config = state.config.clone();
+    let label = windows::window_label(login);
+    windows::open_streamer(
+        app,
+        login,
+        &channel.display_name,
+        state.endpoints.player_url(login),
+        state.endpoints.chat_url(login),
+        geometry,
+        move |g| {
+            if let Err(e) = config.update(|s| {
+                s.windows.insert(label.clone(), g);
+            }) {
+                tracing::warn!(error = %e, "could not remember the window's place");
+            }
+        },
+    )
+    .map_err(|e| UiError::new("window", format!("Could not open the streamer window: {e}")))?;
+
+    // Closing the window stops watching the channel (its subscriptions are removed).
+    if let Some(w) = app.get_window(&windows::window_label(login)) {
+        let login = login.to_string();
+        let channel_id = channel.id.clone();
+        let state = state.clone();
+        w.on_window_event(move |e| {
+            if matches!(e, tauri::WindowEvent::Destroyed) {
+                if let Ok(mut g) = open_channels().lock() {
+                    g.remove(&login);
+                }
+                state.live.unwatch_channel(&channel_id);
+                let state = state.clone();
+                let login = login.clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Some(c) = state.connected().await
+                        && let Err(e) = c.watcher.remove_channel(&login).await
+                    {
+                        tracing::warn!(%login, error = %e, "could not stop watching");
+                    }
+                });
+            }
+        });
+    }
+    Ok(())
+}

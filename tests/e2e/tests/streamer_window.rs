@@ -1,0 +1,176 @@
+//! The streamer window over time, in the real app against the simulator (DESIGN.md journeys 4,
+//! 5 and 7): Twitch's webviews cannot call the app; a dropped connection (close 4005) and a
+//! keepalive loss show in the header and recover, with a gap row; a restart keeps the login
+//! (keychain) and shows the stored events at once, with a gap for the time the app was closed.
+
+use fantoccini::Locator;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use tev_e2e::{App, Launch, quiet_browser, sim_post, sim_state};
+
+/// The connected session's id (the one carrying subscriptions).
+async fn live_session(base: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let st = sim_state(base).await;
+        if let Some(id) = st["sessions"].as_array().and_then(|v| {
+            v.iter()
+                .rev()
+                .find(|s| s["status"] == "connected" && s["subscriptions"].as_u64() > Some(0))
+                .and_then(|s| s["id"].as_str().map(str::to_string))
+        }) {
+            return id;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no connected session with subscriptions in /_sim/state");
+}
+
+/// Waits for the panel's connection chip to reach `state` (up to `secs`).
+async fn wait_connection(app: &App, state: &str, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(el) = app.client.find(Locator::Css("#connection")).await {
+            last = el.attr("data-state").await.ok().flatten().unwrap_or_default();
+            if last == state {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("connection never became {state} within {secs} s; last {last:?}");
+}
+
+/// Calls an app command from the current webview and returns Ok(result) or Err(message).
+async fn try_invoke(app: &App, command: &str) -> Result<serde_json::Value, String> {
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        const t = window.__TAURI_INTERNALS__ || {};
+        if (typeof t.invoke !== "function") { done({ err: "no IPC bridge in this page" }); return; }
+        t.invoke(arguments[0], {}).then((v) => done({ ok: v }), (e) => done({ err: String(e && e.message || e) }));
+    "#;
+    let v = app.client.execute_async(script, vec![json!(command)]).await.expect("run the script");
+    match v.get("ok") {
+        Some(ok) => Ok(ok.clone()),
+        None => Err(v["err"].as_str().unwrap_or("?").to_string()),
+    }
+}
+
+async fn send_event(base: &str, ty: &str, event: serde_json::Value) -> String {
+    let r = sim_post(
+        base,
+        "/_sim/events",
+        json!({"type": ty, "version": "1", "broadcaster_login": "lumenforge", "event": event}),
+    )
+    .await;
+    r["message_ids"][0].as_str().expect("the simulator delivered the event").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_restarts() {
+    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let base = sim.base_url();
+    sim_post(
+        &base,
+        "/_sim/config",
+        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
+    )
+    .await;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let browser = quiet_browser(tmp.path());
+    let home = tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home");
+    // A configured client, so this test starts at the login (the journey test covers setup).
+    let cfg = home.path().join(".config/twitch-event-viewer");
+    std::fs::create_dir_all(&cfg).expect("config dir");
+    std::fs::write(cfg.join("settings.json"), r#"{"client_id":"sim-public-client"}"#)
+        .expect("settings");
+    let env = vec![("BROWSER".to_string(), browser)];
+    let app =
+        App::launch(Launch { sim_base: Some(base.clone()), env: env.clone(), home: Some(home) })
+            .await;
+
+    app.wait_for("body[data-auth='signed_out']").await;
+    app.client
+        .find(Locator::Css("#login-button"))
+        .await
+        .expect("login")
+        .click()
+        .await
+        .expect("click");
+    app.wait_for("body[data-auth='signed_in']").await;
+    let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
+    open.click().await.expect("open the streamer window");
+
+    // Twitch's pages (player, chat) get no capability: every command is refused.
+    for page in ["embed/player", "embed/chat"] {
+        app.switch_to_webview(page).await;
+        for command in ["app_info", "auth_state", "logout", "open_streamer", "streamer_snapshot"] {
+            let r = try_invoke(&app, command).await;
+            assert!(r.is_err(), "{page} could call {command}: {r:?}");
+        }
+    }
+    // The app's own panel may.
+    app.switch_to_webview("streamer.html").await;
+    assert!(try_invoke(&app, "app_info").await.is_ok(), "the panel lost its own IPC");
+    app.wait_for("body[data-ready='true']").await;
+    wait_connection(&app, "connected", 30).await;
+
+    // Events flow.
+    send_event(&base, "channel.raid", json!({})).await;
+    send_event(&base, "channel.chat.notification", json!({"notice_type": "sub"})).await;
+    app.wait_for_count("#events > li", 2).await;
+
+    // A dropped connection (twitch.md §1.5 4005): the header says so, then recovers, and a gap
+    // row covers the time nobody listened (twitch.md §1.4: no replay).
+    let session = live_session(&base).await;
+    sim_post(&base, &format!("/_sim/sessions/{session}/close"), json!({"code": 4005})).await;
+    wait_connection(&app, "reconnecting", 30).await;
+    app.screenshot("08-reconnecting").await;
+    wait_connection(&app, "connected", 60).await;
+    app.wait_for("#events > li.gap").await;
+
+    // Keepalive loss (twitch.md §1.2): the watchdog notices the silence and reconnects.
+    let session = live_session(&base).await;
+    sim_post(&base, &format!("/_sim/sessions/{session}/keepalive"), json!({"enabled": false}))
+        .await;
+    wait_connection(&app, "reconnecting", 60).await;
+    wait_connection(&app, "connected", 60).await;
+    let last =
+        send_event(&base, "channel.chat.notification", json!({"notice_type": "resub"})).await;
+    app.wait_for(&format!("#events > li[data-id='{last}']")).await;
+    app.screenshot("09-after-reconnects").await;
+    let rows_before = app.client.find_all(Locator::Css("#events > li")).await.expect("rows").len();
+
+    // Persisted before the restart (written atomically within seconds).
+    let stored = app.home.path().join(".local/share/twitch-event-viewer/recent-events.json");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&stored).is_ok_and(|s| s.contains(&last)) {
+        assert!(Instant::now() < deadline, "the events never reached {}", stored.display());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Restart: still signed in (keychain), the stored events at once, and an "app was closed" gap.
+    let home = app.quit().await;
+    let app = App::launch(Launch { sim_base: Some(base.clone()), env, home: Some(home) }).await;
+    app.wait_for("body[data-auth='signed_in']").await;
+    let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
+    open.click().await.expect("open the streamer window again");
+    app.switch_to_webview("streamer.html").await;
+    app.wait_for("body[data-ready='true']").await;
+    app.wait_for(&format!("#events > li[data-id='{last}']")).await;
+    app.screenshot("10-after-restart").await;
+    app.screenshot_screen("11-streamer-window-after-restart").await;
+    let gaps = app.client.find_all(Locator::Css("#events > li.gap")).await.expect("gap rows");
+    let mut texts = Vec::new();
+    for g in gaps {
+        texts.push(g.prop("textContent").await.ok().flatten().unwrap_or_default());
+    }
+    assert!(
+        texts.iter().any(|t| t.contains("app was closed")),
+        "no 'app was closed' gap row after the restart; gap rows: {texts:?}"
+    );
+    let rows_after = app.client.find_all(Locator::Css("#events > li")).await.expect("rows").len();
+    assert_eq!(rows_after, (rows_before + 1).min(10), "stored rows plus one gap, at most ten");
+    app.quit().await;
+}

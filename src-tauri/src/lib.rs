@@ -5,6 +5,7 @@
 
 mod bridge;
 mod commands;
+mod deeplinks;
 mod error;
 mod state;
 mod windows;
@@ -30,9 +31,38 @@ pub fn run() -> ExitCode {
     tracing::info!(endpoints = %state.endpoints.describe(), "starting");
 
     let result = tauri::Builder::default()
+        // Registered first (stack.md): a second launch hands its arguments — a link — to this
+        // instance and exits. With the `deep-link` feature the link reaches `on_open_url`.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            if tev_core::deeplink::find_in_args(&args).is_none() {
+                deeplinks::focus_home(app);
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
         .manage(state.clone())
         .setup(move |app| {
             let handle = app.handle().clone();
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                // Registers the scheme handler for this user (a .desktop file on Linux) so
+                // `gio open twitch-event-viewer://…` reaches the app outside a package too.
+                #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
+                if let Err(e) = app.deep_link().register_all() {
+                    tracing::info!("could not register the link handler: {e}");
+                }
+                let h = handle.clone();
+                app.deep_link().on_open_url(move |event| {
+                    for url in event.urls() {
+                        deeplinks::handle(&h, tev_core::deeplink::DeepLink::try_from(&url));
+                    }
+                });
+                // A cold start with a link: on_open_url does not fire (stack.md).
+                if let Ok(Some(urls)) = app.deep_link().get_current() {
+                    for url in urls {
+                        deeplinks::handle(&handle, tev_core::deeplink::DeepLink::try_from(&url));
+                    }
+                }
+            }
             bridge::forward_live(&handle, &state);
             let state = state.clone();
             tauri::async_runtime::spawn(async move {

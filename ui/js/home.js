@@ -215,12 +215,20 @@ async function loadPicker() {
   }
 }
 
+$("notice-close").addEventListener("click", () => { $("notice").hidden = true; });
+
 // ---------------------------------------------------------------------------------------------
 async function start() {
   try {
     await showAppInfo();
     settings = await call("settings_get");
     await on("auth", renderAuth);
+    // Messages from outside the page, e.g. a deep link that could not be used.
+    await on("notice", (n) => {
+      $("notice-text").textContent = n.message;
+      $("notice").dataset.code = n.code;
+      $("notice").hidden = false;
+    });
     renderAuth(await call("auth_state"));
     document.body.dataset.ready = "true";
   } catch (e) {

@@ -21,7 +21,7 @@ use crate::eventsub::planner::{self, PlanInput, PlannedChannel, Role, SkipReason
 use crate::eventsub::protocol::parse_frame;
 use crate::eventsub::reconciler::{self, ActiveSub, ReconcileError, Reconciled};
 use crate::eventsub::session::{Incoming, LossReason, Session, SessionConfig, SessionEvent};
-use crate::feed::{Feed, FeedUpdate, GapReason};
+use crate::feed::{Feed, FeedConfig, FeedUpdate, GapReason};
 use crate::helix::{Helix, HelixError, HelixOptions, Stream};
 use crate::token::{TokenError, TokenSource};
 use chrono::{DateTime, Utc};
@@ -318,7 +318,10 @@ pub fn spawn(
     let (upd_tx, _) = broadcast::channel(config.broadcast_capacity.max(16));
     let task = Task {
         seen: Dedupe::with_capacity(config.dedupe_capacity),
-        feed: Feed::default(),
+        // The watcher knows better than the frames when a gap ends (when the subscriptions
+        // exist again) and adds those gap rows itself (`gap_all`); the feed's own
+        // new-session gap would show every lost connection twice.
+        feed: Feed::new(FeedConfig { gap_on_new_session: false, ..FeedConfig::default() }),
         rejected: 0,
         config,
         helix,

@@ -63,6 +63,8 @@ pub fn screenshot_dir() -> PathBuf {
 pub struct App {
     /// The WebDriver session; closing it ends the app.
     pub client: Client,
+    /// The environment the app runs with (HOME, XDG dirs, endpoints), for a second launch.
+    pub env: Vec<(String, String)>,
     /// tauri-driver; killed on drop.
     driver: Child,
     /// The app's throw-away home directory.
@@ -85,6 +87,9 @@ impl App {
     /// Launches the app and waits for the WebDriver session.
     pub async fn launch(opts: Launch) -> App {
         let turn = ONE_AT_A_TIME.lock().await;
+        // With the whole workspace's features unified, rustls has two providers compiled in
+        // and will not pick one by itself; the WebDriver client needs one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let bin = app_binary();
         assert!(
             bin.exists(),
@@ -102,16 +107,26 @@ impl App {
         };
         let port = free_port();
         let native_port = free_port();
+        let mut app_env: Vec<(String, String)> = vec![
+            ("HOME".into(), home.path().to_string_lossy().into_owned()),
+            ("XDG_CONFIG_HOME".into(), home.path().join(".config").to_string_lossy().into_owned()),
+            (
+                "XDG_DATA_HOME".into(),
+                home.path().join(".local/share").to_string_lossy().into_owned(),
+            ),
+            ("XDG_CACHE_HOME".into(), home.path().join(".cache").to_string_lossy().into_owned()),
+            ("TEV_LOG".into(), "info".into()),
+        ];
+        if let Some(base) = &opts.sim_base {
+            app_env.push(("TEV_TWITCH_BASE_URL".into(), base.clone()));
+        }
+        app_env.extend(opts.env.iter().cloned());
         let mut cmd = Command::new(tauri_driver());
         cmd.arg("--port")
             .arg(port.to_string())
             .arg("--native-port")
             .arg(native_port.to_string())
-            .env("HOME", home.path())
-            .env("XDG_CONFIG_HOME", home.path().join(".config"))
-            .env("XDG_DATA_HOME", home.path().join(".local/share"))
-            .env("XDG_CACHE_HOME", home.path().join(".cache"))
-            .env("TEV_LOG", "info")
+            .envs(app_env.iter().map(|(k, v)| (k, v)))
             .env_remove("TEV_TWITCH_BASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -119,9 +134,6 @@ impl App {
             .kill_on_drop(true);
         if let Some(base) = &opts.sim_base {
             cmd.env("TEV_TWITCH_BASE_URL", base);
-        }
-        for (k, v) in &opts.env {
-            cmd.env(k, v);
         }
         let driver = cmd.spawn().expect("start tauri-driver (cargo install tauri-driver --locked)");
         let caps: serde_json::Map<String, serde_json::Value> =
@@ -147,7 +159,7 @@ impl App {
                 Err(e) => panic!("no WebDriver session with the app within 60 s: {e}"),
             }
         };
-        App { client, driver, home, _turn: turn }
+        App { client, env: app_env, driver, home, _turn: turn }
     }
 
     /// Waits (up to 30 s) for an element and returns it.
@@ -208,6 +220,25 @@ impl App {
             .expect("run ImageMagick's import (apt package imagemagick)");
         assert!(status.success(), "import failed: {status}");
         path
+    }
+
+    /// Launches the app binary a second time with `args` and the same environment (as a
+    /// desktop would for a link); waits for it to exit, which the single-instance plugin makes
+    /// it do after handing its arguments to the running app. Returns its exit status.
+    pub async fn launch_second_instance(&self, args: &[&str]) -> std::process::ExitStatus {
+        let mut child = Command::new(app_binary())
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start a second instance");
+        tokio::time::timeout(Duration::from_secs(30), child.wait())
+            .await
+            .expect("the second instance handed over and exited within 30 s")
+            .expect("wait for the second instance")
     }
 
     /// Ends the WebDriver session (which ends the app) and the driver; returns the home dir

@@ -1,0 +1,91 @@
+//! `twitch-event-viewer://` links: parsed by `tev_core::deeplink` (an enum, login checked
+//! against `^[A-Za-z0-9_]{1,25}$`), then acted on here. A link only ever opens or focuses a
+//! window: it never logs in or out and never changes a setting. A bad link shows a message on
+//! the home window and does nothing else.
+
+use crate::bridge;
+use crate::state::AppState;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, EventTarget, Manager};
+use tev_core::auth::AuthState;
+use tev_core::deeplink::{DeepLink, DeepLinkError};
+
+/// Brings the home window to the front.
+pub fn focus_home(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("home") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+/// Shows a message on the home window.
+pub fn notice(app: &AppHandle, code: &str, message: &str) {
+    let _ = app.emit_to(
+        EventTarget::webview("home"),
+        "notice",
+        json!({"code": code, "message": message}),
+    );
+}
+
+/// Acts on a link (from the deep-link plugin, a second instance's arguments or a cold start).
+pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
+    match link {
+        Ok(DeepLink::Home) => focus_home(app),
+        Ok(DeepLink::Watch { login }) => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let Some(state) = app.try_state::<Arc<AppState>>().map(|s| s.inner().clone())
+                else {
+                    return;
+                };
+                // At a cold start the login is still being restored: wait for it a little.
+                if !wait_signed_in(&state, Duration::from_secs(20)).await {
+                    focus_home(&app);
+                    notice(
+                        &app,
+                        "not_signed_in",
+                        &format!("Log in with Twitch first, then the link to {login} will work."),
+                    );
+                    return;
+                }
+                if let Err(e) = bridge::open_channel(&app, state, &login).await {
+                    focus_home(&app);
+                    notice(&app, e.code, &e.message);
+                }
+            });
+        }
+        Err(e) => {
+            tracing::info!(code = e.code(), "refused a deep link");
+            focus_home(app);
+            notice(app, e.code(), &e.to_string());
+        }
+    }
+}
+
+async fn wait_signed_in(state: &AppState, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(c) = state.connected().await {
+            let mut rx = c.owner.subscribe();
+            let ok = tokio::time::timeout_at(deadline, async {
+                loop {
+                    if matches!(*rx.borrow_and_update(), AuthState::SignedIn { .. }) {
+                        return true;
+                    }
+                    if rx.changed().await.is_err() {
+                        return false;
+                    }
+                }
+            })
+            .await;
+            return ok.unwrap_or(false);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,63 @@
+//! Deep links (DESIGN.md journey 6) in the real app: with the app running, launching the binary
+//! with `twitch-event-viewer://watch/<login>` (what the desktop does for a link) opens that
+//! streamer's window in the running instance, and the second process exits; a bad link shows a
+//! clear message on the home window and does nothing else.
+
+use fantoccini::Locator;
+use serde_json::json;
+use tev_e2e::{App, Launch, quiet_browser, sim_post};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_open_streamer_windows_in_the_running_instance_and_bad_links_are_refused() {
+    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let base = sim.base_url();
+    sim_post(
+        &base,
+        "/_sim/config",
+        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
+    )
+    .await;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home");
+    let cfg = home.path().join(".config/twitch-event-viewer");
+    std::fs::create_dir_all(&cfg).expect("config dir");
+    std::fs::write(cfg.join("settings.json"), r#"{"client_id":"sim-public-client"}"#)
+        .expect("settings");
+    let app = App::launch(Launch {
+        sim_base: Some(base.clone()),
+        env: vec![("BROWSER".into(), quiet_browser(tmp.path()))],
+        home: Some(home),
+    })
+    .await;
+    app.wait_for("body[data-auth='signed_out']").await;
+    app.client
+        .find(Locator::Css("#login-button"))
+        .await
+        .expect("login")
+        .click()
+        .await
+        .expect("click");
+    app.wait_for("body[data-auth='signed_in']").await;
+
+    // A bad link: a clear message, no window, nothing else.
+    let status = app.launch_second_instance(&["twitch-event-viewer://watch/not%2Fa%2Flogin"]).await;
+    assert!(status.success(), "the second instance should hand over and exit cleanly: {status}");
+    app.wait_for("#notice:not([hidden])").await;
+    let text = app.wait_for_text("#notice-text", |t| !t.is_empty()).await;
+    assert!(text.to_lowercase().contains("link"), "unclear message: {text:?}");
+    assert_eq!(
+        app.client.windows().await.expect("handles").len(),
+        1,
+        "a bad link opened something"
+    );
+    app.screenshot("13-bad-link").await;
+
+    // A good link opens the streamer window of that channel in this instance.
+    let status = app.launch_second_instance(&["twitch-event-viewer://watch/NightOwl"]).await;
+    assert!(status.success(), "second instance: {status}");
+    app.switch_to_webview("streamer.html?login=nightowl").await;
+    app.wait_for("body[data-ready='true']").await;
+    app.wait_for_text("#channel-name", |t| t == "NightOwl").await;
+    app.screenshot_screen("14-deep-link-window").await;
+    app.quit().await;
+}

@@ -37,12 +37,21 @@ pub struct AppState {
     pub activation_url: std::sync::Mutex<Option<String>>,
 }
 
+/// The OS keychain; `TEV_KEYCHAIN_SERVICE` names another service for the entries (a second
+/// profile, or tests that share one Secret Service).
+fn keychain_from_env() -> Keychain {
+    match std::env::var("TEV_KEYCHAIN_SERVICE") {
+        Ok(s) if !s.trim().is_empty() => Keychain::os().with_service(s.trim()),
+        _ => Keychain::os(),
+    }
+}
+
 impl AppState {
     pub fn new(endpoints: Endpoints, config: ConfigStore, live: LiveFeed) -> Arc<Self> {
         Arc::new(Self {
             endpoints,
             config,
-            keychain: Keychain::os(),
+            keychain: keychain_from_env(),
             live,
             connected: RwLock::new(None),
             activation_url: std::sync::Mutex::new(None),

@@ -105,6 +105,13 @@ impl App {
             Some(h) => h,
             None => tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("temp home"),
         };
+        // The tests share one Secret Service (one session bus): each home gets its own keychain
+        // service name, so a login stored by another test is never seen, while a restart on
+        // the same home finds its own.
+        let keychain_service = format!(
+            "twitch-event-viewer-e2e-{}",
+            home.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        );
         let port = free_port();
         let native_port = free_port();
         let mut app_env: Vec<(String, String)> = vec![
@@ -116,6 +123,7 @@ impl App {
             ),
             ("XDG_CACHE_HOME".into(), home.path().join(".cache").to_string_lossy().into_owned()),
             ("TEV_LOG".into(), "info".into()),
+            ("TEV_KEYCHAIN_SERVICE".into(), keychain_service),
         ];
         if let Some(base) = &opts.sim_base {
             app_env.push(("TEV_TWITCH_BASE_URL".into(), base.clone()));

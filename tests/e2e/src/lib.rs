@@ -198,9 +198,9 @@ impl App {
         panic!("text of {css} never matched within 30 s; last seen: {last:?}");
     }
 
-    /// Saves a screenshot as `target/e2e-screenshots/<name>.png` and returns its path.
-    pub async fn screenshot(&self, name: &str) -> PathBuf {
-        // Let WebKit paint what the DOM already shows: two animation frames.
+    /// Lets WebKit paint what the DOM already shows (two animation frames of the current
+    /// webview); without it a screenshot can be the page's first paint.
+    async fn painted(&self) {
         let _ = self
             .client
             .execute_async(
@@ -209,6 +209,11 @@ impl App {
                 vec![],
             )
             .await;
+    }
+
+    /// Saves a screenshot as `target/e2e-screenshots/<name>.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        self.painted().await;
         let png = self.client.screenshot().await.expect("take a screenshot");
         let path = screenshot_dir().join(format!("{name}.png"));
         std::fs::write(&path, &png).expect("write the screenshot");
@@ -219,6 +224,7 @@ impl App {
     /// layout of a window with several webviews, which a WebDriver screenshot (one webview)
     /// cannot show.
     pub async fn screenshot_screen(&self, name: &str) -> PathBuf {
+        self.painted().await;
         let path = screenshot_dir().join(format!("{name}.png"));
         let status = Command::new("/usr/bin/import")
             .args(["-window", "root"])

@@ -246,11 +246,10 @@ pub async fn followed_channels(state: S<'_>) -> Result<Vec<ChannelRow>, UiError>
         .collect())
 }
 
-/// Checks a login typed or clicked in the UI: `^[A-Za-z0-9_]{1,25}$`, lowercased.
+/// Checks a login typed or clicked in the UI (the same rule as deep links,
+/// `^[A-Za-z0-9_]{1,25}$`), lowercased.
 pub fn checked_login(login: &str) -> Result<String, UiError> {
-    let ok = (1..=25).contains(&login.len())
-        && login.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
+    if tev_core::deeplink::is_valid_login(login) {
         Ok(login.to_ascii_lowercase())
     } else {
         Err(UiError::new("bad_login", "That is not a Twitch channel name."))

@@ -12,7 +12,7 @@ use crate::feed::{ChannelState, FeedUpdate, StreamEvent};
 use crate::helix::Stream;
 use crate::recent::{LoadReport, RecentError, RecentEvents};
 use crate::watcher::{WatchUpdate, WatcherHandle};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -307,11 +307,6 @@ fn apply_state(h: &mut Header, s: &ChannelState) -> bool {
         h.category = Some(c.clone());
     }
     *h != before
-}
-
-/// When a header was last decided, for display.
-pub fn now() -> DateTime<Utc> {
-    Utc::now()
 }
 
 #[cfg(test)]

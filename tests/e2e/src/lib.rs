@@ -339,3 +339,24 @@ impl App {
         panic!("{css}: expected {count} elements within 30 s, last saw {last}");
     }
 }
+
+/// A fresh home whose settings already name the simulator's public client, so a test starts
+/// at the login panel (the journey test covers the setup screen).
+pub fn home_with_sim_client() -> tempfile::TempDir {
+    let home = tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home");
+    let cfg = home.path().join(".config/twitch-event-viewer");
+    std::fs::create_dir_all(&cfg).expect("config dir");
+    std::fs::write(cfg.join("settings.json"), r#"{"client_id":"sim-public-client"}"#)
+        .expect("settings");
+    home
+}
+
+impl App {
+    /// Clicks "Log in with Twitch" on the home window and waits until signed in (the simulator
+    /// must auto-approve device codes).
+    pub async fn log_in(&self) {
+        self.wait_for("body[data-auth='signed_out']").await;
+        self.wait_for("#login-button").await.click().await.expect("click Log in with Twitch");
+        self.wait_for("body[data-auth='signed_in']").await;
+    }
+}

@@ -3,9 +3,8 @@
 //! streamer's window in the running instance, and the second process exits; a bad link shows a
 //! clear message on the home window and does nothing else.
 
-use fantoccini::Locator;
 use serde_json::json;
-use tev_e2e::{App, Launch, quiet_browser, sim_post};
+use tev_e2e::{App, Launch, home_with_sim_client, quiet_browser, sim_post};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_open_streamer_windows_in_the_running_instance_and_bad_links_are_refused() {
@@ -18,26 +17,13 @@ async fn links_open_streamer_windows_in_the_running_instance_and_bad_links_are_r
     )
     .await;
     let tmp = tempfile::tempdir().expect("tempdir");
-    let home = tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home");
-    let cfg = home.path().join(".config/twitch-event-viewer");
-    std::fs::create_dir_all(&cfg).expect("config dir");
-    std::fs::write(cfg.join("settings.json"), r#"{"client_id":"sim-public-client"}"#)
-        .expect("settings");
     let app = App::launch(Launch {
         sim_base: Some(base.clone()),
         env: vec![("BROWSER".into(), quiet_browser(tmp.path()))],
-        home: Some(home),
+        home: Some(home_with_sim_client()),
     })
     .await;
-    app.wait_for("body[data-auth='signed_out']").await;
-    app.client
-        .find(Locator::Css("#login-button"))
-        .await
-        .expect("login")
-        .click()
-        .await
-        .expect("click");
-    app.wait_for("body[data-auth='signed_in']").await;
+    app.log_in().await;
 
     // A bad link: a clear message, no window, nothing else.
     let status = app.launch_second_instance(&["twitch-event-viewer://watch/not%2Fa%2Flogin"]).await;

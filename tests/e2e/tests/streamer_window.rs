@@ -6,7 +6,7 @@
 use fantoccini::Locator;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, quiet_browser, sim_post, sim_state};
+use tev_e2e::{App, Launch, home_with_sim_client, quiet_browser, sim_post, sim_state};
 
 /// The connected session's id (the one carrying subscriptions).
 async fn live_session(base: &str) -> String {
@@ -79,26 +79,14 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     .await;
     let tmp = tempfile::tempdir().expect("tempdir");
     let browser = quiet_browser(tmp.path());
-    let home = tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home");
-    // A configured client, so this test starts at the login (the journey test covers setup).
-    let cfg = home.path().join(".config/twitch-event-viewer");
-    std::fs::create_dir_all(&cfg).expect("config dir");
-    std::fs::write(cfg.join("settings.json"), r#"{"client_id":"sim-public-client"}"#)
-        .expect("settings");
     let env = vec![("BROWSER".to_string(), browser)];
-    let app =
-        App::launch(Launch { sim_base: Some(base.clone()), env: env.clone(), home: Some(home) })
-            .await;
-
-    app.wait_for("body[data-auth='signed_out']").await;
-    app.client
-        .find(Locator::Css("#login-button"))
-        .await
-        .expect("login")
-        .click()
-        .await
-        .expect("click");
-    app.wait_for("body[data-auth='signed_in']").await;
+    let app = App::launch(Launch {
+        sim_base: Some(base.clone()),
+        env: env.clone(),
+        home: Some(home_with_sim_client()),
+    })
+    .await;
+    app.log_in().await;
     let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
     open.click().await.expect("open the streamer window");
 

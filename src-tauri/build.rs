@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "set_favourite",
     "open_streamer",
     "streamer_snapshot",
+    "notifications_get",
+    "notifications_set",
 ];
 
 fn main() {

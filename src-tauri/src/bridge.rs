@@ -30,6 +30,62 @@ fn me() -> &'static Mutex<Option<(String, String, String)>> {
     ME.get_or_init(Default::default)
 }
 
+/// The favourite watched without a window (for its go-live notification), if any.
+fn background() -> &'static Mutex<Option<String>> {
+    static BG: OnceLock<Mutex<Option<String>>> = OnceLock::new();
+    BG.get_or_init(Default::default)
+}
+
+/// Display names of the channels watched so far ("NightOwl" for `nightowl`), from Helix.
+fn display_names() -> &'static Mutex<HashMap<String, String>> {
+    static NAMES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    NAMES.get_or_init(Default::default)
+}
+
+fn remember_name(c: &WatchedChannel) {
+    if let Ok(mut g) = display_names().lock() {
+        g.insert(c.login.clone(), c.display_name.clone());
+    }
+}
+
+/// The display name of a watched channel, if known.
+pub fn display_name(login: &str) -> Option<String> {
+    display_names().lock().ok()?.get(login).cloned()
+}
+
+fn is_background(login: &str) -> bool {
+    background().lock().is_ok_and(|b| b.as_deref() == Some(login))
+}
+
+/// Watches the favourite channel even with no window open, so its go-live can notify
+/// (issue: "on go-live of any open or favourite channel"); stops watching the previous
+/// favourite unless its window is open. Needs a signed-in user (the watcher asks Helix).
+pub async fn watch_favourite(state: &AppState, favourite: Option<&str>) {
+    let Some(c) = state.connected().await else { return };
+    let wanted = favourite.map(str::to_ascii_lowercase);
+    let previous = match background().lock() {
+        Ok(mut b) if *b != wanted => std::mem::replace(&mut *b, wanted.clone()),
+        _ => return,
+    };
+    if let Some(old) = previous
+        && channel_of(&old).is_none()
+        && let Err(e) = c.watcher.remove_channel(&old).await
+    {
+        tracing::warn!(login = %old, error = %e, "could not stop watching the old favourite");
+    }
+    if let Some(login) = wanted {
+        match c.watcher.add_channel(&login, None).await {
+            Ok(channel) => remember_name(&channel),
+            Err(e) => {
+                tracing::warn!(%login, error = %e, "could not watch the favourite for go-live");
+                if let Ok(mut b) = background().lock() {
+                    *b = None;
+                }
+            }
+        }
+    }
+}
+
 pub fn channel_of(login: &str) -> Option<WatchedChannel> {
     open_channels().lock().ok()?.get(login).map(|(c, _)| c.clone())
 }
@@ -100,6 +156,10 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
         helix: helix.clone(),
         watcher: watcher.clone(),
     });
+    if let Ok(mut b) = background().lock() {
+        // A new watcher watches nothing yet; the favourite is added again at sign-in.
+        *b = None;
+    }
     if let Some(p) = previous {
         p.watcher.shutdown().await;
         p.owner.shutdown();
@@ -119,7 +179,16 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
             {
                 *u = Some(verification_uri.clone());
             }
+            if matches!(a, AuthState::SignedOut { .. })
+                && let Ok(mut b) = background().lock()
+            {
+                // Logging out stops the watcher; the favourite is added again at sign-in.
+                *b = None;
+            }
             if let AuthState::SignedIn { login, .. } = &a {
+                if let Ok((s, _)) = state2.config.load_or_default() {
+                    watch_favourite(&state2, s.favourite.as_deref()).await;
+                }
                 let known = me().lock().ok().and_then(|g| g.as_ref().map(|m| m.0 == *login));
                 if known != Some(true)
                     && let Ok(u) = helix.me().await
@@ -209,6 +278,7 @@ pub async fn open_channel(
         UiError::new("not_configured", "Configure a Twitch application and log in first.")
     })?;
     let channel = c.watcher.add_channel(login, None).await?;
+    remember_name(&channel);
     let stream =
         c.helix.streams_by_login(&[login.to_string()]).await.ok().and_then(|mut v| v.pop());
     state.live.watch_channel(&channel.id, &channel.login, stream.as_ref());
@@ -254,6 +324,10 @@ pub async fn open_channel(
                 let state = state.clone();
                 let login = login.clone();
                 tauri::async_runtime::spawn(async move {
+                    // The favourite stays watched for its go-live notification.
+                    if is_background(&login) {
+                        return;
+                    }
                     if let Some(c) = state.connected().await
                         && let Err(e) = c.watcher.remove_channel(&login).await
                     {

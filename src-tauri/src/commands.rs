@@ -3,12 +3,13 @@
 
 use crate::error::UiError;
 use crate::state::AppState;
-use crate::{bridge, windows};
+use crate::{bridge, notifications, windows};
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::{AppHandle, State, Webview};
 use tev_core::auth::LoginFlow;
 use tev_core::config::Settings;
+use tev_core::notify::NotifyPolicy;
 
 type S<'a> = State<'a, Arc<AppState>>;
 
@@ -258,13 +259,53 @@ pub fn checked_login(login: &str) -> Result<String, UiError> {
 
 #[tauri::command]
 #[tracing::instrument(skip(state), err(Debug))]
-pub fn set_favourite(state: S<'_>, login: String) -> Result<SettingsView, UiError> {
+pub async fn set_favourite(state: S<'_>, login: String) -> Result<SettingsView, UiError> {
     let login = checked_login(&login)?;
     let (s, warning) = state.config.update(|s| {
         s.favourite = Some(login.clone());
         s.push_recent(&login);
     })?;
+    notifications::set_favourite(Some(&login));
+    bridge::watch_favourite(&state, Some(&login)).await;
     Ok(settings_view(&s, warning.map(|w| w.to_string())))
+}
+
+/// One line of the notification choices.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct NotifyKind {
+    /// The feed's kind (`"raid_incoming"`).
+    pub kind: &'static str,
+    /// Words for it ("Incoming raid").
+    pub label: &'static str,
+    /// Notifies?
+    pub on: bool,
+}
+
+fn notify_kinds(p: &NotifyPolicy) -> Vec<NotifyKind> {
+    tev_core::notify::KINDS
+        .iter()
+        .map(|(kind, label)| NotifyKind { kind, label, on: p.wants(kind) })
+        .collect()
+}
+
+/// The notification choices, every kind listed with words (go-live first).
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub fn notifications_get(state: S<'_>) -> Result<Vec<NotifyKind>, UiError> {
+    let (s, _) = state.config.load_or_default()?;
+    Ok(notify_kinds(&s.notifications))
+}
+
+/// Turns notifications for one kind on or off; unknown kinds are refused.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub fn notifications_set(state: S<'_>, kind: String, on: bool) -> Result<Vec<NotifyKind>, UiError> {
+    if !tev_core::notify::KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(UiError::new("bad_kind", "That is not a kind of event."));
+    }
+    let (s, _) = state.config.update(|s| s.notifications.set_wanted(&kind, on))?;
+    notifications::set_policy(s.notifications.clone());
+    Ok(notify_kinds(&s.notifications))
 }
 
 #[tauri::command]

@@ -7,6 +7,7 @@ mod bridge;
 mod commands;
 mod deeplinks;
 mod error;
+mod notifications;
 mod state;
 mod windows;
 
@@ -39,6 +40,8 @@ pub fn run() -> ExitCode {
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
+        // Shown from Rust only (`notifications.rs`); no page is granted the plugin's commands.
+        .plugin(tauri_plugin_notification::init())
         .manage(state.clone())
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -64,6 +67,7 @@ pub fn run() -> ExitCode {
                 }
             }
             bridge::forward_live(&handle, &state);
+            notifications::spawn(&handle, state.clone());
             let state = state.clone();
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = bridge::connect(&handle, state).await {
@@ -86,6 +90,8 @@ pub fn run() -> ExitCode {
             commands::set_favourite,
             commands::open_streamer,
             commands::streamer_snapshot,
+            commands::notifications_get,
+            commands::notifications_set,
         ])
         .run(tauri::generate_context!());
     match result {

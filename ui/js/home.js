@@ -27,6 +27,7 @@ function layout() {
   $("setup").hidden = !needsSetup;
   $("login").hidden = needsSetup || signedIn;
   $("picker").hidden = !signedIn;
+  $("notifications").hidden = !signedIn;
   $("logout").hidden = !signedIn;
   $("account-avatar").hidden = !(signedIn && auth.profile_image_url);
   $("account-name").textContent = signedIn ? auth.display_name || auth.login : "Not signed in";
@@ -215,6 +216,44 @@ async function loadPicker() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Desktop notifications: go-live on by default, every other kind opt-in.
+function renderNotifications(kinds) {
+  const goLive = kinds.find((k) => k.kind === "stream_online");
+  $("notify-go-live").checked = Boolean(goLive && goLive.on);
+  $("notify-kinds").replaceChildren(...kinds.filter((k) => k.kind !== "stream_online").map((k) => {
+    const label = document.createElement("label");
+    label.className = "check";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.dataset.kind = k.kind;
+    box.checked = k.on;
+    label.append(box, document.createTextNode(k.label));
+    return label;
+  }));
+}
+
+async function setNotification(ev) {
+  const box = ev.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.kind) return;
+  try {
+    renderNotifications(await call("notifications_set", { kind: box.dataset.kind, on: box.checked }));
+    $("notify-status").textContent = "";
+  } catch (e) {
+    box.checked = !box.checked;
+    $("notify-status").textContent = e.message;
+  }
+}
+$("notifications").addEventListener("change", setNotification);
+
+async function loadNotifications() {
+  try {
+    renderNotifications(await call("notifications_get"));
+  } catch (e) {
+    $("notify-status").textContent = e.message;
+  }
+}
+
 $("notice-close").addEventListener("click", () => { $("notice").hidden = true; });
 
 // ---------------------------------------------------------------------------------------------
@@ -230,6 +269,7 @@ async function start() {
       $("notice").hidden = false;
     });
     renderAuth(await call("auth_state"));
+    await loadNotifications();
     document.body.dataset.ready = "true";
   } catch (e) {
     $("app-version").textContent = e.message;

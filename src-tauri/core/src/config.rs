@@ -107,6 +107,8 @@ pub struct Settings {
     pub loopback_port: u16,
     /// Remembered window geometry, by window label.
     pub windows: BTreeMap<String, WindowGeometry>,
+    /// Which events show a desktop notification (go-live on by default, the rest opt-in).
+    pub notifications: crate::notify::NotifyPolicy,
     /// Fields this version does not know; kept so a downgrade does not erase them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -121,6 +123,7 @@ impl Default for Settings {
             roles: RoleOptIn::default(),
             loopback_port: DEFAULT_LOOPBACK_PORT,
             windows: BTreeMap::new(),
+            notifications: crate::notify::NotifyPolicy::default(),
             extra: BTreeMap::new(),
         }
     }

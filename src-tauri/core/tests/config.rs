@@ -100,3 +100,28 @@ fn env_overrides_the_client_id_and_xdg_moves_the_dirs() {
     unsafe { std::env::remove_var("TWITCH_CLIENT_ID") };
     assert_eq!(s.effective_client_id().as_deref(), Some("fromfile"));
 }
+
+#[test]
+fn notification_choices_default_to_go_live_only_and_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ConfigStore::at(dir.path());
+    // A file from before notifications existed: go-live on, nothing else.
+    std::fs::write(store.path(), r#"{"client_id":"old1"}"#).expect("write");
+    let mut s = store.load().expect("load");
+    assert!(s.notifications.go_live);
+    assert!(s.notifications.kinds.is_empty());
+    assert!(!s.notifications.wants("raid_incoming"));
+
+    s.notifications.set_wanted("raid_incoming", true);
+    s.notifications.set_wanted("stream_online", false);
+    store.save(&s).expect("save");
+    let back = store.load().expect("reload");
+    assert!(back.notifications.wants("raid_incoming"));
+    assert!(!back.notifications.wants("stream_online"));
+
+    // A partial notifications block keeps the other defaults.
+    std::fs::write(store.path(), r#"{"notifications":{"kinds":["cheer"]}}"#).expect("write");
+    let s = store.load().expect("partial loads");
+    assert!(s.notifications.go_live, "missing go_live defaults to on");
+    assert!(s.notifications.wants("cheer"));
+}

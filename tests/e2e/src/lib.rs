@@ -10,6 +10,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
@@ -358,5 +359,94 @@ impl App {
         self.wait_for("body[data-auth='signed_out']").await;
         self.wait_for("#login-button").await.click().await.expect("click Log in with Twitch");
         self.wait_for("body[data-auth='signed_in']").await;
+    }
+}
+
+/// A stand-in desktop notification server (`org.freedesktop.Notifications` on the test's
+/// session bus, the interface notify-rust — under tauri-plugin-notification — talks to), which
+/// records what the app asks to show.
+pub struct NotificationServer {
+    /// Keeps the bus name; dropping it releases the name.
+    _conn: zbus::blocking::Connection,
+    shown: Arc<std::sync::Mutex<Vec<ShownNotification>>>,
+}
+
+/// One notification the app asked to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownNotification {
+    pub app_name: String,
+    pub summary: String,
+    pub body: String,
+}
+
+struct NotificationsIface {
+    shown: Arc<std::sync::Mutex<Vec<ShownNotification>>>,
+    next_id: u32,
+}
+
+// The method names and signatures of the Desktop Notifications Specification 1.2.
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl NotificationsIface {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &mut self,
+        app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        _actions: Vec<String>,
+        _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        if let Ok(mut v) = self.shown.lock() {
+            v.push(ShownNotification { app_name, summary, body });
+        }
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("tev-e2e".into(), "tev".into(), "1".into(), "1.2".into())
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
+impl NotificationServer {
+    /// Takes the notification server's name on the session bus (the test runs inside
+    /// `dbus-run-session`, as the README's test command does).
+    pub fn start() -> NotificationServer {
+        let shown = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let iface = NotificationsIface { shown: shown.clone(), next_id: 0 };
+        let conn = zbus::blocking::connection::Builder::session()
+            .and_then(|b| b.name("org.freedesktop.Notifications"))
+            .and_then(|b| b.serve_at("/org/freedesktop/Notifications", iface))
+            .and_then(|b| b.build())
+            .expect(
+                "own org.freedesktop.Notifications on the session bus (run under dbus-run-session)",
+            );
+        NotificationServer { _conn: conn, shown }
+    }
+
+    /// Everything shown so far.
+    pub fn shown(&self) -> Vec<ShownNotification> {
+        self.shown.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    /// Waits (up to 30 s) for a notification whose summary satisfies `pred`.
+    pub async fn wait_for(&self, pred: impl Fn(&ShownNotification) -> bool) -> ShownNotification {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(n) = self.shown().into_iter().find(|n| pred(n)) {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no such notification within 30 s; shown: {:?}", self.shown());
     }
 }

@@ -1,0 +1,109 @@
+//! Desktop notifications in the real app: the favourite's go-live notifies with no window open
+//! (on by default), other kinds only once the viewer ticks them on the home window, channels
+//! that are neither open nor the favourite never notify. A stand-in notification server on the
+//! test's session bus records what the app shows (through tauri-plugin-notification).
+//!
+//! "Nothing was shown" is asserted without sleeping: the app handles one socket's events in
+//! order, so a notification that should not exist would arrive before the next expected one.
+
+use fantoccini::Locator;
+use serde_json::json;
+use tev_e2e::{App, Launch, NotificationServer, quiet_browser, sim_post};
+
+async fn send(base: &str, ty: &str, login: &str) {
+    let r = sim_post(
+        base,
+        "/_sim/events",
+        json!({"type": ty, "version": "1", "broadcaster_login": login, "event": {}}),
+    )
+    .await;
+    assert!(
+        r["message_ids"].as_array().is_some_and(|ids| !ids.is_empty()),
+        "the simulator delivered no {ty} for {login}: {r}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
+    let server = NotificationServer::start();
+    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let base = sim.base_url();
+    sim_post(
+        &base,
+        "/_sim/config",
+        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
+    )
+    .await;
+    // A profile whose favourite is Lumenforge; no streamer window will be open.
+    let home = tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home");
+    let cfg = home.path().join(".config/twitch-event-viewer");
+    std::fs::create_dir_all(&cfg).expect("config dir");
+    std::fs::write(
+        cfg.join("settings.json"),
+        r#"{"client_id":"sim-public-client","favourite":"lumenforge"}"#,
+    )
+    .expect("settings");
+    let browser = quiet_browser(home.path());
+    let app = App::launch(Launch {
+        sim_base: Some(base.clone()),
+        env: vec![("BROWSER".into(), browser)],
+        home: Some(home),
+    })
+    .await;
+    app.log_in().await;
+    // The favourite is watched in the background once signed in: its subscriptions exist.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let state = tev_e2e::sim_state(&base).await;
+        let subscribed = state["subscriptions"].as_array().is_some_and(|subs| {
+            subs.iter().any(|s| {
+                s["type"] == "stream.online" && s["condition"]["broadcaster_user_id"] == "141592653"
+            })
+        });
+        if subscribed {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the favourite was not watched: {state}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
+    // Defaults: go-live on, everything else off.
+    app.wait_for("#notifications:not([hidden])").await;
+    app.wait_for("#notify-go-live:checked").await;
+    send(&base, "channel.raid", "lumenforge").await; // off by default: nothing
+    send(&base, "stream.online", "lumenforge").await;
+    let live = server.wait_for(|n| n.summary.contains("is live")).await;
+    assert_eq!(live.summary, "Lumenforge is live");
+    assert_eq!(
+        server.shown().len(),
+        1,
+        "the raid notified though raids are off: {:?}",
+        server.shown()
+    );
+
+    // Tick "Incoming raid" on the home window; it is saved and used at once.
+    app.client
+        .find(Locator::Css(".notify-more summary"))
+        .await
+        .expect("more events")
+        .click()
+        .await
+        .expect("open the list");
+    app.wait_for("#notify-kinds input[data-kind='raid_incoming']")
+        .await
+        .click()
+        .await
+        .expect("tick");
+    app.wait_for("#notify-kinds input[data-kind='raid_incoming']:checked").await;
+    app.screenshot("notifications-home").await;
+    send(&base, "channel.raid", "lumenforge").await;
+    let raid = server.wait_for(|n| n.summary.contains("raid")).await;
+    assert_eq!(raid.summary, "Lumenforge: Incoming raid");
+    assert!(!raid.body.is_empty(), "the body carries the event's summary");
+    let settings =
+        std::fs::read_to_string(app.home.path().join(".config/twitch-event-viewer/settings.json"))
+            .expect("settings");
+    assert!(settings.contains("raid_incoming"), "the choice is remembered: {settings}");
+    assert_eq!(server.shown().len(), 2, "{:?}", server.shown());
+    app.quit().await;
+}

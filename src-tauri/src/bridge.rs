@@ -339,3 +339,43 @@ pub async fn open_channel(
     }
     Ok(())
 }
+
+/// How often the open windows' viewer counts are read from Helix: viewers are not in EventSub,
+/// and one batched `/streams` call per two minutes for every open window together is sparing.
+/// `TEV_VIEWERS_REFRESH_SECS` changes it (tests, or a user who wants fresher figures).
+fn viewers_refresh_every() -> std::time::Duration {
+    let secs = std::env::var("TEV_VIEWERS_REFRESH_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(120);
+    std::time::Duration::from_secs(secs)
+}
+
+/// Refreshes viewers, title and category of the open windows from Helix, sparingly (one
+/// request for all of them). Runs for the app's lifetime.
+pub fn refresh_viewers(state: Arc<AppState>) {
+    let every = viewers_refresh_every();
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let watched = state.live.watched();
+            if watched.is_empty() {
+                continue;
+            }
+            let Some(c) = state.connected().await else { continue };
+            let logins: Vec<String> = watched.iter().map(|(_, l)| l.clone()).collect();
+            match c.helix.streams_by_login(&logins).await {
+                Ok(streams) => {
+                    for (id, _) in &watched {
+                        let s = streams.iter().find(|s| &s.user_id == id);
+                        state.live.refresh_stream(id, s);
+                    }
+                }
+                Err(e) => tracing::info!(error = %e, "could not refresh the viewer counts"),
+            }
+        }
+    });
+}

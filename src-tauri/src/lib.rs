@@ -68,6 +68,7 @@ pub fn run() -> ExitCode {
             }
             bridge::forward_live(&handle, &state);
             notifications::spawn(&handle, state.clone());
+            bridge::refresh_viewers(state.clone());
             let state = state.clone();
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = bridge::connect(&handle, state).await {

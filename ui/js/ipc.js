@@ -30,3 +30,9 @@ export async function on(event, handler) {
   if (!tauri || !tauri.event) return () => {};
   return tauri.event.listen(event, (e) => handler(e.payload));
 }
+
+/** Closes the window this page belongs to (a streamer window, from its panel). */
+export async function closeWindow() {
+  if (!tauri || !tauri.window) return;
+  await tauri.window.getCurrentWindow().close();
+}

@@ -1,6 +1,6 @@
 // The app's strip of a streamer window: stream info, connection state and the last ten events.
 // Everything is pushed from the Rust core (Tauri events); nothing here polls Twitch.
-import { call, on } from "./ipc.js";
+import { call, closeWindow, on } from "./ipc.js";
 import { eventRow, relativeTime, clockTime } from "./events.js";
 
 const $ = (id) => document.getElementById(id);
@@ -137,3 +137,12 @@ async function start() {
 }
 
 start();
+
+// Ctrl+W (⌘W) closes the streamer window, as in any desktop app; closing it stops watching the
+// channel (its subscriptions are removed).
+document.addEventListener("keydown", (ev) => {
+  if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && !ev.shiftKey && ev.key.toLowerCase() === "w") {
+    ev.preventDefault();
+    closeWindow().catch(() => {});
+  }
+});

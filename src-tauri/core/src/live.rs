@@ -139,6 +139,48 @@ impl LiveFeed {
         lock(&self.inner).headers.remove(channel_id);
     }
 
+    /// The sparing Helix refresh of open windows (viewers are not in EventSub): takes the
+    /// viewer count, title and category of a live stream. Live/offline stays with EventSub,
+    /// which is ahead of Helix (Helix `/streams` lags a fresh `stream.online` by minutes); only
+    /// an unknown state is set from Helix. Channels whose live status is polled are updated by
+    /// the watcher's poll instead. Sends a header update only when something changed.
+    pub fn refresh_stream(&self, channel_id: &str, stream: Option<&Stream>) {
+        let header = {
+            let mut g = lock(&self.inner);
+            let Some(h) = g.headers.get_mut(channel_id) else { return };
+            if h.live_source == LiveSource::Polling {
+                return;
+            }
+            let before = h.clone();
+            match (h.live, stream) {
+                (None, s) => apply_stream(h, s),
+                (Some(true), Some(s)) => {
+                    h.viewers = Some(s.viewer_count);
+                    h.title = Some(s.title.clone());
+                    h.category = Some(s.game_name.clone()).filter(|g| !g.is_empty());
+                }
+                // Helix says offline while EventSub said live (or the other way round): keep
+                // EventSub's word; no viewer count until Helix catches up.
+                (Some(true), None) => h.viewers = None,
+                (Some(false), _) => {}
+            }
+            if *h == before {
+                return;
+            }
+            h.clone()
+        };
+        let _ = self.updates.send(LiveUpdate::Header(header));
+    }
+
+    /// Logins and ids of the channels with a header (open windows), for the refresh.
+    pub fn watched(&self) -> Vec<(String, String)> {
+        lock(&self.inner)
+            .headers
+            .values()
+            .map(|h| (h.channel_id.clone(), h.channel_login.clone()))
+            .collect()
+    }
+
     /// Marks a channel's live status as polled (or not).
     pub fn set_live_source(&self, channel_id: &str, source: LiveSource) {
         let header = {
@@ -348,6 +390,45 @@ mod tests {
         }
         assert_eq!((views, new_rows), (3, 3));
         assert!(lock(&live.inner).dirty);
+    }
+
+    fn stream(viewers: u64, title: &str) -> Stream {
+        serde_json::from_value(serde_json::json!({
+            "id": "s1", "user_id": "1", "user_login": "lumenforge", "user_name": "Lumenforge",
+            "game_id": "1", "game_name": "Hollow Knight", "type": "live", "title": title,
+            "viewer_count": viewers, "started_at": "2026-11-28T06:00:00Z", "language": "en",
+            "thumbnail_url": "", "tags": [], "is_mature": false
+        }))
+        .unwrap_or_else(|e| panic!("stream: {e}"))
+    }
+
+    #[test]
+    fn the_viewer_refresh_updates_viewers_but_eventsub_keeps_live_and_offline() {
+        let live = LiveFeed::with_recent(RecentEvents::new(10));
+        live.watch_channel("1", "lumenforge", Some(&stream(100, "a")));
+        let mut rx = live.subscribe();
+        live.refresh_stream("1", Some(&stream(250, "b")));
+        let h = live.header("1").unwrap_or_default();
+        assert_eq!((h.live, h.viewers, h.title.as_deref()), (Some(true), Some(250), Some("b")));
+        assert!(matches!(rx.try_recv(), Ok(LiveUpdate::Header(_))));
+        // Same figures again: no update sent.
+        live.refresh_stream("1", Some(&stream(250, "b")));
+        assert!(rx.try_recv().is_err(), "an unchanged refresh sends nothing");
+        // Helix lags a fresh stream.online: it says offline, the header stays live.
+        live.refresh_stream("1", None);
+        let h = live.header("1").unwrap_or_default();
+        assert_eq!((h.live, h.viewers), (Some(true), None));
+        // Offline stays offline even if Helix still lists the ended stream.
+        live.watch_channel("3", "quietfox", None);
+        live.refresh_stream("3", Some(&stream(9, "c")));
+        assert_eq!(live.header("3").and_then(|h| h.live), Some(false));
+        // Polled channels are the watcher's to update.
+        live.apply(WatchUpdate::Live { channel_id: "1".into(), stream: None });
+        live.refresh_stream("1", Some(&stream(9, "c")));
+        assert_eq!(live.header("1").unwrap_or_default().viewers, None);
+        // Unknown channels are ignored.
+        live.refresh_stream("2", Some(&stream(1, "x")));
+        assert!(live.header("2").is_none());
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
     /// Reuse this home directory (for restart tests) instead of a fresh one.
     pub home: Option<tempfile::TempDir>,
+    /// Command-line arguments for the app (a deep link for a cold start).
+    pub args: Vec<String>,
 }
 
 impl App {
@@ -148,7 +150,7 @@ impl App {
         let caps: serde_json::Map<String, serde_json::Value> =
             serde_json::from_value(serde_json::json!({
                 "browserName": "wry",
-                "tauri:options": { "application": bin.to_string_lossy() }
+                "tauri:options": { "application": bin.to_string_lossy(), "args": opts.args }
             }))
             .expect("capabilities");
         let url = format!("http://127.0.0.1:{port}");

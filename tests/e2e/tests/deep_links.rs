@@ -1,7 +1,9 @@
 //! Deep links (DESIGN.md journey 6) in the real app: with the app running, launching the binary
 //! with `twitch-event-viewer://watch/<login>` (what the desktop does for a link) opens that
 //! streamer's window in the running instance, and the second process exits; a bad link shows a
-//! clear message on the home window and does nothing else.
+//! clear message on the home window and does nothing else; `gio open` with a link reaches the
+//! running instance through the handler the app registered; a cold start with a link opens
+//! the window once the stored login is back.
 
 use serde_json::json;
 use tev_e2e::{App, Launch, home_with_sim_client, quiet_browser, sim_post};
@@ -21,6 +23,7 @@ async fn links_open_streamer_windows_in_the_running_instance_and_bad_links_are_r
         sim_base: Some(base.clone()),
         env: vec![("BROWSER".into(), quiet_browser(tmp.path()))],
         home: Some(home_with_sim_client()),
+        ..Default::default()
     })
     .await;
     app.log_in().await;
@@ -45,5 +48,34 @@ async fn links_open_streamer_windows_in_the_running_instance_and_bad_links_are_r
     app.wait_for("body[data-ready='true']").await;
     app.wait_for_text("#channel-name", |t| t == "NightOwl").await;
     app.screenshot_screen("14-deep-link-window").await;
+
+    // `gio open` with a link, as a browser or another app hands it over: the handler the app
+    // registered at start (a .desktop file with `%u` in the user's data dir, the default for
+    // x-scheme-handler/twitch-event-viewer) starts the binary, which hands the link over.
+    let status = tokio::process::Command::new("gio")
+        .args(["open", "twitch-event-viewer://watch/pixelpaladin"])
+        .envs(app.env.iter().map(|(k, v)| (k, v)))
+        .status()
+        .await
+        .expect("run gio open");
+    assert!(status.success(), "gio open: {status}");
+    app.switch_to_webview("streamer.html?login=pixelpaladin").await;
+    app.wait_for("body[data-ready='true']").await;
+    app.wait_for_text("#channel-name", |t| t == "PixelPaladin").await;
+
+    // A cold start with a link: the login comes back from the keychain, then the window opens.
+    let env = app.env.clone();
+    let home = app.quit().await;
+    let app = App::launch(Launch {
+        sim_base: Some(base.clone()),
+        env: env.into_iter().filter(|(k, _)| k == "BROWSER").collect(),
+        home: Some(home),
+        args: vec!["twitch-event-viewer://watch/quietfox".into()],
+    })
+    .await;
+    app.switch_to_webview("streamer.html?login=quietfox").await;
+    app.wait_for("body[data-ready='true']").await;
+    app.wait_for_text("#channel-name", |t| t == "QuietFox").await;
+    app.screenshot_screen("15-cold-start-link").await;
     app.quit().await;
 }

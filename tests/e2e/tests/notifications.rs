@@ -48,6 +48,7 @@ async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
         sim_base: Some(base.clone()),
         env: vec![("BROWSER".into(), browser)],
         home: Some(home),
+        ..Default::default()
     })
     .await;
     app.log_in().await;

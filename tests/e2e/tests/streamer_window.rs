@@ -84,6 +84,7 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
         sim_base: Some(base.clone()),
         env: env.clone(),
         home: Some(home_with_sim_client()),
+        ..Default::default()
     })
     .await;
     app.log_in().await;
@@ -140,7 +141,13 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
 
     // Restart: still signed in (keychain), the stored events at once, and an "app was closed" gap.
     let home = app.quit().await;
-    let app = App::launch(Launch { sim_base: Some(base.clone()), env, home: Some(home) }).await;
+    let app = App::launch(Launch {
+        sim_base: Some(base.clone()),
+        env,
+        home: Some(home),
+        ..Default::default()
+    })
+    .await;
     app.wait_for("body[data-auth='signed_in']").await;
     let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
     open.click().await.expect("open the streamer window again");

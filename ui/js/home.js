@@ -113,7 +113,11 @@ $("logout").addEventListener("click", async () => {
 
 // ---------------------------------------------------------------------------------------------
 // Pick a streamer
+/** Display names of the channels seen in the lists (login → "NightOwl"). */
+const displayNames = new Map();
+
 function channelRow(c) {
+  if (c.display_name) displayNames.set(c.login, c.display_name);
   const li = document.createElement("li");
   li.className = "channel";
   li.tabIndex = 0;
@@ -168,7 +172,7 @@ async function chooseFavourite(c) {
 function renderFavourite() {
   const f = settings && settings.favourite;
   $("favourite-box").hidden = !f;
-  $("favourite-name").textContent = (settings && settings.favourite_display_name) || f || "";
+  $("favourite-name").textContent = (f && displayNames.get(f)) || f || "";
 }
 
 async function openStreamer(login) {
@@ -209,6 +213,7 @@ async function loadPicker() {
   try {
     const followed = await call("followed_channels");
     $("followed").replaceChildren(...followed.map(channelRow));
+    renderFavourite();
     $("followed-status").textContent = followed.length ? "" : "You don't follow any channel yet.";
   } catch (e) {
     pickerLoaded = false;

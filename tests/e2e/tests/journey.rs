@@ -58,7 +58,7 @@ async fn first_run_setup_login_pick_and_watch_events() {
     app.screenshot("05-search").await;
     let fav = row.find(Locator::Css("button:not(.primary)")).await.expect("favourite button");
     fav.click().await.expect("favourite");
-    app.wait_for_text("#favourite-name", |t| t == "lumenforge").await;
+    app.wait_for_text("#favourite-name", |t| t == "Lumenforge").await;
     let home = app.client.window().await.expect("home handle");
     let open = row.find(Locator::Css("button.primary")).await.expect("open button");
     open.click().await.expect("open");

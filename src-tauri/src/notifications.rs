@@ -8,7 +8,7 @@ use crate::{bridge, windows};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 use tauri::{AppHandle, Manager};
-use tauri_plugin_notification::NotificationExt;
+use tauri_plugin_notification::{ActionPerformed, NotificationExt};
 use tev_core::live::LiveUpdate;
 use tev_core::notify::{Notifier, NotifyInput, NotifyPolicy, Suppressed};
 
@@ -38,8 +38,40 @@ pub fn set_favourite(login: Option<&str>) {
     }
 }
 
+/// The notification's extra field naming its channel.
+const CHANNEL_KEY: &str = "channel_login";
+
+/// A click on a notification opens (or brings forward) that channel's window. The login is
+/// the app's own (set in `on_new_event`), checked again like any other input.
+fn on_click(app: &AppHandle, state: &Arc<AppState>, action: &ActionPerformed) {
+    if action.action_id() != "tap" {
+        return;
+    }
+    let Some(login) = action
+        .notification()
+        .and_then(|n| n.extra().get(CHANNEL_KEY))
+        .and_then(|v| v.as_str())
+        .filter(|l| tev_core::deeplink::is_valid_login(l))
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    let app = app.clone();
+    let state = state.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = bridge::open_channel(&app, state, &login).await {
+            tracing::warn!(%login, error = %e.message, "could not open the window of a notification");
+        }
+    });
+}
+
 /// Watches the live feed for new rows for the app's lifetime.
 pub fn spawn(app: &AppHandle, state: Arc<AppState>) {
+    {
+        let app2 = app.clone();
+        let state2 = state.clone();
+        let _ = app.notification().on_action(move |a| on_click(&app2, &state2, a));
+    }
     if let Ok((s, _)) = state.config.load_or_default() {
         set_favourite(s.favourite.as_deref());
         set_policy(s.notifications);
@@ -89,7 +121,15 @@ fn on_new_event(app: &AppHandle, ev: &tev_core::feed::StreamEvent) {
     match decision {
         Ok(n) => {
             tracing::info!(%login, %kind, "showing a desktop notification");
-            if let Err(e) = app.notification().builder().title(&n.title).body(&n.body).show() {
+            let shown = app
+                .notification()
+                .builder()
+                .title(&n.title)
+                .body(&n.body)
+                // A click opens the channel's window (see `on_click`).
+                .extra(CHANNEL_KEY, login)
+                .show();
+            if let Err(e) = shown {
                 tracing::warn!(error = %e, "could not show a desktop notification");
             }
         }

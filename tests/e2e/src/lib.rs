@@ -368,17 +368,21 @@ impl App {
 /// session bus, the interface notify-rust — under tauri-plugin-notification — talks to), which
 /// records what the app asks to show.
 pub struct NotificationServer {
-    /// Keeps the bus name; dropping it releases the name.
-    _conn: zbus::blocking::Connection,
+    /// Keeps the bus name (dropping it releases the name); signals go out on it.
+    conn: zbus::blocking::Connection,
     shown: Arc<std::sync::Mutex<Vec<ShownNotification>>>,
 }
 
 /// One notification the app asked to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShownNotification {
+    /// The id this server gave it.
+    pub id: u32,
     pub app_name: String,
     pub summary: String,
     pub body: String,
+    /// Action ids and labels, flattened as the specification sends them.
+    pub actions: Vec<String>,
 }
 
 struct NotificationsIface {
@@ -397,14 +401,14 @@ impl NotificationsIface {
         _app_icon: String,
         summary: String,
         body: String,
-        _actions: Vec<String>,
+        actions: Vec<String>,
         _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
         _expire_timeout: i32,
     ) -> u32 {
-        if let Ok(mut v) = self.shown.lock() {
-            v.push(ShownNotification { app_name, summary, body });
-        }
         self.next_id += 1;
+        if let Ok(mut v) = self.shown.lock() {
+            v.push(ShownNotification { id: self.next_id, app_name, summary, body, actions });
+        }
         self.next_id
     }
 
@@ -432,7 +436,21 @@ impl NotificationServer {
             .expect(
                 "own org.freedesktop.Notifications on the session bus (run under dbus-run-session)",
             );
-        NotificationServer { _conn: conn, shown }
+        NotificationServer { conn, shown }
+    }
+
+    /// The user clicks the notification: the server sends `ActionInvoked(id, "default")`, the
+    /// specification's action for a click on the notification itself.
+    pub fn click(&self, id: u32) {
+        self.conn
+            .emit_signal(
+                None::<()>,
+                "/org/freedesktop/Notifications",
+                "org.freedesktop.Notifications",
+                "ActionInvoked",
+                &(id, "default"),
+            )
+            .expect("send ActionInvoked");
     }
 
     /// Everything shown so far.

@@ -3,6 +3,8 @@
 //! that are neither open nor the favourite never notify. A stand-in notification server on the
 //! test's session bus records what the app shows (through tauri-plugin-notification).
 //!
+//! A click on a notification opens that channel's window.
+//!
 //! "Nothing was shown" is asserted without sleeping: the app handles one socket's events in
 //! order, so a notification that should not exist would arrive before the next expected one.
 
@@ -106,5 +108,12 @@ async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
             .expect("settings");
     assert!(settings.contains("raid_incoming"), "the choice is remembered: {settings}");
     assert_eq!(server.shown().len(), 2, "{:?}", server.shown());
+
+    // A click on the notification opens the channel's window.
+    assert!(raid.actions.iter().any(|a| a == "default"), "the click is offered: {raid:?}");
+    server.click(raid.id);
+    app.switch_to_webview("streamer.html?login=lumenforge").await;
+    app.wait_for("body[data-ready='true']").await;
+    app.wait_for_text("#channel-name", |t| t == "Lumenforge").await;
     app.quit().await;
 }

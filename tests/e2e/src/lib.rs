@@ -70,6 +70,8 @@ pub struct App {
     driver: Child,
     /// The app's throw-away home directory.
     pub home: tempfile::TempDir,
+    /// Everything the app (and the WebDriver pieces) wrote to stderr so far.
+    pub log: Arc<std::sync::Mutex<String>>,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -141,12 +143,30 @@ impl App {
             .env_remove("TEV_TWITCH_BASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .kill_on_drop(true);
         if let Some(base) = &opts.sim_base {
             cmd.env("TEV_TWITCH_BASE_URL", base);
         }
-        let driver = cmd.spawn().expect("start tauri-driver (cargo install tauri-driver --locked)");
+        let mut driver =
+            cmd.spawn().expect("start tauri-driver (cargo install tauri-driver --locked)");
+        // The app's log (its stderr, through tauri-driver and WebKitWebDriver): kept for tests
+        // that read it, and passed on to the test's stderr as before.
+        let log = Arc::new(std::sync::Mutex::new(String::new()));
+        if let Some(stderr) = driver.stderr.take() {
+            let log = log.clone();
+            tokio::spawn(async move {
+                use tokio::io::AsyncBufReadExt;
+                let mut lines = tokio::io::BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    eprintln!("{line}");
+                    if let Ok(mut l) = log.lock() {
+                        l.push_str(&line);
+                        l.push('\n');
+                    }
+                }
+            });
+        }
         let caps: serde_json::Map<String, serde_json::Value> =
             serde_json::from_value(serde_json::json!({
                 "browserName": "wry",
@@ -170,7 +190,7 @@ impl App {
                 Err(e) => panic!("no WebDriver session with the app within 60 s: {e}"),
             }
         };
-        App { client, env: app_env, driver, home, _turn: turn }
+        App { client, env: app_env, driver, home, log, _turn: turn }
     }
 
     /// Waits (up to 30 s) for an element and returns it.

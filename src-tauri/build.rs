@@ -17,6 +17,9 @@ const COMMANDS: &[&str] = &[
     "set_favourite",
     "open_streamer",
     "streamer_snapshot",
+    // Feed controls (issue 7): granted to streamer panels only, by capabilities/feed-panel.json.
+    "feed_prefs_get",
+    "feed_prefs_set",
 ];
 
 fn main() {

@@ -86,6 +86,8 @@ pub fn run() -> ExitCode {
             commands::set_favourite,
             commands::open_streamer,
             commands::streamer_snapshot,
+            commands::feed_prefs_get,
+            commands::feed_prefs_set,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -71,6 +71,8 @@ function renderAuth(a) {
 // are counted, not replaced by older ones: the panel never pretends to have more than ten.
 
 let view = new FeedView();
+/** Rows shown at load (restored from disk) do not slide in; later ones do. */
+let renderedOnce = false;
 /** While paused: the rows on screen (the list as it was), and ids that came in since. */
 let frozen = null;
 const arrivedWhilePaused = new Map(); // id → kind
@@ -125,11 +127,19 @@ function renderEvents(events) {
   let added = false;
   const next = parts.shown.map((ev) => {
     // Keep the DOM nodes of rows already shown, so only new rows animate in.
-    const li = old.get(ev.id) || ((added = true), eventRow(ev));
+    let li = old.get(ev.id);
+    if (!li) {
+      // Only rows new to the screen slide in: re-inserting a kept row must not replay it.
+      li = eventRow(ev);
+      if (renderedOnce) li.classList.add("enter");
+      li.addEventListener("animationend", () => li.classList.remove("enter"), { once: true });
+      added = true;
+    }
     li.classList.toggle("unseen", view.isUnseen(ev));
     return li;
   });
   list.replaceChildren(...next);
+  renderedOnce = true;
   if (added && !paused && old.size > 0) {
     list.scrollTo({ top: 0, behavior: reducedMotion.matches ? "auto" : "smooth" });
   }

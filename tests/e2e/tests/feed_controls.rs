@@ -179,6 +179,12 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(feeds["muted"], json!(["subs"]), "{feeds}");
+    // The recent events reach the disk within seconds (atomic writes); wait for the newest.
+    let stored = app.home.path().join(".local/share/twitch-event-viewer/recent-events.json");
+    while !std::fs::read_to_string(&stored).is_ok_and(|s| s.contains(&later)) {
+        assert!(Instant::now() < deadline, "the events never reached {}", stored.display());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     // Restart: muted, filtered, paused and seen as before.
     let home = app.quit().await;

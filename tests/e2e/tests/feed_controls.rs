@@ -120,7 +120,7 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     let news =
         send(&base, "channel.chat.notification", json!({"notice_type": "announcement"})).await;
     app.wait_for(&format!("#events > li.unseen[data-id='{news}']")).await;
-    assert_eq!(row_ids(&app, "#events > li.unseen").await, [news.clone()], "only the new row");
+    assert_eq!(row_ids(&app, "#events > li.unseen").await, [news.as_str()], "only the new row");
     app.screenshot("20-feed-unseen").await;
 
     // Mute subs: the sub row goes, the panel says so, and a later sub never shows.
@@ -144,7 +144,7 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     let sub2 = send(&base, "channel.chat.notification", json!({"notice_type": "resub"})).await;
     wait_attr(&app, "#feed-status", "data-muted", "2").await;
     assert!(row_ids(&app, "#events > li").await.iter().all(|id| id != &sub2), "a muted resub");
-    assert_eq!(row_ids(&app, "#events > li").await, [news.clone()]);
+    assert_eq!(row_ids(&app, "#events > li").await, [news.as_str()]);
     app.screenshot("22-feed-filtered").await;
 
     // Pause: a new row does not move the list; a pill counts it; the pill shows it.
@@ -155,12 +155,16 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
         send(&base, "channel.chat.notification", json!({"notice_type": "announcement"})).await;
     wait_attr(&app, "#new-pill", "data-count", "1").await;
     app.wait_for_text("#new-pill", |t| t.contains("1 new")).await;
-    assert_eq!(row_ids(&app, "#events > li").await, [news.clone()], "the list stayed as it was");
+    assert_eq!(row_ids(&app, "#events > li").await, [news.as_str()], "the list stayed as it was");
     assert_eq!(first_row_top(&app).await, top_before, "the first row did not move");
     app.screenshot("23-feed-paused").await;
     app.wait_for("#new-pill").await.click().await.expect("jump to the new rows");
     app.wait_for(&format!("#events > li[data-id='{later}']")).await;
-    assert_eq!(row_ids(&app, "#events > li").await, [later.clone(), news.clone()], "newest first");
+    assert_eq!(
+        row_ids(&app, "#events > li").await,
+        [later.as_str(), news.as_str()],
+        "newest first"
+    );
     app.wait_for("#new-pill[hidden]").await;
 
     // The choices are in the settings file, per broadcaster id.
@@ -201,7 +205,7 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     app.wait_for_text("#show-all", |t| t.contains("1 hidden by filter")).await;
     // Unseen before the restart, unseen after; seen before, seen after.
     let unseen = row_ids(&app, "#events > li.unseen").await;
-    assert_eq!(unseen, [later.clone(), news.clone()], "the rows never marked seen stand out");
+    assert_eq!(unseen, [later.as_str(), news.as_str()], "the rows never marked seen stand out");
     app.screenshot_screen("24-feed-after-restart").await;
     app.wait_for("#show-all").await.click().await.expect("clear the filter");
     let raid_row = app.wait_for(&format!("#events > li[data-id='{raid}']")).await;

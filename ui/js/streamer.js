@@ -73,24 +73,32 @@ function renderAuth(a) {
 let view = new FeedView();
 /** Rows shown at load (restored from disk) do not slide in; later ones do. */
 let renderedOnce = false;
+/** The ids of the rows (shown or hidden) at the last render: any other row is news. */
+let known = new Set();
 /** While paused: the rows on screen (the list as it was), and ids that came in since. */
 let frozen = null;
 const arrivedWhilePaused = new Map(); // id → kind
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
-/** Saves one change; saves run one after another so they apply in click order. */
+/** Saves one change; saves run one after another so they apply in click order. The saved
+ * choices replace the shown ones only once no other change is on its way (no flicker back). */
 let saving = Promise.resolve();
+let pending = 0;
 function savePrefs(change) {
+  pending += 1;
   saving = saving.then(async () => {
     try {
       const r = await call("feed_prefs_set", { change });
-      view = new FeedView(r.groups, r.prefs);
+      pending -= 1;
+      if (pending === 0) view = new FeedView(r.groups, r.prefs);
       showError(null);
     } catch (e) {
+      pending -= 1;
       showError(e);
       await loadPrefs().catch(() => {});
     }
     renderEvents();
+    if (!$("filter-menu").hidden) buildMenu();
   });
   return saving;
 }
@@ -131,16 +139,20 @@ function renderEvents(events) {
     if (!li) {
       // Only rows new to the screen slide in: re-inserting a kept row must not replay it.
       li = eventRow(ev);
-      if (renderedOnce) li.classList.add("enter");
-      li.addEventListener("animationend", () => li.classList.remove("enter"), { once: true });
-      added = true;
+      // A row shown again (filter cleared, unmuted) is not news: it appears without fuss.
+      if (renderedOnce && !known.has(ev.id)) {
+        li.classList.add("enter");
+        li.addEventListener("animationend", () => li.classList.remove("enter"), { once: true });
+        added = true;
+      }
     }
     li.classList.toggle("unseen", view.isUnseen(ev));
     return li;
   });
   list.replaceChildren(...next);
   renderedOnce = true;
-  if (added && !paused && old.size > 0) {
+  known = new Set(source.map((ev) => ev.id));
+  if (added && !paused) {
     list.scrollTo({ top: 0, behavior: reducedMotion.matches ? "auto" : "smooth" });
   }
   list.dataset.count = String(next.length);
@@ -178,7 +190,9 @@ function renderEvents(events) {
   // Paused: the list stays as it was; a pill counts what came in.
   const pause = $("pause");
   pause.setAttribute("aria-pressed", String(paused));
-  pause.innerHTML = paused ? "&#9654; Resume" : "&#10074;&#10074; Pause";
+  // The visible word follows the state; the accessible name stays (a toggle's state is
+  // aria-pressed, so a screen reader says "Pause auto-scroll, pressed").
+  pause.textContent = paused ? "\u25B6 Resume" : "\u275A\u275A Pause";
   pause.title = paused ? "Auto-scroll is paused — resume to follow new events" : "Pause auto-scroll: new events do not move the list";
   let fresh = 0;
   for (const kind of arrivedWhilePaused.values()) if (view.isShown(kind)) fresh += 1;

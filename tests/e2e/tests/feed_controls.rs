@@ -1,8 +1,9 @@
 //! Feed controls of the streamer window's events panel (issue 7), in the real app against the
 //! simulator: muting a kind hides its rows and stays muted after a restart; the filter hides
 //! rows and says how many; new rows stand out until "✓ Seen", and the seen mark survives a
-//! restart; pausing keeps the list still while a pill counts the new rows. Only the panel may
-//! read or change these choices (capability `feed-panel`), never the home window.
+//! restart; pausing keeps the list still while a pill counts the new rows, and without the
+//! pause a new row scrolls the list back to the top. Only the panel may read or change these
+//! choices (capability `feed-panel`), never the home window.
 
 use fantoccini::Locator;
 use fantoccini::key::Key;
@@ -192,6 +193,9 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
 
     // Restart: muted, filtered, paused and seen as before.
     let home = app.quit().await;
+    // The second run in the dark theme, so the screenshots show both.
+    let mut env = env;
+    env.push(("GTK_THEME".into(), "Adwaita:dark".into()));
     let app = App::launch(Launch { sim_base: Some(base.clone()), env, home: Some(home) }).await;
     app.wait_for("body[data-auth='signed_in']").await;
     open_panel(&app).await;
@@ -214,5 +218,39 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     app.wait_for("#mark-seen").await.click().await.expect("click ✓ Seen");
     app.wait_for_count("#events > li.unseen", 0).await;
     app.screenshot("25-feed-after-restart-seen").await;
+
+    // Not paused: a new row scrolls the list back to the top, where it is.
+    app.wait_for("#pause").await.click().await.expect("resume auto-scroll");
+    wait_attr(&app, "#pause", "aria-pressed", "false").await;
+    let r = sim_post(
+        &base,
+        "/_sim/events",
+        json!({"type": "channel.chat.notification", "version": "1",
+               "broadcaster_login": "lumenforge", "event": {"notice_type": "announcement"},
+               "count": 8}),
+    )
+    .await;
+    assert_eq!(r["message_ids"].as_array().map(Vec::len), Some(8), "{r}");
+    app.wait_for_count("#events > li", 10).await;
+    let scroll_down = "const l = document.getElementById('events');\
+                       l.scrollTop = l.scrollHeight; return l.scrollTop;";
+    let down = app.client.execute(scroll_down, vec![]).await.expect("scroll down");
+    assert!(down.as_f64() > Some(0.0), "ten rows overflow the panel: {down}");
+    let newest =
+        send(&base, "channel.chat.notification", json!({"notice_type": "announcement"})).await;
+    app.wait_for(&format!("#events > li:first-child[data-id='{newest}']")).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let top = app
+            .client
+            .execute("return document.getElementById('events').scrollTop;", vec![])
+            .await
+            .expect("read the scroll position");
+        if top.as_f64() == Some(0.0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the list never scrolled to the new row: {top}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     app.quit().await;
 }

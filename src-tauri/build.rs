@@ -19,6 +19,9 @@ const COMMANDS: &[&str] = &[
     "streamer_snapshot",
     "notifications_get",
     "notifications_set",
+    // Feed controls (issue 7): granted to streamer panels only, by capabilities/streamer-panel.json.
+    "feed_prefs_get",
+    "feed_prefs_set",
 ];
 
 fn main() {

@@ -356,6 +356,73 @@ fn no_client() -> UiError {
     )
 }
 
+// ---- Feed controls (issue 7): the events panel's filter, mute, seen mark and pause, remembered
+// per channel in `settings.json` (`tev_core::config::FeedPrefs`). Only a streamer panel may call
+// these (capability `streamer-panel`), and only for its own channel: the channel comes from the
+// webview's label, never from the page.
+
+/// One channel's feed choices and the groups they are made of, for the panel.
+#[derive(Debug, Serialize)]
+pub struct FeedPrefsView {
+    /// The channel (broadcaster id) the choices belong to.
+    pub channel_id: String,
+    /// The kind groups, in the order the filter menu lists them.
+    pub groups: &'static [tev_core::config::FeedGroup],
+    /// The choices.
+    pub prefs: tev_core::config::FeedPrefs,
+    /// A problem with the settings file (corrupt file set aside), in words.
+    pub warning: Option<String>,
+}
+
+/// Serialises read-modify-write of feed choices: two panels saving at once must not lose
+/// either change.
+static FEED_PREFS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The broadcaster id of the calling panel's channel.
+fn panel_channel_id(webview: &Webview) -> Result<String, UiError> {
+    let login = windows::login_of_panel(webview.label())
+        .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?;
+    bridge::channel_of(login)
+        .map(|c| c.id)
+        .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(webview, state), err(Debug))]
+pub async fn feed_prefs_get(webview: Webview, state: S<'_>) -> Result<FeedPrefsView, UiError> {
+    let channel_id = panel_channel_id(&webview)?;
+    let (s, warning) = state.config.load_or_default()?;
+    Ok(FeedPrefsView {
+        prefs: s.feed_prefs(&channel_id),
+        channel_id,
+        groups: tev_core::config::FEED_GROUPS,
+        warning: warning.map(|w| w.to_string()),
+    })
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(webview, state), err(Debug))]
+pub async fn feed_prefs_set(
+    webview: Webview,
+    state: S<'_>,
+    change: tev_core::config::FeedPrefsChange,
+) -> Result<FeedPrefsView, UiError> {
+    let channel_id = panel_channel_id(&webview)?;
+    let _one_at_a_time = FEED_PREFS_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    // Checked before anything is written, so a refused change leaves the file as it was.
+    change.check(&channel_id)?;
+    let mut prefs = None;
+    let (_, warning) = state.config.update(|s| {
+        prefs = change.apply(s, &channel_id, chrono::Utc::now()).ok();
+    })?;
+    Ok(FeedPrefsView {
+        prefs: prefs.ok_or_else(|| UiError::new("settings", "The choice could not be saved."))?,
+        channel_id,
+        groups: tev_core::config::FEED_GROUPS,
+        warning: warning.map(|w| w.to_string()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

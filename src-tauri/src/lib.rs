@@ -93,6 +93,8 @@ pub fn run() -> ExitCode {
             commands::streamer_snapshot,
             commands::notifications_get,
             commands::notifications_set,
+            commands::feed_prefs_get,
+            commands::feed_prefs_set,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -81,7 +81,7 @@ pub fn spawn(app: &AppHandle, state: Arc<AppState>) {
     tauri::async_runtime::spawn(async move {
         loop {
             match rx.recv().await {
-                Ok(LiveUpdate::NewEvent(ev)) => on_new_event(&app, &ev),
+                Ok(LiveUpdate::NewEvent(ev)) => on_new_event(&app, &state, &ev),
                 Ok(_) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "notifications fell behind the feed");
@@ -92,9 +92,18 @@ pub fn spawn(app: &AppHandle, state: Arc<AppState>) {
     });
 }
 
-fn on_new_event(app: &AppHandle, ev: &tev_core::feed::StreamEvent) {
+fn on_new_event(app: &AppHandle, state: &AppState, ev: &tev_core::feed::StreamEvent) {
     let kind = ev.kind.as_str();
     let login = ev.channel_login.as_str();
+    let wanted = notifier().lock().is_ok_and(|n| n.policy().wants(kind));
+    if !wanted {
+        return;
+    }
+    // A kind muted in the channel's panel never notifies (read only for kinds that would).
+    if state.config.load_or_default().is_ok_and(|(s, _)| s.feed_muted(&ev.channel_id, kind)) {
+        tracing::debug!(%login, %kind, "no desktop notification: muted for this channel");
+        return;
+    }
     let favourite = favourite()
         .lock()
         .is_ok_and(|f| f.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(login)));

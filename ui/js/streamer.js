@@ -1,16 +1,15 @@
 // The app's strip of a streamer window: stream info, connection state and the last ten events.
 // Everything is pushed from the Rust core (Tauri events); nothing here polls Twitch.
 import { call, closeWindow, on } from "./ipc.js";
-import { eventRow, relativeTime, clockTime } from "./events.js";
+import { eventRow, relativeTime, clockTime, FeedView } from "./events.js";
 
 const $ = (id) => document.getElementById(id);
 const login = new URLSearchParams(location.search).get("login") || "";
 let channelId = null;
 let channelName = login;
 let listeningSince = new Date().toISOString();
-/** ids the user has seen (rows not in it stand out until "Mark seen") */
-const seen = new Set();
-let firstRender = true;
+/** The channel's last ten events as the core sent them, newest first. */
+let latest = [];
 
 function renderHeader(h) {
   if (!h) return;
@@ -66,31 +65,256 @@ function renderAuth(a) {
     a.state === "signed_out" ? "not signed in" : "";
 }
 
-function renderEvents(events) {
-  const list = $("events");
-  const rows = events.map((ev) => {
-    const li = eventRow(ev);
-    if (firstRender) seen.add(ev.id);
-    else if (!seen.has(ev.id) && ev.kind !== "gap") li.classList.add("unseen");
-    return li;
-  });
-  // Keep existing DOM nodes for rows that did not change, so only new rows animate in.
-  const old = new Map([...list.children].map((li) => [li.dataset.id, li]));
-  const next = rows.map((li) => {
-    const prev = old.get(li.dataset.id);
-    if (prev) {
-      prev.classList.toggle("unseen", li.classList.contains("unseen"));
-      return prev;
+// ---- The events list and its controls (issue 7): filter, mute, seen mark, pause. ------------
+// The choices live in the settings, per channel (`feed_prefs_get` / `feed_prefs_set`); the
+// panel applies them to the channel's ten most recent events that the core keeps. Hidden rows
+// are counted, not replaced by older ones: the panel never pretends to have more than ten.
+
+let view = new FeedView();
+/** Rows shown at load (restored from disk) do not slide in; later ones do. */
+let renderedOnce = false;
+/** The ids of the rows (shown or hidden) at the last render: any other row is news. */
+let known = new Set();
+/** While paused: the rows on screen (the list as it was), and ids that came in since. */
+let frozen = null;
+const arrivedWhilePaused = new Map(); // id → kind
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+/** Saves one change; saves run one after another so they apply in click order. The saved
+ * choices replace the shown ones only once no other change is on its way (no flicker back). */
+let saving = Promise.resolve();
+let pending = 0;
+function savePrefs(change) {
+  pending += 1;
+  saving = saving.then(async () => {
+    try {
+      const r = await call("feed_prefs_set", { change });
+      pending -= 1;
+      if (pending === 0) view = new FeedView(r.groups, r.prefs);
+      showError(null);
+    } catch (e) {
+      pending -= 1;
+      showError(e);
+      await loadPrefs().catch(() => {});
     }
+    renderEvents();
+    if (!$("filter-menu").hidden) buildMenu();
+  });
+  return saving;
+}
+
+async function loadPrefs() {
+  const r = await call("feed_prefs_get");
+  view = new FeedView(r.groups, r.prefs);
+  if (r.warning) showError({ message: r.warning });
+}
+
+/** Applies a change at once (the save follows). */
+function change(c) {
+  const prefs = { ...view.prefs, ...c };
+  view = new FeedView(view.groups, prefs);
+  renderEvents();
+  buildMenu();
+  return savePrefs(c);
+}
+
+function renderEvents(events) {
+  if (events) latest = events;
+  const paused = view.prefs.paused;
+  if (!paused || !frozen) frozen = latest;
+  if (paused) {
+    const onScreen = new Set(frozen.map((ev) => ev.id));
+    for (const ev of latest) {
+      if (!onScreen.has(ev.id) && arrivedWhilePaused.size < 1000) arrivedWhilePaused.set(ev.id, ev.kind);
+    }
+  }
+  const source = frozen;
+  const parts = view.split(source);
+  const list = $("events");
+  const old = new Map([...list.children].map((li) => [li.dataset.id, li]));
+  let added = false;
+  const next = parts.shown.map((ev) => {
+    // Keep the DOM nodes of rows already shown, so only new rows animate in.
+    let li = old.get(ev.id);
+    if (!li) {
+      // Only rows new to the screen slide in: re-inserting a kept row must not replay it.
+      li = eventRow(ev);
+      // A row shown again (filter cleared, unmuted) is not news: it appears without fuss.
+      if (renderedOnce && !known.has(ev.id)) {
+        li.classList.add("enter");
+        li.addEventListener("animationend", () => li.classList.remove("enter"), { once: true });
+        added = true;
+      }
+    }
+    li.classList.toggle("unseen", view.isUnseen(ev));
     return li;
   });
   list.replaceChildren(...next);
-  firstRender = false;
+  renderedOnce = true;
+  known = new Set(source.map((ev) => ev.id));
+  if (added && !paused) {
+    list.scrollTo({ top: 0, behavior: reducedMotion.matches ? "auto" : "smooth" });
+  }
+  list.dataset.count = String(next.length);
+
+  const unseen = parts.shown.filter((ev) => view.isUnseen(ev)).length;
+  $("unseen-count").hidden = unseen === 0;
+  $("unseen-count").textContent = String(unseen);
+  $("mark-seen").disabled = unseen === 0;
+  $("mark-seen").setAttribute("aria-label", unseen ? `Mark ${unseen} new events as seen` : "No new events");
+
+  // Say what is hidden.
+  const showAll = $("show-all");
+  const filterOn = view.prefs.hidden.some((g) => !view.prefs.muted.includes(g));
+  showAll.hidden = !filterOn;
+  showAll.textContent = parts.filtered.length
+    ? `${parts.filtered.length} hidden by filter · show all`
+    : "Filter on · show all";
+  const mutedNote = $("muted-note");
+  const mutedLabels = view.groups.filter((g) => view.prefs.muted.includes(g.id)).map((g) => g.label);
+  mutedNote.hidden = mutedLabels.length === 0;
+  const names = mutedLabels.length > 2 ? `${mutedLabels.slice(0, 2).join(", ")} +${mutedLabels.length - 2}` : mutedLabels.join(", ");
+  mutedNote.textContent = parts.muted.length ? `${parts.muted.length} muted (${names})` : `Muted: ${names}`;
+  $("filter-button").dataset.active = String(filterOn || mutedLabels.length > 0);
+  $("feed-status").dataset.filtered = String(parts.filtered.length);
+  $("feed-status").dataset.muted = String(parts.muted.length);
+
   const empty = $("events-empty");
-  empty.hidden = events.length > 0;
-  empty.textContent = `Listening for events on ${channelName} since ${clockTime(listeningSince)}`;
-  list.dataset.count = String(events.length);
+  const hiddenCount = parts.filtered.length + parts.muted.length;
+  empty.hidden = next.length > 0;
+  empty.textContent = source.length === 0
+    ? `Listening for events on ${channelName} since ${clockTime(listeningSince)}`
+    : `All ${source.length} recent events are hidden (${parts.filtered.length} by the filter, ${parts.muted.length} muted).`;
+  empty.dataset.hidden = String(hiddenCount);
+
+  // Paused: the list stays as it was; a pill counts what came in.
+  const pause = $("pause");
+  pause.setAttribute("aria-pressed", String(paused));
+  // The visible word follows the state; the accessible name stays (a toggle's state is
+  // aria-pressed, so a screen reader says "Pause auto-scroll, pressed").
+  pause.textContent = paused ? "\u25B6 Resume" : "\u275A\u275A Pause";
+  pause.title = paused ? "Auto-scroll is paused — resume to follow new events" : "Pause auto-scroll: new events do not move the list";
+  let fresh = 0;
+  for (const kind of arrivedWhilePaused.values()) if (view.isShown(kind)) fresh += 1;
+  const pill = $("new-pill");
+  pill.hidden = !paused || fresh === 0;
+  pill.textContent = `↑ ${fresh > 99 ? "99+" : fresh} new`;
+  pill.dataset.count = String(fresh);
+  $("paused-status").textContent = paused && fresh ? `${fresh} new events while paused` : "";
+  updateMenuCounts(source);
 }
+
+/** Shows the newest rows (the pill, or resuming). */
+function jumpToNewest() {
+  frozen = latest;
+  arrivedWhilePaused.clear();
+  renderEvents();
+  $("events").scrollTo({ top: 0, behavior: reducedMotion.matches ? "auto" : "smooth" });
+}
+
+// ---- The filter menu. ---------------------------------------------------------------------
+
+function buildMenu() {
+  const ul = $("filter-groups");
+  const focused = document.activeElement && document.activeElement.id;
+  ul.replaceChildren(...view.groups.map((g) => {
+    const muted = view.prefs.muted.includes(g.id);
+    const li = document.createElement("li");
+    li.className = `filter-group${muted ? " is-muted" : ""}`;
+    li.dataset.group = g.id;
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.id = `show-${g.id}`;
+    box.checked = !muted && !view.prefs.hidden.includes(g.id);
+    box.disabled = muted;
+    box.addEventListener("change", () => {
+      const hidden = new Set(view.prefs.hidden);
+      if (box.checked) hidden.delete(g.id); else hidden.add(g.id);
+      change({ hidden: [...hidden] });
+    });
+    const name = document.createElement("span");
+    name.className = "group-name";
+    name.textContent = g.label;
+    const count = document.createElement("span");
+    count.className = "group-count";
+    count.dataset.group = g.id;
+    label.append(box, name, count);
+    const mute = document.createElement("button");
+    mute.type = "button";
+    mute.id = `mute-${g.id}`;
+    mute.className = "mute-toggle";
+    mute.setAttribute("aria-pressed", String(muted));
+    mute.setAttribute("aria-label", `Mute ${g.label}`);
+    mute.title = muted ? `${g.label}: muted for this channel — click to unmute` : `Mute ${g.label}: hide and never notify for this channel`;
+    mute.textContent = muted ? "Muted" : "Mute";
+    mute.addEventListener("click", () => {
+      const set = new Set(view.prefs.muted);
+      if (muted) set.delete(g.id); else set.add(g.id);
+      change({ muted: [...set] });
+    });
+    li.append(label, mute);
+    return li;
+  }));
+  if (focused) document.getElementById(focused)?.focus();
+  updateMenuCounts(frozen || latest);
+}
+
+/** How many of the current rows each group has, next to its name. */
+function updateMenuCounts(rows) {
+  const counts = new Map();
+  for (const ev of rows) {
+    const g = view.groupOf(ev.kind);
+    if (g) counts.set(g, (counts.get(g) || 0) + 1);
+  }
+  for (const el of document.querySelectorAll(".group-count")) {
+    const n = counts.get(el.dataset.group) || 0;
+    el.textContent = n ? String(n) : "";
+  }
+}
+
+function openMenu(open) {
+  const menu = $("filter-menu");
+  const button = $("filter-button");
+  if (open === !menu.hidden) return;
+  menu.hidden = !open;
+  button.setAttribute("aria-expanded", String(open));
+  if (open) {
+    buildMenu();
+    const first = menu.querySelector("input:not(:disabled), button");
+    if (first) first.focus();
+  }
+}
+
+$("filter-button").addEventListener("click", () => openMenu($("filter-menu").hidden));
+$("muted-note").addEventListener("click", () => openMenu(true));
+$("filter-menu").addEventListener("keydown", (e) => {
+  if (e.key === "Escape") {
+    openMenu(false);
+    $("filter-button").focus();
+  }
+});
+document.addEventListener("mousedown", (e) => {
+  if (!$("filter-menu").hidden && !e.target.closest("#filter-menu, #filter-button, #muted-note")) openMenu(false);
+});
+$("filter-menu").addEventListener("focusout", (e) => {
+  if (e.relatedTarget && !e.relatedTarget.closest("#filter-menu, #filter-button")) openMenu(false);
+});
+$("menu-show-all").addEventListener("click", () => change({ hidden: [] }));
+$("show-all").addEventListener("click", () => change({ hidden: [] }));
+
+$("mark-seen").addEventListener("click", () => {
+  const mark = FeedView.newestMark(view.split(frozen || latest).shown);
+  if (mark) change({ seen: mark });
+});
+
+$("pause").addEventListener("click", () => {
+  const paused = !view.prefs.paused;
+  if (!paused) jumpToNewest();
+  else frozen = latest;
+  change({ paused });
+});
+$("new-pill").addEventListener("click", jumpToNewest);
 
 function tick() {
   for (const t of document.querySelectorAll(".event-time")) t.textContent = relativeTime(t.dateTime);
@@ -101,13 +325,6 @@ function showError(e) {
   p.hidden = !e;
   p.textContent = e ? e.message : "";
 }
-
-$("mark-seen").addEventListener("click", () => {
-  for (const li of $("events").children) {
-    seen.add(li.dataset.id);
-    li.classList.remove("unseen");
-  }
-});
 
 async function start() {
   $("channel-name").textContent = login;
@@ -127,7 +344,21 @@ async function start() {
     renderHeader(snap.header);
     renderConnection(snap.connection);
     renderAuth(snap.auth);
+    try {
+      await loadPrefs();
+    } catch (e) {
+      // The panel still works with the default choices; say why they are not remembered.
+      showError(e);
+    }
     renderEvents(snap.events);
+    buildMenu();
+    // A channel opened for the first time: what is already listed counts as seen; from now on
+    // new rows stand out until marked.
+    if (!view.prefs.seen) {
+      const mark = FeedView.newestMark(snap.events);
+      if (mark) await change({ seen: mark });
+    }
+    await saving;
     document.body.dataset.ready = "true";
   } catch (e) {
     showError(e);

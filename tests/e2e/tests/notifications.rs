@@ -3,7 +3,8 @@
 //! that are neither open nor the favourite never notify. A stand-in notification server on the
 //! test's session bus records what the app shows (through tauri-plugin-notification).
 //!
-//! A click on a notification opens that channel's window.
+//! A click on a notification opens that channel's window; a kind muted in the channel's panel
+//! never notifies.
 //!
 //! "Nothing was shown" is asserted without sleeping: the app handles one socket's events in
 //! order, so a notification that should not exist would arrive before the next expected one.
@@ -54,6 +55,7 @@ async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
     })
     .await;
     app.log_in().await;
+    let home = app.client.window().await.expect("home handle");
     // The favourite is watched in the background once signed in: its subscriptions exist.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
@@ -115,5 +117,38 @@ async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
     app.switch_to_webview("streamer.html?login=lumenforge").await;
     app.wait_for("body[data-ready='true']").await;
     app.wait_for_text("#channel-name", |t| t == "Lumenforge").await;
+
+    // A kind muted in the channel's panel never notifies, even when ticked on the home window.
+    // Mute "Subs & gifts" there, then close the window (Lumenforge stays watched: favourite).
+    app.wait_for("#filter-button").await.click().await.expect("open the filter menu");
+    app.wait_for("#filter-menu:not([hidden]) #mute-subs").await.click().await.expect("mute subs");
+    app.wait_for("#mute-subs[aria-pressed='true']").await;
+    let body = app.client.find(Locator::Css("body")).await.expect("body");
+    let _ = body.send_keys("\u{E009}w\u{E000}").await; // Ctrl+W; the window may be gone first
+    app.client.switch_to_window(home).await.expect("back to home");
+    for kind in ["sub", "announcement"] {
+        app.wait_for(&format!("#notify-kinds input[data-kind='{kind}']"))
+            .await
+            .click()
+            .await
+            .expect("tick");
+        app.wait_for(&format!("#notify-kinds input[data-kind='{kind}']:checked")).await;
+    }
+    for notice in ["sub", "announcement"] {
+        let r = sim_post(
+            &base,
+            "/_sim/events",
+            json!({"type": "channel.chat.notification", "version": "1",
+                   "broadcaster_login": "lumenforge", "event": {"notice_type": notice}}),
+        )
+        .await;
+        assert!(r["message_ids"].as_array().is_some_and(|v| !v.is_empty()), "{notice}: {r}");
+    }
+    server.wait_for(|n| n.summary.contains("Announcement")).await;
+    assert!(
+        !server.shown().iter().any(|n| n.summary.contains("subscriber")),
+        "a muted kind notified: {:?}",
+        server.shown()
+    );
     app.quit().await;
 }

@@ -101,6 +101,7 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
         sim_base: Some(base.clone()),
         env: env.clone(),
         home: Some(home_with_sim_client()),
+        ..Default::default()
     })
     .await;
     app.log_in().await;
@@ -196,7 +197,13 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     // The second run in the dark theme, so the screenshots show both.
     let mut env = env;
     env.push(("GTK_THEME".into(), "Adwaita:dark".into()));
-    let app = App::launch(Launch { sim_base: Some(base.clone()), env, home: Some(home) }).await;
+    let app = App::launch(Launch {
+        sim_base: Some(base.clone()),
+        env,
+        home: Some(home),
+        ..Default::default()
+    })
+    .await;
     app.wait_for("body[data-auth='signed_in']").await;
     open_panel(&app).await;
     app.wait_for(&format!("#events > li[data-id='{later}']")).await;

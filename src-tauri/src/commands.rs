@@ -374,10 +374,6 @@ pub struct FeedPrefsView {
     pub warning: Option<String>,
 }
 
-/// Serialises read-modify-write of feed choices: two panels saving at once must not lose
-/// either change.
-static FEED_PREFS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// The broadcaster id of the calling panel's channel.
 fn panel_channel_id(webview: &Webview) -> Result<String, UiError> {
     let login = windows::login_of_panel(webview.label())
@@ -408,10 +404,10 @@ pub async fn feed_prefs_set(
     change: tev_core::config::FeedPrefsChange,
 ) -> Result<FeedPrefsView, UiError> {
     let channel_id = panel_channel_id(&webview)?;
-    let _one_at_a_time = FEED_PREFS_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     // Checked before anything is written, so a refused change leaves the file as it was.
     change.check(&channel_id)?;
     let mut prefs = None;
+    // `update` is one read-modify-write at a time, so two panels saving at once lose nothing.
     let (_, warning) = state.config.update(|s| {
         prefs = change.apply(s, &channel_id, chrono::Utc::now()).ok();
     })?;

@@ -186,17 +186,20 @@ pub fn data_dir() -> Result<PathBuf, ConfigError> {
 pub struct ConfigStore {
     /// The directory holding `settings.json`.
     dir: PathBuf,
+    /// Serialises [`ConfigStore::update`] across every clone of this store, so two changes
+    /// made at once (a panel's feed choice and the favourite, say) both survive.
+    updating: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl ConfigStore {
     /// The store in the standard config dir.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self { dir: config_dir()? })
+        Ok(Self::at(config_dir()?))
     }
 
     /// A store in `dir` (tests, portable setups).
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self { dir: dir.into(), updating: Default::default() }
     }
 
     /// The path of the settings file.
@@ -306,6 +309,8 @@ impl ConfigStore {
         &self,
         f: impl FnOnce(&mut Settings),
     ) -> Result<(Settings, Option<ConfigError>), ConfigError> {
+        let _one_at_a_time =
+            self.updating.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (mut s, warning) = self.load_or_default()?;
         f(&mut s);
         self.save(&s)?;

@@ -125,3 +125,28 @@ fn notification_choices_default_to_go_live_only_and_round_trip() {
     assert!(s.notifications.go_live, "missing go_live defaults to on");
     assert!(s.notifications.wants("cheer"));
 }
+
+#[test]
+fn concurrent_updates_from_clones_lose_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ConfigStore::at(dir.path());
+    // Eight threads each remember 25 window places through their own clone of the store.
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    store
+                        .update(|s| {
+                            s.windows.insert(format!("w{t}-{i}"), WindowGeometry::default());
+                        })
+                        .expect("update");
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("thread");
+    }
+    assert_eq!(store.load().expect("load").windows.len(), 200, "an update was lost");
+}

@@ -222,6 +222,23 @@ pub struct FollowedChannel {
     pub followed_at: Option<String>,
 }
 
+/// A channel the token user moderates (`GET /moderation/channels`: `broadcaster_id`,
+/// `broadcaster_login`, `broadcaster_name`; twitch_api
+/// `src/helix/endpoints/moderation/get_moderated_channels.rs`, from Twitch's reference
+/// https://dev.twitch.tv/docs/api/reference#get-moderated-channels).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ModeratedChannel {
+    /// The channel's (broadcaster's) id.
+    pub broadcaster_id: String,
+    /// Its login.
+    pub broadcaster_login: String,
+    /// Its display name.
+    pub broadcaster_name: String,
+}
+
+/// The scope `GET /moderation/channels` needs (same source as [`ModeratedChannel`]).
+pub const MODERATED_CHANNELS_SCOPE: &str = "user:read:moderated_channels";
+
 /// The transport of an EventSub subscription as Helix lists it (twitch.md §1.8).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub struct SubscriptionTransport {
@@ -585,6 +602,30 @@ impl Helix {
                 q.push(("after", c.clone()));
             }
             let (data, cursor) = self.get_data("channels/followed", q).await?;
+            let empty = data.is_empty();
+            out.extend(data);
+            match cursor {
+                Some(c) if !empty && after.as_deref() != Some(c.as_str()) => after = Some(c),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Every channel `user_id` (the token user) moderates, all pages: `GET
+    /// /moderation/channels?user_id=…&first=100&after=…`, scope
+    /// [`MODERATED_CHANNELS_SCOPE`] (see [`ModeratedChannel`] for the source).
+    pub async fn moderated_channels(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<ModeratedChannel>, HelixError> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut q = vec![("user_id", user_id.to_string()), ("first", "100".to_string())];
+            if let Some(c) = &after {
+                q.push(("after", c.clone()));
+            }
+            let (data, cursor) = self.get_data("moderation/channels", q).await?;
             let empty = data.is_empty();
             out.extend(data);
             match cursor {

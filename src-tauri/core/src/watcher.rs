@@ -203,7 +203,9 @@ pub struct WatcherHandle {
 
 impl WatcherHandle {
     /// Starts watching `login` (resolved through Helix). `role`: the user's role there if the
-    /// app knows it; the broadcaster role is detected (channel id = token user).
+    /// app knows it; otherwise it is detected: broadcaster when the channel is the token
+    /// user's own, moderator when Helix lists it among the user's moderated channels (with
+    /// the `user:read:moderated_channels` scope), else viewer.
     pub async fn add_channel(
         &self,
         login: &str,
@@ -278,6 +280,17 @@ struct Task {
     reconcile_channels: HashSet<String>,
     /// The plan changed while a reconcile ran: run another.
     dirty: bool,
+    /// Between `session_reconnect` and the successor's welcome. Twitch moves the
+    /// subscriptions to the successor meanwhile (twitch.md §1.3 steps 3–4), so no reconcile
+    /// may run then: working on the old session id it would delete the moved subscriptions
+    /// as orphans, or create ones that stay behind on a socket about to close.
+    handover: bool,
+    /// A reconcile was wanted (or cut short) during the handover: run it on the successor.
+    reconcile_after_handover: bool,
+    /// Channels that may have a working subscription on the current session: those of every
+    /// reconcile started on it, finished or not (a reconcile cut short may still have created
+    /// some). A lost connection gives all of them a gap, not only those known to be enabled.
+    maybe_subscribed: HashSet<String>,
     /// When to retry a reconcile that failed on the network.
     reconcile_retry_at: Option<tokio::time::Instant>,
     /// Channels that may have missed events since the time given, closed by the next
@@ -300,6 +313,8 @@ struct Task {
     live: HashMap<String, bool>,
     /// Total cost figures from the last reconcile.
     cost: (u32, u32),
+    /// The channel ids the token user moderates, for whom, and when they were listed.
+    moderated: Option<(tokio::time::Instant, String, HashSet<String>)>,
 }
 
 /// Spawns the watcher task. Needs a tokio runtime; a rustls crypto provider must be installed
@@ -335,6 +350,9 @@ pub fn spawn(
         reconcile_session: None,
         reconcile_channels: HashSet::new(),
         dirty: false,
+        handover: false,
+        reconcile_after_handover: false,
+        maybe_subscribed: HashSet::new(),
         reconcile_retry_at: None,
         pending_gaps: BTreeMap::new(),
         state: state_tx,
@@ -344,6 +362,7 @@ pub fn spawn(
         next_poll: tokio::time::Instant::now(),
         live: HashMap::new(),
         cost: (0, 0),
+        moderated: None,
     };
     tokio::spawn(task.run(cmd_rx));
     Ok(WatcherHandle { cmd: cmd_tx, state: state_rx, subs: subs_rx, updates: upd_tx })
@@ -465,8 +484,17 @@ impl Task {
             .into_iter()
             .find(|u| u.login.eq_ignore_ascii_case(&login))
             .ok_or_else(|| WatcherError::UnknownChannel(login.clone()))?;
-        let me = self.helix.credentials().await.map(|c| c.user_id).unwrap_or_default();
-        let role = if user.id == me { Role::Broadcaster } else { role.unwrap_or(Role::Viewer) };
+        let creds = self.helix.credentials().await.ok();
+        let me = creds.as_ref().map(|c| c.user_id.clone()).unwrap_or_default();
+        let role = if user.id == me {
+            Role::Broadcaster
+        } else if let Some(r) = role {
+            r
+        } else if self.moderates(creds.as_ref(), &user.id).await {
+            Role::Moderator
+        } else {
+            Role::Viewer
+        };
         let ch = WatchedChannel {
             id: user.id,
             login: user.login,
@@ -477,6 +505,38 @@ impl Task {
         self.channels.push(ch.clone());
         self.replan();
         Ok(ch)
+    }
+
+    /// Whether the token user moderates `channel_id`, from Helix `GET /moderation/channels`
+    /// (needs `user:read:moderated_channels`, asked for with the moderator opt-in; without
+    /// it, or when Helix fails, the user counts as a viewer there). The list is kept for a
+    /// minute so opening several channels costs one request.
+    async fn moderates(
+        &mut self,
+        creds: Option<&crate::token::Credentials>,
+        channel_id: &str,
+    ) -> bool {
+        let Some(creds) = creds else { return false };
+        if !creds.scopes.iter().any(|s| s == crate::helix::MODERATED_CHANNELS_SCOPE) {
+            return false;
+        }
+        let fresh = self.moderated.as_ref().is_some_and(|(at, user, _)| {
+            *user == creds.user_id && at.elapsed() < Duration::from_secs(60)
+        });
+        if !fresh {
+            match self.helix.moderated_channels(&creds.user_id).await {
+                Ok(list) => {
+                    let ids = list.into_iter().map(|c| c.broadcaster_id).collect();
+                    self.moderated =
+                        Some((tokio::time::Instant::now(), creds.user_id.clone(), ids));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not list the channels the user moderates");
+                    return false;
+                }
+            }
+        }
+        self.moderated.as_ref().is_some_and(|(_, _, ids)| ids.contains(channel_id))
     }
 
     /// The channels changed (or a retry): connect, disconnect, or reconcile.
@@ -514,6 +574,11 @@ impl Task {
             self.dirty = true;
             return;
         }
+        if self.handover {
+            // twitch.md §1.3: wait for the successor's welcome (see `handover`).
+            self.reconcile_after_handover = true;
+            return;
+        }
         self.dirty = false;
         let session_id_for_task = session_id.clone();
         let helix = self.helix.clone();
@@ -546,9 +611,11 @@ impl Task {
             }
             Ok(r)
         });
+        tracing::debug!(session_id = session_id_for_task, "reconcile started");
         self.reconcile = Some(handle);
         self.reconcile_session = Some(session_id_for_task);
         self.reconcile_channels = self.channels.iter().map(|c| c.id.clone()).collect();
+        self.maybe_subscribed.extend(self.reconcile_channels.iter().cloned());
     }
 
     fn on_reconciled(&mut self, r: Option<Result<Reconciled, ReconcileError>>) {
@@ -562,6 +629,7 @@ impl Task {
                     self.start_reconcile();
                     return;
                 }
+                tracing::debug!(session_id = r.session_id, active = r.active.len(), "reconciled");
                 self.active = r.active.iter().map(|a| (a.id.clone(), a.clone())).collect();
                 for (w, why) in &r.denied {
                     self.denied.insert((w.sub_type.clone(), w.channel_id.clone()), why.clone());
@@ -713,11 +781,18 @@ impl Task {
                 self.set_state(ConnectionState::Connecting);
             }
             SessionEvent::Welcome { session_id, handover, .. } => {
+                self.handover = false;
                 if handover {
                     // twitch.md §1.3: subscriptions carried over; never resubscribe (pitfall 2).
                     tracing::info!(session_id, "EventSub session moved (reconnect handover)");
                     self.publish_report();
+                    if std::mem::take(&mut self.reconcile_after_handover) {
+                        // A reconcile was due or cut short: list, delete orphans and create
+                        // what is missing, now on the session that owns the subscriptions.
+                        self.start_reconcile();
+                    }
                 } else {
+                    self.reconcile_after_handover = false;
                     tracing::info!(session_id, "EventSub session welcomed; subscribing");
                     // Forget local subscription state (pitfall 5): the reconciler rebuilds it.
                     self.active.clear();
@@ -730,12 +805,60 @@ impl Task {
             SessionEvent::Frame { text, incoming, received_at, sent_at } => {
                 self.on_frame(text, incoming, received_at, sent_at)
             }
-            SessionEvent::Rejected { .. } | SessionEvent::HandoverStarted => {}
+            SessionEvent::Rejected { .. } => {}
+            SessionEvent::HandoverStarted => {
+                tracing::info!(reconciling = self.reconcile.is_some(), "EventSub handover started");
+                self.handover = true;
+                if let Some(r) = self.reconcile.take() {
+                    // A reconcile on the old session id must not overlap the move of the
+                    // subscriptions (see `handover`). What it already did to them is unknown,
+                    // so the open channels may miss events until the reconcile on the
+                    // successor has made them whole again: a gap from now until then.
+                    r.abort();
+                    self.reconcile_after_handover = true;
+                    let now = (self.config.session.wall_clock)();
+                    let open: Vec<String> = self.channels.iter().map(|c| c.id.clone()).collect();
+                    self.note_gap_start(
+                        now,
+                        "subscriptions were being changed while Twitch moved the connection",
+                        true,
+                        open,
+                    );
+                }
+            }
+            SessionEvent::OldSocketLost { last_seen, switched_at, reason } => {
+                // The session and its subscriptions are fine; only frames still on the old
+                // socket may be gone, a gap with known ends (twitch.md §1.3 step 3).
+                let subscribed = self.possibly_subscribed();
+                let why = gap_reason(&reason);
+                for c in self.channels.iter().filter(|c| subscribed.contains(&c.id)) {
+                    self.emit(WatchUpdate::Gap {
+                        channel_id: c.id.clone(),
+                        from: utc(last_seen),
+                        to: utc(switched_at),
+                        reason: why.clone(),
+                    });
+                }
+                if !subscribed.is_empty() {
+                    let seed =
+                        format!("handover-{}", utc(switched_at).timestamp_nanos_opt().unwrap_or(0));
+                    for u in self.feed.gap_all(
+                        utc(last_seen),
+                        Some(utc(switched_at)),
+                        GapReason::ConnectionLost,
+                        &seed,
+                    ) {
+                        self.emit(WatchUpdate::Feed(Box::new(u)));
+                    }
+                }
+            }
             SessionEvent::Lost { reason, last_seen, retry_at } => {
+                self.handover = false;
+                self.reconcile_after_handover = false;
                 let had = self.channels.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
-                // Only channels that were subscribed can have missed anything.
-                let subscribed: HashSet<String> =
-                    self.active.values().map(|a| a.wanted.channel_id.clone()).collect();
+                // Only channels that may have been subscribed can have missed anything.
+                let subscribed = self.possibly_subscribed();
+                self.maybe_subscribed.clear();
                 let affected: Vec<String> =
                     had.into_iter().filter(|c| subscribed.contains(c)).collect();
                 self.note_gap_start(last_seen, &gap_reason(&reason), true, affected);
@@ -750,6 +873,13 @@ impl Task {
                 self.publish_report();
             }
         }
+    }
+
+    /// Channels with a subscription that is, or may be, enabled on the current session.
+    fn possibly_subscribed(&self) -> HashSet<String> {
+        let mut s = self.maybe_subscribed.clone();
+        s.extend(self.active.values().map(|a| a.wanted.channel_id.clone()));
+        s
     }
 
     fn on_frame(

@@ -244,7 +244,14 @@ async fn run(
             },
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Pong(_))) => awaiting_pong = false,
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break 1000,
+                Some(Ok(Message::Close(_))) => {
+                    // Complete the closing handshake (RFC 6455 §5.5.1: answer a close with a
+                    // close); a client knows from it that nothing was cut off.
+                    // tungstenite queued the echo; reading once more sends it and ends the socket.
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), socket.recv()).await;
+                    break 1000;
+                }
+                None | Some(Err(_)) => break 1000,
                 // twitch.md §1.1: anything but a Pong is inbound traffic → 4001.
                 Some(Ok(_)) => {
                     close(&mut socket, 4001).await;

@@ -140,6 +140,7 @@ pub fn routes(sim: Shared) -> Router<Shared> {
         .route("/helix/search/channels", get(search_channels))
         .route("/helix/channels", get(channels))
         .route("/helix/channels/followed", get(channels_followed))
+        .route("/helix/moderation/channels", get(moderated_channels))
         .route("/helix/eventsub/subscriptions", get(list_subs).post(create_sub).delete(delete_sub))
         .layer(middleware::from_fn_with_state(sim, rate_limit))
 }
@@ -507,6 +508,54 @@ async fn channels_followed(
     let total = items.len();
     let (data, pagination) = page(items, offset, size);
     Ok(axum::Json(json!({"total": total, "data": data, "pagination": pagination})).into_response())
+}
+
+/// `GET /helix/moderation/channels`: the channels the token user moderates. Not in
+/// twitch.md; shape from twitch_api `src/helix/endpoints/moderation/get_moderated_channels.rs`
+/// (copied from Twitch's reference, https://dev.twitch.tv/docs/api/reference#get-moderated-channels):
+/// `user_id` must be the token's user, scope `user:read:moderated_channels`, `first` ≤ 100,
+/// `after` cursor; each item `broadcaster_id`, `broadcaster_login`, `broadcaster_name`. The
+/// simulator's `moderates` lists (README "sim_mod moderates lumenforge") are the source.
+async fn moderated_channels(
+    State(sim): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, HelixError> {
+    let w = sim.world();
+    let caller = authenticate(&w, &headers)?;
+    let uid = caller.user()?.to_string();
+    if !caller.has_scope("user:read:moderated_channels") {
+        return Err(HelixError::Unauthorized("Missing scope: user:read:moderated_channels".into()));
+    }
+    let p = query(&q);
+    match first(&p, "user_id") {
+        None => return Err(bad("Missing required parameter \"user_id\"")),
+        Some(u) if u != uid => {
+            return Err(bad(
+                "The ID in user_id must match the user ID found in the request's OAuth token.",
+            ));
+        }
+        _ => {}
+    }
+    let (offset, size) = paging(&p, 20)?;
+    let items: Vec<Value> = w
+        .user_by_id(&uid)
+        .map(|me| {
+            me.moderates
+                .iter()
+                .filter_map(|b| {
+                    let u = w.user_by_id(b)?;
+                    Some(json!({
+                        "broadcaster_id": u.id,
+                        "broadcaster_login": u.login,
+                        "broadcaster_name": u.display_name,
+                    }))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (data, pagination) = page(items, offset, size);
+    Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
 /// The list answer's totals for one user (twitch.md §1.8 "Get").

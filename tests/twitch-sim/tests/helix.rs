@@ -289,3 +289,40 @@ async fn control_users_creates_channels_visible_through_helix() {
         all["data"].as_array().unwrap().iter().find(|u| u["login"] == "sim_mod").unwrap().clone();
     assert_eq!(sm["moderates"], json!(["lumenforge"]));
 }
+
+/// `GET /moderation/channels` (not in twitch.md; shape from twitch_api
+/// `get_moderated_channels.rs`, copied from Twitch's reference): scope
+/// `user:read:moderated_channels`, `user_id` = the token user, the channels it moderates.
+#[tokio::test]
+async fn moderated_channels_needs_its_scope_and_lists_what_the_user_moderates() {
+    let t = start().await;
+    let (noscope, _) = t.token("sim_mod", &[]).await;
+    let (s, b) = body(
+        t.helix_get(&format!("/moderation/channels?user_id={SIM_MOD}"), &noscope, PUBLIC).await,
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), b["message"].as_str().unwrap()),
+        (401, "Missing scope: user:read:moderated_channels")
+    );
+    let (m, _) = t.token("sim_mod", &["user:read:moderated_channels"]).await;
+    let (s, _) =
+        body(t.helix_get(&format!("/moderation/channels?user_id={SIM_VIEWER}"), &m, PUBLIC).await)
+            .await;
+    assert_eq!(s, 400, "another user's list is refused");
+    let (s, b) =
+        body(t.helix_get(&format!("/moderation/channels?user_id={SIM_MOD}"), &m, PUBLIC).await)
+            .await;
+    assert_eq!(s, 200);
+    let data = b["data"].as_array().unwrap();
+    assert_eq!(data.len(), 1, "{b}");
+    assert_eq!(data[0]["broadcaster_login"], "lumenforge");
+    assert_eq!(data[0]["broadcaster_name"], "Lumenforge");
+    assert!(data[0]["broadcaster_id"].as_str().is_some_and(|s| !s.is_empty()));
+    let (v, _) = t.token("sim_viewer", &["user:read:moderated_channels"]).await;
+    let (s, b) =
+        body(t.helix_get(&format!("/moderation/channels?user_id={SIM_VIEWER}"), &v, PUBLIC).await)
+            .await;
+    assert_eq!(s, 200);
+    assert_eq!(b["data"].as_array().unwrap().len(), 0, "a plain viewer moderates nothing");
+}

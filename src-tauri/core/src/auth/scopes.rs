@@ -8,8 +8,11 @@ use crate::config::RoleOptIn;
 pub const VIEWER: &[&str] = &["user:read:chat", "user:read:follows"];
 
 /// Added by "I'm a moderator" (twitch.md §2: follow v2, shoutouts, shield mode, automod,
-/// suspicious users, warnings, unban requests, channel.moderate).
+/// suspicious users, warnings, unban requests, channel.moderate), plus
+/// `user:read:moderated_channels` so the app can tell which channels the user moderates
+/// (`GET /moderation/channels`, see `helix::ModeratedChannel`).
 pub const MODERATOR: &[&str] = &[
+    "user:read:moderated_channels",
     "moderator:read:followers",
     "moderator:read:shoutouts",
     "moderator:read:shield_mode",

@@ -389,6 +389,19 @@ pub enum SessionEvent {
     },
     /// `session_reconnect` received; the successor is being opened.
     HandoverStarted,
+    /// After a handover, the old socket ended without Twitch's close frame (dropped, reset,
+    /// or silent), so frames Twitch sent on it before the successor's welcome may never have
+    /// arrived (twitch.md §1.3 step 3: until that welcome Twitch sends on the old socket).
+    /// The session itself is fine; events between `last_seen` and `switched_at` may have
+    /// been missed.
+    OldSocketLost {
+        /// The last frame read from the old socket (its `message_timestamp`, or arrival).
+        last_seen: SystemTime,
+        /// When the successor's welcome was handled: Twitch sends on the new socket from then.
+        switched_at: SystemTime,
+        /// How the old socket ended.
+        reason: LossReason,
+    },
     /// The session ended without a handover. Its subscriptions are gone (twitch.md §1.4):
     /// events after `last_seen` may have been missed.
     Lost {
@@ -410,6 +423,12 @@ enum ConnMsg {
     Text(String),
     /// The socket is gone.
     Closed(LossReason),
+    /// A socket told to close has finished: `clean` when Twitch's close frame came back,
+    /// so every frame it sent before that was read (TCP keeps their order).
+    Drained {
+        /// Twitch's close frame arrived.
+        clean: bool,
+    },
 }
 
 /// One socket, as the session sees it.
@@ -429,6 +448,16 @@ struct Conn {
     /// The earlier of that and the last frame's `message_timestamp`: events Twitch sent
     /// after this may be missing if the socket dies now (the start of a gap).
     last_frame_at: SystemTime,
+}
+
+/// A socket left behind by a handover, read until it closes (twitch.md §1.3 step 3).
+struct Retired {
+    /// Its reader's id.
+    id: u64,
+    /// Its last frame's `message_timestamp` (or arrival, if earlier).
+    last_frame_at: SystemTime,
+    /// When the successor's welcome was handled.
+    switched_at: SystemTime,
 }
 
 impl Conn {
@@ -453,6 +482,8 @@ pub struct Session {
     active: Option<Conn>,
     /// The `session_reconnect` successor, until its welcome.
     successor: Option<Conn>,
+    /// Old sockets of handovers, still being read until they close.
+    retired: Vec<Retired>,
     /// When to start a fresh connection (None = not scheduled).
     reconnect_at: Option<Instant>,
     /// Failures since the last healthy session, for the backoff.
@@ -476,6 +507,7 @@ impl Session {
             next_id: 1,
             active: None,
             successor: None,
+            retired: Vec::new(),
             reconnect_at: None,
             failures: 0,
             running: false,
@@ -497,6 +529,7 @@ impl Session {
     pub fn stop(&mut self) {
         self.running = false;
         self.reconnect_at = None;
+        self.retired.clear();
         if let Some(mut c) = self.active.take() {
             c.close();
         }
@@ -549,10 +582,15 @@ impl Session {
 
     /// Ends the active session without a handover and schedules a fresh one.
     fn lose(&mut self, reason: LossReason) -> SessionEvent {
-        let last_seen = match &self.active {
+        let mut last_seen = match &self.active {
             Some(c) if c.session_id.is_some() => c.last_frame_at,
             _ => self.last_seen_wall,
         };
+        // A handover's old socket that has not closed cleanly yet may still lose frames
+        // sent before the switch (twitch.md §1.3 step 3): the gap starts at its last frame.
+        for r in &self.retired {
+            last_seen = last_seen.min(r.last_frame_at);
+        }
         self.last_seen_wall = last_seen;
         if let Some(mut c) = self.active.take() {
             c.close();
@@ -650,8 +688,11 @@ impl Session {
         let is_active = self.active.as_ref().is_some_and(|c| c.id == id);
         let is_successor = self.successor.as_ref().is_some_and(|c| c.id == id);
         let wall = (self.config.wall_clock)();
+        if let Some(pos) = self.retired.iter().position(|r| r.id == id) {
+            return self.on_retired(pos, msg, wall);
+        }
         match msg {
-            ConnMsg::Open => None,
+            ConnMsg::Open | ConnMsg::Drained { .. } => None,
             ConnMsg::Closed(reason) => {
                 if is_successor {
                     // The reconnect URL failed: the old socket will be closed with 4004 anyway
@@ -683,9 +724,16 @@ impl Session {
                     Incoming::Welcome { session_id, keepalive_secs } => {
                         let keepalive = Duration::from_secs(keepalive_secs.clamp(1, 600));
                         if is_successor {
-                            // twitch.md §1.3 step 3: switch over, then close the old one.
+                            // twitch.md §1.3 step 3: switch over, then close the old one. It is
+                            // still read until Twitch's close frame: frames sent on it before
+                            // this welcome may still be on their way.
                             if let Some(mut old) = self.active.take() {
                                 old.close();
+                                self.retired.push(Retired {
+                                    id: old.id,
+                                    last_frame_at: old.last_frame_at,
+                                    switched_at: wall,
+                                });
                             }
                             let mut c = self.successor.take()?;
                             c.session_id = Some(session_id.clone());
@@ -744,6 +792,48 @@ impl Session {
         }
     }
 
+    /// A message from the old socket of a handover: its frames are delivered as usual; its
+    /// end is checked, because an end without Twitch's close frame may have cut off frames
+    /// sent before the successor's welcome.
+    fn on_retired(&mut self, pos: usize, msg: ConnMsg, wall: SystemTime) -> Option<SessionEvent> {
+        let lost = match msg {
+            ConnMsg::Open => return None,
+            ConnMsg::Text(text) => {
+                let (incoming, sent_at) = parse_envelope(&text);
+                if let Some(t) = sent_at {
+                    self.retired[pos].last_frame_at = t.min(wall);
+                }
+                return match incoming {
+                    Incoming::Notification { .. } | Incoming::Revocation { .. } => {
+                        Some(SessionEvent::Frame {
+                            text: Arc::from(text),
+                            incoming,
+                            received_at: wall,
+                            sent_at: sent_at.map_or(wall, |t| t.min(wall)),
+                        })
+                    }
+                    Incoming::Malformed { error } => Some(SessionEvent::Rejected { error }),
+                    _ => None,
+                };
+            }
+            // Twitch closed it (with a code): everything before its close frame was read.
+            ConnMsg::Closed(LossReason::Closed { .. }) | ConnMsg::Drained { clean: true } => None,
+            ConnMsg::Closed(reason) => Some(reason),
+            ConnMsg::Drained { clean: false } => {
+                Some(LossReason::Dropped("no close frame from Twitch after a handover".into()))
+            }
+        };
+        let r = self.retired.swap_remove(pos);
+        lost.map(|reason| {
+            tracing::warn!(%reason, "the old socket of a handover ended uncleanly");
+            SessionEvent::OldSocketLost {
+                last_seen: r.last_frame_at,
+                switched_at: r.switched_at,
+                reason,
+            }
+        })
+    }
+
     /// Waits for the next thing the owner must know. Cancel-safe.
     pub async fn next_event(&mut self) -> SessionEvent {
         loop {
@@ -778,6 +868,9 @@ impl Drop for Session {
         self.stop();
     }
 }
+
+/// How long a closing socket may stay silent before its closing handshake is given up.
+const DRAIN_IDLE: Duration = Duration::from_secs(2);
 
 /// One socket: connect, forward text frames, close with 1000 when told. Pongs are sent by
 /// tungstenite while reading; nothing else is ever sent (twitch.md §1.1).
@@ -815,17 +908,27 @@ async fn run_socket(
             r = &mut close_rx => {
                 if r.is_ok() {
                     let frame = CloseFrame { code: CloseCode::Normal, reason: "".into() };
-                    let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(Some(frame))).await;
-                    // Read until the server's close (or a short timeout) so the close completes;
-                    // frames already on the wire were delivered to us: pass them on.
-                    let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                        while let Some(Ok(m)) = ws.next().await {
-                            if let Message::Text(t) = m {
-                                let _ = tx.send((id, ConnMsg::Text(t.as_str().to_owned()))).await;
+                    let _ = tokio::time::timeout(DRAIN_IDLE, ws.close(Some(frame))).await;
+                    // Read until Twitch's close frame so the close completes. Frames already
+                    // on the wire were sent before the successor's welcome (twitch.md §1.3
+                    // step 3): pass every one on. Only silence from the server ends this
+                    // early, never a consumer that is slow to take them. No close frame means
+                    // frames may have been cut off: the owner is told.
+                    let mut clean = false;
+                    while let Ok(Some(Ok(m))) = tokio::time::timeout(DRAIN_IDLE, ws.next()).await {
+                        let sent = match m {
+                            Message::Text(t) => tx.send((id, ConnMsg::Text(t.as_str().to_owned()))).await.is_ok(),
+                            Message::Close(_) => {
+                                clean = true;
+                                true
                             }
+                            _ => true,
+                        };
+                        if !sent {
+                            return;
                         }
-                    })
-                    .await;
+                    }
+                    let _ = tx.send((id, ConnMsg::Drained { clean })).await;
                 }
                 return;
             }

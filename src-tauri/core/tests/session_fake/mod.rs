@@ -53,6 +53,9 @@ pub struct Conn {
     /// Set when this session was told to reconnect; the successor's session id once welcomed.
     pub reconnecting: bool,
     pub successor: Option<String>,
+    /// When the client closes this socket, drop the TCP connection without answering its
+    /// close (the network cut it off; frames on their way may be gone).
+    pub cut_off_on_close: bool,
 }
 
 #[derive(Default)]
@@ -96,12 +99,25 @@ pub struct World {
     /// How long an old socket may stay after `session_reconnect` (Twitch: 30 s).
     pub reconnect_grace: Duration,
     pub max_total_cost: u32,
+    /// Each subscription POST waits this long before it is handled.
+    pub post_delay: Duration,
+    /// A handover successor waits this long before sending its welcome.
+    pub welcome_delay: Duration,
     pub live: Vec<String>,
     /// Which session each message id went to (for diagnostics).
     pub sent_to: HashMap<String, String>,
+    /// What happened to sockets and subscriptions, with wall-clock times (diagnostics).
+    pub log: Vec<(chrono::DateTime<chrono::Utc>, String)>,
 }
 
 pub type Shared = Arc<Mutex<World>>;
+
+impl World {
+    /// Notes a socket or subscription happening for a failure message.
+    pub fn note(&mut self, what: String) {
+        self.log.push((chrono::Utc::now(), what));
+    }
+}
 
 static NEXT: AtomicU64 = AtomicU64::new(1);
 fn next_id(prefix: &str) -> String {
@@ -144,8 +160,11 @@ impl Fake {
             unused_after: Duration::from_secs(3),
             reconnect_grace: Duration::from_secs(5),
             max_total_cost: 10,
+            post_delay: Duration::ZERO,
+            welcome_delay: Duration::ZERO,
             live: Vec::new(),
             sent_to: HashMap::new(),
+            log: Vec::new(),
         }));
         let app = axum::Router::new()
             .route("/ws", get(ws))
@@ -226,9 +245,17 @@ impl Fake {
         })
     }
 
-    /// The connected session ids.
+    /// The connected session ids, oldest first (sorted, so a seeded run picks the same one).
     pub fn sessions(&self) -> Vec<String> {
-        self.with(|w| w.conns.iter().filter(|(_, c)| c.connected).map(|(k, _)| k.clone()).collect())
+        let mut s: Vec<(u64, String)> = self.with(|w| {
+            w.conns
+                .iter()
+                .filter(|(_, c)| c.connected)
+                .map(|(k, _)| (k.trim_start_matches("sess-").parse().unwrap_or(0), k.clone()))
+                .collect()
+        });
+        s.sort();
+        s.into_iter().map(|(_, k)| k).collect()
     }
 
     pub fn enabled_subs(&self) -> Vec<FakeSub> {
@@ -250,6 +277,7 @@ impl Fake {
             if let Some(c) = w.conns.get_mut(session) {
                 c.reconnecting = true;
             }
+            w.note(format!("{session} told to reconnect"));
             let frame = serde_json::json!({
                 "metadata": {"message_id": next_id("rc-"), "message_type": "session_reconnect", "message_timestamp": now_rfc3339()},
                 "payload": {"session": {"id": session, "status": "reconnecting", "keepalive_timeout_seconds": null,
@@ -388,8 +416,10 @@ async fn run_ws(world: Shared, reconnect_of: Option<String>, mut sock: WebSocket
                 subscribed: handover,
                 reconnecting: false,
                 successor: None,
+                cut_off_on_close: false,
             },
         );
+        w.note(format!("{session} connected (reconnect of {reconnect_of:?}, handover {handover})"));
         if let Some(old) = reconnect_of.as_ref().filter(|_| handover) {
             // Subscriptions carry over at the successor's welcome (twitch.md §1.3 step 4).
             for s in w.subs.iter_mut().filter(|s| &s.session_id == old && s.status == "enabled") {
@@ -414,9 +444,14 @@ async fn run_ws(world: Shared, reconnect_of: Option<String>, mut sock: WebSocket
         if let Some(old_tx) = old_tx
             && old_tx.send(Out::Barrier(done_tx)).is_ok()
         {
-            let _ = tokio::time::timeout(Duration::from_secs(1), done_rx).await;
+            // Bounded only so a wedged test fails rather than hangs: a slow client must not
+            // let the welcome overtake frames still queued for the old socket.
+            let _ = tokio::time::timeout(Duration::from_secs(10), done_rx).await;
         }
+        let delay = world.lock().expect("world").welcome_delay;
+        tokio::time::sleep(delay).await;
     }
+    world.lock().expect("world").note(format!("{session} welcome sent"));
     if sock.send(Message::Text(welcome(&session, keepalive).into())).await.is_err() {
         return finish(&world, &session, None);
     }
@@ -447,7 +482,11 @@ async fn run_ws(world: Shared, reconnect_of: Option<String>, mut sock: WebSocket
                 }
                 Some(Out::Close(code)) => {
                     server_code = Some(code);
-                    world.lock().expect("world").counters.server_closes.push(code);
+                    {
+                        let mut w = world.lock().expect("world");
+                        w.counters.server_closes.push(code);
+                        w.note(format!("{session} closed by the server {code}"));
+                    }
                     let _ = sock.send(Message::Close(Some(CloseFrame { code, reason: "".into() }))).await;
                     break;
                 }
@@ -458,6 +497,7 @@ async fn run_ws(world: Shared, reconnect_of: Option<String>, mut sock: WebSocket
                     // Dirty: subscriptions stay listed as enabled (twitch.md §1.4 caveat).
                     let mut w = world.lock().expect("world");
                     if let Some(c) = w.conns.get_mut(&session) { c.connected = false; }
+                    w.note(format!("{session} dropped dirty"));
                     w.counters.open_now -= 1;
                     return;
                 }
@@ -478,9 +518,23 @@ async fn run_ws(world: Shared, reconnect_of: Option<String>, mut sock: WebSocket
                     {
                         let mut w = world.lock().expect("world");
                         w.counters.client_closes.push(code);
+                        w.note(format!("{session} closed by the client {code}"));
                         let early = w.conns.get(&session).is_some_and(|c| c.reconnecting && c.successor.is_none());
                         if early { w.counters.early_closes += 1; }
                     }
+                    let cut = world.lock().expect("world").conns.get(&session).is_some_and(|c| c.cut_off_on_close);
+                    if cut {
+                        // Dropped without the echo: the client cannot know what was lost.
+                        let mut w = world.lock().expect("world");
+                        if let Some(c) = w.conns.get_mut(&session) { c.connected = false; }
+                        w.counters.open_now -= 1;
+                        w.note(format!("{session} cut off at the client's close"));
+                        return;
+                    }
+                    // Complete the closing handshake (RFC 6455 §5.5.1: answer a close with a
+                    // close); the client knows from it that nothing was cut off.
+                    // tungstenite queued the echo; reading once more sends it and ends the socket.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), sock.recv()).await;
                     break;
                 }
                 Some(Ok(Message::Pong(_))) => {}
@@ -501,6 +555,7 @@ async fn run_ws(world: Shared, reconnect_of: Option<String>, mut sock: WebSocket
 fn finish(world: &Shared, session: &str, code: Option<u16>) {
     let mut w = world.lock().expect("world");
     let moved = w.conns.get(session).is_some_and(|c| c.successor.is_some());
+    w.note(format!("{session} finished (code {code:?}, moved {moved})"));
     if let Some(c) = w.conns.get_mut(session) {
         if c.connected {
             c.connected = false;
@@ -630,6 +685,7 @@ async fn delete_h(
     let id = q.get("id").cloned().unwrap_or_default();
     let before = w.subs.len();
     w.subs.retain(|s| s.id != id);
+    w.note(format!("{id} deleted"));
     if w.subs.len() == before {
         return err(404, "subscription not found", None);
     }
@@ -651,6 +707,8 @@ struct TransportBody {
 }
 
 async fn create_h(State(w): State<Shared>, h: HeaderMap, body: axum::Json<CreateBody>) -> Response {
+    let delay = w.lock().expect("world").post_delay;
+    tokio::time::sleep(delay).await;
     let mut w = w.lock().expect("world");
     if let Err(r) = gate(&mut w, &h, "POST eventsub") {
         return r;
@@ -699,6 +757,10 @@ async fn create_h(State(w): State<Shared>, h: HeaderMap, body: axum::Json<Create
     if let Some(c) = w.conns.get_mut(&b.transport.session_id) {
         c.subscribed = true;
     }
+    w.note(format!(
+        "{} created: {} {:?} on {}",
+        sub.id, sub.sub_type, sub.condition, sub.session_id
+    ));
     w.subs.push(sub.clone());
     let (total, total_cost) = totals(&w);
     (StatusCode::ACCEPTED, axum::Json(serde_json::json!({"data": [sub_json(&sub)], "total": total, "total_cost": total_cost, "max_total_cost": w.max_total_cost})))

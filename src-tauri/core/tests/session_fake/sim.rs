@@ -74,18 +74,18 @@ impl Sim {
 
     /// A watcher signed in as `sim_viewer` (token minted by the simulator).
     pub async fn watcher(&self) -> (WatcherHandle, Collected) {
-        let t = self
-            .post(
-                "/_sim/tokens",
-                json!({"login": "sim_viewer", "scopes": ["user:read:chat", "user:read:follows"]}),
-            )
-            .await;
+        self.watcher_as("sim_viewer", &["user:read:chat", "user:read:follows"]).await
+    }
+
+    /// A watcher signed in as `login` with `scopes` (token minted by the simulator).
+    pub async fn watcher_as(&self, login: &str, scopes: &[&str]) -> (WatcherHandle, Collected) {
+        let t = self.post("/_sim/tokens", json!({"login": login, "scopes": scopes})).await;
         let creds = Credentials {
             client_id: "sim-public-client".into(),
             token: AccessToken::new(t["access_token"].as_str().expect("token")),
             user_id: t["user_id"].as_str().expect("user id").into(),
-            login: "sim_viewer".into(),
-            scopes: vec!["user:read:chat".into(), "user:read:follows".into()],
+            login: login.into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
         };
         let ep = Endpoints::with_base(&self.base).expect("endpoints");
         let mut cfg = WatcherConfig::new(&ep);

@@ -363,10 +363,47 @@ impl App {
     }
 }
 
+/// A fresh, empty home directory for the app (first run).
+pub fn fresh_home() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home")
+}
+
+/// A simulator that signs `sim_viewer` in by itself: device codes are approved at once and
+/// may be polled every second (what a test that is not about the login wants).
+pub async fn approving_sim() -> twitch_sim::SimHandle {
+    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    sim_post(
+        &sim.base_url(),
+        "/_sim/config",
+        serde_json::json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
+    )
+    .await;
+    sim
+}
+
+impl Launch {
+    /// The app against the simulator at `base`, in `home`, with a browser that opens nothing.
+    pub fn sim(base: &str, home: tempfile::TempDir) -> Launch {
+        let browser = quiet_browser(home.path());
+        Launch {
+            sim_base: Some(base.to_string()),
+            env: vec![("BROWSER".into(), browser)],
+            home: Some(home),
+            args: Vec::new(),
+        }
+    }
+
+    /// The same, with one more environment variable for the app.
+    pub fn with_env(mut self, key: &str, value: &str) -> Launch {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+}
+
 /// A fresh home whose settings already name the simulator's public client, so a test starts
 /// at the login panel (the journey test covers the setup screen).
 pub fn home_with_sim_client() -> tempfile::TempDir {
-    let home = tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home");
+    let home = fresh_home();
     let cfg = home.path().join(".config/twitch-event-viewer");
     std::fs::create_dir_all(&cfg).expect("config dir");
     std::fs::write(cfg.join("settings.json"), r#"{"client_id":"sim-public-client"}"#)
@@ -375,6 +412,27 @@ pub fn home_with_sim_client() -> tempfile::TempDir {
 }
 
 impl App {
+    /// Calls an app command (no arguments) through the IPC bridge of the current webview, as
+    /// a page would; `Ok(result)` or `Err(message)` — e.g. a refusal for a page without the
+    /// capability.
+    pub async fn try_invoke(&self, command: &str) -> Result<serde_json::Value, String> {
+        let script = r#"
+            const done = arguments[arguments.length - 1];
+            const t = window.__TAURI_INTERNALS__ || {};
+            if (typeof t.invoke !== "function") { done({ err: "no IPC bridge in this page" }); return; }
+            t.invoke(arguments[0], {}).then((v) => done({ ok: v }), (e) => done({ err: String(e && e.message || e) }));
+        "#;
+        let v = self
+            .client
+            .execute_async(script, vec![serde_json::json!(command)])
+            .await
+            .expect("run the script");
+        match v.get("ok") {
+            Some(ok) => Ok(ok.clone()),
+            None => Err(v["err"].as_str().unwrap_or("?").to_string()),
+        }
+    }
+
     /// Clicks "Log in with Twitch" on the home window and waits until signed in (the simulator
     /// must auto-approve device codes).
     pub async fn log_in(&self) {

@@ -5,27 +5,13 @@
 //! running instance through the handler the app registered; a cold start with a link opens
 //! the window once the stored login is back.
 
-use serde_json::json;
-use tev_e2e::{App, Launch, home_with_sim_client, quiet_browser, sim_post};
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_open_streamer_windows_in_the_running_instance_and_bad_links_are_refused() {
-    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let sim = approving_sim().await;
     let base = sim.base_url();
-    sim_post(
-        &base,
-        "/_sim/config",
-        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
-    )
-    .await;
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env: vec![("BROWSER".into(), quiet_browser(tmp.path()))],
-        home: Some(home_with_sim_client()),
-        ..Default::default()
-    })
-    .await;
+    let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
     app.log_in().await;
 
     // A bad link: a clear message, no window, nothing else.
@@ -64,13 +50,10 @@ async fn links_open_streamer_windows_in_the_running_instance_and_bad_links_are_r
     app.wait_for_text("#channel-name", |t| t == "PixelPaladin").await;
 
     // A cold start with a link: the login comes back from the keychain, then the window opens.
-    let env = app.env.clone();
     let home = app.quit().await;
     let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env: env.into_iter().filter(|(k, _)| k == "BROWSER").collect(),
-        home: Some(home),
         args: vec!["twitch-event-viewer://watch/quietfox".into()],
+        ..Launch::sim(&base, home)
     })
     .await;
     app.switch_to_webview("streamer.html?login=quietfox").await;

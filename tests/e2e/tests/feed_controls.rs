@@ -9,7 +9,7 @@ use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, home_with_sim_client, quiet_browser, sim_post};
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_post};
 
 /// Sends one simulated EventSub event to lumenforge; returns its message id.
 async fn send(base: &str, ty: &str, event: serde_json::Value) -> String {
@@ -20,21 +20,6 @@ async fn send(base: &str, ty: &str, event: serde_json::Value) -> String {
     )
     .await;
     r["message_ids"][0].as_str().expect("the simulator delivered the event").to_string()
-}
-
-/// Calls an app command from the current webview; Ok(result) or Err(message).
-async fn try_invoke(app: &App, command: &str) -> Result<serde_json::Value, String> {
-    let script = r#"
-        const done = arguments[arguments.length - 1];
-        const t = window.__TAURI_INTERNALS__ || {};
-        if (typeof t.invoke !== "function") { done({ err: "no IPC bridge in this page" }); return; }
-        t.invoke(arguments[0], {}).then((v) => done({ ok: v }), (e) => done({ err: String(e && e.message || e) }));
-    "#;
-    let v = app.client.execute_async(script, vec![json!(command)]).await.expect("run the script");
-    match v.get("ok") {
-        Some(ok) => Ok(ok.clone()),
-        None => Err(v["err"].as_str().unwrap_or("?").to_string()),
-    }
 }
 
 /// The ids of the rows on screen, top to bottom.
@@ -87,29 +72,15 @@ async fn open_panel(app: &App) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
-    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let sim = approving_sim().await;
     let base = sim.base_url();
-    sim_post(
-        &base,
-        "/_sim/config",
-        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
-    )
-    .await;
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let env = vec![("BROWSER".to_string(), quiet_browser(tmp.path()))];
-    let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env: env.clone(),
-        home: Some(home_with_sim_client()),
-        ..Default::default()
-    })
-    .await;
+    let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
     app.log_in().await;
     // The home window has no business with a channel's feed choices: its capability lacks them.
-    let r = try_invoke(&app, "feed_prefs_get").await;
+    let r = app.try_invoke("feed_prefs_get").await;
     assert!(r.is_err(), "the home window could read feed choices: {r:?}");
     open_panel(&app).await;
-    let prefs = try_invoke(&app, "feed_prefs_get").await.expect("the panel reads its choices");
+    let prefs = app.try_invoke("feed_prefs_get").await.expect("the panel reads its choices");
     assert_eq!(prefs["groups"].as_array().map(Vec::len), Some(9), "nine kind groups: {prefs}");
 
     // New rows stand out until seen (a channel opened with no events has no seen mark yet).
@@ -195,15 +166,7 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     // Restart: muted, filtered, paused and seen as before.
     let home = app.quit().await;
     // The second run in the dark theme, so the screenshots show both.
-    let mut env = env;
-    env.push(("GTK_THEME".into(), "Adwaita:dark".into()));
-    let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env,
-        home: Some(home),
-        ..Default::default()
-    })
-    .await;
+    let app = App::launch(Launch::sim(&base, home).with_env("GTK_THEME", "Adwaita:dark")).await;
     app.wait_for("body[data-auth='signed_in']").await;
     open_panel(&app).await;
     app.wait_for(&format!("#events > li[data-id='{later}']")).await;

@@ -6,26 +6,13 @@
 use fantoccini::Locator;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, quiet_browser, sim_post};
+use tev_e2e::{App, Launch, approving_sim, fresh_home, sim_post};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_setup_login_pick_and_watch_events() {
-    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let sim = approving_sim().await;
     let base = sim.base_url();
-    sim_post(
-        &base,
-        "/_sim/config",
-        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
-    )
-    .await;
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let browser = quiet_browser(tmp.path());
-    let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env: vec![("BROWSER".into(), browser)],
-        ..Default::default()
-    })
-    .await;
+    let app = App::launch(Launch::sim(&base, fresh_home())).await;
 
     // 1. First run: no Client ID → the setup screen.
     app.wait_for("body[data-ready='true']").await;

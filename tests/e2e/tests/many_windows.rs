@@ -8,7 +8,7 @@
 use fantoccini::Locator;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, home_with_sim_client, quiet_browser, sim_post, sim_state};
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_post, sim_state};
 
 /// Broadcaster ids of the simulator's default world.
 const CHANNELS: [(&str, &str); 3] =
@@ -55,15 +55,8 @@ async fn rows_in(app: &App, login: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_windows_share_one_socket_within_the_cost_budget() {
-    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let sim = approving_sim().await;
     let base = sim.base_url();
-    sim_post(
-        &base,
-        "/_sim/config",
-        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
-    )
-    .await;
-    let tmp = tempfile::tempdir().expect("tempdir");
     // PixelPaladin's window was 1000×640 last time.
     let home = home_with_sim_client();
     let settings = home.path().join(".config/twitch-event-viewer/settings.json");
@@ -72,16 +65,7 @@ async fn three_windows_share_one_socket_within_the_cost_budget() {
         r#"{"client_id":"sim-public-client","windows":{"streamer-pixelpaladin":{"x":20,"y":10,"width":1000,"height":640,"maximized":false}}}"#,
     )
     .expect("settings");
-    let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env: vec![
-            ("BROWSER".into(), quiet_browser(tmp.path())),
-            ("TEV_VIEWERS_REFRESH_SECS".into(), "1".into()),
-        ],
-        home: Some(home),
-        ..Default::default()
-    })
-    .await;
+    let app = App::launch(Launch::sim(&base, home).with_env("TEV_VIEWERS_REFRESH_SECS", "1")).await;
     app.log_in().await;
     let home = app.client.window().await.expect("home handle");
 

@@ -5,7 +5,7 @@
 //! page may call), not in any file under the app's home, not in its log — at `trace` level.
 
 use serde_json::{Value, json};
-use tev_e2e::{App, Launch, home_with_sim_client, quiet_browser, sim_post};
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_post};
 
 /// The token pair the app stored, read back as another program would (`secret-tool`).
 fn stored_tokens(app: &App) -> (String, String) {
@@ -54,25 +54,10 @@ fn assert_clean(what: &str, text: &str, tokens: &(String, String)) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_appear_in_no_page_file_or_log() {
-    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let sim = approving_sim().await;
     let base = sim.base_url();
-    sim_post(
-        &base,
-        "/_sim/config",
-        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
-    )
-    .await;
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env: vec![
-            ("BROWSER".into(), quiet_browser(tmp.path())),
-            ("TEV_LOG".into(), "trace".into()),
-        ],
-        home: Some(home_with_sim_client()),
-        ..Default::default()
-    })
-    .await;
+    let app =
+        App::launch(Launch::sim(&base, home_with_sim_client()).with_env("TEV_LOG", "trace")).await;
     app.log_in().await;
     let home = app.client.window().await.expect("home handle");
     app.wait_for("#followed li[data-login='lumenforge'] button.primary")

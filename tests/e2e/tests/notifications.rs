@@ -11,7 +11,7 @@
 
 use fantoccini::Locator;
 use serde_json::json;
-use tev_e2e::{App, Launch, NotificationServer, quiet_browser, sim_post};
+use tev_e2e::{App, Launch, NotificationServer, approving_sim, fresh_home, sim_post, sim_state};
 
 async fn send(base: &str, ty: &str, login: &str) {
     let r = sim_post(
@@ -29,16 +29,10 @@ async fn send(base: &str, ty: &str, login: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
     let server = NotificationServer::start();
-    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let sim = approving_sim().await;
     let base = sim.base_url();
-    sim_post(
-        &base,
-        "/_sim/config",
-        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
-    )
-    .await;
     // A profile whose favourite is Lumenforge; no streamer window will be open.
-    let home = tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home");
+    let home = fresh_home();
     let cfg = home.path().join(".config/twitch-event-viewer");
     std::fs::create_dir_all(&cfg).expect("config dir");
     std::fs::write(
@@ -46,20 +40,13 @@ async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
         r#"{"client_id":"sim-public-client","favourite":"lumenforge"}"#,
     )
     .expect("settings");
-    let browser = quiet_browser(home.path());
-    let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env: vec![("BROWSER".into(), browser)],
-        home: Some(home),
-        ..Default::default()
-    })
-    .await;
+    let app = App::launch(Launch::sim(&base, home)).await;
     app.log_in().await;
     let home = app.client.window().await.expect("home handle");
     // The favourite is watched in the background once signed in: its subscriptions exist.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let state = tev_e2e::sim_state(&base).await;
+        let state = sim_state(&base).await;
         let subscribed = state["subscriptions"].as_array().is_some_and(|subs| {
             subs.iter().any(|s| {
                 s["type"] == "stream.online" && s["condition"]["broadcaster_user_id"] == "141592653"

@@ -6,7 +6,7 @@
 use fantoccini::Locator;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, home_with_sim_client, quiet_browser, sim_post, sim_state};
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_post, sim_state};
 
 /// The connected session's id (the one carrying subscriptions).
 async fn live_session(base: &str) -> String {
@@ -42,21 +42,6 @@ async fn wait_connection(app: &App, state: &str, secs: u64) {
     panic!("connection never became {state} within {secs} s; last {last:?}");
 }
 
-/// Calls an app command from the current webview and returns Ok(result) or Err(message).
-async fn try_invoke(app: &App, command: &str) -> Result<serde_json::Value, String> {
-    let script = r#"
-        const done = arguments[arguments.length - 1];
-        const t = window.__TAURI_INTERNALS__ || {};
-        if (typeof t.invoke !== "function") { done({ err: "no IPC bridge in this page" }); return; }
-        t.invoke(arguments[0], {}).then((v) => done({ ok: v }), (e) => done({ err: String(e && e.message || e) }));
-    "#;
-    let v = app.client.execute_async(script, vec![json!(command)]).await.expect("run the script");
-    match v.get("ok") {
-        Some(ok) => Ok(ok.clone()),
-        None => Err(v["err"].as_str().unwrap_or("?").to_string()),
-    }
-}
-
 async fn send_event(base: &str, ty: &str, event: serde_json::Value) -> String {
     let r = sim_post(
         base,
@@ -69,24 +54,9 @@ async fn send_event(base: &str, ty: &str, event: serde_json::Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_restarts() {
-    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let sim = approving_sim().await;
     let base = sim.base_url();
-    sim_post(
-        &base,
-        "/_sim/config",
-        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
-    )
-    .await;
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let browser = quiet_browser(tmp.path());
-    let env = vec![("BROWSER".to_string(), browser)];
-    let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env: env.clone(),
-        home: Some(home_with_sim_client()),
-        ..Default::default()
-    })
-    .await;
+    let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
     app.log_in().await;
     let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
     open.click().await.expect("open the streamer window");
@@ -95,13 +65,13 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     for page in ["embed/player", "embed/chat"] {
         app.switch_to_webview(page).await;
         for command in ["app_info", "auth_state", "logout", "open_streamer", "streamer_snapshot"] {
-            let r = try_invoke(&app, command).await;
+            let r = app.try_invoke(command).await;
             assert!(r.is_err(), "{page} could call {command}: {r:?}");
         }
     }
     // The app's own panel may.
     app.switch_to_webview("streamer.html").await;
-    assert!(try_invoke(&app, "app_info").await.is_ok(), "the panel lost its own IPC");
+    assert!(app.try_invoke("app_info").await.is_ok(), "the panel lost its own IPC");
     app.wait_for("body[data-ready='true']").await;
     wait_connection(&app, "connected", 30).await;
 
@@ -141,13 +111,7 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
 
     // Restart: still signed in (keychain), the stored events at once, and an "app was closed" gap.
     let home = app.quit().await;
-    let app = App::launch(Launch {
-        sim_base: Some(base.clone()),
-        env,
-        home: Some(home),
-        ..Default::default()
-    })
-    .await;
+    let app = App::launch(Launch::sim(&base, home)).await;
     app.wait_for("body[data-auth='signed_in']").await;
     let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
     open.click().await.expect("open the streamer window again");

@@ -1,0 +1,907 @@
+//! `tev-bench`: the release app against a hello-world Tauri app of the same Tauri version
+//! (tests/bench-baseline), side by side in one run — memory, start-up, idle cost, event latency
+//! and growth. Run it with `tests/perf/run` (builds both in release, starts Xvfb, a session bus
+//! and a keyring); BENCHMARKS.md has the figures and how to read them.
+//!
+//! Both programs are launched the same way, through tauri-driver/WebKitWebDriver (the E2E
+//! harness's path), with a throw-away `HOME`, so each side pays the same automation overhead;
+//! the WebDriver session only reads `performance` entries and clicks, and stays silent while
+//! memory and idle cost are measured.
+
+mod procfs;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use procfs::Sample;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tev_e2e::{quiet_browser, sim_post, sim_state};
+use tokio::process::{Child, Command};
+
+/// Command-line options (all optional).
+struct Opts {
+    /// How many times the whole comparison runs (each run: baseline, then app).
+    runs: usize,
+    /// Length of the idle window, seconds.
+    idle_secs: u64,
+    /// Events sent for the growth measurement (after the first 1,000).
+    growth_events: usize,
+    /// Reconnects (`session_reconnect`) during the growth measurement.
+    growth_reconnects: usize,
+    /// Skip the growth measurement.
+    skip_growth: bool,
+    /// Skip the latency measurement.
+    skip_latency: bool,
+}
+
+impl Opts {
+    fn parse() -> Opts {
+        let mut o = Opts {
+            runs: 3,
+            idle_secs: 60,
+            growth_events: 100_000,
+            growth_reconnects: 1_000,
+            skip_growth: false,
+            skip_latency: false,
+        };
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let mut i = 0;
+        while i < args.len() {
+            let val = |i: usize| -> u64 {
+                args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+                    eprintln!("{} needs a number", args[i]);
+                    std::process::exit(2)
+                })
+            };
+            match args[i].as_str() {
+                "--runs" => o.runs = val(i) as usize,
+                "--idle-secs" => o.idle_secs = val(i),
+                "--growth-events" => o.growth_events = val(i) as usize,
+                "--growth-reconnects" => o.growth_reconnects = val(i) as usize,
+                "--skip-growth" => {
+                    o.skip_growth = true;
+                    i -= 1;
+                }
+                "--skip-latency" => {
+                    o.skip_latency = true;
+                    i -= 1;
+                }
+                other => {
+                    eprintln!(
+                        "unknown option {other}; options: --runs N --idle-secs N \
+                         --growth-events N --growth-reconnects N --skip-growth --skip-latency"
+                    );
+                    std::process::exit(2)
+                }
+            }
+            i += 2;
+        }
+        o
+    }
+}
+
+fn now_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+}
+
+fn binary(env: &str, name: &str) -> PathBuf {
+    match std::env::var_os(env) {
+        Some(p) => PathBuf::from(p),
+        None => tev_e2e::target_dir().join("release").join(name),
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Launching a program under WebDriver
+
+/// A program under test, running.
+struct Running {
+    /// The WebDriver session; closing it ends the program.
+    client: Client,
+    /// tauri-driver (which runs WebKitWebDriver, which runs the program).
+    driver: Child,
+    /// The program's process id.
+    pid: u32,
+}
+
+/// The environment of a throw-away home (as the E2E harness sets it).
+fn home_env(home: &Path, sim_base: Option<&str>) -> Vec<(String, String)> {
+    let p = |s: &str| home.join(s).to_string_lossy().into_owned();
+    let mut env = vec![
+        ("HOME".to_string(), home.to_string_lossy().into_owned()),
+        ("XDG_CONFIG_HOME".into(), p(".config")),
+        ("XDG_DATA_HOME".into(), p(".local/share")),
+        ("XDG_CACHE_HOME".into(), p(".cache")),
+        ("TEV_LOG".into(), "warn".into()),
+        (
+            "TEV_KEYCHAIN_SERVICE".into(),
+            format!(
+                "tev-bench-{}",
+                home.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            ),
+        ),
+        ("BROWSER".into(), quiet_browser(home)),
+    ];
+    if let Some(b) = sim_base {
+        env.push(("TEV_TWITCH_BASE_URL".into(), b.to_string()));
+    }
+    env
+}
+
+async fn launch(bin: &Path, home: &Path, sim_base: Option<&str>, args: &[&str]) -> Running {
+    assert!(bin.exists(), "{} is missing: tests/perf/run builds it", bin.display());
+    let port = free_port();
+    let native_port = free_port();
+    let driver = Command::new(tev_e2e_driver())
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--native-port")
+        .arg(native_port.to_string())
+        .env_remove("TEV_TWITCH_BASE_URL")
+        .envs(home_env(home, sim_base))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start tauri-driver (cargo install tauri-driver --locked)");
+    let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+        "browserName": "wry",
+        "tauri:options": { "application": bin.to_string_lossy(), "args": args }
+    }))
+    .expect("capabilities");
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let client = loop {
+        match ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("no WebDriver session within 60 s: {e}"),
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let pid = loop {
+        if let Some(p) = procfs::find_by_exe(bin) {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no process runs {}", bin.display());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    Running { client, driver, pid }
+}
+
+fn tev_e2e_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    match std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tauri-driver")) {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+impl Running {
+    async fn quit(mut self) {
+        let _ = self.client.clone().close().await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while procfs::sample(self.pid).is_some() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = self.driver.kill().await;
+    }
+
+    async fn wait_for(&self, css: &str, secs: u64) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear within {secs} s: {e}"));
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait_for(css, 30).await;
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .expect("element")
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Switches to the webview whose URL satisfies `pred`; returns its URL.
+    async fn switch_to(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            for h in self.client.windows().await.expect("window handles") {
+                if self.client.switch_to_window(h).await.is_ok()
+                    && let Ok(url) = self.client.current_url().await
+                    && pred(url.as_str())
+                {
+                    return url.to_string();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no webview for {what} within 30 s");
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script: {e}"))
+    }
+
+    /// The page's timing: time origin (epoch ms), paint entries and resource entries (the app's
+    /// IPC calls are fetches of `ipc://localhost/<command>`), all relative to the origin.
+    async fn page_timing(&self) -> Value {
+        self.js(
+            "return { origin: performance.timeOrigin, now: performance.now(), url: location.href,\
+               paint: performance.getEntriesByType('paint').map(e => [e.name, e.startTime]),\
+               res: performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd]),\
+               types: (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [] };",
+        )
+        .await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory and CPU figures
+
+/// Which part of a program a process belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Part {
+    /// The program's own process.
+    Main,
+    /// WebKit's network process (shared by all webviews of the program).
+    Network,
+    /// The web process of a page of the program itself (home window, events panel).
+    OwnPage,
+    /// The web process of Twitch's player embed.
+    Player,
+    /// The web process of Twitch's chat embed.
+    Chat,
+    /// A web process not (yet) attributed.
+    OtherWeb,
+    /// Anything else in the tree (sandbox helpers).
+    Other,
+}
+
+impl Part {
+    fn own(self) -> bool {
+        matches!(self, Part::Main | Part::Network | Part::OwnPage | Part::OtherWeb | Part::Other)
+    }
+}
+
+/// Web process pid → the page it renders (from the probe at the end of an app run).
+type Attribution = HashMap<u32, Part>;
+
+/// Recognises a webview by its URL.
+type UrlPredicate = fn(&str) -> bool;
+
+fn part_of(root: u32, s: &Sample, attr: &Attribution) -> Part {
+    if s.pid == root {
+        Part::Main
+    } else if s.name.contains("WebKitNetworkProcess") {
+        Part::Network
+    } else if s.name.contains("WebKitWebProcess") {
+        attr.get(&s.pid).copied().unwrap_or(Part::OtherWeb)
+    } else {
+        Part::Other
+    }
+}
+
+/// Sums (RSS, PSS) KiB per part.
+fn memory_by_part(
+    root: u32,
+    snap: &BTreeMap<u32, Sample>,
+    attr: &Attribution,
+) -> BTreeMap<Part, (u64, u64)> {
+    let mut m = BTreeMap::new();
+    for s in snap.values() {
+        let e = m.entry(part_of(root, s, attr)).or_insert((0, 0));
+        e.0 += s.rss_kib;
+        e.1 += s.pss_kib;
+    }
+    m
+}
+
+fn own_total(m: &BTreeMap<Part, (u64, u64)>) -> (u64, u64) {
+    m.iter().filter(|(p, _)| p.own()).fold((0, 0), |a, (_, v)| (a.0 + v.0, a.1 + v.1))
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// Idle cost per part: (CPU ms, voluntary switches, involuntary switches) over the window.
+fn idle_by_part(
+    root: u32,
+    before: &BTreeMap<u32, Sample>,
+    after: &BTreeMap<u32, Sample>,
+    attr: &Attribution,
+) -> BTreeMap<Part, (f64, u64, u64)> {
+    let mut m = BTreeMap::new();
+    for (pid, a) in after {
+        let b = before.get(pid).cloned().unwrap_or_default();
+        let e = m.entry(part_of(root, a, attr)).or_insert((0.0, 0, 0));
+        e.0 += (a.cpu_ticks.saturating_sub(b.cpu_ticks)) as f64 * 1000.0 / procfs::CLK_TCK;
+        e.1 += a.voluntary.saturating_sub(b.voluntary);
+        e.2 += a.involuntary.saturating_sub(b.involuntary);
+    }
+    m
+}
+
+fn describe_tree(root: u32, snap: &BTreeMap<u32, Sample>, attr: &Attribution) -> String {
+    snap.values()
+        .map(|s| {
+            format!(
+                "    {:>7} {:<22} {:?}: RSS {:.1} MiB, PSS {:.1} MiB",
+                s.pid,
+                s.name,
+                part_of(root, s, attr),
+                mib(s.rss_kib),
+                mib(s.pss_kib)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start-up
+
+/// Milliseconds from the process start to `first-contentful-paint` (else `first-paint`) and to
+/// the end of the last IPC answer among `commands` (the page renders its data in the same task).
+fn startup_from(timing: &Value, start_ms: f64, commands: &[&str]) -> (Option<f64>, Option<f64>) {
+    let origin = timing["origin"].as_f64().unwrap_or(0.0);
+    let paints = timing["paint"].as_array().cloned().unwrap_or_default();
+    let paint = |n: &str| {
+        paints.iter().find(|p| p[0] == n).and_then(|p| p[1].as_f64()).map(|t| origin + t - start_ms)
+    };
+    let fcp = paint("first-contentful-paint").or_else(|| paint("first-paint"));
+    let ipc = timing["res"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| {
+            r[0].as_str().is_some_and(|u| commands.iter().any(|c| u.ends_with(&format!("/{c}"))))
+        })
+        .filter_map(|r| r[1].as_f64())
+        .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))))
+        .map(|t| origin + t - start_ms);
+    (fcp, ipc)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+/// One program's figures in one run.
+#[derive(Default, Debug)]
+struct Figures {
+    /// Start → first contentful paint of the first window, ms.
+    first_paint_ms: Option<f64>,
+    /// Start → home window's data answered (app only), ms.
+    home_ready_ms: Option<f64>,
+    /// Start (with a watch link) → streamer panel's first paint, ms (app only).
+    streamer_paint_ms: Option<f64>,
+    /// Start (with a watch link) → streamer panel's stored events answered (rendered in that
+    /// task), ms (app only).
+    streamer_events_ms: Option<f64>,
+    /// Memory per part with the first window (home) open: (RSS, PSS) KiB.
+    mem_home: BTreeMap<Part, (u64, u64)>,
+    /// Memory per part with the streamer window open.
+    mem_streamer: BTreeMap<Part, (u64, u64)>,
+    /// Idle cost per part over the idle window.
+    idle: BTreeMap<Part, (f64, u64, u64)>,
+    /// Idle window, seconds.
+    idle_secs: f64,
+    /// Own part (RSS KiB) after the first 1,000 events and after all events and reconnects.
+    growth: Option<(u64, u64, usize, usize)>,
+    /// Latency per rate: (events/s, sent, seen in the DOM, p50 ms, p99 ms, max ms).
+    latency: Vec<(u32, usize, usize, f64, f64, f64)>,
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "—".into())
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 { format!("{:.2}×", a / b) } else { "—".into() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The baseline
+
+async fn run_baseline(opts: &Opts) -> Figures {
+    let bin = binary("TEV_BASELINE_BINARY", "tev-bench-baseline");
+    let home = tempfile::Builder::new().prefix("tev-bench-base-").tempdir().expect("home");
+    let app = launch(&bin, home.path(), None, &[]).await;
+    let btime = procfs::boot_time().expect("btime");
+    let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("baseline runs"), btime);
+    app.wait_for("h1", 30).await;
+    let timing = app.page_timing().await;
+    eprintln!("baseline timing: {timing}");
+    let (fcp, _) = startup_from(&timing, start, &[]);
+    let mut f = Figures { first_paint_ms: fcp, ..Figures::default() };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let none = Attribution::new();
+    let snap = procfs::tree(app.pid);
+    eprintln!("baseline processes:\n{}", describe_tree(app.pid, &snap, &none));
+    f.mem_home = memory_by_part(app.pid, &snap, &none);
+    f.mem_streamer = f.mem_home.clone();
+    let before = procfs::tree(app.pid);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(opts.idle_secs)).await;
+    let after = procfs::tree(app.pid);
+    f.idle_secs = t0.elapsed().as_secs_f64();
+    f.idle = idle_by_part(app.pid, &before, &after, &none);
+    app.quit().await;
+    f
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app
+
+const CHANNEL: &str = "lumenforge";
+
+async fn connected_session(base: &str, not: Option<&str>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let st = sim_state(base).await;
+        if let Some(id) = st["sessions"].as_array().and_then(|v| {
+            v.iter()
+                .rev()
+                .find(|s| {
+                    s["status"] == "connected"
+                        && s["subscriptions"].as_u64() > Some(0)
+                        && s["id"].as_str() != not
+                })
+                .and_then(|s| s["id"].as_str().map(str::to_string))
+        }) {
+            return id;
+        }
+        assert!(Instant::now() < deadline, "no connected session with subscriptions");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Sends `count` events of a kind that makes a row; returns their message ids.
+async fn send_rows(base: &str, count: usize, notice: &str) -> Vec<String> {
+    let r = sim_post(
+        base,
+        "/_sim/events",
+        json!({"type": "channel.chat.notification", "version": "1", "broadcaster_login": CHANNEL,
+               "event": {"notice_type": notice}, "count": count}),
+    )
+    .await;
+    r["message_ids"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// Waits until the panel shows the row `id` (the current webview must be the panel).
+async fn wait_row(app: &Running, id: &str, secs: u64) {
+    app.wait_for(&format!("#events > li[data-id='{id}']"), secs).await;
+}
+
+/// Settles, then samples the tree.
+async fn settled_tree(pid: u32, secs: u64) -> BTreeMap<u32, Sample> {
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    procfs::tree(pid)
+}
+
+/// Finds which web process renders which page: each page in turn allocates and touches 128 MiB,
+/// the process that grows by it is that page's; the buffer is dropped afterwards. Run last.
+async fn attribute(app: &Running) -> Attribution {
+    let mut attr = Attribution::new();
+    let pages: [(&str, Part, UrlPredicate); 4] = [
+        ("home", Part::OwnPage, |u| u.contains("index.html") || u.ends_with("localhost/")),
+        ("panel", Part::OwnPage, |u| u.contains("streamer.html")),
+        ("player", Part::Player, |u| u.contains("embed/player")),
+        ("chat", Part::Chat, |u| u.contains("embed/chat")),
+    ];
+    for (what, part, pred) in pages {
+        app.switch_to(what, pred).await;
+        let before = procfs::tree(app.pid);
+        let _ = app
+            .js("window.__probe = new Uint8Array(128 << 20); \
+                 for (let i = 0; i < window.__probe.length; i += 4096) window.__probe[i] = 1; \
+                 return window.__probe.length;")
+            .await;
+        let after = procfs::tree(app.pid);
+        let grew = after
+            .values()
+            .filter(|s| s.name.contains("WebKitWebProcess"))
+            .map(|s| (s.rss_kib.saturating_sub(before.get(&s.pid).map_or(0, |b| b.rss_kib)), s.pid))
+            .max();
+        match grew {
+            Some((d, pid)) if d > 64 * 1024 => {
+                eprintln!("  {what} page → web process {pid}");
+                attr.insert(pid, part);
+            }
+            other => eprintln!("  {what} page: no web process grew by the probe ({other:?})"),
+        }
+        let _ = app.js("window.__probe = null; return 0;").await;
+    }
+    attr
+}
+
+async fn run_app(opts: &Opts) -> Figures {
+    let bin = binary("TEV_APP_BINARY", "twitch-event-viewer");
+    let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("simulator");
+    let base = sim.base_url();
+    sim_post(
+        &base,
+        "/_sim/config",
+        json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
+    )
+    .await;
+    let home = tev_e2e::home_with_sim_client();
+    let btime = procfs::boot_time().expect("btime");
+    let mut f = Figures::default();
+
+    // Start-up to the home window (signed out: the first run after setup).
+    let app = launch(&bin, home.path(), Some(&base), &[]).await;
+    let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("app runs"), btime);
+    app.wait_for("body[data-ready='true']", 30).await;
+    let timing = app.page_timing().await;
+    eprintln!("app home timing: {timing}");
+    (f.first_paint_ms, f.home_ready_ms) =
+        startup_from(&timing, start, &["app_info", "settings_get", "auth_state"]);
+
+    // Memory with the home window (signed in, followed channels listed).
+    app.click("#login-button").await;
+    app.wait_for("body[data-auth='signed_in']", 60).await;
+    app.wait_for(&format!("#followed li[data-login='{CHANNEL}'] button.primary"), 30).await;
+    let snap_home = settled_tree(app.pid, 3).await;
+
+    // The streamer window, connected, with ten rows.
+    app.click(&format!("#followed li[data-login='{CHANNEL}'] button.primary")).await;
+    app.switch_to("panel", |u| u.contains("streamer.html")).await;
+    app.wait_for("body[data-ready='true']", 30).await;
+    app.wait_for("#connection[data-state='connected']", 60).await;
+    let _ = connected_session(&base, None).await;
+    let ids = send_rows(&base, 10, "resub").await;
+    wait_row(&app, ids.last().expect("ids"), 30).await;
+    let snap_streamer = settled_tree(app.pid, 5).await;
+
+    // Idle: the streamer window open, no events.
+    let before = procfs::tree(app.pid);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(opts.idle_secs)).await;
+    let after = procfs::tree(app.pid);
+    f.idle_secs = t0.elapsed().as_secs_f64();
+
+    // Growth: 1,000 events, then many more with reconnects in between.
+    let mut growth_snaps = None;
+    if !opts.skip_growth {
+        growth_snaps = Some(growth(&app, &base, opts).await);
+    }
+
+    if !opts.skip_latency {
+        for rate in [1u32, 50, 500] {
+            f.latency.push(latency(&app, &base, rate).await);
+        }
+    }
+
+    // Which web process is which page (allocates; last thing in this launch).
+    let attr = attribute(&app).await;
+    eprintln!("app processes, home window:\n{}", describe_tree(app.pid, &snap_home, &attr));
+    eprintln!("app processes, streamer window:\n{}", describe_tree(app.pid, &snap_streamer, &attr));
+    f.mem_home = memory_by_part(app.pid, &snap_home, &attr);
+    f.mem_streamer = memory_by_part(app.pid, &snap_streamer, &attr);
+    f.idle = idle_by_part(app.pid, &before, &after, &attr);
+    if let Some((first, last, sent, reconnects)) = growth_snaps {
+        let own = |s: &BTreeMap<u32, Sample>| own_total(&memory_by_part(app.pid, s, &attr)).0;
+        eprintln!("app processes after growth:\n{}", describe_tree(app.pid, &last, &attr));
+        f.growth = Some((own(&first), own(&last), sent, reconnects));
+    }
+    app.quit().await;
+
+    // Start-up straight into the streamer window (a watch link), with the stored events.
+    let app = launch(
+        &bin,
+        home.path(),
+        Some(&base),
+        &[&format!("twitch-event-viewer://watch/{CHANNEL}")],
+    )
+    .await;
+    let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("app runs"), btime);
+    app.switch_to("panel", |u| u.contains("streamer.html")).await;
+    app.wait_for("body[data-ready='true']", 60).await;
+    app.wait_for("#events > li", 30).await;
+    let timing = app.page_timing().await;
+    eprintln!("app streamer timing: {timing}");
+    (f.streamer_paint_ms, f.streamer_events_ms) =
+        startup_from(&timing, start, &["streamer_snapshot"]);
+    app.quit().await;
+    drop(sim);
+    f
+}
+
+/// RSS snapshots after the first 1,000 events and after `growth_events` more with
+/// `growth_reconnects` reconnects spread among them; also returns what was sent.
+async fn growth(
+    app: &Running,
+    base: &str,
+    opts: &Opts,
+) -> (BTreeMap<u32, Sample>, BTreeMap<u32, Sample>, usize, usize) {
+    const NOTICES: [&str; 5] = ["sub", "resub", "sub_gift", "raid", "announcement"];
+    let first = send_rows(base, 1000, "sub").await;
+    wait_row(app, first.last().expect("ids"), 120).await;
+    let snap_first = settled_tree(app.pid, 5).await;
+    let batches = opts.growth_events.div_ceil(1000);
+    let per_batch = opts.growth_reconnects.div_ceil(batches.max(1));
+    // The old socket is closed by the sim soon after the client moved (twitch.md §1.3: the old
+    // connection ends once the new one is welcomed; the grace only matters for laggards).
+    sim_post(base, "/_sim/config", json!({"reconnect_grace_ms": 500})).await;
+    let (mut sent, mut reconnects) = (0, 0);
+    let t0 = Instant::now();
+    let mut last = String::new();
+    for b in 0..batches {
+        let ids = send_rows(base, 1000, NOTICES[b % NOTICES.len()]).await;
+        sent += ids.len();
+        last = ids.last().cloned().unwrap_or(last);
+        for _ in 0..per_batch {
+            if reconnects >= opts.growth_reconnects {
+                break;
+            }
+            let old = connected_session(base, None).await;
+            sim_post(base, &format!("/_sim/sessions/{old}/reconnect"), json!({})).await;
+            let _ = connected_session(base, Some(&old)).await;
+            reconnects += 1;
+        }
+        if b % 10 == 9 {
+            eprintln!(
+                "  growth: {sent} events, {reconnects} reconnects, {:.0} s",
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    }
+    wait_row(app, &last, 300).await;
+    let snap_last = settled_tree(app.pid, 5).await;
+    (snap_first, snap_last, sent, reconnects)
+}
+
+/// Sends row-making events at `rate`/s for a while with a 1,000 msg/s chat firehose running;
+/// returns (rate, sent, seen, p50, p99, max) of send → row inserted in the panel's DOM.
+async fn latency(app: &Running, base: &str, rate: u32) -> (u32, usize, usize, f64, f64, f64) {
+    // Records when each row first enters the list (a MutationObserver runs right after the
+    // DOM change, before paint), with the page's clock in epoch ms.
+    app.js(
+        "window.__lat = new Map();\
+         if (window.__latObs) window.__latObs.disconnect();\
+         window.__latObs = new MutationObserver((muts) => {\
+           const t = performance.timeOrigin + performance.now();\
+           for (const m of muts) for (const n of m.addedNodes)\
+             if (n.dataset && n.dataset.id && !window.__lat.has(n.dataset.id)) window.__lat.set(n.dataset.id, t);\
+         });\
+         window.__latObs.observe(document.getElementById('events'), { childList: true });\
+         return true;",
+    )
+    .await;
+    let secs: u64 = match rate {
+        1 => 30,
+        50 => 10,
+        _ => 5,
+    };
+    // The firehose: 1,000 chat messages/s in ten posts of 100 a second... as posts of 10 every
+    // 10 ms, each on its own task so a slow answer does not slow the pace.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hose = {
+        let stop = stop.clone();
+        let base = base.to_string();
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut tick = tokio::time::interval(Duration::from_millis(10));
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                tick.tick().await;
+                let req = http.post(format!("{base}/_sim/events")).json(&json!({
+                    "type": "channel.chat.message", "version": "1",
+                    "broadcaster_login": CHANNEL, "count": 10
+                }));
+                tokio::spawn(async move {
+                    let _ = req.send().await;
+                });
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Rows: one post per tick; at 500/s five per post every 10 ms.
+    let (period_ms, per_post) = match rate {
+        r if r <= 100 => (1000 / u64::from(r), 1usize),
+        r => (10, (r / 100) as usize),
+    };
+    let http = reqwest::Client::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(period_ms));
+    let mut posts = Vec::new();
+    let t_end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < t_end {
+        tick.tick().await;
+        let req = http.post(format!("{base}/_sim/events")).json(&json!({
+            "type": "channel.chat.notification", "version": "1", "broadcaster_login": CHANNEL,
+            "event": {"notice_type": "sub"}, "count": per_post
+        }));
+        posts.push(tokio::spawn(async move {
+            let sent = now_ms();
+            let r: Value = match req.send().await {
+                Ok(r) => r.json().await.unwrap_or(Value::Null),
+                Err(_) => Value::Null,
+            };
+            let ids: Vec<String> = r["message_ids"]
+                .as_array()
+                .map(|v| v.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            (sent, ids)
+        }));
+    }
+    let mut sent_at: HashMap<String, f64> = HashMap::new();
+    for p in posts {
+        if let Ok((t, ids)) = p.await {
+            for id in ids {
+                sent_at.insert(id, t);
+            }
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = hose.await;
+    let seen = app.js("return [...window.__lat.entries()];").await;
+    let mut lat: Vec<f64> = seen
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e[1].as_f64()? - sent_at.get(e[0].as_str()?)?))
+        .collect();
+    lat.sort_by(f64::total_cmp);
+    let q = |p: f64| -> f64 {
+        if lat.is_empty() {
+            return f64::NAN;
+        }
+        lat[((lat.len() - 1) as f64 * p).round() as usize]
+    };
+    let r = (rate, sent_at.len(), lat.len(), q(0.5), q(0.99), q(1.0));
+    eprintln!(
+        "  latency {rate}/s: sent {} seen {} p50 {:.1} p99 {:.1} max {:.1} ms",
+        r.1, r.2, r.3, r.4, r.5
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    r
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+fn report(runs: &[(Figures, Figures)]) {
+    println!("\n## Results ({} runs; ratios app/baseline within the same run)\n", runs.len());
+    for (i, (b, a)) in runs.iter().enumerate() {
+        println!("### Run {}\n", i + 1);
+        let (brss, bpss) = own_total(&b.mem_home);
+        println!("| memory (MiB) | RSS | PSS | ratio RSS | ratio PSS |\n|---|---|---|---|---|");
+        println!("| baseline, its window | {:.1} | {:.1} | | |", mib(brss), mib(bpss));
+        for (what, m) in [("home window", &a.mem_home), ("streamer window", &a.mem_streamer)] {
+            let (rss, pss) = own_total(m);
+            println!(
+                "| app's own part, {what} | {:.1} | {:.1} | {} | {} |",
+                mib(rss),
+                mib(pss),
+                ratio(rss as f64, brss as f64),
+                ratio(pss as f64, bpss as f64)
+            );
+            for (part, (r, p)) in m {
+                println!("| · {what}: {part:?} | {:.1} | {:.1} | | |", mib(*r), mib(*p));
+            }
+        }
+        for (part, (r, p)) in &b.mem_home {
+            println!("| · baseline: {part:?} | {:.1} | {:.1} | | |", mib(*r), mib(*p));
+        }
+        println!();
+        println!(
+            "| start-up (ms from process start) | value | ratio to baseline first paint |\n|---|---|---|"
+        );
+        let bfp = b.first_paint_ms.unwrap_or(f64::NAN);
+        println!("| baseline first contentful paint | {} | |", fmt_opt(b.first_paint_ms));
+        for (what, v) in [
+            ("app home first contentful paint", a.first_paint_ms),
+            ("app home data answered", a.home_ready_ms),
+            ("app streamer panel (watch link) first contentful paint", a.streamer_paint_ms),
+            ("app streamer panel stored events answered", a.streamer_events_ms),
+        ] {
+            println!(
+                "| {what} | {} | {} |",
+                fmt_opt(v),
+                v.map(|v| ratio(v, bfp)).unwrap_or_default()
+            );
+        }
+        println!();
+        let sum = |m: &BTreeMap<Part, (f64, u64, u64)>, own: bool| {
+            m.iter()
+                .filter(|(p, _)| !own || p.own())
+                .fold((0.0, 0, 0), |acc, (_, v)| (acc.0 + v.0, acc.1 + v.1, acc.2 + v.2))
+        };
+        let (bc, bv, bi) = sum(&b.idle, false);
+        let (ac, av, ai) = sum(&a.idle, true);
+        println!(
+            "| idle ({:.0} s) | CPU ms | wake-ups/s (voluntary) | involuntary/s | ratio CPU |\n|---|---|---|---|---|",
+            b.idle_secs
+        );
+        println!(
+            "| baseline | {bc:.0} | {:.2} | {:.2} | |",
+            bv as f64 / b.idle_secs,
+            bi as f64 / b.idle_secs
+        );
+        println!(
+            "| app's own part | {ac:.0} | {:.2} | {:.2} | {} |",
+            av as f64 / a.idle_secs,
+            ai as f64 / a.idle_secs,
+            ratio(ac, bc)
+        );
+        for (part, (c, v, i)) in &a.idle {
+            println!(
+                "| · app: {part:?} | {c:.0} | {:.2} | {:.2} | |",
+                *v as f64 / a.idle_secs,
+                *i as f64 / a.idle_secs
+            );
+        }
+        for (part, (c, v, i)) in &b.idle {
+            println!(
+                "| · baseline: {part:?} | {c:.0} | {:.2} | {:.2} | |",
+                *v as f64 / b.idle_secs,
+                *i as f64 / b.idle_secs
+            );
+        }
+        println!();
+        if let Some((first, last, sent, rc)) = a.growth {
+            println!(
+                "growth of the app's own part (RSS): {:.1} MiB after the first 1,000 events → {:.1} MiB after {sent} more events and {rc} reconnects: {:+.1} MiB\n",
+                mib(first),
+                mib(last),
+                (last as f64 - first as f64) / 1024.0
+            );
+        }
+        if !a.latency.is_empty() {
+            println!(
+                "| latency (send → row in DOM), with 1,000 chat msg/s | sent | rows seen | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|"
+            );
+            for (rate, sent, seen, p50, p99, max) in &a.latency {
+                println!("| {rate} events/s | {sent} | {seen} | {p50:.1} | {p99:.1} | {max:.1} |");
+            }
+            println!();
+        }
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let opts = Opts::parse();
+    assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run through tests/perf/run");
+    let mut runs = Vec::new();
+    for i in 0..opts.runs {
+        eprintln!("run {}/{}: baseline", i + 1, opts.runs);
+        let b = run_baseline(&opts).await;
+        eprintln!("run {}/{}: app", i + 1, opts.runs);
+        let a = run_app(&opts).await;
+        runs.push((b, a));
+        report(&runs[runs.len() - 1..]);
+    }
+    report(&runs);
+}

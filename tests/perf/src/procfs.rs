@@ -1,0 +1,224 @@
+//! What the benchmarks read from `/proc`: a process tree, its memory (`smaps_rollup`), CPU time
+//! (`stat`) and wake-ups (context switches of every thread, `task/*/status`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Clock ticks per second of `/proc/*/stat` times (`getconf CLK_TCK`; 100 on Linux/x86-64 and
+/// every architecture Debian ships).
+pub const CLK_TCK: f64 = 100.0;
+
+/// One process at one moment.
+#[derive(Clone, Debug, Default)]
+pub struct Sample {
+    /// Process id.
+    pub pid: u32,
+    /// Program name: the basename of `argv[0]` (`comm` truncates to 15 bytes).
+    pub name: String,
+    /// Resident set size, KiB (`smaps_rollup` `Rss`).
+    pub rss_kib: u64,
+    /// Proportional set size, KiB (`smaps_rollup` `Pss`): shared pages divided among sharers.
+    pub pss_kib: u64,
+    /// User + system CPU time of all threads, in clock ticks.
+    pub cpu_ticks: u64,
+    /// Voluntary context switches summed over threads (a thread going to sleep: a wake-up).
+    pub voluntary: u64,
+    /// Involuntary context switches summed over threads (preempted).
+    pub involuntary: u64,
+    /// Start time, clock ticks after boot.
+    pub start_ticks: u64,
+}
+
+/// Fields of `/proc/PID/stat` we use, parsed after the `comm` field (which may hold spaces or
+/// parentheses, so it is skipped up to the last `)`).
+#[derive(Debug, PartialEq)]
+pub struct Stat {
+    /// Parent's process id (field 4).
+    pub ppid: u32,
+    /// utime + stime (fields 14 and 15), clock ticks.
+    pub cpu_ticks: u64,
+    /// starttime (field 22), clock ticks after boot.
+    pub start_ticks: u64,
+}
+
+/// Parses `/proc/PID/stat`.
+pub fn parse_stat(s: &str) -> Option<Stat> {
+    let rest = &s[s.rfind(')')? + 1..];
+    // After ")": field 3 (state) is index 0.
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let num = |i: usize| f.get(i - 3).and_then(|v| v.parse::<u64>().ok());
+    Some(Stat {
+        ppid: u32::try_from(num(4)?).ok()?,
+        cpu_ticks: num(14)? + num(15)?,
+        start_ticks: num(22)?,
+    })
+}
+
+/// `Rss` and `Pss` (KiB) from `/proc/PID/smaps_rollup`.
+pub fn parse_smaps_rollup(s: &str) -> (u64, u64) {
+    let mut rss = 0;
+    let mut pss = 0;
+    for line in s.lines() {
+        let mut it = line.split_whitespace();
+        let (Some(key), Some(v)) = (it.next(), it.next()) else { continue };
+        let v = v.parse().unwrap_or(0);
+        match key {
+            "Rss:" => rss = v,
+            "Pss:" => pss = v,
+            _ => {}
+        }
+    }
+    (rss, pss)
+}
+
+/// (voluntary, involuntary) context switches from a `/proc/PID/task/TID/status`.
+pub fn parse_ctxt(s: &str) -> (u64, u64) {
+    let mut vol = 0;
+    let mut invol = 0;
+    for line in s.lines() {
+        if let Some(v) = line.strip_prefix("voluntary_ctxt_switches:") {
+            vol = v.trim().parse().unwrap_or(0);
+        } else if let Some(v) = line.strip_prefix("nonvoluntary_ctxt_switches:") {
+            invol = v.trim().parse().unwrap_or(0);
+        }
+    }
+    (vol, invol)
+}
+
+/// Reads one process; `None` if it is gone.
+pub fn sample(pid: u32) -> Option<Sample> {
+    let dir = format!("/proc/{pid}");
+    let stat = parse_stat(&std::fs::read_to_string(format!("{dir}/stat")).ok()?)?;
+    let (rss_kib, pss_kib) = parse_smaps_rollup(
+        &std::fs::read_to_string(format!("{dir}/smaps_rollup")).unwrap_or_default(),
+    );
+    let name = std::fs::read(format!("{dir}/cmdline"))
+        .ok()
+        .and_then(|c| {
+            let argv0 = c.split(|b| *b == 0).next()?.to_vec();
+            let argv0 = String::from_utf8_lossy(&argv0).into_owned();
+            Some(argv0.rsplit('/').next().unwrap_or(&argv0).to_string())
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| {
+            std::fs::read_to_string(format!("{dir}/comm")).unwrap_or_default().trim().to_string()
+        });
+    let (mut voluntary, mut involuntary) = (0, 0);
+    if let Ok(tasks) = std::fs::read_dir(format!("{dir}/task")) {
+        for t in tasks.flatten() {
+            if let Ok(s) = std::fs::read_to_string(t.path().join("status")) {
+                let (v, i) = parse_ctxt(&s);
+                voluntary += v;
+                involuntary += i;
+            }
+        }
+    }
+    Some(Sample {
+        pid,
+        name,
+        rss_kib,
+        pss_kib,
+        cpu_ticks: stat.cpu_ticks,
+        voluntary,
+        involuntary,
+        start_ticks: stat.start_ticks,
+    })
+}
+
+/// Every process id in `/proc`.
+fn all_pids() -> Vec<u32> {
+    let Ok(rd) = std::fs::read_dir("/proc") else { return Vec::new() };
+    rd.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect()
+}
+
+/// `root` and all its descendants, sampled (ordered by pid).
+pub fn tree(root: u32) -> BTreeMap<u32, Sample> {
+    let mut parent = BTreeMap::new();
+    for pid in all_pids() {
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            && let Some(st) = parse_stat(&s)
+        {
+            parent.insert(pid, st.ppid);
+        }
+    }
+    let mut keep = vec![root];
+    let mut i = 0;
+    while i < keep.len() {
+        let p = keep[i];
+        keep.extend(parent.iter().filter(|(_, pp)| **pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    keep.into_iter().filter_map(|p| sample(p).map(|s| (p, s))).collect()
+}
+
+/// The newest process running `exe` (compared with `/proc/PID/exe`).
+pub fn find_by_exe(exe: &Path) -> Option<u32> {
+    let want = std::fs::canonicalize(exe).ok()?;
+    all_pids()
+        .into_iter()
+        .filter(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|e| e == want))
+        .filter_map(|p| sample(p).map(|s| (s.start_ticks, p)))
+        .max()
+        .map(|(_, p)| p)
+}
+
+/// Boot time, seconds since the Unix epoch (`btime` of `/proc/stat`).
+pub fn boot_time() -> Option<u64> {
+    std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())
+}
+
+/// A process's start as Unix epoch milliseconds (10 ms resolution).
+pub fn start_epoch_ms(s: &Sample, btime: u64) -> f64 {
+    btime as f64 * 1000.0 + s.start_ticks as f64 * 1000.0 / CLK_TCK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_skips_a_comm_with_spaces_and_parentheses() {
+        let s = "4242 (Web Content (x)) S 4200 4242 4200 0 -1 4194560 1 0 0 0 37 11 0 0 20 0 \
+                 9 0 123456 1000 10 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
+        assert_eq!(parse_stat(s), Some(Stat { ppid: 4200, cpu_ticks: 48, start_ticks: 123456 }));
+    }
+
+    #[test]
+    fn stat_of_garbage_is_none() {
+        assert_eq!(parse_stat("no parenthesis here"), None);
+        assert_eq!(parse_stat("1 (x) S"), None);
+    }
+
+    #[test]
+    fn smaps_rollup_gives_rss_and_pss() {
+        let s = "55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss:              123456 kB\n\
+                 Pss:               65432 kB\nPss_Anon:          40000 kB\nShared_Clean: 1 kB\n";
+        assert_eq!(parse_smaps_rollup(s), (123456, 65432));
+    }
+
+    #[test]
+    fn ctxt_switches_from_status() {
+        let s = "Name:\tx\nvoluntary_ctxt_switches:\t1502\nnonvoluntary_ctxt_switches:\t17\n";
+        assert_eq!(parse_ctxt(s), (1502, 17));
+    }
+
+    #[test]
+    fn this_process_is_its_own_tree_root_and_is_found_by_its_exe() {
+        let me = std::process::id();
+        let t = tree(me);
+        let s = t.get(&me).expect("this process is sampled");
+        assert!(s.rss_kib > 0 && s.pss_kib > 0 && s.pss_kib <= s.rss_kib, "{s:?}");
+        let exe = std::env::current_exe().expect("own exe");
+        assert!(find_by_exe(&exe).is_some());
+        let bt = boot_time().expect("btime");
+        let started = start_epoch_ms(s, bt);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_millis() as f64;
+        assert!(started <= now + 20.0 && now - started < 3_600_000.0, "{started} vs {now}");
+    }
+}

@@ -179,6 +179,34 @@ async fn three_windows_share_one_socket_within_the_cost_budget() {
         assert!(Instant::now() < deadline, "NightOwl's window is still open");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+
+    // Six channels need more than the budget (live/offline alone costs 2 each): the planner
+    // keeps the total within 10 and the channel that does not fit says plainly that its live
+    // status is polled (twitch.md §1.6; issue 7).
+    for login in ["quietfox", "sim_mod", "sim_viewer", "nightowl"] {
+        let status =
+            app.launch_second_instance(&[&format!("twitch-event-viewer://watch/{login}")]).await;
+        assert!(status.success(), "link to {login}: {status}");
+        app.switch_to_webview(&format!("streamer.html?login={login}")).await;
+        app.wait_for("body[data-ready='true']").await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let polled = 'found: loop {
+        for login in ["lumenforge", "pixelpaladin", "quietfox", "sim_mod", "sim_viewer", "nightowl"]
+        {
+            app.switch_to_webview(&format!("streamer.html?login={login}")).await;
+            if let Ok(el) = app.client.find(Locator::Css("#live-source:not([hidden])")).await {
+                break 'found (login, el.text().await.unwrap_or_default());
+            }
+        }
+        assert!(Instant::now() < deadline, "no window says its live status is polled");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(polled.1.contains("checked every few minutes"), "{polled:?}");
+    let state = sim_state(&base).await;
+    let cost: u64 = enabled_subs(&state).iter().map(|s| s["cost"].as_u64().unwrap_or(0)).sum();
+    assert!(cost <= 10, "total cost {cost} over max_total_cost 10");
+    app.screenshot(&format!("many-windows-polled-{}", polled.0)).await;
     app.quit().await;
 }
 

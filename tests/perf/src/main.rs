@@ -401,7 +401,7 @@ fn wakeups_by_thread(
         .map(|(n, a)| (n.clone(), a.saturating_sub(before.get(n).copied().unwrap_or(0))))
         .filter(|(_, d)| *d > 0)
         .collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|e| std::cmp::Reverse(e.1));
     v
 }
 

@@ -112,7 +112,7 @@ pub async fn setup_save(
     })?;
     let secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     if let Some(secret) = secret {
-        state.keychain.set_client_secret(zeroize::Zeroizing::new(secret)).await?;
+        state.keychain.set_client_secret(&client_id, zeroize::Zeroizing::new(secret)).await?;
     }
     state.config.update(|s| s.client_id = Some(client_id.clone()))?;
     bridge::connect(&app, state.inner().clone()).await?;

@@ -10,6 +10,7 @@ mod frames;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tev_core::eventsub::dedupe::Dedupe;
 use tev_core::eventsub::protocol::parse_frame;
@@ -24,8 +25,8 @@ struct Pipeline {
     dedupe: Dedupe,
     feed: Feed,
     recent: RecentEvents,
-    tx: broadcast::Sender<FeedUpdate>,
-    rx: broadcast::Receiver<FeedUpdate>,
+    tx: broadcast::Sender<Arc<FeedUpdate>>,
+    rx: broadcast::Receiver<Arc<FeedUpdate>>,
 }
 
 impl Pipeline {
@@ -50,7 +51,8 @@ impl Pipeline {
         let n = updates.len();
         for u in updates {
             self.recent.apply(&u);
-            let _ = self.tx.send(u);
+            // As the watcher does: one shared update for every receiver.
+            let _ = self.tx.send(Arc::new(u));
         }
         // The subscriber (the app bridge) takes what was published.
         while let Ok(u) = self.rx.try_recv() {

@@ -116,6 +116,13 @@ struct Wire {
     login: String,
 }
 
+/// The JSON shape of the Client Secret entry: the secret with the Client ID it belongs to.
+#[derive(Serialize, Deserialize)]
+struct SecretWire {
+    client_id: String,
+    secret: String,
+}
+
 impl StoredTokens {
     fn to_json(&self) -> Result<Zeroizing<String>, KeychainError> {
         let w = Wire {
@@ -323,14 +330,42 @@ impl Keychain {
         self.delete(TOKENS_ACCOUNT).await
     }
 
-    /// The Client Secret stored with `tev config --secret` or the setup screen.
-    pub async fn client_secret(&self) -> Result<Option<Zeroizing<String>>, KeychainError> {
-        self.get(SECRET_ACCOUNT).await
+    /// The Client Secret stored with `tev config --secret-stdin` or the setup screen, if it
+    /// was stored for `client_id`. A secret belongs to one application: with another Client
+    /// ID it would pick the loopback flow for a client that has no secret, and that login
+    /// could never finish. A secret stored before secrets carried their Client ID (plain
+    /// text) belongs to no client and is not returned.
+    pub async fn client_secret(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<Zeroizing<String>>, KeychainError> {
+        let Some(text) = self.get(SECRET_ACCOUNT).await? else {
+            return Ok(None);
+        };
+        // The serde error could quote the input; never show it.
+        match serde_json::from_str::<SecretWire>(&text) {
+            Ok(w) => {
+                let secret = Zeroizing::new(w.secret);
+                Ok((w.client_id == client_id).then_some(secret))
+            }
+            Err(_) => {
+                tracing::debug!("the stored client secret names no Client ID; not used");
+                Ok(None)
+            }
+        }
     }
 
-    /// Stores the Client Secret.
-    pub async fn set_client_secret(&self, secret: Zeroizing<String>) -> Result<(), KeychainError> {
-        self.set(SECRET_ACCOUNT, secret).await
+    /// Stores the Client Secret of `client_id` (replacing any other application's).
+    pub async fn set_client_secret(
+        &self,
+        client_id: &str,
+        secret: Zeroizing<String>,
+    ) -> Result<(), KeychainError> {
+        let w = SecretWire { client_id: client_id.to_string(), secret: secret.to_string() };
+        let json = serde_json::to_string(&w).map(Zeroizing::new);
+        drop(Zeroizing::new(w.secret));
+        let json = json.map_err(|_| KeychainError::Other("cannot serialize the secret".into()))?;
+        self.set(SECRET_ACCOUNT, json).await
     }
 
     /// Deletes the Client Secret.
@@ -419,11 +454,28 @@ mod tests {
         let other = k.clone();
         assert_eq!(other.load_tokens().await.expect("load").expect("some").login, "viewer");
         assert!(Keychain::session_only().load_tokens().await.expect("load").is_none());
-        k.set_client_secret(Zeroizing::new("s3cret".into())).await.expect("secret");
+        k.set_client_secret("app-1", Zeroizing::new("s3cret".into())).await.expect("secret");
         assert_eq!(
-            k.client_secret().await.expect("secret").as_deref().map(|s| s.as_str()),
+            k.client_secret("app-1").await.expect("secret").as_deref().map(|s| s.as_str()),
             Some("s3cret")
         );
+    }
+
+    #[tokio::test]
+    async fn a_client_secret_belongs_to_the_client_id_it_was_stored_for() {
+        let k = mock();
+        k.set_client_secret("confidential-app", Zeroizing::new("s3cret".into()))
+            .await
+            .expect("secret");
+        let mine = k.client_secret("confidential-app").await.expect("read");
+        assert_eq!(mine.as_deref().map(String::as_str), Some("s3cret"));
+        // The Client ID changed (a public client now): no secret, so the device flow.
+        assert!(k.client_secret("public-app").await.expect("read").is_none());
+        // A secret stored as plain text by an older version names no client: not used.
+        k.set(SECRET_ACCOUNT, Zeroizing::new("legacy-SECRETISH".into())).await.expect("set");
+        assert!(k.client_secret("confidential-app").await.expect("read").is_none());
+        k.delete_client_secret().await.expect("delete");
+        assert!(k.client_secret("confidential-app").await.expect("read").is_none());
     }
 
     #[test]

@@ -212,7 +212,7 @@ impl LiveFeed {
             let mut g = lock(&self.inner);
             let g = &mut *g;
             let feed_updates = match update {
-                WatchUpdate::Feed(u) => vec![*u],
+                WatchUpdate::Feed(u) => vec![u],
                 // The raw frame and the watcher's own gap signal: the feed's rows for them
                 // arrive as `WatchUpdate::Feed`.
                 WatchUpdate::Notification { .. } | WatchUpdate::Gap { .. } => Vec::new(),
@@ -231,6 +231,7 @@ impl LiveFeed {
             };
             let mut changed: Vec<String> = Vec::new();
             for u in &feed_updates {
+                let u: &FeedUpdate = u;
                 match u {
                     FeedUpdate::State(state) => {
                         if let Some(h) = g.headers.get_mut(&state.channel_id)
@@ -300,7 +301,7 @@ impl LiveFeed {
                                 crate::feed::GapReason::ConnectionLost,
                                 &format!("lagged-{}", now.timestamp_millis()),
                             );
-                            self.apply(WatchUpdate::Feed(Box::new(FeedUpdate::Added(row))));
+                            self.apply(WatchUpdate::Feed(Arc::new(FeedUpdate::Added(row))));
                         }
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
@@ -372,7 +373,7 @@ mod tests {
         live.watch_channel("1", "lumenforge", None);
         for (i, secs) in [(1, 10), (2, 30), (3, 20)] {
             let r = row(&format!("m{i}"), crate::feed::EventKind::Other, secs);
-            live.apply(WatchUpdate::Feed(Box::new(FeedUpdate::Added(r))));
+            live.apply(WatchUpdate::Feed(Arc::new(FeedUpdate::Added(r))));
         }
         let ids: Vec<String> = live.events("1").into_iter().map(|e| e.id).collect();
         assert_eq!(ids, ["m2", "m3", "m1"], "newest first by event time");

@@ -145,7 +145,7 @@ impl RecentEvents {
     /// Applies one feed update. Returns whether the list changed.
     pub fn apply(&mut self, update: &FeedUpdate) -> bool {
         match update {
-            FeedUpdate::Added(e) => self.insert(e.clone()),
+            FeedUpdate::Added(e) => self.insert_ref(e),
             FeedUpdate::Updated(e) => self.replace(e),
             FeedUpdate::Removed { channel_id, ids } => self.remove(channel_id, ids),
             FeedUpdate::State(_) => false,
@@ -156,14 +156,36 @@ impl RecentEvents {
     /// trims the channel to N. Returns whether the row is kept; an id already present is
     /// ignored.
     pub fn insert(&mut self, event: StreamEvent) -> bool {
-        let rows = self.channels.entry(event.channel_id.clone()).or_default();
+        match self.slot_for(&event) {
+            Some(at) => self.put(at, event),
+            None => false,
+        }
+    }
+
+    /// [`RecentEvents::insert`] of a borrowed row: copied only when it is kept.
+    fn insert_ref(&mut self, event: &StreamEvent) -> bool {
+        match self.slot_for(event) {
+            Some(at) => self.put(at, event.clone()),
+            None => false,
+        }
+    }
+
+    /// Where `event` goes in its channel's list, or `None` when it is not kept (already there,
+    /// or older than the N newest). The channel's id is copied only for a new channel.
+    fn slot_for(&mut self, event: &StreamEvent) -> Option<usize> {
+        if !self.channels.contains_key(&event.channel_id) {
+            self.channels.insert(event.channel_id.clone(), Vec::new());
+        }
+        let rows = self.channels.get(&event.channel_id)?;
         if rows.iter().any(|r| r.id == event.id) {
-            return false;
+            return None;
         }
         let at = rows.partition_point(|r| r.occurred_at > event.occurred_at);
-        if at >= self.capacity {
-            return false;
-        }
+        (at < self.capacity).then_some(at)
+    }
+
+    fn put(&mut self, at: usize, event: StreamEvent) -> bool {
+        let Some(rows) = self.channels.get_mut(&event.channel_id) else { return false };
         rows.insert(at, event);
         rows.truncate(self.capacity);
         true

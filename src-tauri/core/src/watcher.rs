@@ -107,7 +107,8 @@ pub struct WatchedChannel {
 pub enum WatchUpdate {
     /// What the feed made of a frame (rows added/updated/removed, channel state), including
     /// `gap` rows for lost connections and revocations. Apply these to `RecentEvents`.
-    Feed(Box<FeedUpdate>),
+    /// Shared, not copied: every receiver of the broadcast gets the same update.
+    Feed(Arc<FeedUpdate>),
     /// A notification, first copy only (deduplicated by `message_id`, twitch.md §1.7), raw,
     /// before the feed; sent just before the [`WatchUpdate::Feed`] updates it produced.
     Notification {
@@ -673,7 +674,7 @@ impl Task {
                         &seed,
                     );
                     for u in rows {
-                        self.emit(WatchUpdate::Feed(Box::new(u)));
+                        self.emit(WatchUpdate::Feed(Arc::new(u)));
                     }
                 }
                 if !r.active.is_empty() {
@@ -848,7 +849,7 @@ impl Task {
                         GapReason::ConnectionLost,
                         &seed,
                     ) {
-                        self.emit(WatchUpdate::Feed(Box::new(u)));
+                        self.emit(WatchUpdate::Feed(Arc::new(u)));
                     }
                 }
             }
@@ -958,7 +959,7 @@ impl Task {
         match parse_frame(text) {
             Ok(frame) => {
                 for u in self.feed.push(&frame) {
-                    self.emit(WatchUpdate::Feed(Box::new(u)));
+                    self.emit(WatchUpdate::Feed(Arc::new(u)));
                 }
             }
             Err(e) => {

@@ -113,11 +113,12 @@ async fn real_secret_service_store_restore_delete() {
     let out = helper("read", &service, &[]);
     assert!(out.contains("refresh_ok=false"), "{out}");
 
-    k.set_client_secret(Zeroizing::new("real-secret".into())).await.expect("secret");
+    k.set_client_secret("real-app", Zeroizing::new("real-secret".into())).await.expect("secret");
     assert_eq!(
-        k.client_secret().await.expect("read secret").as_deref().map(String::as_str),
+        k.client_secret("real-app").await.expect("read secret").as_deref().map(String::as_str),
         Some("real-secret")
     );
+    assert!(k.client_secret("other-app").await.expect("read secret").is_none());
     k.delete_client_secret().await.expect("delete secret");
 
     // Logout deletes the entry; a new process finds nothing.
@@ -160,6 +161,13 @@ async fn the_cli_stores_the_client_secret_in_the_real_keychain() {
         std::fs::read_to_string(home.path().join("cfg/twitch-event-viewer/settings.json"))
             .expect("settings written");
     assert!(settings.contains("abc123") && !settings.contains("cli-secret"), "{settings}");
+    // Another application: the secret was abc123's, so it is not used (device login).
+    let (code, out) = run(&["config", "--client-id", "def456"], None);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("client secret: not set"), "{out}");
+    let (code, out) = run(&["config", "--client-id", "abc123"], None);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("client secret: set (in the keychain)"), "{out}");
     let (code, out) = run(&["config", "--clear-secret"], None);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("not set"), "{out}");

@@ -248,8 +248,51 @@ impl Running {
         self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script: {e}"))
     }
 
-    /// The page's timing: time origin (epoch ms), paint entries and resource entries (the app's
-    /// IPC calls are fetches of `ipc://localhost/<command>`), all relative to the origin.
+    /// Installs (once) an observer that records, in page time, when `cond` (a JS expression)
+    /// first holds and when the second animation frame after it runs (that frame's paint shows
+    /// the change); returns the marks so far: `installed` (absent if `cond` already held when the
+    /// script first ran: then `ready` is only an upper bound), `ready`, `painted`, `origin`.
+    async fn mark_when(&self, cond: &str) -> Value {
+        self.js(&format!(
+            "const m = window.__mark || (window.__mark = {{ origin: performance.timeOrigin }});\
+             const rec = () => {{\
+               if (m.ready === undefined && ({cond})) {{\
+                 m.ready = performance.now();\
+                 requestAnimationFrame(() => requestAnimationFrame(() => {{ m.painted = performance.now(); }}));\
+               }}\
+             }};\
+             if (!m.observing) {{\
+               m.observing = true; rec();\
+               if (m.ready === undefined) {{\
+                 m.installed = performance.now();\
+                 new MutationObserver(rec).observe(document.documentElement,\
+                   {{ attributes: true, childList: true, subtree: true }});\
+               }}\
+             }}\
+             return m;"
+        ))
+        .await
+    }
+
+    /// Polls [`Running::mark_when`] until the paint after `cond` is recorded; returns
+    /// (ready, painted, exact) in epoch ms, `exact` false when the condition already held when
+    /// first checked (then both are upper bounds).
+    async fn painted_when(&self, cond: &str) -> (f64, f64, bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let m = self.mark_when(cond).await;
+            if let (Some(o), Some(r), Some(p)) =
+                (m["origin"].as_f64(), m["ready"].as_f64(), m["painted"].as_f64())
+            {
+                return (o + r, o + p, m.get("installed").is_some());
+            }
+            assert!(Instant::now() < deadline, "{cond} never held: {m}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The page's timing: time origin (epoch ms), paint and resource entries (relative to the
+    /// origin) and which entry types this WebKit supports.
     async fn page_timing(&self) -> Value {
         self.js(
             "return { origin: performance.timeOrigin, now: performance.now(), url: location.href,\
@@ -348,6 +391,20 @@ fn idle_by_part(
     m
 }
 
+/// Voluntary switches per thread name between two readings, most first, zeros left out.
+fn wakeups_by_thread(
+    before: &BTreeMap<String, u64>,
+    after: &BTreeMap<String, u64>,
+) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = after
+        .iter()
+        .map(|(n, a)| (n.clone(), a.saturating_sub(before.get(n).copied().unwrap_or(0))))
+        .filter(|(_, d)| *d > 0)
+        .collect();
+    v.sort_by_key(|e| std::cmp::Reverse(e.1));
+    v
+}
+
 fn describe_tree(root: u32, snap: &BTreeMap<u32, Sample>, attr: &Attribution) -> String {
     snap.values()
         .map(|s| {
@@ -367,26 +424,16 @@ fn describe_tree(root: u32, snap: &BTreeMap<u32, Sample>, attr: &Attribution) ->
 // ---------------------------------------------------------------------------------------------
 // Start-up
 
-/// Milliseconds from the process start to `first-contentful-paint` (else `first-paint`) and to
-/// the end of the last IPC answer among `commands` (the page renders its data in the same task).
-fn startup_from(timing: &Value, start_ms: f64, commands: &[&str]) -> (Option<f64>, Option<f64>) {
+/// Milliseconds from the process start to the page's `first-contentful-paint` (else
+/// `first-paint`). (The app's IPC calls do not show up as resource entries in WebKitGTK, so
+/// "painted with its data" is observed with [`Running::painted_when`] instead.)
+fn first_paint(timing: &Value, start_ms: f64) -> Option<f64> {
     let origin = timing["origin"].as_f64().unwrap_or(0.0);
     let paints = timing["paint"].as_array().cloned().unwrap_or_default();
     let paint = |n: &str| {
         paints.iter().find(|p| p[0] == n).and_then(|p| p[1].as_f64()).map(|t| origin + t - start_ms)
     };
-    let fcp = paint("first-contentful-paint").or_else(|| paint("first-paint"));
-    let ipc = timing["res"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| {
-            r[0].as_str().is_some_and(|u| commands.iter().any(|c| u.ends_with(&format!("/{c}"))))
-        })
-        .filter_map(|r| r[1].as_f64())
-        .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))))
-        .map(|t| origin + t - start_ms);
-    (fcp, ipc)
+    paint("first-contentful-paint").or_else(|| paint("first-paint"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,12 +444,16 @@ fn startup_from(timing: &Value, start_ms: f64, commands: &[&str]) -> (Option<f64
 struct Figures {
     /// Start → first contentful paint of the first window, ms.
     first_paint_ms: Option<f64>,
-    /// Start → home window's data answered (app only), ms.
+    /// Start → paint after the home window's data is shown (`body[data-ready]`; app only), ms.
     home_ready_ms: Option<f64>,
+    /// Whether `home_ready_ms` was observed as it happened (else an upper bound).
+    home_ready_exact: bool,
+    /// Whether `streamer_events_ms` was observed as it happened (else an upper bound).
+    streamer_events_exact: bool,
     /// Start (with a watch link) → streamer panel's first paint, ms (app only).
     streamer_paint_ms: Option<f64>,
-    /// Start (with a watch link) → streamer panel's stored events answered (rendered in that
-    /// task), ms (app only).
+    /// Start (with a watch link) → paint after the streamer panel shows its stored events, ms
+    /// (app only).
     streamer_events_ms: Option<f64>,
     /// Memory per part with the first window (home) open: (RSS, PSS) KiB.
     mem_home: BTreeMap<Part, (u64, u64)>,
@@ -410,6 +461,8 @@ struct Figures {
     mem_streamer: BTreeMap<Part, (u64, u64)>,
     /// Idle cost per part over the idle window.
     idle: BTreeMap<Part, (f64, u64, u64)>,
+    /// Wake-ups of the main process's threads over the idle window, by thread name, most first.
+    idle_threads: Vec<(String, u64)>,
     /// Idle window, seconds.
     idle_secs: f64,
     /// Own part (RSS KiB) after the first 1,000 events and after all events and reconnects.
@@ -438,7 +491,7 @@ async fn run_baseline(opts: &Opts) -> Figures {
     app.wait_for("h1", 30).await;
     let timing = app.page_timing().await;
     eprintln!("baseline timing: {timing}");
-    let (fcp, _) = startup_from(&timing, start, &[]);
+    let fcp = first_paint(&timing, start);
     let mut f = Figures { first_paint_ms: fcp, ..Figures::default() };
     tokio::time::sleep(Duration::from_secs(3)).await;
     let none = Attribution::new();
@@ -447,10 +500,12 @@ async fn run_baseline(opts: &Opts) -> Figures {
     f.mem_home = memory_by_part(app.pid, &snap, &none);
     f.mem_streamer = f.mem_home.clone();
     let before = procfs::tree(app.pid);
+    let threads_before = procfs::thread_wakeups(app.pid);
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(opts.idle_secs)).await;
     let after = procfs::tree(app.pid);
     f.idle_secs = t0.elapsed().as_secs_f64();
+    f.idle_threads = wakeups_by_thread(&threads_before, &procfs::thread_wakeups(app.pid));
     f.idle = idle_by_part(app.pid, &before, &after, &none);
     app.quit().await;
     f
@@ -513,7 +568,9 @@ async fn settled_tree(pid: u32, secs: u64) -> BTreeMap<u32, Sample> {
 async fn attribute(app: &Running) -> Attribution {
     let mut attr = Attribution::new();
     let pages: [(&str, Part, UrlPredicate); 4] = [
-        ("home", Part::OwnPage, |u| u.contains("index.html") || u.ends_with("localhost/")),
+        ("home", Part::OwnPage, |u| {
+            u.starts_with("tauri://localhost") && !u.contains("streamer.html")
+        }),
         ("panel", Part::OwnPage, |u| u.contains("streamer.html")),
         ("player", Part::Player, |u| u.contains("embed/player")),
         ("chat", Part::Chat, |u| u.contains("embed/chat")),
@@ -561,11 +618,13 @@ async fn run_app(opts: &Opts) -> Figures {
     // Start-up to the home window (signed out: the first run after setup).
     let app = launch(&bin, home.path(), Some(&base), &[]).await;
     let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("app runs"), btime);
-    app.wait_for("body[data-ready='true']", 30).await;
+    let (_, painted, exact) =
+        app.painted_when("document.body && document.body.dataset.ready === 'true'").await;
+    f.home_ready_ms = Some(painted - start);
+    f.home_ready_exact = exact;
     let timing = app.page_timing().await;
     eprintln!("app home timing: {timing}");
-    (f.first_paint_ms, f.home_ready_ms) =
-        startup_from(&timing, start, &["app_info", "settings_get", "auth_state"]);
+    f.first_paint_ms = first_paint(&timing, start);
 
     // Memory with the home window (signed in, followed channels listed).
     app.click("#login-button").await;
@@ -585,10 +644,12 @@ async fn run_app(opts: &Opts) -> Figures {
 
     // Idle: the streamer window open, no events.
     let before = procfs::tree(app.pid);
+    let threads_before = procfs::thread_wakeups(app.pid);
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(opts.idle_secs)).await;
     let after = procfs::tree(app.pid);
     f.idle_secs = t0.elapsed().as_secs_f64();
+    f.idle_threads = wakeups_by_thread(&threads_before, &procfs::thread_wakeups(app.pid));
 
     // Growth: 1,000 events, then many more with reconnects in between.
     let mut growth_snaps = None;
@@ -626,12 +687,17 @@ async fn run_app(opts: &Opts) -> Figures {
     .await;
     let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("app runs"), btime);
     app.switch_to("panel", |u| u.contains("streamer.html")).await;
-    app.wait_for("body[data-ready='true']", 60).await;
-    app.wait_for("#events > li", 30).await;
+    let (_, painted, exact) = app
+        .painted_when(
+            "document.body && document.body.dataset.ready === 'true' && \
+             document.querySelector('#events > li') !== null",
+        )
+        .await;
+    f.streamer_events_ms = Some(painted - start);
+    f.streamer_events_exact = exact;
     let timing = app.page_timing().await;
     eprintln!("app streamer timing: {timing}");
-    (f.streamer_paint_ms, f.streamer_events_ms) =
-        startup_from(&timing, start, &["streamer_snapshot"]);
+    f.streamer_paint_ms = first_paint(&timing, start);
     app.quit().await;
     drop(sim);
     f
@@ -819,11 +885,25 @@ fn report(runs: &[(Figures, Figures)]) {
         );
         let bfp = b.first_paint_ms.unwrap_or(f64::NAN);
         println!("| baseline first contentful paint | {} | |", fmt_opt(b.first_paint_ms));
+        let bound =
+            |exact: bool| if exact { "" } else { " (≤, already shown when first checked)" };
         for (what, v) in [
-            ("app home first contentful paint", a.first_paint_ms),
-            ("app home data answered", a.home_ready_ms),
-            ("app streamer panel (watch link) first contentful paint", a.streamer_paint_ms),
-            ("app streamer panel stored events answered", a.streamer_events_ms),
+            ("app home first contentful paint".to_string(), a.first_paint_ms),
+            (
+                format!("app home painted with its data{}", bound(a.home_ready_exact)),
+                a.home_ready_ms,
+            ),
+            (
+                "app streamer panel (watch link) first contentful paint".to_string(),
+                a.streamer_paint_ms,
+            ),
+            (
+                format!(
+                    "app streamer panel painted with stored events{}",
+                    bound(a.streamer_events_exact)
+                ),
+                a.streamer_events_ms,
+            ),
         ] {
             println!(
                 "| {what} | {} | {} |",
@@ -868,6 +948,14 @@ fn report(runs: &[(Figures, Figures)]) {
                 *i as f64 / b.idle_secs
             );
         }
+        for (who, f) in [("baseline", b), ("app", a)] {
+            let list: Vec<String> = f
+                .idle_threads
+                .iter()
+                .map(|(n, w)| format!("{n} {:.2}/s", *w as f64 / f.idle_secs))
+                .collect();
+            println!("\n{who}'s main process, wake-ups by thread: {}", list.join(", "));
+        }
         println!();
         if let Some((first, last, sent, rc)) = a.growth {
             println!(
@@ -901,7 +989,7 @@ async fn main() {
         eprintln!("run {}/{}: app", i + 1, opts.runs);
         let a = run_app(&opts).await;
         runs.push((b, a));
-        report(&runs[runs.len() - 1..]);
+        eprintln!("run {} done", i + 1);
+        report(&runs);
     }
-    report(&runs);
 }

@@ -125,6 +125,20 @@ pub fn sample(pid: u32) -> Option<Sample> {
     })
 }
 
+/// Voluntary context switches of each thread of `pid`, by thread name (`comm`), summed over
+/// threads of the same name.
+pub fn thread_wakeups(pid: u32) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return m };
+    for t in tasks.flatten() {
+        let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+        if let Ok(s) = std::fs::read_to_string(t.path().join("status")) {
+            *m.entry(name.trim().to_string()).or_insert(0) += parse_ctxt(&s).0;
+        }
+    }
+    m
+}
+
 /// Every process id in `/proc`.
 fn all_pids() -> Vec<u32> {
     let Ok(rd) = std::fs::read_dir("/proc") else { return Vec::new() };

@@ -156,7 +156,9 @@ impl TokenOwner {
         let secret = match crate::config::env_client_secret() {
             Some(s) => Some(s),
             // An unusable keychain only means no secret from there; the device flow needs none.
-            None => keychain.client_secret().await.unwrap_or_else(|e| {
+            // Only a secret stored for this Client ID: after a change of application the old
+            // one would pick the loopback flow for a client without a secret.
+            None => keychain.client_secret(&client_id).await.unwrap_or_else(|e| {
                 tracing::debug!(error = %e, "no client secret from the keychain");
                 None
             }),

@@ -305,7 +305,20 @@ pub fn config(a: ConfigArgs) -> ExitCode {
                 eprintln!("tev config: the secret on stdin was empty");
                 return ExitCode::from(1);
             }
-            if let Err(e) = keychain.set_client_secret(secret).await {
+            // The secret is stored with the Client ID it belongs to (a later change of
+            // application must not reuse it).
+            let client_id = match store.load().map(|s| s.effective_client_id()) {
+                Ok(Some(id)) => id,
+                Ok(None) => {
+                    eprintln!("tev config: set the Client ID first (--client-id ID)");
+                    return ExitCode::from(1);
+                }
+                Err(e) => {
+                    eprintln!("tev config: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            if let Err(e) = keychain.set_client_secret(&client_id, secret).await {
                 eprintln!("tev config: {e}");
                 return ExitCode::from(1);
             }
@@ -335,7 +348,11 @@ pub fn config(a: ConfigArgs) -> ExitCode {
         let secret = if config::env_client_secret().is_some() {
             format!("set (from {})", config::CLIENT_SECRET_VAR)
         } else {
-            match keychain.client_secret().await {
+            let stored = match settings.effective_client_id() {
+                Some(id) => keychain.client_secret(&id).await,
+                None => Ok(None),
+            };
+            match stored {
                 Ok(Some(_)) => "set (in the keychain)".to_string(),
                 Ok(None) => "not set (device login)".to_string(),
                 Err(KeychainError::Unavailable(_)) => "unknown (keychain unavailable)".to_string(),

@@ -48,9 +48,14 @@ pub fn run() -> ExitCode {
             {
                 use tauri_plugin_deep_link::DeepLinkExt;
                 // Registers the scheme handler for this user (a .desktop file on Linux) so
-                // `gio open twitch-event-viewer://…` reaches the app outside a package too.
+                // `gio open twitch-event-viewer://…` reaches the app outside a package too
+                // (a build, an AppImage). An installed package's own desktop entry already
+                // handles the scheme; registering over it would leave a handler pointing at a
+                // removed binary after an uninstall.
                 #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-                if let Err(e) = app.deep_link().register_all() {
+                if !installed_by_a_package()
+                    && let Err(e) = app.deep_link().register_all()
+                {
                     tracing::info!("could not register the link handler: {e}");
                 }
                 let h = handle.clone();
@@ -104,6 +109,13 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether this binary came from a system package (.deb/.rpm put it under `/usr`), whose
+/// desktop entry registers the link scheme for everyone.
+#[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
+fn installed_by_a_package() -> bool {
+    cfg!(target_os = "linux") && std::env::current_exe().is_ok_and(|exe| exe.starts_with("/usr/"))
 }
 
 /// Endpoints, settings store and the stored recent events, before any window opens.

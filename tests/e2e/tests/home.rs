@@ -19,6 +19,43 @@ async fn home_page_shows_state_from_the_rust_core() {
     let badge = app.wait_for("#sim-badge").await;
     assert!(badge.is_displayed().await.expect("badge visibility"), "Simulated Twitch badge hidden");
 
+    // The page runs under the app's strict Content-Security-Policy (tauri.conf.json `csp`; a
+    // debug build uses it too, as no `devCsp` is set): an inline script and an inline style are
+    // refused — WebKit reports both violations — while the page's own scripts (it got this
+    // far) run.
+    let csp = app
+        .client
+        .execute_async(
+            r#"
+            const done = arguments[arguments.length - 1];
+            window.__inlineRan = false;
+            const violations = [];
+            document.addEventListener("securitypolicyviolation",
+                (e) => violations.push(e.effectiveDirective || e.violatedDirective));
+            const s = document.createElement("script");
+            s.textContent = "window.__inlineRan = true;";
+            document.head.appendChild(s);
+            const st = document.createElement("style");
+            st.textContent = "body { outline: 7px solid rgb(1, 2, 3) !important; }";
+            document.head.appendChild(st);
+            requestAnimationFrame(() => setTimeout(() => done({
+                inline_script: window.__inlineRan,
+                inline_style: getComputedStyle(document.body).outlineWidth === "7px",
+                violations,
+            }), 50));
+            "#,
+            vec![],
+        )
+        .await
+        .expect("probe the CSP");
+    assert_eq!(csp["inline_script"], false, "an inline script ran: no CSP? {csp}");
+    assert_eq!(csp["inline_style"], false, "an inline style applied: no CSP? {csp}");
+    let violations = csp["violations"].to_string();
+    assert!(
+        violations.contains("script-src") && violations.contains("style-src"),
+        "the CSP did not report blocking them: {csp}"
+    );
+
     let shot = app.screenshot("01-home").await;
     assert!(
         std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false),

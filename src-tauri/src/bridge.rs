@@ -74,7 +74,9 @@ pub async fn watch_favourite(state: &AppState, favourite: Option<&str>) {
         tracing::warn!(login = %old, error = %e, "could not stop watching the old favourite");
     }
     if let Some(login) = wanted {
-        match c.watcher.add_channel(&login, None).await {
+        // Only its go-live, after every open window's live status (the planner's rule); an
+        // open window for it keeps it a full channel.
+        match c.watcher.add_background_channel(&login).await {
             Ok(channel) => remember_name(&channel),
             Err(e) => {
                 tracing::warn!(%login, error = %e, "could not watch the favourite for go-live");
@@ -324,13 +326,16 @@ pub async fn open_channel(
                 let state = state.clone();
                 let login = login.clone();
                 tauri::async_runtime::spawn(async move {
-                    // The favourite stays watched for its go-live notification.
+                    let Some(c) = state.connected().await else { return };
+                    // The favourite stays watched for its go-live notification, in the
+                    // background again; any other channel is no longer watched at all.
                     if is_background(&login) {
+                        if let Err(e) = c.watcher.demote_channel(&login).await {
+                            tracing::warn!(%login, error = %e, "could not keep only its go-live");
+                        }
                         return;
                     }
-                    if let Some(c) = state.connected().await
-                        && let Err(e) = c.watcher.remove_channel(&login).await
-                    {
+                    if let Err(e) = c.watcher.remove_channel(&login).await {
                         tracing::warn!(%login, error = %e, "could not stop watching");
                     }
                 });

@@ -100,6 +100,9 @@ pub struct WatchedChannel {
     pub display_name: String,
     /// The token user's role there.
     pub role: Role,
+    /// Watched without a window (only its go-live, at the lowest priority); see
+    /// [`WatcherHandle::add_background_channel`].
+    pub background: bool,
 }
 
 /// What the watcher broadcasts.
@@ -177,9 +180,15 @@ enum Command {
     Add {
         login: String,
         role: Option<Role>,
+        /// Only its go-live, for a notification (no window).
+        background: bool,
         reply: oneshot::Sender<Result<WatchedChannel, WatcherError>>,
     },
     Remove {
+        login: String,
+        reply: oneshot::Sender<bool>,
+    },
+    Demote {
         login: String,
         reply: oneshot::Sender<bool>,
     },
@@ -214,10 +223,37 @@ impl WatcherHandle {
     ) -> Result<WatchedChannel, WatcherError> {
         let (reply, rx) = oneshot::channel();
         self.cmd
-            .send(Command::Add { login: login.to_string(), role, reply })
+            .send(Command::Add { login: login.to_string(), role, background: false, reply })
             .await
             .map_err(|_| WatcherError::Stopped)?;
         rx.await.map_err(|_| WatcherError::Stopped)?
+    }
+
+    /// Watches `login` in the background: only `stream.online` (for a go-live notification),
+    /// planned after the live status of every channel with a window. A later
+    /// [`add_channel`](Self::add_channel) of the same login makes it a full channel; a full
+    /// channel stays full.
+    pub async fn add_background_channel(
+        &self,
+        login: &str,
+    ) -> Result<WatchedChannel, WatcherError> {
+        let (reply, rx) = oneshot::channel();
+        self.cmd
+            .send(Command::Add { login: login.to_string(), role: None, background: true, reply })
+            .await
+            .map_err(|_| WatcherError::Stopped)?;
+        rx.await.map_err(|_| WatcherError::Stopped)?
+    }
+
+    /// Puts a full channel back into the background (its window closed, but it is still the
+    /// favourite); true if it was watched.
+    pub async fn demote_channel(&self, login: &str) -> Result<bool, WatcherError> {
+        let (reply, rx) = oneshot::channel();
+        self.cmd
+            .send(Command::Demote { login: login.to_string(), reply })
+            .await
+            .map_err(|_| WatcherError::Stopped)?;
+        rx.await.map_err(|_| WatcherError::Stopped)
     }
 
     /// Stops watching `login`; true if it was watched.
@@ -444,9 +480,23 @@ impl Task {
 
     async fn on_command(&mut self, c: Command) {
         match c {
-            Command::Add { login, role, reply } => {
-                let r = self.add(&login, role).await;
+            Command::Add { login, role, background, reply } => {
+                let r = self.add(&login, role, background).await;
                 let _ = reply.send(r);
+            }
+            Command::Demote { login, reply } => {
+                let login = login.trim().to_lowercase();
+                let mut found = false;
+                let mut changed = false;
+                for c in self.channels.iter_mut().filter(|c| c.login == login) {
+                    found = true;
+                    changed |= !c.background;
+                    c.background = true;
+                }
+                if changed {
+                    self.replan();
+                }
+                let _ = reply.send(found);
             }
             Command::Remove { login, reply } => {
                 let login = login.trim().to_lowercase();
@@ -475,9 +525,17 @@ impl Task {
         &mut self,
         login: &str,
         role: Option<Role>,
+        background: bool,
     ) -> Result<WatchedChannel, WatcherError> {
         let login = login.trim().to_lowercase();
-        if let Some(c) = self.channels.iter().find(|c| c.login == login) {
+        if let Some(c) = self.channels.iter_mut().find(|c| c.login == login) {
+            // A window for a channel watched in the background: it becomes a full channel.
+            if c.background && !background {
+                c.background = false;
+                let c = c.clone();
+                self.replan();
+                return Ok(c);
+            }
             return Ok(c.clone());
         }
         let users = self.helix.users(std::slice::from_ref(&login), &[]).await?;
@@ -501,6 +559,7 @@ impl Task {
             login: user.login,
             display_name: user.display_name,
             role,
+            background,
         };
         self.feed.watch_channel(&ch.id, &ch.login);
         self.channels.push(ch.clone());
@@ -596,6 +655,7 @@ impl Task {
                         broadcaster_id: c.id.clone(),
                         login: c.login.clone(),
                         role: c.role,
+                        live_only: c.background,
                     })
                     .collect(),
                 max_total_cost: planner::DEFAULT_MAX_TOTAL_COST,

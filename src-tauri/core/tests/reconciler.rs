@@ -33,6 +33,7 @@ fn wanted(channels: &[&str]) -> Vec<planner::WantedSub> {
                 broadcaster_id: c.to_string(),
                 login: c.to_string(),
                 role: Role::Viewer,
+                live_only: false,
             })
             .collect(),
         max_total_cost: 10,

@@ -39,6 +39,9 @@ pub struct PlannedChannel {
     pub login: String,
     /// The token user's role there.
     pub role: Role,
+    /// Watched without a window (the favourite, for its go-live notification): only
+    /// `stream.online`, planned after every windowed channel's live status.
+    pub live_only: bool,
 }
 
 /// Everything the plan depends on.
@@ -326,8 +329,11 @@ pub fn plan(input: &PlanInput) -> Plan {
     let chat = has_any(CHAT);
     let mut out = Plan::default();
     let mut seen_channels = BTreeSet::new();
-    let channels: Vec<&PlannedChannel> =
+    // Windowed channels first, in the given order, then the live-only ones: a channel the
+    // user is looking at never loses its live status to one watched in the background.
+    let mut channels: Vec<&PlannedChannel> =
         input.channels.iter().filter(|c| seen_channels.insert(c.broadcaster_id.clone())).collect();
+    channels.sort_by_key(|c| c.live_only);
 
     // Candidates per tier, in (tier, channel, catalogue) order.
     let mut free: Vec<WantedSub> = Vec::new();
@@ -337,7 +343,7 @@ pub fn plan(input: &PlanInput) -> Plan {
     for ch in &channels {
         let mut pair = Vec::new();
         for kind in KINDS {
-            if ch.role < kind.min_role {
+            if ch.role < kind.min_role || (ch.live_only && kind.sub_type != "stream.online") {
                 continue;
             }
             let covered = match kind.dup {
@@ -352,7 +358,9 @@ pub fn plan(input: &PlanInput) -> Plan {
                 sub_type: kind.sub_type.to_string(),
                 version: kind.version.to_string(),
                 condition: condition(kind.cond, &ch.broadcaster_id, &input.user_id),
-                cost: u32::from(kind.scopes.is_empty()),
+                // twitch.md §1.6: 1 for a type that needs no authorization, 0 when the user in
+                // the condition authorized the client — the broadcaster on their own channel.
+                cost: u32::from(kind.scopes.is_empty() && ch.broadcaster_id != input.user_id),
             };
             if !has_any(kind.scopes) {
                 let scopes = kind.scopes.iter().map(|s| s.to_string()).collect();
@@ -377,8 +385,12 @@ pub fn plan(input: &PlanInput) -> Plan {
     let mut paid: Vec<WantedSub> = Vec::new();
     for (channel, pair) in live_pairs {
         let cost: u32 = pair.iter().map(|s| s.cost).sum();
-        // online without offline (or the reverse) would leave the header wrong: both or none.
-        if pair.len() == 2 && cost <= budget {
+        // online without offline (or the reverse) would leave the header wrong: both or none
+        // (a live-only channel has no header: online alone).
+        let whole = pair.len() == 2
+            || (pair.len() == 1
+                && channels.iter().any(|c| c.broadcaster_id == channel && c.live_only));
+        if whole && cost <= budget {
             budget -= cost;
             paid.extend(pair);
         } else {
@@ -410,7 +422,12 @@ mod tests {
     use super::*;
 
     fn ch(id: &str, role: Role) -> PlannedChannel {
-        PlannedChannel { broadcaster_id: id.into(), login: format!("login{id}"), role }
+        PlannedChannel {
+            broadcaster_id: id.into(),
+            login: format!("login{id}"),
+            role,
+            live_only: false,
+        }
     }
 
     fn input(channels: Vec<PlannedChannel>, scopes: &[&str]) -> PlanInput {
@@ -595,6 +612,33 @@ mod tests {
         assert!(
             p.skipped.iter().any(|s| s.sub.channel_id == "2" && s.reason == SkipReason::OverBudget)
         );
+    }
+
+    #[test]
+    fn a_background_channel_gets_only_its_go_live_after_every_windowed_channel() {
+        // The favourite, watched with no window, is listed first — it still comes last.
+        let mut fav = ch("1", Viewer);
+        fav.live_only = true;
+        let mut chans = vec![fav];
+        chans.extend((2..=5).map(|i| ch(&i.to_string(), Viewer)));
+        let p = plan(&input(chans.clone(), &["user:read:chat"]));
+        assert_eq!(types_of(&p, "1"), ["stream.online"], "only its go-live: no chat, no offline");
+        // 4 windows × online/offline + the favourite's online = 9; the last 1 goes to details.
+        assert_eq!(p.total_cost, 10);
+        assert!(p.poll_live.is_empty());
+        // Five windows use the whole budget: the background favourite is the one left out.
+        chans.push(ch("6", Viewer));
+        let p = plan(&input(chans, &["user:read:chat"]));
+        assert_eq!(p.total_cost, 10);
+        assert_eq!(p.poll_live, ["1"], "the windows keep EventSub, the favourite is polled");
+    }
+
+    #[test]
+    fn the_broadcasters_own_live_status_costs_nothing() {
+        // twitch.md §1.6: 0 when the user in the condition authorized the client.
+        let p = plan(&input(vec![ch("900", Broadcaster)], &["user:read:chat"]));
+        let online = p.subscriptions.iter().find(|s| s.sub_type == "stream.online");
+        assert_eq!(online.map(|s| s.cost), Some(0));
     }
 
     #[test]

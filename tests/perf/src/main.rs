@@ -743,9 +743,16 @@ async fn growth(
             reconnects += 1;
         }
         if b % 10 == 9 {
+            // The whole tree's RSS by process, to see where growth goes and whether it levels
+            // off (the panel may still be working through its backlog here).
+            let rss: Vec<String> = procfs::tree(app.pid)
+                .values()
+                .map(|s| format!("{} {}={:.0}", s.pid, s.name, mib(s.rss_kib)))
+                .collect();
             eprintln!(
-                "  growth: {sent} events, {reconnects} reconnects, {:.0} s",
-                t0.elapsed().as_secs_f64()
+                "  growth: {sent} events, {reconnects} reconnects, {:.0} s; RSS MiB: {}",
+                t0.elapsed().as_secs_f64(),
+                rss.join(", ")
             );
         }
     }

@@ -146,3 +146,33 @@ async fn twitch_md_1_3_step_4_no_reconcile_runs_on_the_old_session_during_a_hand
     }
     h.shutdown().await;
 }
+
+/// twitch.md §1.4: a lost socket disables every subscription of its session, and events in
+/// between are not replayed. A reconcile still running when the socket is lost may already
+/// have enabled some of its subscriptions (their answers never reach the watcher), so every
+/// channel it was subscribing gets a gap, not only those known to be enabled. (The chaos soak
+/// lost events this way after handovers had cut reconciles short.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twitch_md_1_4_a_loss_during_a_reconcile_gives_its_channels_a_gap() {
+    let fake = Fake::start().await;
+    let (h, got, _) = watching(&fake, &["lumen"]).await;
+    wait_until(10, "lumen subscribed", || h.subscriptions().borrow().enabled.len() == 7).await;
+    let old = fake.sessions()[0].clone();
+    fake.with(|w| w.post_delay = Duration::from_millis(300));
+    h.add_channel("aria", None).await.expect("add aria");
+    // aria's creates are on their way when the socket goes.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    fake.close(&old, 4006);
+    let at: chrono::DateTime<chrono::Utc> = std::time::SystemTime::now().into();
+    fake.with(|w| w.post_delay = Duration::ZERO);
+    wait_until(10, "gaps on both channels", || {
+        let gaps = got.gaps();
+        ["100", "101"].iter().all(|ch| gaps.iter().any(|(c, _, to)| c == ch && *to >= at))
+    })
+    .await;
+    wait_until(10, "both channels subscribed again", || {
+        h.subscriptions().borrow().enabled.len() == 14
+    })
+    .await;
+    h.shutdown().await;
+}

@@ -350,23 +350,27 @@ fn part_of(root: u32, s: &Sample, attr: &Attribution) -> Part {
     }
 }
 
-/// Sums (RSS, PSS) KiB per part.
+/// Sums (RSS, PSS, USS) KiB per part.
 fn memory_by_part(
     root: u32,
     snap: &BTreeMap<u32, Sample>,
     attr: &Attribution,
-) -> BTreeMap<Part, (u64, u64)> {
+) -> BTreeMap<Part, Mem> {
     let mut m = BTreeMap::new();
     for s in snap.values() {
-        let e = m.entry(part_of(root, s, attr)).or_insert((0, 0));
+        let e = m.entry(part_of(root, s, attr)).or_insert((0, 0, 0));
         e.0 += s.rss_kib;
         e.1 += s.pss_kib;
+        e.2 += s.uss_kib;
     }
     m
 }
 
-fn own_total(m: &BTreeMap<Part, (u64, u64)>) -> (u64, u64) {
-    m.iter().filter(|(p, _)| p.own()).fold((0, 0), |a, (_, v)| (a.0 + v.0, a.1 + v.1))
+/// (RSS, PSS, USS), KiB.
+type Mem = (u64, u64, u64);
+
+fn own_total(m: &BTreeMap<Part, Mem>) -> Mem {
+    m.iter().filter(|(p, _)| p.own()).fold((0, 0, 0), |a, (_, v)| (a.0 + v.0, a.1 + v.1, a.2 + v.2))
 }
 
 fn mib(kib: u64) -> f64 {
@@ -382,11 +386,13 @@ fn idle_by_part(
 ) -> BTreeMap<Part, (f64, u64, u64)> {
     let mut m = BTreeMap::new();
     for (pid, a) in after {
-        let b = before.get(pid).cloned().unwrap_or_default();
+        let b = before.get(pid);
         let e = m.entry(part_of(root, a, attr)).or_insert((0.0, 0, 0));
-        e.0 += (a.cpu_ticks.saturating_sub(b.cpu_ticks)) as f64 * 1000.0 / procfs::CLK_TCK;
-        e.1 += a.voluntary.saturating_sub(b.voluntary);
-        e.2 += a.involuntary.saturating_sub(b.involuntary);
+        let cpu_before = b.map_or(0, |b| b.cpu_ticks);
+        e.0 += (a.cpu_ticks.saturating_sub(cpu_before)) as f64 * 1000.0 / procfs::CLK_TCK;
+        let (v, i) = procfs::switches_between(b, a);
+        e.1 += v;
+        e.2 += i;
     }
     m
 }
@@ -409,12 +415,13 @@ fn describe_tree(root: u32, snap: &BTreeMap<u32, Sample>, attr: &Attribution) ->
     snap.values()
         .map(|s| {
             format!(
-                "    {:>7} {:<22} {:?}: RSS {:.1} MiB, PSS {:.1} MiB",
+                "    {:>7} {:<22} {:?}: RSS {:.1} MiB, PSS {:.1} MiB, USS {:.1} MiB",
                 s.pid,
                 s.name,
                 part_of(root, s, attr),
                 mib(s.rss_kib),
-                mib(s.pss_kib)
+                mib(s.pss_kib),
+                mib(s.uss_kib)
             )
         })
         .collect::<Vec<_>>()
@@ -455,10 +462,10 @@ struct Figures {
     /// Start (with a watch link) → paint after the streamer panel shows its stored events, ms
     /// (app only).
     streamer_events_ms: Option<f64>,
-    /// Memory per part with the first window (home) open: (RSS, PSS) KiB.
-    mem_home: BTreeMap<Part, (u64, u64)>,
+    /// Memory per part with the first window (home) open.
+    mem_home: BTreeMap<Part, Mem>,
     /// Memory per part with the streamer window open.
-    mem_streamer: BTreeMap<Part, (u64, u64)>,
+    mem_streamer: BTreeMap<Part, Mem>,
     /// Idle cost per part over the idle window.
     idle: BTreeMap<Part, (f64, u64, u64)>,
     /// Wake-ups of the main process's threads over the idle window, by thread name, most first.
@@ -736,9 +743,16 @@ async fn growth(
             reconnects += 1;
         }
         if b % 10 == 9 {
+            // The whole tree's RSS by process, to see where growth goes and whether it levels
+            // off (the panel may still be working through its backlog here).
+            let rss: Vec<String> = procfs::tree(app.pid)
+                .values()
+                .map(|s| format!("{} {}={:.0}", s.pid, s.name, mib(s.rss_kib)))
+                .collect();
             eprintln!(
-                "  growth: {sent} events, {reconnects} reconnects, {:.0} s",
-                t0.elapsed().as_secs_f64()
+                "  growth: {sent} events, {reconnects} reconnects, {:.0} s; RSS MiB: {}",
+                t0.elapsed().as_secs_f64(),
+                rss.join(", ")
             );
         }
     }
@@ -860,24 +874,43 @@ fn report(runs: &[(Figures, Figures)]) {
     println!("\n## Results ({} runs; ratios app/baseline within the same run)\n", runs.len());
     for (i, (b, a)) in runs.iter().enumerate() {
         println!("### Run {}\n", i + 1);
-        let (brss, bpss) = own_total(&b.mem_home);
-        println!("| memory (MiB) | RSS | PSS | ratio RSS | ratio PSS |\n|---|---|---|---|---|");
-        println!("| baseline, its window | {:.1} | {:.1} | | |", mib(brss), mib(bpss));
+        let (brss, bpss, buss) = own_total(&b.mem_home);
+        println!(
+            "| memory (MiB) | RSS | PSS | USS | ratio RSS | ratio PSS | ratio USS |\n|---|---|---|---|---|---|---|"
+        );
+        println!(
+            "| baseline, its window | {:.1} | {:.1} | {:.1} | | | |",
+            mib(brss),
+            mib(bpss),
+            mib(buss)
+        );
         for (what, m) in [("home window", &a.mem_home), ("streamer window", &a.mem_streamer)] {
-            let (rss, pss) = own_total(m);
+            let (rss, pss, uss) = own_total(m);
             println!(
-                "| app's own part, {what} | {:.1} | {:.1} | {} | {} |",
+                "| app's own part, {what} | {:.1} | {:.1} | {:.1} | {} | {} | {} |",
                 mib(rss),
                 mib(pss),
+                mib(uss),
                 ratio(rss as f64, brss as f64),
-                ratio(pss as f64, bpss as f64)
+                ratio(pss as f64, bpss as f64),
+                ratio(uss as f64, buss as f64)
             );
-            for (part, (r, p)) in m {
-                println!("| · {what}: {part:?} | {:.1} | {:.1} | | |", mib(*r), mib(*p));
+            for (part, (r, p, u)) in m {
+                println!(
+                    "| · {what}: {part:?} | {:.1} | {:.1} | {:.1} | | | |",
+                    mib(*r),
+                    mib(*p),
+                    mib(*u)
+                );
             }
         }
-        for (part, (r, p)) in &b.mem_home {
-            println!("| · baseline: {part:?} | {:.1} | {:.1} | | |", mib(*r), mib(*p));
+        for (part, (r, p, u)) in &b.mem_home {
+            println!(
+                "| · baseline: {part:?} | {:.1} | {:.1} | {:.1} | | | |",
+                mib(*r),
+                mib(*p),
+                mib(*u)
+            );
         }
         println!();
         println!(

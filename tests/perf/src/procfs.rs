@@ -19,12 +19,16 @@ pub struct Sample {
     pub rss_kib: u64,
     /// Proportional set size, KiB (`smaps_rollup` `Pss`): shared pages divided among sharers.
     pub pss_kib: u64,
+    /// Unique set size, KiB: pages only this process maps (freed if it ends). Unlike PSS it
+    /// does not depend on what else runs on the machine (other WebKit processes share the
+    /// libraries' pages and so lower everyone's PSS).
+    pub uss_kib: u64,
     /// User + system CPU time of all threads, in clock ticks.
     pub cpu_ticks: u64,
-    /// Voluntary context switches summed over threads (a thread going to sleep: a wake-up).
-    pub voluntary: u64,
-    /// Involuntary context switches summed over threads (preempted).
-    pub involuntary: u64,
+    /// (voluntary, involuntary) context switches per thread id. Voluntary: the thread went to
+    /// sleep (one wake-up); involuntary: it was preempted. A thread that ends takes its counts
+    /// with it, so differences are taken per thread (see [`switches_between`]).
+    pub threads: BTreeMap<u32, (u64, u64)>,
     /// Start time, clock ticks after boot.
     pub start_ticks: u64,
 }
@@ -54,10 +58,10 @@ pub fn parse_stat(s: &str) -> Option<Stat> {
     })
 }
 
-/// `Rss` and `Pss` (KiB) from `/proc/PID/smaps_rollup`.
-pub fn parse_smaps_rollup(s: &str) -> (u64, u64) {
-    let mut rss = 0;
-    let mut pss = 0;
+/// `Rss`, `Pss` and USS (`Private_Clean` + `Private_Dirty`), KiB, from
+/// `/proc/PID/smaps_rollup`.
+pub fn parse_smaps_rollup(s: &str) -> (u64, u64, u64) {
+    let (mut rss, mut pss, mut uss) = (0, 0, 0);
     for line in s.lines() {
         let mut it = line.split_whitespace();
         let (Some(key), Some(v)) = (it.next(), it.next()) else { continue };
@@ -65,10 +69,11 @@ pub fn parse_smaps_rollup(s: &str) -> (u64, u64) {
         match key {
             "Rss:" => rss = v,
             "Pss:" => pss = v,
+            "Private_Clean:" | "Private_Dirty:" => uss += v,
             _ => {}
         }
     }
-    (rss, pss)
+    (rss, pss, uss)
 }
 
 /// (voluntary, involuntary) context switches from a `/proc/PID/task/TID/status`.
@@ -89,7 +94,7 @@ pub fn parse_ctxt(s: &str) -> (u64, u64) {
 pub fn sample(pid: u32) -> Option<Sample> {
     let dir = format!("/proc/{pid}");
     let stat = parse_stat(&std::fs::read_to_string(format!("{dir}/stat")).ok()?)?;
-    let (rss_kib, pss_kib) = parse_smaps_rollup(
+    let (rss_kib, pss_kib, uss_kib) = parse_smaps_rollup(
         &std::fs::read_to_string(format!("{dir}/smaps_rollup")).unwrap_or_default(),
     );
     let name = std::fs::read(format!("{dir}/cmdline"))
@@ -103,13 +108,12 @@ pub fn sample(pid: u32) -> Option<Sample> {
         .unwrap_or_else(|| {
             std::fs::read_to_string(format!("{dir}/comm")).unwrap_or_default().trim().to_string()
         });
-    let (mut voluntary, mut involuntary) = (0, 0);
+    let mut threads = BTreeMap::new();
     if let Ok(tasks) = std::fs::read_dir(format!("{dir}/task")) {
         for t in tasks.flatten() {
-            if let Ok(s) = std::fs::read_to_string(t.path().join("status")) {
-                let (v, i) = parse_ctxt(&s);
-                voluntary += v;
-                involuntary += i;
+            let tid = t.file_name().to_str().and_then(|n| n.parse().ok());
+            if let (Some(tid), Ok(s)) = (tid, std::fs::read_to_string(t.path().join("status"))) {
+                threads.insert(tid, parse_ctxt(&s));
             }
         }
     }
@@ -118,10 +122,20 @@ pub fn sample(pid: u32) -> Option<Sample> {
         name,
         rss_kib,
         pss_kib,
+        uss_kib,
         cpu_ticks: stat.cpu_ticks,
-        voluntary,
-        involuntary,
+        threads,
         start_ticks: stat.start_ticks,
+    })
+}
+
+/// (voluntary, involuntary) switches between two samples of one process: per thread, a thread
+/// new in `after` counts in full, one gone since `before` is not seen (its last switches are
+/// lost; idle threads rarely end).
+pub fn switches_between(before: Option<&Sample>, after: &Sample) -> (u64, u64) {
+    after.threads.iter().fold((0, 0), |acc, (tid, (v, i))| {
+        let (bv, bi) = before.and_then(|b| b.threads.get(tid)).copied().unwrap_or((0, 0));
+        (acc.0 + v.saturating_sub(bv), acc.1 + i.saturating_sub(bi))
     })
 }
 
@@ -209,8 +223,9 @@ mod tests {
     #[test]
     fn smaps_rollup_gives_rss_and_pss() {
         let s = "55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss:              123456 kB\n\
-                 Pss:               65432 kB\nPss_Anon:          40000 kB\nShared_Clean: 1 kB\n";
-        assert_eq!(parse_smaps_rollup(s), (123456, 65432));
+                 Pss:               65432 kB\nPss_Anon:          40000 kB\nShared_Clean: 1 kB\n\
+                 Private_Clean:      1000 kB\nPrivate_Dirty:     30000 kB\n";
+        assert_eq!(parse_smaps_rollup(s), (123456, 65432, 31000));
     }
 
     #[test]
@@ -220,11 +235,24 @@ mod tests {
     }
 
     #[test]
+    fn switches_are_counted_per_thread_so_an_ended_thread_does_not_cancel_a_new_one() {
+        let mk = |t: &[(u32, (u64, u64))]| Sample {
+            threads: t.iter().copied().collect(),
+            ..Sample::default()
+        };
+        // Thread 2 ended (had 100), thread 3 is new (5), thread 1 woke 7 times.
+        let before = mk(&[(1, (10, 1)), (2, (100, 0))]);
+        let after = mk(&[(1, (17, 2)), (3, (5, 0))]);
+        assert_eq!(switches_between(Some(&before), &after), (12, 1));
+        assert_eq!(switches_between(None, &after), (22, 2));
+    }
+
+    #[test]
     fn this_process_is_its_own_tree_root_and_is_found_by_its_exe() {
         let me = std::process::id();
         let t = tree(me);
         let s = t.get(&me).expect("this process is sampled");
-        assert!(s.rss_kib > 0 && s.pss_kib > 0 && s.pss_kib <= s.rss_kib, "{s:?}");
+        assert!(s.rss_kib > 0 && s.uss_kib > 0 && s.uss_kib <= s.pss_kib && s.pss_kib <= s.rss_kib);
         let exe = std::env::current_exe().expect("own exe");
         assert!(find_by_exe(&exe).is_some());
         let bt = boot_time().expect("btime");

@@ -240,27 +240,76 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
     Ok(())
 }
 
+/// At most one `feed` event per panel in this time: a view is the whole list, so a newer one
+/// replaces any not yet sent and nothing is lost. At 500 events/s this is ≤ 10 emits a second
+/// per panel instead of 500 (each emit is a script evaluated in the page; issue 9 measured the
+/// panel's memory growing with their number).
+const FEED_EMIT_GAP: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Forwards the live feed to the panels. Runs once for the app's lifetime.
 pub fn forward_live(app: &AppHandle, state: &AppState) {
     let mut rx = state.live.subscribe();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
+        let emit_view = |view: &tev_core::live::ChannelView| {
+            let target = EventTarget::webview(windows::panel_label(&view.channel_login));
+            let _ = app.emit_to(target, "feed", view);
+        };
+        // Per panel: when its last view went out, and the newest view held back since.
+        let mut last_sent: HashMap<String, tokio::time::Instant> = HashMap::new();
+        let mut held: HashMap<String, tev_core::live::ChannelView> = HashMap::new();
         loop {
-            match rx.recv().await {
-                Ok(LiveUpdate::Events(view)) => {
-                    let target = EventTarget::webview(windows::panel_label(&view.channel_login));
-                    let _ = app.emit_to(target, "feed", &view);
+            // The earliest moment a held view may go; no timer at all when nothing is held.
+            let next = held
+                .keys()
+                .filter_map(|login| last_sent.get(login))
+                .min()
+                .map(|t| *t + FEED_EMIT_GAP);
+            tokio::select! {
+                u = rx.recv() => match u {
+                    Ok(LiveUpdate::Events(view)) => {
+                        let now = tokio::time::Instant::now();
+                        let login = view.channel_login.clone();
+                        let free = last_sent
+                            .get(&login)
+                            .is_none_or(|t| now.duration_since(*t) >= FEED_EMIT_GAP);
+                        if free {
+                            emit_view(&view);
+                            last_sent.insert(login.clone(), now);
+                            held.remove(&login);
+                        } else {
+                            held.insert(login, view);
+                        }
+                    }
+                    Ok(LiveUpdate::Header(h)) => {
+                        let target = EventTarget::webview(windows::panel_label(&h.channel_login));
+                        let _ = app.emit_to(target, "stream_info", &h);
+                    }
+                    Ok(LiveUpdate::Notice { channel_id, message }) => {
+                        tracing::info!(?channel_id, %message, "notice");
+                    }
+                    Ok(LiveUpdate::NewEvent(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+                _ = tokio::time::sleep_until(next.unwrap_or_else(tokio::time::Instant::now)),
+                    if next.is_some() =>
+                {
+                    let now = tokio::time::Instant::now();
+                    let due: Vec<String> = held
+                        .keys()
+                        .filter(|l| {
+                            last_sent.get(*l).is_none_or(|t| now.duration_since(*t) >= FEED_EMIT_GAP)
+                        })
+                        .cloned()
+                        .collect();
+                    for login in due {
+                        if let Some(view) = held.remove(&login) {
+                            emit_view(&view);
+                            last_sent.insert(login, now);
+                        }
+                    }
                 }
-                Ok(LiveUpdate::Header(h)) => {
-                    let target = EventTarget::webview(windows::panel_label(&h.channel_login));
-                    let _ = app.emit_to(target, "stream_info", &h);
-                }
-                Ok(LiveUpdate::Notice { channel_id, message }) => {
-                    tracing::info!(?channel_id, %message, "notice");
-                }
-                Ok(LiveUpdate::NewEvent(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
         }
     });

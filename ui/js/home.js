@@ -264,17 +264,23 @@ $("notice-close").addEventListener("click", () => { $("notice").hidden = true; }
 // ---------------------------------------------------------------------------------------------
 async function start() {
   try {
-    await showAppInfo();
-    settings = await call("settings_get");
-    await on("auth", renderAuth);
-    // Messages from outside the page, e.g. a deep link that could not be used.
-    await on("notice", (n) => {
-      $("notice-text").textContent = n.message;
-      $("notice").dataset.code = n.code;
-      $("notice").hidden = false;
-    });
-    renderAuth(await call("auth_state"));
-    await loadNotifications();
+    // Independent round trips go out together: the page paints its real state after one
+    // round trip's wait, not five (issue 9, start-up).
+    const [, loaded] = await Promise.all([
+      showAppInfo(),
+      call("settings_get"),
+      on("auth", renderAuth),
+      // Messages from outside the page, e.g. a deep link that could not be used.
+      on("notice", (n) => {
+        $("notice-text").textContent = n.message;
+        $("notice").dataset.code = n.code;
+        $("notice").hidden = false;
+      }),
+    ]);
+    settings = loaded;
+    // Read after the listener is in place, so no change of the login is missed in between.
+    const [state] = await Promise.all([call("auth_state"), loadNotifications()]);
+    renderAuth(state);
     document.body.dataset.ready = "true";
   } catch (e) {
     $("app-version").textContent = e.message;

@@ -280,9 +280,11 @@ impl LiveFeed {
     /// `save_every` (and once more at the end).
     pub async fn run(self, watcher: WatcherHandle, save_every: Duration) {
         let mut rx = watcher.updates();
-        let mut tick = tokio::time::interval(save_every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // A save is due `save_every` after the first unsaved change; with nothing to save no
+        // timer runs, so an idle evening costs no wake-ups here (issue 9, idle).
+        let mut save_at: Option<tokio::time::Instant> = None;
         loop {
+            let due = save_at.unwrap_or_else(tokio::time::Instant::now);
             tokio::select! {
                 u = rx.recv() => match u {
                     Ok(u) => self.apply(u),
@@ -306,11 +308,15 @@ impl LiveFeed {
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
-                _ = tick.tick() => {
+                _ = tokio::time::sleep_until(due), if save_at.is_some() => {
+                    save_at = None;
                     if let Err(e) = self.save() {
                         tracing::warn!(error = %e, "could not save the recent events");
                     }
                 }
+            }
+            if save_at.is_none() && lock(&self.inner).dirty {
+                save_at = Some(tokio::time::Instant::now() + save_every);
             }
         }
         if let Err(e) = self.save() {

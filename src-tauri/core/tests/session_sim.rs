@@ -34,7 +34,7 @@ fn states(h: &WatcherHandle) -> Arc<Mutex<Vec<ConnectionState>>> {
 }
 
 async fn all_received(got: &Collected, sent: &[String]) {
-    session_fake::wait_until(10, "every sent event received", || {
+    session_fake::wait_until(30, "every sent event received", || {
         let ids = got.message_ids();
         sent.iter().all(|s| ids.contains(s))
     })

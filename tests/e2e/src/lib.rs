@@ -283,8 +283,42 @@ impl App {
     pub async fn quit(mut self) -> tempfile::TempDir {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
-        self.home
+        let placeholder = tempfile::tempdir().expect("a placeholder temp dir");
+        std::mem::replace(&mut self.home, placeholder)
     }
+}
+
+impl Drop for App {
+    /// A test that failed never reached `quit`: its app, and the WebKitWebDriver under
+    /// tauri-driver, must not outlive it — a left-over instance would take every later
+    /// launch's single-instance hand-over (all tests share one session bus) and hang them.
+    fn drop(&mut self) {
+        let driver = self.driver.id();
+        let bin = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
+        let home = format!("HOME={}", self.home.path().display());
+        let Ok(procs) = std::fs::read_dir("/proc") else { return };
+        for entry in procs.flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+                continue;
+            };
+            let dir = entry.path();
+            let exe = std::fs::read_link(dir.join("exe")).ok();
+            let ours = exe.as_deref() == Some(bin.as_path())
+                && std::fs::read(dir.join("environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()));
+            let driver_child = driver.is_some_and(|d| parent_of(pid) == Some(d));
+            if ours || driver_child {
+                let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }
+        }
+    }
+}
+
+/// The parent pid of `pid`, from `/proc/PID/stat` (the field after the command's parenthesis).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    after.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// A "browser" that opens nothing (the simulator approves device codes by itself); its path,

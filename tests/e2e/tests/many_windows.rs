@@ -183,7 +183,10 @@ async fn three_windows_share_one_socket_within_the_cost_budget() {
     // Six channels need more than the budget (live/offline alone costs 2 each): the planner
     // keeps the total within 10 and the channel that does not fit says plainly that its live
     // status is polled (twitch.md §1.6; issue 7).
-    for login in ["quietfox", "sim_mod", "sim_viewer", "nightowl"] {
+    // (The user's own channel costs nothing, twitch.md §1.6; the simulator's default world
+    // has five others, so a sixth channel is made for this.)
+    sim_post(&base, "/_sim/users", json!({"login": "latecomer", "live": true})).await;
+    for login in ["quietfox", "sim_mod", "latecomer", "nightowl"] {
         let status =
             app.launch_second_instance(&[&format!("twitch-event-viewer://watch/{login}")]).await;
         assert!(status.success(), "link to {login}: {status}");
@@ -192,7 +195,7 @@ async fn three_windows_share_one_socket_within_the_cost_budget() {
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     let polled = 'found: loop {
-        for login in ["lumenforge", "pixelpaladin", "quietfox", "sim_mod", "sim_viewer", "nightowl"]
+        for login in ["lumenforge", "pixelpaladin", "quietfox", "sim_mod", "latecomer", "nightowl"]
         {
             app.switch_to_webview(&format!("streamer.html?login={login}")).await;
             if let Ok(el) = app.client.find(Locator::Css("#live-source:not([hidden])")).await {

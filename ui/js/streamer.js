@@ -329,12 +329,19 @@ function showError(e) {
 async function start() {
   $("channel-name").textContent = login;
   document.title = login;
-  await on("feed", (p) => { if (p.channel_login === login || p.channel_id === channelId) renderEvents(p.events); });
-  await on("stream_info", (p) => { if (p.channel_login === login) renderHeader(p); });
-  await on("connection", renderConnection);
-  await on("auth", renderAuth);
+  // Independent round trips go out together (issue 9, start-up): the listeners first, so
+  // nothing pushed after the snapshot is missed, then the snapshot and the feed choices.
+  await Promise.all([
+    on("feed", (p) => { if (p.channel_login === login || p.channel_id === channelId) renderEvents(p.events); }),
+    on("stream_info", (p) => { if (p.channel_login === login) renderHeader(p); }),
+    on("connection", renderConnection),
+    on("auth", renderAuth),
+  ]);
   try {
-    const snap = await call("streamer_snapshot", { login });
+    const [snap, prefsError] = await Promise.all([
+      call("streamer_snapshot", { login }),
+      loadPrefs().then(() => null, (e) => e),
+    ]);
     channelId = snap.channel.id;
     channelName = snap.channel.display_name || login;
     listeningSince = snap.listening_since || listeningSince;
@@ -344,12 +351,8 @@ async function start() {
     renderHeader(snap.header);
     renderConnection(snap.connection);
     renderAuth(snap.auth);
-    try {
-      await loadPrefs();
-    } catch (e) {
-      // The panel still works with the default choices; say why they are not remembered.
-      showError(e);
-    }
+    // The panel still works with the default choices; say why they are not remembered.
+    if (prefsError) showError(prefsError);
     renderEvents(snap.events);
     buildMenu();
     // A channel opened for the first time: what is already listed counts as seen; from now on

@@ -347,6 +347,22 @@ pub async fn sim_post(base: &str, path: &str, body: serde_json::Value) -> serde_
     r.json().await.unwrap_or(serde_json::Value::Null)
 }
 
+/// Sends one simulated EventSub event (`type` version 1) to `login`'s channel through the
+/// control API; returns its message id. Panics when the simulator delivered nothing (no
+/// subscription of that type for the channel).
+pub async fn sim_event(base: &str, login: &str, ty: &str, event: serde_json::Value) -> String {
+    let r = sim_post(
+        base,
+        "/_sim/events",
+        serde_json::json!({"type": ty, "version": "1", "broadcaster_login": login, "event": event}),
+    )
+    .await;
+    r["message_ids"][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("the simulator delivered no {ty} for {login}: {r}"))
+        .to_string()
+}
+
 /// GETs the simulator's `/_sim/state`.
 pub async fn sim_state(base: &str) -> serde_json::Value {
     reqwest::get(format!("{base}/_sim/state"))

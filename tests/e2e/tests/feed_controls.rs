@@ -9,18 +9,7 @@ use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_post};
-
-/// Sends one simulated EventSub event to lumenforge; returns its message id.
-async fn send(base: &str, ty: &str, event: serde_json::Value) -> String {
-    let r = sim_post(
-        base,
-        "/_sim/events",
-        json!({"type": ty, "version": "1", "broadcaster_login": "lumenforge", "event": event}),
-    )
-    .await;
-    r["message_ids"][0].as_str().expect("the simulator delivered the event").to_string()
-}
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_event, sim_post};
 
 /// The ids of the rows on screen, top to bottom.
 async fn row_ids(app: &App, css: &str) -> Vec<String> {
@@ -84,14 +73,21 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     assert_eq!(prefs["groups"].as_array().map(Vec::len), Some(9), "nine kind groups: {prefs}");
 
     // New rows stand out until seen (a channel opened with no events has no seen mark yet).
-    let raid = send(&base, "channel.raid", json!({})).await;
-    let sub = send(&base, "channel.chat.notification", json!({"notice_type": "sub"})).await;
+    let raid = sim_event(&base, "lumenforge", "channel.raid", json!({})).await;
+    let sub =
+        sim_event(&base, "lumenforge", "channel.chat.notification", json!({"notice_type": "sub"}))
+            .await;
     app.wait_for_count("#events > li.unseen", 2).await;
     app.wait_for_text("#unseen-count", |t| t == "2").await;
     app.wait_for("#mark-seen").await.click().await.expect("click ✓ Seen");
     app.wait_for_count("#events > li.unseen", 0).await;
-    let news =
-        send(&base, "channel.chat.notification", json!({"notice_type": "announcement"})).await;
+    let news = sim_event(
+        &base,
+        "lumenforge",
+        "channel.chat.notification",
+        json!({"notice_type": "announcement"}),
+    )
+    .await;
     app.wait_for(&format!("#events > li.unseen[data-id='{news}']")).await;
     assert_eq!(row_ids(&app, "#events > li.unseen").await, [news.as_str()], "only the new row");
     app.screenshot("20-feed-unseen").await;
@@ -114,7 +110,13 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     assert_eq!(focused.attr("id").await.ok().flatten().as_deref(), Some("show-raids"));
     focused.send_keys(&Key::Escape).await.expect("press Escape");
     app.wait_for("#filter-menu[hidden]").await;
-    let sub2 = send(&base, "channel.chat.notification", json!({"notice_type": "resub"})).await;
+    let sub2 = sim_event(
+        &base,
+        "lumenforge",
+        "channel.chat.notification",
+        json!({"notice_type": "resub"}),
+    )
+    .await;
     wait_attr(&app, "#feed-status", "data-muted", "2").await;
     assert!(row_ids(&app, "#events > li").await.iter().all(|id| id != &sub2), "a muted resub");
     assert_eq!(row_ids(&app, "#events > li").await, [news.as_str()]);
@@ -124,8 +126,13 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     app.wait_for("#pause").await.click().await.expect("pause auto-scroll");
     wait_attr(&app, "#pause", "aria-pressed", "true").await;
     let top_before = first_row_top(&app).await;
-    let later =
-        send(&base, "channel.chat.notification", json!({"notice_type": "announcement"})).await;
+    let later = sim_event(
+        &base,
+        "lumenforge",
+        "channel.chat.notification",
+        json!({"notice_type": "announcement"}),
+    )
+    .await;
     wait_attr(&app, "#new-pill", "data-count", "1").await;
     app.wait_for_text("#new-pill", |t| t.contains("1 new")).await;
     assert_eq!(row_ids(&app, "#events > li").await, [news.as_str()], "the list stayed as it was");
@@ -206,8 +213,13 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
                        l.scrollTop = l.scrollHeight; return l.scrollTop;";
     let down = app.client.execute(scroll_down, vec![]).await.expect("scroll down");
     assert!(down.as_f64() > Some(0.0), "ten rows overflow the panel: {down}");
-    let newest =
-        send(&base, "channel.chat.notification", json!({"notice_type": "announcement"})).await;
+    let newest = sim_event(
+        &base,
+        "lumenforge",
+        "channel.chat.notification",
+        json!({"notice_type": "announcement"}),
+    )
+    .await;
     app.wait_for(&format!("#events > li:first-child[data-id='{newest}']")).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -12,20 +12,7 @@
 
 use fantoccini::Locator;
 use serde_json::json;
-use tev_e2e::{App, Launch, NotificationServer, approving_sim, fresh_home, sim_post, sim_state};
-
-async fn send(base: &str, ty: &str, login: &str) {
-    let r = sim_post(
-        base,
-        "/_sim/events",
-        json!({"type": ty, "version": "1", "broadcaster_login": login, "event": {}}),
-    )
-    .await;
-    assert!(
-        r["message_ids"].as_array().is_some_and(|ids| !ids.is_empty()),
-        "the simulator delivered no {ty} for {login}: {r}"
-    );
-}
+use tev_e2e::{App, Launch, NotificationServer, approving_sim, fresh_home, sim_event, sim_state};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
@@ -69,7 +56,7 @@ async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
     // Defaults: go-live on, everything else off. The go-live notifies with no window open.
     app.wait_for("#notifications:not([hidden])").await;
     app.wait_for("#notify-go-live:checked").await;
-    send(&base, "stream.online", "lumenforge").await;
+    sim_event(&base, "lumenforge", "stream.online", json!({})).await;
     let live = server.wait_for(|n| n.summary.contains("is live")).await;
     assert_eq!(live.summary, "Lumenforge is live");
     assert!(!live.body.is_empty(), "the body carries the event's summary");
@@ -114,12 +101,12 @@ async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
     // Lumenforge's window has the focus (it just opened): its raid does not notify — the
     // viewer is looking at it. Once NightOwl's window (opened by a link) takes the focus, the
     // next raid does; had the first one notified, it would have come before.
-    send(&base, "channel.raid", "lumenforge").await;
+    sim_event(&base, "lumenforge", "channel.raid", json!({})).await;
     let status = app.launch_second_instance(&["twitch-event-viewer://watch/nightowl"]).await;
     assert!(status.success(), "link: {status}");
     app.switch_to_webview("streamer.html?login=nightowl").await;
     app.wait_for("body[data-ready='true']").await;
-    send(&base, "channel.raid", "lumenforge").await;
+    sim_event(&base, "lumenforge", "channel.raid", json!({})).await;
     let raid = server.wait_for(|n| n.summary.contains("raid")).await;
     assert_eq!(raid.summary, "Lumenforge: Incoming raid");
     assert_eq!(
@@ -131,14 +118,8 @@ async fn favourite_go_live_notifies_and_other_kinds_only_when_chosen() {
 
     // Subs are muted in the panel: a sub does not notify though ticked, an announcement does.
     for notice in ["sub", "announcement"] {
-        let r = sim_post(
-            &base,
-            "/_sim/events",
-            json!({"type": "channel.chat.notification", "version": "1",
-                   "broadcaster_login": "lumenforge", "event": {"notice_type": notice}}),
-        )
-        .await;
-        assert!(r["message_ids"].as_array().is_some_and(|v| !v.is_empty()), "{notice}: {r}");
+        let event = json!({"notice_type": notice});
+        sim_event(&base, "lumenforge", "channel.chat.notification", event).await;
     }
     server.wait_for(|n| n.summary.contains("Announcement")).await;
     assert!(

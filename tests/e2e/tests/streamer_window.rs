@@ -6,7 +6,7 @@
 use fantoccini::Locator;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_post, sim_state};
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_event, sim_post, sim_state};
 
 /// The connected session's id (the one carrying subscriptions).
 async fn live_session(base: &str) -> String {
@@ -42,16 +42,6 @@ async fn wait_connection(app: &App, state: &str, secs: u64) {
     panic!("connection never became {state} within {secs} s; last {last:?}");
 }
 
-async fn send_event(base: &str, ty: &str, event: serde_json::Value) -> String {
-    let r = sim_post(
-        base,
-        "/_sim/events",
-        json!({"type": ty, "version": "1", "broadcaster_login": "lumenforge", "event": event}),
-    )
-    .await;
-    r["message_ids"][0].as_str().expect("the simulator delivered the event").to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_restarts() {
     let sim = approving_sim().await;
@@ -76,8 +66,9 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     wait_connection(&app, "connected", 30).await;
 
     // Events flow.
-    send_event(&base, "channel.raid", json!({})).await;
-    send_event(&base, "channel.chat.notification", json!({"notice_type": "sub"})).await;
+    sim_event(&base, "lumenforge", "channel.raid", json!({})).await;
+    sim_event(&base, "lumenforge", "channel.chat.notification", json!({"notice_type": "sub"}))
+        .await;
     app.wait_for_count("#events > li", 2).await;
 
     // A dropped connection (twitch.md §1.5 4005): the header says so, then recovers, and a gap
@@ -95,8 +86,13 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
         .await;
     wait_connection(&app, "reconnecting", 60).await;
     wait_connection(&app, "connected", 60).await;
-    let last =
-        send_event(&base, "channel.chat.notification", json!({"notice_type": "resub"})).await;
+    let last = sim_event(
+        &base,
+        "lumenforge",
+        "channel.chat.notification",
+        json!({"notice_type": "resub"}),
+    )
+    .await;
     app.wait_for(&format!("#events > li[data-id='{last}']")).await;
     app.screenshot("09-after-reconnects").await;
     let rows_before = app.client.find_all(Locator::Css("#events > li")).await.expect("rows").len();

@@ -411,6 +411,29 @@ fn wakeups_by_thread(
     v
 }
 
+/// Thread wake-ups (by name) of every process in `snap`, keyed by pid.
+fn tree_thread_wakeups(snap: &BTreeMap<u32, Sample>) -> BTreeMap<u32, BTreeMap<String, u64>> {
+    snap.keys().map(|pid| (*pid, procfs::thread_wakeups(*pid))).collect()
+}
+
+/// Wake-ups by thread name over the idle window of each process that is not the main one
+/// (web and network processes), labelled by part and pid, most first.
+fn child_wakeups(
+    root: u32,
+    snap: &BTreeMap<u32, Sample>,
+    before: &BTreeMap<u32, BTreeMap<String, u64>>,
+    after: &BTreeMap<u32, BTreeMap<String, u64>>,
+    attr: &Attribution,
+) -> Vec<(String, Vec<(String, u64)>)> {
+    snap.values()
+        .filter(|s| s.pid != root)
+        .filter_map(|s| {
+            let (b, a) = (before.get(&s.pid)?, after.get(&s.pid)?);
+            Some((format!("{:?} {}", part_of(root, s, attr), s.pid), wakeups_by_thread(b, a)))
+        })
+        .collect()
+}
+
 fn describe_tree(root: u32, snap: &BTreeMap<u32, Sample>, attr: &Attribution) -> String {
     snap.values()
         .map(|s| {
@@ -470,6 +493,8 @@ struct Figures {
     idle: BTreeMap<Part, (f64, u64, u64)>,
     /// Wake-ups of the main process's threads over the idle window, by thread name, most first.
     idle_threads: Vec<(String, u64)>,
+    /// Wake-ups of the other processes' threads over the idle window: (part and pid, by thread).
+    idle_child_threads: Vec<(String, Vec<(String, u64)>)>,
     /// Idle window, seconds.
     idle_secs: f64,
     /// Own part (RSS KiB) after the first 1,000 events and after all events and reconnects.
@@ -508,11 +533,14 @@ async fn run_baseline(opts: &Opts) -> Figures {
     f.mem_streamer = f.mem_home.clone();
     let before = procfs::tree(app.pid);
     let threads_before = procfs::thread_wakeups(app.pid);
+    let children_before = tree_thread_wakeups(&before);
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(opts.idle_secs)).await;
     let after = procfs::tree(app.pid);
     f.idle_secs = t0.elapsed().as_secs_f64();
     f.idle_threads = wakeups_by_thread(&threads_before, &procfs::thread_wakeups(app.pid));
+    f.idle_child_threads =
+        child_wakeups(app.pid, &after, &children_before, &tree_thread_wakeups(&after), &none);
     f.idle = idle_by_part(app.pid, &before, &after, &none);
     app.quit().await;
     f
@@ -652,11 +680,13 @@ async fn run_app(opts: &Opts) -> Figures {
     // Idle: the streamer window open, no events.
     let before = procfs::tree(app.pid);
     let threads_before = procfs::thread_wakeups(app.pid);
+    let children_before = tree_thread_wakeups(&before);
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(opts.idle_secs)).await;
     let after = procfs::tree(app.pid);
     f.idle_secs = t0.elapsed().as_secs_f64();
     f.idle_threads = wakeups_by_thread(&threads_before, &procfs::thread_wakeups(app.pid));
+    let children_after = tree_thread_wakeups(&after);
 
     // Growth: 1,000 events, then many more with reconnects in between.
     let mut growth_snaps = None;
@@ -677,6 +707,7 @@ async fn run_app(opts: &Opts) -> Figures {
     f.mem_home = memory_by_part(app.pid, &snap_home, &attr);
     f.mem_streamer = memory_by_part(app.pid, &snap_streamer, &attr);
     f.idle = idle_by_part(app.pid, &before, &after, &attr);
+    f.idle_child_threads = child_wakeups(app.pid, &after, &children_before, &children_after, &attr);
     if let Some((first, last, sent, reconnects)) = growth_snaps {
         let own = |s: &BTreeMap<u32, Sample>| own_total(&memory_by_part(app.pid, s, &attr)).0;
         eprintln!("app processes after growth:\n{}", describe_tree(app.pid, &last, &attr));
@@ -988,6 +1019,13 @@ fn report(runs: &[(Figures, Figures)]) {
                 .map(|(n, w)| format!("{n} {:.2}/s", *w as f64 / f.idle_secs))
                 .collect();
             println!("\n{who}'s main process, wake-ups by thread: {}", list.join(", "));
+            for (proc_, threads) in &f.idle_child_threads {
+                let list: Vec<String> = threads
+                    .iter()
+                    .map(|(n, w)| format!("{n} {:.2}/s", *w as f64 / f.idle_secs))
+                    .collect();
+                println!("- {who}'s {proc_}: {}", list.join(", "));
+            }
         }
         println!();
         if let Some((first, last, sent, rc)) = a.growth {

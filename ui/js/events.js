@@ -50,6 +50,26 @@ export function relativeTime(iso, now = Date.now()) {
   return fullFmt.format(new Date(t));
 }
 
+/**
+ * Milliseconds until `relativeTime(iso)` reads differently, or `horizon` if it does not change
+ * before then (a date, or an unreadable time). Labels only ever move forward ("just now" →
+ * "1 min ago" → … → a date, none comes back), so the first change is found by bisection, to the
+ * millisecond. The panel wakes for its time labels only when one of them changes, instead of
+ * on a fixed tick that repaints unchanged text (issue 9, idle wake-ups).
+ */
+export function msUntilRelativeChange(iso, now = Date.now(), horizon = 3_600_000) {
+  const label = relativeTime(iso, now);
+  if (relativeTime(iso, now + horizon) === label) return horizon;
+  let same = 0; // relativeTime(iso, now + same) === label
+  let changed = horizon; // relativeTime(iso, now + changed) !== label
+  while (changed - same > 1) {
+    const mid = Math.floor((same + changed) / 2);
+    if (relativeTime(iso, now + mid) === label) same = mid;
+    else changed = mid;
+  }
+  return changed;
+}
+
 function chipText(ev) {
   const d = ev.details || {};
   if (typeof d.bits === "number") return `${d.bits} bits`;

@@ -1,7 +1,7 @@
 // The app's strip of a streamer window: stream info, connection state and the last ten events.
 // Everything is pushed from the Rust core (Tauri events); nothing here polls Twitch.
-import { call, closeWindow, on } from "./ipc.js";
-import { eventRow, relativeTime, clockTime, FeedView } from "./events.js";
+import { call, closeWindow, markPainted, on } from "./ipc.js";
+import { eventRow, relativeTime, msUntilRelativeChange, clockTime, FeedView } from "./events.js";
 
 const $ = (id) => document.getElementById(id);
 const login = new URLSearchParams(location.search).get("login") || "";
@@ -202,6 +202,7 @@ function renderEvents(events) {
   pill.dataset.count = String(fresh);
   $("paused-status").textContent = paused && fresh ? `${fresh} new events while paused` : "";
   updateMenuCounts(source);
+  tick();
 }
 
 /** Shows the newest rows (the pill, or resuming). */
@@ -316,8 +317,22 @@ $("pause").addEventListener("click", () => {
 });
 $("new-pill").addEventListener("click", jumpToNewest);
 
+// The rows' "3 min ago" labels. One timer, set for the moment the first label changes; a label
+// is written only when its text changes. (A fixed 20 s tick rewrote every label: WebKit replaces
+// the text node even when the text is the same, so each tick repainted the panel and kept
+// WebKit's frame clock running for a while — wake-ups with nothing new to show; issue 9.)
+let tickTimer = null;
 function tick() {
-  for (const t of document.querySelectorAll(".event-time")) t.textContent = relativeTime(t.dateTime);
+  const now = Date.now();
+  let next = 3_600_000;
+  for (const t of document.querySelectorAll(".event-time")) {
+    const label = relativeTime(t.dateTime, now);
+    if (t.textContent !== label) t.textContent = label;
+    next = Math.min(next, msUntilRelativeChange(t.dateTime, now));
+  }
+  clearTimeout(tickTimer);
+  // A little after the change, so the label is computed on its new side.
+  tickTimer = setTimeout(tick, next + 20);
 }
 
 function showError(e) {
@@ -363,11 +378,11 @@ async function start() {
     }
     await saving;
     document.body.dataset.ready = "true";
+    markPainted();
   } catch (e) {
     showError(e);
     document.body.dataset.ready = "error";
   }
-  setInterval(tick, 20_000);
 }
 
 start();

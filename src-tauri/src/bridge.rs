@@ -344,10 +344,10 @@ pub async fn open_channel(
         .and_then(|(s, _)| s.windows.get(&windows::window_label(login)).cloned());
     let config = state.config.clone();
     let label = windows::window_label(login);
-    windows::open_streamer(
+    windows::open_streamer_on_main(
         app,
-        login,
-        &channel.display_name,
+        login.to_string(),
+        channel.display_name.clone(),
         state.endpoints.player_url(login),
         state.endpoints.chat_url(login),
         geometry,
@@ -359,6 +359,7 @@ pub async fn open_channel(
             }
         },
     )
+    .await
     .map_err(|e| UiError::new("window", format!("Could not open the streamer window: {e}")))?;
 
     // Closing the window stops watching the channel (its subscriptions are removed).

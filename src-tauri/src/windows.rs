@@ -85,11 +85,14 @@ pub fn open_streamer<R: Runtime>(
         LogicalPosition::new(0.0, 0.0),
         LogicalSize::new(player_w, player_h),
     )?;
+    let panel_builder = WebviewBuilder::new(
+        panel_label(login),
+        WebviewUrl::App(format!("streamer.html?login={login}").into()),
+    );
+    #[cfg(target_os = "linux")]
+    let panel_builder = in_own_web_process(app, panel_builder);
     let panel = window.add_child(
-        WebviewBuilder::new(
-            panel_label(login),
-            WebviewUrl::App(format!("streamer.html?login={login}").into()),
-        ),
+        panel_builder,
         LogicalPosition::new(0.0, player_h),
         LogicalSize::new(player_w, h - player_h),
     )?;
@@ -100,6 +103,64 @@ pub fn open_streamer<R: Runtime>(
     )?;
     layout::arrange(&window, [&player, &panel, &chat], chat_w, panel_h, on_geometry)?;
     Ok(())
+}
+
+/// Opens the streamer window on the main thread (see [`in_own_web_process`]: WebKit views are
+/// only reachable there) and waits for the outcome.
+pub async fn open_streamer_on_main<R: Runtime>(
+    app: &AppHandle<R>,
+    login: String,
+    title: String,
+    player_url: url::Url,
+    chat_url: url::Url,
+    geometry: Option<Geometry>,
+    on_geometry: impl Fn(Geometry) + Send + Sync + 'static,
+) -> tauri::Result<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let handle = app.clone();
+    app.run_on_main_thread(move || {
+        let _ = tx.send(open_streamer(
+            &handle,
+            &login,
+            &title,
+            player_url,
+            chat_url,
+            geometry,
+            on_geometry,
+        ));
+    })?;
+    rx.await.map_err(|_| tauri::Error::FailedToReceiveMessage)?
+}
+
+/// Makes a new panel share the WebKit web process of a page of the app that is already open
+/// (the home page, else another panel) instead of starting one of its own: a web process costs
+/// ~110 MiB PSS (BENCHMARKS.md, memory). Only the app's own pages share: Twitch's player and
+/// chat keep their own processes. Falls back to a process of its own when no own page is open
+/// (WebKit does the same if the related view is gone). Must run on the main thread, where
+/// `with_webview` runs its closure at once.
+#[cfg(target_os = "linux")]
+fn in_own_web_process<R: Runtime>(
+    app: &AppHandle<R>,
+    builder: WebviewBuilder<R>,
+) -> WebviewBuilder<R> {
+    use gtk::glib::thread_guard::ThreadGuard;
+    let own = app
+        .webviews()
+        .into_values()
+        .filter(|w| w.label() == "home" || login_of_panel(w.label()).is_some())
+        .min_by_key(|w| w.label() != "home");
+    let Some(own) = own else { return builder };
+    let (tx, rx) = std::sync::mpsc::channel();
+    if own.with_webview(move |pw| drop(tx.send(ThreadGuard::new(pw.inner())))).is_err() {
+        return builder;
+    }
+    match rx.try_recv() {
+        Ok(view) => builder.with_related_view(view.into_inner()),
+        Err(_) => {
+            tracing::debug!("no own page's view at hand; the panel gets a web process of its own");
+            builder
+        }
+    }
 }
 
 #[cfg(target_os = "linux")]

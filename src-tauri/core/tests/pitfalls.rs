@@ -229,6 +229,24 @@ async fn pitfall_09_missing_keepalives_mean_a_fresh_socket_not_the_old_session()
     h.shutdown().await;
 }
 
+/// The same with the production watchdog on Linux: no look at the wall clock every second, the
+/// deadlines timed on `CLOCK_BOOTTIME` (issue 9: no idle wake-ups beyond the keepalives).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pitfall_09_missing_keepalives_are_noticed_without_a_periodic_wall_check() {
+    install_crypto();
+    let fake = Fake::start().await;
+    let (ep, mut cfg) = fake.watcher_config();
+    cfg.session.wall_check_interval = None;
+    let h = watcher::spawn(&ep, TestTokens::new("tok-1"), cfg).expect("spawn");
+    h.add_channel("lumen", None).await.expect("add");
+    connected(&h).await;
+    let s1 = fake.sessions()[0].clone();
+    fake.with(|w| w.conns.get_mut(&s1).map(|c| c.keepalive = false));
+    let s2 = moved_from(&fake, &s1).await;
+    subscribed_on(&fake, &s2, LUMEN_SUBS).await;
+    h.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pitfall_09_a_wall_clock_jump_after_sleep_is_a_lost_connection() {
     install_crypto();

@@ -853,7 +853,7 @@ impl Fake {
             max: Duration::from_millis(200),
             jitter: true,
         };
-        c.session.wall_check_interval = Duration::from_millis(100);
+        c.session.wall_check_interval = Some(Duration::from_millis(100));
         c.reconcile_retry = Duration::from_millis(100);
         c.poll_interval = Duration::from_millis(200);
         // The soak tests push thousands of updates faster than a UI would; never lag.

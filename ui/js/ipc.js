@@ -36,3 +36,12 @@ export async function closeWindow() {
   if (!tauri || !tauri.window) return;
   await tauri.window.getCurrentWindow().close();
 }
+
+/**
+ * Start-up marks for the benchmark harness (tests/perf): "tev:ready" when the page shows its
+ * data, "tev:painted" at the second animation frame after it (the frame that shows it).
+ */
+export function markPainted() {
+  performance.mark("tev:ready");
+  requestAnimationFrame(() => requestAnimationFrame(() => performance.mark("tev:painted")));
+}

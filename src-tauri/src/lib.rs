@@ -45,6 +45,10 @@ pub fn run() -> ExitCode {
         .manage(state.clone())
         .setup(move |app| {
             let handle = app.handle().clone();
+            #[cfg(target_os = "linux")]
+            if let Some(home) = tauri::Manager::get_webview(app, "home") {
+                windows::draw_in_software(&home);
+            }
             {
                 use tauri_plugin_deep_link::DeepLinkExt;
                 // Registers the scheme handler for this user (a .desktop file on Linux) so

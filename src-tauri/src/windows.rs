@@ -80,11 +80,8 @@ pub fn open_streamer<R: Runtime>(
 
     let player_w = (w - chat_w).max(400.0);
     let player_h = (h - panel_h).max(225.0);
-    let player = window.add_child(
-        WebviewBuilder::new(format!("{label}-player"), WebviewUrl::External(player_url)),
-        LogicalPosition::new(0.0, 0.0),
-        LogicalSize::new(player_w, player_h),
-    )?;
+    // The panel first: its page (in the app's own, already running web process) shows the
+    // stored events while Twitch's pages still start their processes (issue 9, start-up).
     let panel_builder = WebviewBuilder::new(
         panel_label(login),
         WebviewUrl::App(format!("streamer.html?login={login}").into()),
@@ -95,6 +92,13 @@ pub fn open_streamer<R: Runtime>(
         panel_builder,
         LogicalPosition::new(0.0, player_h),
         LogicalSize::new(player_w, h - player_h),
+    )?;
+    #[cfg(target_os = "linux")]
+    draw_in_software(&panel);
+    let player = window.add_child(
+        WebviewBuilder::new(format!("{label}-player"), WebviewUrl::External(player_url)),
+        LogicalPosition::new(0.0, 0.0),
+        LogicalSize::new(player_w, player_h),
     )?;
     let chat = window.add_child(
         WebviewBuilder::new(format!("{label}-chat"), WebviewUrl::External(chat_url)),
@@ -161,6 +165,21 @@ fn in_own_web_process<R: Runtime>(
             builder
         }
     }
+}
+
+/// The app's own pages (home, panels) draw without GPU compositing: they are a header, a form
+/// and ten rows, and a GL context costs their web process memory (and under software GL, CPU at
+/// every frame) for nothing (issue 9, BENCHMARKS.md). Twitch's player and chat keep WebKit's
+/// default (video wants the GPU).
+#[cfg(target_os = "linux")]
+pub fn draw_in_software<R: Runtime>(webview: &tauri::Webview<R>) {
+    let _ = webview.with_webview(|pw| {
+        use webkit2gtk::{SettingsExt, WebViewExt};
+        if let Some(settings) = pw.inner().settings() {
+            settings
+                .set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
+        }
+    });
 }
 
 #[cfg(target_os = "linux")]

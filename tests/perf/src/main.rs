@@ -422,8 +422,7 @@ fn idle_by_part(
     for (pid, a) in after {
         let b = before.get(pid);
         let e = m.entry(part_of(root, a, attr)).or_insert((0.0, 0, 0));
-        let cpu_before = b.map_or(0, |b| b.cpu_ticks);
-        e.0 += (a.cpu_ticks.saturating_sub(cpu_before)) as f64 * 1000.0 / procfs::CLK_TCK;
+        e.0 += procfs::cpu_ns_between(b, a) as f64 / 1e6;
         let (v, i) = procfs::switches_between(b, a);
         e.1 += v;
         e.2 += i;

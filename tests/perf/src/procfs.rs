@@ -23,12 +23,14 @@ pub struct Sample {
     /// does not depend on what else runs on the machine (other WebKit processes share the
     /// libraries' pages and so lower everyone's PSS).
     pub uss_kib: u64,
-    /// User + system CPU time of all threads, in clock ticks.
-    pub cpu_ticks: u64,
     /// (voluntary, involuntary) context switches per thread id. Voluntary: the thread went to
     /// sleep (one wake-up); involuntary: it was preempted. A thread that ends takes its counts
     /// with it, so differences are taken per thread (see [`switches_between`]).
     pub threads: BTreeMap<u32, (u64, u64)>,
+    /// Time on the CPU per thread id, ns (`/proc/PID/task/TID/schedstat`, first field): exact,
+    /// where `/proc/PID/stat`'s utime + stime are sampled at the clock tick (10 ms steps, charged
+    /// to whoever runs when the tick comes), too coarse for an idle minute of ~50 ms.
+    pub thread_cpu_ns: BTreeMap<u32, u64>,
     /// Start time, clock ticks after boot.
     pub start_ticks: u64,
 }
@@ -39,8 +41,6 @@ pub struct Sample {
 pub struct Stat {
     /// Parent's process id (field 4).
     pub ppid: u32,
-    /// utime + stime (fields 14 and 15), clock ticks.
-    pub cpu_ticks: u64,
     /// starttime (field 22), clock ticks after boot.
     pub start_ticks: u64,
 }
@@ -51,11 +51,7 @@ pub fn parse_stat(s: &str) -> Option<Stat> {
     // After ")": field 3 (state) is index 0.
     let f: Vec<&str> = rest.split_whitespace().collect();
     let num = |i: usize| f.get(i - 3).and_then(|v| v.parse::<u64>().ok());
-    Some(Stat {
-        ppid: u32::try_from(num(4)?).ok()?,
-        cpu_ticks: num(14)? + num(15)?,
-        start_ticks: num(22)?,
-    })
+    Some(Stat { ppid: u32::try_from(num(4)?).ok()?, start_ticks: num(22)? })
 }
 
 /// `Rss`, `Pss` and USS (`Private_Clean` + `Private_Dirty`), KiB, from
@@ -90,6 +86,19 @@ pub fn parse_ctxt(s: &str) -> (u64, u64) {
     (vol, invol)
 }
 
+/// Time on the CPU, ns: the first field of a `schedstat` file.
+pub fn parse_schedstat(s: &str) -> Option<u64> {
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// CPU time (ns) between two samples of one process, per thread as [`switches_between`].
+pub fn cpu_ns_between(before: Option<&Sample>, after: &Sample) -> u64 {
+    after.thread_cpu_ns.iter().fold(0, |acc, (tid, ns)| {
+        let b = before.and_then(|b| b.thread_cpu_ns.get(tid)).copied().unwrap_or(0);
+        acc + ns.saturating_sub(b)
+    })
+}
+
 /// Reads one process; `None` if it is gone.
 pub fn sample(pid: u32) -> Option<Sample> {
     let dir = format!("/proc/{pid}");
@@ -109,11 +118,18 @@ pub fn sample(pid: u32) -> Option<Sample> {
             std::fs::read_to_string(format!("{dir}/comm")).unwrap_or_default().trim().to_string()
         });
     let mut threads = BTreeMap::new();
+    let mut thread_cpu_ns = BTreeMap::new();
     if let Ok(tasks) = std::fs::read_dir(format!("{dir}/task")) {
         for t in tasks.flatten() {
             let tid = t.file_name().to_str().and_then(|n| n.parse().ok());
             if let (Some(tid), Ok(s)) = (tid, std::fs::read_to_string(t.path().join("status"))) {
                 threads.insert(tid, parse_ctxt(&s));
+                if let Some(ns) = std::fs::read_to_string(t.path().join("schedstat"))
+                    .ok()
+                    .and_then(|s| parse_schedstat(&s))
+                {
+                    thread_cpu_ns.insert(tid, ns);
+                }
             }
         }
     }
@@ -123,8 +139,8 @@ pub fn sample(pid: u32) -> Option<Sample> {
         rss_kib,
         pss_kib,
         uss_kib,
-        cpu_ticks: stat.cpu_ticks,
         threads,
+        thread_cpu_ns,
         start_ticks: stat.start_ticks,
     })
 }
@@ -211,7 +227,20 @@ mod tests {
     fn stat_skips_a_comm_with_spaces_and_parentheses() {
         let s = "4242 (Web Content (x)) S 4200 4242 4200 0 -1 4194560 1 0 0 0 37 11 0 0 20 0 \
                  9 0 123456 1000 10 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
-        assert_eq!(parse_stat(s), Some(Stat { ppid: 4200, cpu_ticks: 48, start_ticks: 123456 }));
+        assert_eq!(parse_stat(s), Some(Stat { ppid: 4200, start_ticks: 123456 }));
+    }
+
+    #[test]
+    fn schedstat_gives_the_time_on_cpu_and_differences_go_per_thread() {
+        assert_eq!(parse_schedstat("123456789 2000 37\n"), Some(123_456_789));
+        assert_eq!(parse_schedstat(""), None);
+        let before =
+            Sample { thread_cpu_ns: BTreeMap::from([(1, 100), (2, 50)]), ..Sample::default() };
+        // Thread 2 ended, thread 3 is new: 1 ran 20 ns more, 3 counts in full.
+        let after =
+            Sample { thread_cpu_ns: BTreeMap::from([(1, 120), (3, 7)]), ..Sample::default() };
+        assert_eq!(cpu_ns_between(Some(&before), &after), 27);
+        assert_eq!(cpu_ns_between(None, &after), 127);
     }
 
     #[test]

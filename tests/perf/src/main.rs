@@ -291,6 +291,23 @@ impl Running {
         }
     }
 
+    /// Milliseconds from `start` to the paint that shows the page's data: from the page's own
+    /// marks when it has them (exact), else observed through WebDriver once `cond` holds (exact
+    /// only if the observer was in place before). Prints both.
+    async fn data_painted(&self, what: &str, cond: &str, start: f64) -> (f64, bool) {
+        let (_, painted, exact) = self.painted_when(cond).await;
+        let marks = self.own_marks().await;
+        eprintln!(
+            "app {what} ready → painted: observed {:.0} ms (exact: {exact}), page's marks {:?}",
+            painted - start,
+            marks.map(|(r, p)| (r - start, p - start))
+        );
+        match marks {
+            Some((_, p)) => (p - start, true),
+            None => (painted - start, exact),
+        }
+    }
+
     /// The page's own start-up marks (`markPainted` in `ui/js/ipc.js`): when it showed its data
     /// and the second animation frame after that, in epoch ms; waits for them up to 60 s.
     /// Exact even when WebDriver reaches the page late (the page records them itself).
@@ -430,22 +447,29 @@ fn idle_by_part(
     m
 }
 
-/// Voluntary switches per thread name between two readings, most first, zeros left out.
+/// Voluntary switches between two readings, taken per thread (a thread new since `before`
+/// counts in full, one that ended is not seen) and summed by thread name; most first, zeros
+/// left out. (Summing by name first would let a pool thread that ended cancel the switches of
+/// the others of its name.)
 fn wakeups_by_thread(
-    before: &BTreeMap<String, u64>,
-    after: &BTreeMap<String, u64>,
+    before: &BTreeMap<u32, (String, u64)>,
+    after: &BTreeMap<u32, (String, u64)>,
 ) -> Vec<(String, u64)> {
-    let mut v: Vec<(String, u64)> = after
-        .iter()
-        .map(|(n, a)| (n.clone(), a.saturating_sub(before.get(n).copied().unwrap_or(0))))
-        .filter(|(_, d)| *d > 0)
-        .collect();
+    let mut by_name: BTreeMap<&str, u64> = BTreeMap::new();
+    for (tid, (name, a)) in after {
+        let b = before.get(tid).map_or(0, |(_, b)| *b);
+        *by_name.entry(name).or_insert(0) += a.saturating_sub(b);
+    }
+    let mut v: Vec<(String, u64)> =
+        by_name.into_iter().filter(|(_, d)| *d > 0).map(|(n, d)| (n.to_string(), d)).collect();
     v.sort_by_key(|e| std::cmp::Reverse(e.1));
     v
 }
 
 /// Thread wake-ups (by name) of every process in `snap`, keyed by pid.
-fn tree_thread_wakeups(snap: &BTreeMap<u32, Sample>) -> BTreeMap<u32, BTreeMap<String, u64>> {
+fn tree_thread_wakeups(
+    snap: &BTreeMap<u32, Sample>,
+) -> BTreeMap<u32, BTreeMap<u32, (String, u64)>> {
     snap.keys().map(|pid| (*pid, procfs::thread_wakeups(*pid))).collect()
 }
 
@@ -454,8 +478,8 @@ fn tree_thread_wakeups(snap: &BTreeMap<u32, Sample>) -> BTreeMap<u32, BTreeMap<S
 fn child_wakeups(
     root: u32,
     snap: &BTreeMap<u32, Sample>,
-    before: &BTreeMap<u32, BTreeMap<String, u64>>,
-    after: &BTreeMap<u32, BTreeMap<String, u64>>,
+    before: &BTreeMap<u32, BTreeMap<u32, (String, u64)>>,
+    after: &BTreeMap<u32, BTreeMap<u32, (String, u64)>>,
     attr: &Attribution,
 ) -> Vec<(String, Vec<(String, u64)>)> {
     snap.values()
@@ -554,7 +578,13 @@ async fn run_baseline(opts: &Opts) -> Figures {
     let btime = procfs::boot_time().expect("btime");
     let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("baseline runs"), btime);
     app.wait_for("h1", 30).await;
-    let timing = app.page_timing().await;
+    // The heading can be in the DOM before the first paint: wait for the paint entry.
+    let mut timing = app.page_timing().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while first_paint(&timing, 0.0).is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        timing = app.page_timing().await;
+    }
     eprintln!("baseline timing: {timing}");
     let fcp = first_paint(&timing, start);
     let mut f = Figures { first_paint_ms: fcp, ..Figures::default() };
@@ -686,18 +716,10 @@ async fn run_app(opts: &Opts) -> Figures {
     // Start-up to the home window (signed out: the first run after setup).
     let app = launch(&bin, home.path(), Some(&base), &[]).await;
     let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("app runs"), btime);
-    let (_, painted, exact) =
-        app.painted_when("document.body && document.body.dataset.ready === 'true'").await;
-    let marks = app.own_marks().await;
-    eprintln!(
-        "app home ready → painted: observed {:.0} ms (exact: {exact}), page's marks {:?}",
-        painted - start,
-        marks.map(|(r, p)| (r - start, p - start))
-    );
-    (f.home_ready_ms, f.home_ready_exact) = match marks {
-        Some((_, p)) => (Some(p - start), true),
-        None => (Some(painted - start), exact),
-    };
+    let (ms, exact) = app
+        .data_painted("home", "document.body && document.body.dataset.ready === 'true'", start)
+        .await;
+    (f.home_ready_ms, f.home_ready_exact) = (Some(ms), exact);
     let timing = app.page_timing().await;
     eprintln!("app home timing: {timing}");
     f.first_paint_ms = first_paint(&timing, start);
@@ -771,22 +793,15 @@ async fn run_app(opts: &Opts) -> Figures {
     .await;
     let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("app runs"), btime);
     app.switch_to("panel", |u| u.contains("streamer.html")).await;
-    let (_, painted, exact) = app
-        .painted_when(
+    let (ms, exact) = app
+        .data_painted(
+            "streamer",
             "document.body && document.body.dataset.ready === 'true' && \
              document.querySelector('#events > li') !== null",
+            start,
         )
         .await;
-    let marks = app.own_marks().await;
-    eprintln!(
-        "app streamer ready → painted: observed {:.0} ms (exact: {exact}), page's marks {:?}",
-        painted - start,
-        marks.map(|(r, p)| (r - start, p - start))
-    );
-    (f.streamer_events_ms, f.streamer_events_exact) = match marks {
-        Some((_, p)) => (Some(p - start), true),
-        None => (Some(painted - start), exact),
-    };
+    (f.streamer_events_ms, f.streamer_events_exact) = (Some(ms), exact);
     let timing = app.page_timing().await;
     eprintln!("app streamer timing: {timing}");
     f.streamer_paint_ms = first_paint(&timing, start);

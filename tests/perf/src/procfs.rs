@@ -155,15 +155,15 @@ pub fn switches_between(before: Option<&Sample>, after: &Sample) -> (u64, u64) {
     })
 }
 
-/// Voluntary context switches of each thread of `pid`, by thread name (`comm`), summed over
-/// threads of the same name.
-pub fn thread_wakeups(pid: u32) -> BTreeMap<String, u64> {
+/// Each thread of `pid`: thread id → (name (`comm`), voluntary context switches).
+pub fn thread_wakeups(pid: u32) -> BTreeMap<u32, (String, u64)> {
     let mut m = BTreeMap::new();
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return m };
     for t in tasks.flatten() {
+        let Some(tid) = t.file_name().to_str().and_then(|n| n.parse().ok()) else { continue };
         let name = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
         if let Ok(s) = std::fs::read_to_string(t.path().join("status")) {
-            *m.entry(name.trim().to_string()).or_insert(0) += parse_ctxt(&s).0;
+            m.insert(tid, (name.trim().to_string(), parse_ctxt(&s).0));
         }
     }
     m

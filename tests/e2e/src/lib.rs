@@ -237,6 +237,24 @@ impl App {
     /// Saves a screenshot as `target/e2e-screenshots/<name>.png` and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         self.painted().await;
+        // The app's own pages draw without GPU compositing (`windows::draw_in_software`); there
+        // WebKit's WebDriver screenshot waits for the page's next presentation update, which a
+        // page with nothing changing never makes (it hung for minutes). For two seconds from
+        // now the root's opacity flips between 1 and 0.9999 every 100 ms (no visible change),
+        // so the update comes; then the style is as it was.
+        let _ = self
+            .client
+            .execute(
+                "const r = document.documentElement.style; let n = 0;\
+                 const t = setInterval(() => {\
+                   n += 1;\
+                   if (n > 20) { clearInterval(t); r.removeProperty('opacity'); return; }\
+                   if (n % 2) r.setProperty('opacity', '0.9999'); else r.removeProperty('opacity');\
+                 }, 100);\
+                 return true;",
+                vec![],
+            )
+            .await;
         let png = self.client.screenshot().await.expect("take a screenshot");
         let path = screenshot_dir().join(format!("{name}.png"));
         std::fs::write(&path, &png).expect("write the screenshot");

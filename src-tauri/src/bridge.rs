@@ -251,13 +251,18 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
     let mut rx = state.live.subscribe();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
+        use tokio::time::Instant;
         let emit_view = |view: &tev_core::live::ChannelView| {
             let target = EventTarget::webview(windows::panel_label(&view.channel_login));
             let _ = app.emit_to(target, "feed", view);
         };
         // Per panel: when its last view went out, and the newest view held back since.
-        let mut last_sent: HashMap<String, tokio::time::Instant> = HashMap::new();
+        let mut last_sent: HashMap<String, Instant> = HashMap::new();
         let mut held: HashMap<String, tev_core::live::ChannelView> = HashMap::new();
+        // Whether a view for `login` may go out at `now`.
+        let free = |last_sent: &HashMap<String, Instant>, login: &str, now: Instant| {
+            last_sent.get(login).is_none_or(|t| now.duration_since(*t) >= FEED_EMIT_GAP)
+        };
         loop {
             // The earliest moment a held view may go; no timer at all when nothing is held.
             let next = held
@@ -268,12 +273,9 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
             tokio::select! {
                 u = rx.recv() => match u {
                     Ok(LiveUpdate::Events(view)) => {
-                        let now = tokio::time::Instant::now();
+                        let now = Instant::now();
                         let login = view.channel_login.clone();
-                        let free = last_sent
-                            .get(&login)
-                            .is_none_or(|t| now.duration_since(*t) >= FEED_EMIT_GAP);
-                        if free {
+                        if free(&last_sent, &login, now) {
                             emit_view(&view);
                             last_sent.insert(login.clone(), now);
                             held.remove(&login);
@@ -292,17 +294,12 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },
-                _ = tokio::time::sleep_until(next.unwrap_or_else(tokio::time::Instant::now)),
+                _ = tokio::time::sleep_until(next.unwrap_or_else(Instant::now)),
                     if next.is_some() =>
                 {
-                    let now = tokio::time::Instant::now();
-                    let due: Vec<String> = held
-                        .keys()
-                        .filter(|l| {
-                            last_sent.get(*l).is_none_or(|t| now.duration_since(*t) >= FEED_EMIT_GAP)
-                        })
-                        .cloned()
-                        .collect();
+                    let now = Instant::now();
+                    let due: Vec<String> =
+                        held.keys().filter(|l| free(&last_sent, l, now)).cloned().collect();
                     for login in due {
                         if let Some(view) = held.remove(&login) {
                             emit_view(&view);

@@ -221,12 +221,8 @@ impl WatcherHandle {
         login: &str,
         role: Option<Role>,
     ) -> Result<WatchedChannel, WatcherError> {
-        let (reply, rx) = oneshot::channel();
-        self.cmd
-            .send(Command::Add { login: login.to_string(), role, background: false, reply })
-            .await
-            .map_err(|_| WatcherError::Stopped)?;
-        rx.await.map_err(|_| WatcherError::Stopped)?
+        self.ask(|reply| Command::Add { login: login.to_string(), role, background: false, reply })
+            .await?
     }
 
     /// Watches `login` in the background: only `stream.online` (for a go-live notification),
@@ -237,32 +233,33 @@ impl WatcherHandle {
         &self,
         login: &str,
     ) -> Result<WatchedChannel, WatcherError> {
-        let (reply, rx) = oneshot::channel();
-        self.cmd
-            .send(Command::Add { login: login.to_string(), role: None, background: true, reply })
-            .await
-            .map_err(|_| WatcherError::Stopped)?;
-        rx.await.map_err(|_| WatcherError::Stopped)?
+        self.ask(|reply| Command::Add {
+            login: login.to_string(),
+            role: None,
+            background: true,
+            reply,
+        })
+        .await?
     }
 
     /// Puts a full channel back into the background (its window closed, but it is still the
     /// favourite); true if it was watched.
     pub async fn demote_channel(&self, login: &str) -> Result<bool, WatcherError> {
-        let (reply, rx) = oneshot::channel();
-        self.cmd
-            .send(Command::Demote { login: login.to_string(), reply })
-            .await
-            .map_err(|_| WatcherError::Stopped)?;
-        rx.await.map_err(|_| WatcherError::Stopped)
+        self.ask(|reply| Command::Demote { login: login.to_string(), reply }).await
     }
 
     /// Stops watching `login`; true if it was watched.
     pub async fn remove_channel(&self, login: &str) -> Result<bool, WatcherError> {
+        self.ask(|reply| Command::Remove { login: login.to_string(), reply }).await
+    }
+
+    /// Sends the command `make` builds around a reply channel and waits for the task's answer.
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, WatcherError> {
         let (reply, rx) = oneshot::channel();
-        self.cmd
-            .send(Command::Remove { login: login.to_string(), reply })
-            .await
-            .map_err(|_| WatcherError::Stopped)?;
+        self.cmd.send(make(reply)).await.map_err(|_| WatcherError::Stopped)?;
         rx.await.map_err(|_| WatcherError::Stopped)
     }
 

@@ -14,6 +14,7 @@ pub mod feed;
 pub mod helix;
 pub mod keychain;
 pub mod live;
+pub mod memory;
 pub mod notify;
 pub mod recent;
 pub mod replay;

@@ -283,11 +283,17 @@ impl LiveFeed {
         // A save is due `save_every` after the first unsaved change; with nothing to save no
         // timer runs, so an idle evening costs no wake-ups here (issue 9, idle).
         let mut save_at: Option<tokio::time::Instant> = None;
+        // After a burst, the memory it used goes back to the system at the next save (the
+        // first quiet moment this task has anyway; no timer of its own).
+        let mut burst = crate::memory::AfterBurst::default();
         loop {
             let due = save_at.unwrap_or_else(tokio::time::Instant::now);
             tokio::select! {
                 u = rx.recv() => match u {
-                    Ok(u) => self.apply(u),
+                    Ok(u) => {
+                        self.apply(u);
+                        burst.note(1);
+                    }
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         // Never silently: the user sees a gap for every channel shown.
                         tracing::warn!(missed = n, "the feed fell behind the watcher");
@@ -313,6 +319,7 @@ impl LiveFeed {
                     if let Err(e) = self.save() {
                         tracing::warn!(error = %e, "could not save the recent events");
                     }
+                    burst.release_if_due();
                 }
             }
             if save_at.is_none() && lock(&self.inner).dirty {

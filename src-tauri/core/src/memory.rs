@@ -1,0 +1,91 @@
+//! Giving memory back after a burst of events (issue 9, growth).
+//!
+//! A burst (a raid train, a gift bomb, a reconnect replaying a backlog) parses thousands of
+//! frames and queues their updates for a moment. glibc's malloc keeps what was freed after it
+//! in the arenas of the threads that did the work, for reuse; on its own it returns only the
+//! free space at the very top of a heap, and one live allocation above the freed ones is enough
+//! to keep the rest. The app would then sit at the burst's high-water mark for the rest of the
+//! evening. After a burst the app asks the allocator to return its free pages
+//! (`malloc_trim(0)`, which `madvise`s them away in every arena; WebKit's own memory-pressure
+//! handler does the same in its processes). Measured in BENCHMARKS.md.
+//!
+//! Nothing here runs on a timer: [`AfterBurst`] is told about work as it happens and says when
+//! a release is worth it, and the caller asks at a moment it is awake anyway.
+
+/// How many updates make a burst worth a release: below this the freed memory is small next
+/// to the cost of walking the heaps (about a millisecond).
+pub const BURST: usize = 1_000;
+
+/// Returns the allocator's free pages to the system. True if memory was returned. Where the
+/// allocator is not glibc's there is nothing to do (false).
+pub fn release_free_memory() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: malloc_trim only walks glibc's own arenas under their locks; it has no
+        // preconditions and is safe to call from any thread at any time.
+        unsafe { libc::malloc_trim(0) != 0 }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        false
+    }
+}
+
+/// Counts the work done since the last release and says when the next one is due.
+#[derive(Debug, Default)]
+pub struct AfterBurst {
+    /// Updates handled since the last release.
+    since: usize,
+}
+
+impl AfterBurst {
+    /// Notes `n` more handled updates.
+    pub fn note(&mut self, n: usize) {
+        self.since = self.since.saturating_add(n);
+    }
+
+    /// True (once) when at least [`BURST`] updates were handled since the last time it said
+    /// so; the count starts again.
+    pub fn due(&mut self) -> bool {
+        if self.since < BURST {
+            return false;
+        }
+        self.since = 0;
+        true
+    }
+
+    /// Releases the allocator's free memory if a burst went by since the last release.
+    pub fn release_if_due(&mut self) {
+        if self.due() {
+            let returned = release_free_memory();
+            tracing::debug!(returned, "memory released after a burst");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_release_is_due_only_after_a_burst_and_only_once() {
+        let mut b = AfterBurst::default();
+        assert!(!b.due(), "nothing happened");
+        b.note(BURST - 1);
+        assert!(!b.due(), "one short of a burst");
+        b.note(1);
+        assert!(b.due(), "a burst went by");
+        assert!(!b.due(), "the count started again");
+        b.note(BURST * 3);
+        assert!(b.due());
+        assert!(!b.due(), "one release for one quiet moment, however long the burst");
+    }
+
+    #[test]
+    fn counting_never_overflows() {
+        let mut b = AfterBurst::default();
+        b.note(usize::MAX);
+        b.note(usize::MAX);
+        assert!(b.due());
+    }
+}

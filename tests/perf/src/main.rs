@@ -568,6 +568,24 @@ fn ratio(a: f64, b: f64) -> String {
     if b > 0.0 { format!("{:.2}×", a / b) } else { "—".into() }
 }
 
+/// Runs `$TEV_BENCH_HOOK` (a shell command; unset: nothing) at a point of the run, with
+/// `TEV_BENCH_POINT` (`idle-baseline`, `idle-app`, `before-growth`, `after-growth`) and
+/// `TEV_BENCH_PIDS` (the program and its descendants, comma-separated) in its environment, and
+/// waits for it (the idle window's time includes it). For looking inside at that moment, e.g.
+/// `perf record -g -p "$TEV_BENCH_PIDS" -- sleep 55 &` at the idle points (in the background),
+/// or `gdb -p PID -batch -ex 'call (int)malloc_trim(0)'` after the growth.
+async fn hook(point: &str, pid: u32) {
+    let Ok(cmd) = std::env::var("TEV_BENCH_HOOK") else { return };
+    let pids: Vec<String> = procfs::tree(pid).keys().map(u32::to_string).collect();
+    let status = Command::new("sh")
+        .args(["-c", &cmd])
+        .env("TEV_BENCH_POINT", point)
+        .env("TEV_BENCH_PIDS", pids.join(","))
+        .status()
+        .await;
+    eprintln!("hook at {point}: {status:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The baseline
 
@@ -598,7 +616,8 @@ async fn run_baseline(opts: &Opts) -> Figures {
     let threads_before = procfs::thread_wakeups(app.pid);
     let children_before = tree_thread_wakeups(&before);
     let t0 = Instant::now();
-    tokio::time::sleep(Duration::from_secs(opts.idle_secs)).await;
+    hook("idle-baseline", app.pid).await;
+    tokio::time::sleep(Duration::from_secs(opts.idle_secs).saturating_sub(t0.elapsed())).await;
     let after = procfs::tree(app.pid);
     f.idle_secs = t0.elapsed().as_secs_f64();
     f.idle_threads = wakeups_by_thread(&threads_before, &procfs::thread_wakeups(app.pid));
@@ -745,7 +764,8 @@ async fn run_app(opts: &Opts) -> Figures {
     let threads_before = procfs::thread_wakeups(app.pid);
     let children_before = tree_thread_wakeups(&before);
     let t0 = Instant::now();
-    tokio::time::sleep(Duration::from_secs(opts.idle_secs)).await;
+    hook("idle-app", app.pid).await;
+    tokio::time::sleep(Duration::from_secs(opts.idle_secs).saturating_sub(t0.elapsed())).await;
     let after = procfs::tree(app.pid);
     f.idle_secs = t0.elapsed().as_secs_f64();
     f.idle_threads = wakeups_by_thread(&threads_before, &procfs::thread_wakeups(app.pid));
@@ -760,6 +780,7 @@ async fn run_app(opts: &Opts) -> Figures {
     let mut growth_snaps = None;
     if !opts.skip_growth {
         growth_snaps = Some(growth(&app, &base, opts).await);
+        hook("after-growth", app.pid).await;
     }
 
     if !opts.skip_latency {
@@ -821,6 +842,7 @@ async fn growth(
     let first = send_rows(base, 1000, "sub").await;
     wait_row(app, first.last().expect("ids"), 120).await;
     let snap_first = settled_tree(app.pid, 5).await;
+    hook("before-growth", app.pid).await;
     let batches = opts.growth_events.div_ceil(1000);
     let per_batch = opts.growth_reconnects.div_ceil(batches.max(1));
     // The old socket is closed by the sim soon after the client moved (twitch.md §1.3: the old

@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     // Feed controls (issue 7): granted to streamer panels only, by capabilities/streamer-panel.json.
     "feed_prefs_get",
     "feed_prefs_set",
+    // The panel's rows after a `feed` signal (issue 9): streamer panels only.
+    "streamer_events",
 ];
 
 fn main() {

@@ -7,7 +7,7 @@ use crate::state::{AppState, Connected};
 use crate::windows;
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 use tauri::{AppHandle, Emitter, EventTarget, Manager};
 use tev_core::auth::{AuthState, SignInProgress, TokenOwner};
@@ -240,33 +240,39 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
     Ok(())
 }
 
-/// At most one `feed` event per panel in this time: a view is the whole list, so a newer one
-/// replaces any not yet sent and nothing is lost. At 500 events/s this is ≤ 10 emits a second
-/// per panel instead of 500 (each emit is a script evaluated in the page; issue 9 measured the
-/// panel's memory growing with their number).
+/// At most one `feed` signal per panel in this time: the panel then reads the whole list, so
+/// later changes are picked up by the same read and nothing is lost. At 500 events/s this is
+/// ≤ 10 reads a second per panel instead of 500.
 const FEED_EMIT_GAP: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// Forwards the live feed to the panels. Runs once for the app's lifetime.
+/// Tells the panels that their rows changed. Runs once for the app's lifetime.
+///
+/// The signal carries no data: the panel reads its rows with `streamer_events` (an IPC reply,
+/// parsed as JSON). An event with the rows in it would be a new script for the page to evaluate
+/// on every change, and WebKit keeps each evaluated script's source and bytecode in its code
+/// cache: issue 9 measured ~15 KiB kept in the web process per update (+30 MiB after 2,000),
+/// against ~2 KiB when the same data arrives as JSON. The signal's script is the same every
+/// time, so it is compiled once.
 pub fn forward_live(app: &AppHandle, state: &AppState) {
     let mut rx = state.live.subscribe();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         use tokio::time::Instant;
-        let emit_view = |view: &tev_core::live::ChannelView| {
-            let target = EventTarget::webview(windows::panel_label(&view.channel_login));
-            let _ = app.emit_to(target, "feed", view);
+        let signal = |login: &str| {
+            let target = EventTarget::webview(windows::panel_label(login));
+            let _ = app.emit_to(target, "feed", ());
         };
-        // Per panel: when its last view went out, and the newest view held back since.
+        // Per panel: when its last signal went out; the panels with a change held back since.
         let mut last_sent: HashMap<String, Instant> = HashMap::new();
-        let mut held: HashMap<String, tev_core::live::ChannelView> = HashMap::new();
-        // Whether a view for `login` may go out at `now`.
+        let mut held: HashSet<String> = HashSet::new();
+        // Whether a signal for `login` may go out at `now`.
         let free = |last_sent: &HashMap<String, Instant>, login: &str, now: Instant| {
             last_sent.get(login).is_none_or(|t| now.duration_since(*t) >= FEED_EMIT_GAP)
         };
         loop {
-            // The earliest moment a held view may go; no timer at all when nothing is held.
+            // The earliest moment a held signal may go; no timer at all when nothing is held.
             let next = held
-                .keys()
+                .iter()
                 .filter_map(|login| last_sent.get(login))
                 .min()
                 .map(|t| *t + FEED_EMIT_GAP);
@@ -274,13 +280,13 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
                 u = rx.recv() => match u {
                     Ok(LiveUpdate::Events(view)) => {
                         let now = Instant::now();
-                        let login = view.channel_login.clone();
+                        let login = view.channel_login;
                         if free(&last_sent, &login, now) {
-                            emit_view(&view);
-                            last_sent.insert(login.clone(), now);
+                            signal(&login);
                             held.remove(&login);
+                            last_sent.insert(login, now);
                         } else {
-                            held.insert(login, view);
+                            held.insert(login);
                         }
                     }
                     Ok(LiveUpdate::Header(h)) => {
@@ -291,7 +297,17 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
                         tracing::info!(?channel_id, %message, "notice");
                     }
                     Ok(LiveUpdate::NewEvent(_)) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        // Some changes went by unseen: every open panel reads its rows again.
+                        let open = open_channels().lock().map(|g| g.keys().cloned().collect());
+                        held.extend(open.unwrap_or_else(|_| Vec::new()));
+                        if next.is_none() {
+                            for login in std::mem::take(&mut held) {
+                                signal(&login);
+                                last_sent.insert(login, Instant::now());
+                            }
+                        }
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },
                 _ = tokio::time::sleep_until(next.unwrap_or_else(Instant::now)),
@@ -299,12 +315,11 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
                 {
                     let now = Instant::now();
                     let due: Vec<String> =
-                        held.keys().filter(|l| free(&last_sent, l, now)).cloned().collect();
+                        held.iter().filter(|l| free(&last_sent, l, now)).cloned().collect();
                     for login in due {
-                        if let Some(view) = held.remove(&login) {
-                            emit_view(&view);
-                            last_sent.insert(login, now);
-                        }
+                        held.remove(&login);
+                        signal(&login);
+                        last_sent.insert(login, now);
                     }
                 }
             }
@@ -341,21 +356,19 @@ pub async fn open_channel(
         .and_then(|(s, _)| s.windows.get(&windows::window_label(login)).cloned());
     let config = state.config.clone();
     let label = windows::window_label(login);
-    windows::open_streamer_on_main(
-        app,
-        login.to_string(),
-        channel.display_name.clone(),
-        state.endpoints.player_url(login),
-        state.endpoints.chat_url(login),
-        geometry,
-        move |g| {
-            if let Err(e) = config.update(|s| {
-                s.windows.insert(label.clone(), g);
-            }) {
-                tracing::warn!(error = %e, "could not remember the window's place");
-            }
-        },
-    )
+    let pages = windows::StreamerPages {
+        title: channel.display_name.clone(),
+        boot: boot_script(&state, &c, &channel),
+        player_url: state.endpoints.player_url(login),
+        chat_url: state.endpoints.chat_url(login),
+    };
+    windows::open_streamer_on_main(app, login.to_string(), pages, geometry, move |g| {
+        if let Err(e) = config.update(|s| {
+            s.windows.insert(label.clone(), g);
+        }) {
+            tracing::warn!(error = %e, "could not remember the window's place");
+        }
+    })
     .await
     .map_err(|e| UiError::new("window", format!("Could not open the streamer window: {e}")))?;
 
@@ -390,6 +403,24 @@ pub async fn open_channel(
         });
     }
     Ok(())
+}
+
+/// The panel's first data, given with its window as an initialisation script (run before the
+/// page's own scripts): the snapshot and the feed choices the page would otherwise ask for in
+/// two round trips after its first paint, while the main thread is busy creating Twitch's
+/// webviews (issue 9, start-up). The page still asks once its listeners are in place, for
+/// anything that changed in between. `None` (the page asks as before) if it cannot be built.
+fn boot_script(
+    state: &AppState,
+    c: &crate::state::Connected,
+    channel: &WatchedChannel,
+) -> Option<String> {
+    let prefs = crate::commands::feed_prefs(state, channel.id.clone()).ok()?;
+    let snapshot = crate::commands::snapshot(state, c, channel.clone());
+    let json = serde_json::to_string(&json!({"snapshot": snapshot, "prefs": prefs})).ok()?;
+    // The data as a JSON string literal parsed by the page: no part of it is ever JavaScript.
+    let literal = serde_json::to_string(&json).ok()?;
+    Some(format!("window.__TEV_BOOT__ = JSON.parse({literal});"))
 }
 
 /// How often the open windows' viewer counts are read from Helix: viewers are not in EventSub,

@@ -338,15 +338,36 @@ pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapsho
     let c = state.connected().await.ok_or_else(no_client)?;
     let channel = bridge::channel_of(&login)
         .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))?;
-    Ok(Snapshot {
+    Ok(snapshot(&state, &c, channel))
+}
+
+/// What a panel shows of `channel` right now.
+pub fn snapshot(
+    state: &AppState,
+    c: &crate::state::Connected,
+    channel: tev_core::watcher::WatchedChannel,
+) -> Snapshot {
+    Snapshot {
         header: state.live.header(&channel.id),
         events: state.live.events(&channel.id),
         connection: c.watcher.state().borrow().clone(),
         auth: bridge::auth_json(&c.owner.state()),
         simulated: state.endpoints.simulated,
-        listening_since: bridge::opened_at(&login).unwrap_or_else(chrono::Utc::now),
+        listening_since: bridge::opened_at(&channel.login).unwrap_or_else(chrono::Utc::now),
         channel,
-    })
+    }
+}
+
+/// The calling panel's rows, newest first: what it reads when the core signals `feed` (the
+/// signal carries no data, see `bridge::forward_live`). The channel comes from the webview's
+/// label, as for the snapshot. Async, so the reply does not wait for the main thread.
+#[tauri::command]
+#[tracing::instrument(skip(webview, state), err(Debug))]
+pub async fn streamer_events(
+    webview: Webview,
+    state: S<'_>,
+) -> Result<Vec<tev_core::feed::StreamEvent>, UiError> {
+    Ok(state.live.events(&panel_channel_id(&webview)?))
 }
 
 fn no_client() -> UiError {
@@ -386,7 +407,11 @@ fn panel_channel_id(webview: &Webview) -> Result<String, UiError> {
 #[tauri::command]
 #[tracing::instrument(skip(webview, state), err(Debug))]
 pub async fn feed_prefs_get(webview: Webview, state: S<'_>) -> Result<FeedPrefsView, UiError> {
-    let channel_id = panel_channel_id(&webview)?;
+    feed_prefs(&state, panel_channel_id(&webview)?)
+}
+
+/// The feed choices for `channel_id`, as the panel reads them.
+pub fn feed_prefs(state: &AppState, channel_id: String) -> Result<FeedPrefsView, UiError> {
     let (s, warning) = state.config.load_or_default()?;
     Ok(FeedPrefsView {
         prefs: s.feed_prefs(&channel_id),

@@ -100,6 +100,7 @@ pub fn run() -> ExitCode {
             commands::set_favourite,
             commands::open_streamer,
             commands::streamer_snapshot,
+            commands::streamer_events,
             commands::notifications_get,
             commands::notifications_set,
             commands::feed_prefs_get,

@@ -47,13 +47,23 @@ pub fn focus<R: Runtime>(app: &AppHandle<R>, login: &str) {
     }
 }
 
+/// What a streamer window shows.
+pub struct StreamerPages {
+    /// The channel's display name, for the window's title.
+    pub title: String,
+    /// The panel's initialisation script carrying its first data (`bridge::boot_script`).
+    pub boot: Option<String>,
+    /// Twitch's player embed.
+    pub player_url: url::Url,
+    /// Twitch's chat embed.
+    pub chat_url: url::Url,
+}
+
 /// Opens the streamer window of `login`, or focuses it if it is open.
 pub fn open_streamer<R: Runtime>(
     app: &AppHandle<R>,
     login: &str,
-    title: &str,
-    player_url: url::Url,
-    chat_url: url::Url,
+    pages: StreamerPages,
     geometry: Option<Geometry>,
     on_geometry: impl Fn(Geometry) + Send + Sync + 'static,
 ) -> tauri::Result<()> {
@@ -69,7 +79,7 @@ pub fn open_streamer<R: Runtime>(
         .unwrap_or(DEFAULT_SIZE);
     let (chat_w, panel_h) = (CHAT_WIDTH, PANEL_HEIGHT);
     let mut builder = tauri::window::WindowBuilder::new(app, &label)
-        .title(format!("{title} — Twitch Event Viewer"))
+        .title(format!("{} — Twitch Event Viewer", pages.title))
         .inner_size(w, h)
         .min_inner_size(760.0, 520.0);
     builder = match &geometry {
@@ -82,10 +92,15 @@ pub fn open_streamer<R: Runtime>(
     let player_h = (h - panel_h).max(225.0);
     // The panel first: its page (in the app's own, already running web process) shows the
     // stored events while Twitch's pages still start their processes (issue 9, start-up).
-    let panel_builder = WebviewBuilder::new(
+    let mut panel_builder = WebviewBuilder::new(
         panel_label(login),
         WebviewUrl::App(format!("streamer.html?login={login}").into()),
     );
+    // Its first data comes with it (see `bridge::boot_script`): the stored rows are in the
+    // page's first paint.
+    if let Some(script) = pages.boot {
+        panel_builder = panel_builder.initialization_script(script);
+    }
     #[cfg(target_os = "linux")]
     let panel_builder = in_own_web_process(app, panel_builder);
     let panel = window.add_child(
@@ -96,12 +111,12 @@ pub fn open_streamer<R: Runtime>(
     #[cfg(target_os = "linux")]
     draw_in_software(&panel);
     let player = window.add_child(
-        WebviewBuilder::new(format!("{label}-player"), WebviewUrl::External(player_url)),
+        WebviewBuilder::new(format!("{label}-player"), WebviewUrl::External(pages.player_url)),
         LogicalPosition::new(0.0, 0.0),
         LogicalSize::new(player_w, player_h),
     )?;
     let chat = window.add_child(
-        WebviewBuilder::new(format!("{label}-chat"), WebviewUrl::External(chat_url)),
+        WebviewBuilder::new(format!("{label}-chat"), WebviewUrl::External(pages.chat_url)),
         LogicalPosition::new(player_w, 0.0),
         LogicalSize::new(w - player_w, h),
     )?;
@@ -114,24 +129,14 @@ pub fn open_streamer<R: Runtime>(
 pub async fn open_streamer_on_main<R: Runtime>(
     app: &AppHandle<R>,
     login: String,
-    title: String,
-    player_url: url::Url,
-    chat_url: url::Url,
+    pages: StreamerPages,
     geometry: Option<Geometry>,
     on_geometry: impl Fn(Geometry) + Send + Sync + 'static,
 ) -> tauri::Result<()> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let handle = app.clone();
     app.run_on_main_thread(move || {
-        let _ = tx.send(open_streamer(
-            &handle,
-            &login,
-            &title,
-            player_url,
-            chat_url,
-            geometry,
-            on_geometry,
-        ));
+        let _ = tx.send(open_streamer(&handle, &login, pages, geometry, on_geometry));
     })?;
     rx.await.map_err(|_| tauri::Error::FailedToReceiveMessage)?
 }

@@ -5,7 +5,6 @@ import { eventRow, relativeTime, msUntilRelativeChange, clockTime, FeedView } fr
 
 const $ = (id) => document.getElementById(id);
 const login = new URLSearchParams(location.search).get("login") || "";
-let channelId = null;
 let channelName = login;
 let listeningSince = new Date().toISOString();
 /** The channel's last ten events as the core sent them, newest first. */
@@ -335,19 +334,70 @@ function tick() {
   tickTimer = setTimeout(tick, next + 20);
 }
 
+// The core signals `feed` when the rows change; the signal carries no data and the panel reads
+// the rows (an IPC reply, parsed as JSON). An event with the rows in it would be a new script to
+// evaluate on every change, and WebKit keeps every evaluated script in its code cache (issue 9:
+// the panel's web process grew ~15 KiB per update). One read at a time; a change signalled
+// during a read is read right after it.
+let reading = false;
+let readAgain = false;
+// Until the snapshot is shown a signal is only noted, and read after it (so an older snapshot
+// never replaces newer rows).
+let snapshotShown = false;
+let feedSignalled = false;
+async function refreshEvents() {
+  if (reading) {
+    readAgain = true;
+    return;
+  }
+  reading = true;
+  try {
+    do {
+      readAgain = false;
+      renderEvents(await call("streamer_events"));
+    } while (readAgain);
+  } catch (e) {
+    showError(e);
+  } finally {
+    reading = false;
+  }
+}
+
 function showError(e) {
   const p = $("panel-error");
   p.hidden = !e;
   p.textContent = e ? e.message : "";
 }
 
+/** Shows what a snapshot of the channel holds (header, connection, login, rows). */
+function showSnapshot(snap) {
+  channelName = snap.channel.display_name || login;
+  listeningSince = snap.listening_since || listeningSince;
+  $("channel-name").textContent = channelName;
+  document.title = channelName;
+  $("sim-badge").hidden = !snap.simulated;
+  renderHeader(snap.header);
+  renderConnection(snap.connection);
+  renderAuth(snap.auth);
+  renderEvents(snap.events);
+}
+
 async function start() {
   $("channel-name").textContent = login;
   document.title = login;
-  // Independent round trips go out together (issue 9, start-up): the listeners first, so
-  // nothing pushed after the snapshot is missed, then the snapshot and the feed choices.
+  // The window comes with its first data (an initialisation script the core adds when it opens
+  // the window, run before this module): the stored rows are in the page's first paint, with no
+  // round trip (issue 9, start-up). Without it the page reads everything below first.
+  const boot = window.__TEV_BOOT__;
+  if (boot && boot.snapshot && boot.prefs) {
+    view = new FeedView(boot.prefs.groups, boot.prefs.prefs);
+    showSnapshot(boot.snapshot);
+    markPainted();
+  }
+  // The listeners first, so nothing pushed after the read below is missed; then the snapshot
+  // and the feed choices, read together (anything that changed since the window opened).
   await Promise.all([
-    on("feed", (p) => { if (p.channel_login === login || p.channel_id === channelId) renderEvents(p.events); }),
+    on("feed", () => (snapshotShown ? refreshEvents() : (feedSignalled = true))),
     on("stream_info", (p) => { if (p.channel_login === login) renderHeader(p); }),
     on("connection", renderConnection),
     on("auth", renderAuth),
@@ -357,18 +407,11 @@ async function start() {
       call("streamer_snapshot", { login }),
       loadPrefs().then(() => null, (e) => e),
     ]);
-    channelId = snap.channel.id;
-    channelName = snap.channel.display_name || login;
-    listeningSince = snap.listening_since || listeningSince;
-    $("channel-name").textContent = channelName;
-    document.title = channelName;
-    $("sim-badge").hidden = !snap.simulated;
-    renderHeader(snap.header);
-    renderConnection(snap.connection);
-    renderAuth(snap.auth);
     // The panel still works with the default choices; say why they are not remembered.
     if (prefsError) showError(prefsError);
-    renderEvents(snap.events);
+    showSnapshot(snap);
+    snapshotShown = true;
+    if (feedSignalled) refreshEvents();
     buildMenu();
     // A channel opened for the first time: what is already listed counts as seen; from now on
     // new rows stand out until marked.
@@ -378,7 +421,7 @@ async function start() {
     }
     await saving;
     document.body.dataset.ready = "true";
-    markPainted();
+    if (!boot) markPainted();
   } catch (e) {
     showError(e);
     document.body.dataset.ready = "error";

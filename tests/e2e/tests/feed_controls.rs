@@ -66,8 +66,10 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
     app.log_in().await;
     // The home window has no business with a channel's feed choices: its capability lacks them.
-    let r = app.try_invoke("feed_prefs_get").await;
-    assert!(r.is_err(), "the home window could read feed choices: {r:?}");
+    for command in ["feed_prefs_get", "streamer_events"] {
+        let r = app.try_invoke(command).await;
+        assert!(r.is_err(), "the home window could call {command}: {r:?}");
+    }
     open_panel(&app).await;
     let prefs = app.try_invoke("feed_prefs_get").await.expect("the panel reads its choices");
     assert_eq!(prefs["groups"].as_array().map(Vec::len), Some(9), "nine kind groups: {prefs}");

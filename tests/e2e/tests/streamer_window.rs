@@ -54,7 +54,14 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     // Twitch's pages (player, chat) get no capability: every command is refused.
     for page in ["embed/player", "embed/chat"] {
         app.switch_to_webview(page).await;
-        for command in ["app_info", "auth_state", "logout", "open_streamer", "streamer_snapshot"] {
+        for command in [
+            "app_info",
+            "auth_state",
+            "logout",
+            "open_streamer",
+            "streamer_snapshot",
+            "streamer_events",
+        ] {
             let r = app.try_invoke(command).await;
             assert!(r.is_err(), "{page} could call {command}: {r:?}");
         }
@@ -65,11 +72,27 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     app.wait_for("body[data-ready='true']").await;
     wait_connection(&app, "connected", 30).await;
 
-    // Events flow.
+    // Events flow. The `feed` signal carries no rows (issue 9: a script with the rows in it is
+    // compiled and kept by WebKit on every update); the panel reads them over IPC.
+    app.client
+        .execute(
+            "window.__feedPayloads = []; return window.__TAURI__.event.listen('feed', \
+             (e) => window.__feedPayloads.push(e.payload)).then(() => true);",
+            vec![],
+        )
+        .await
+        .expect("listen to the feed signal");
     sim_event(&base, "lumenforge", "channel.raid", json!({})).await;
     sim_event(&base, "lumenforge", "channel.chat.notification", json!({"notice_type": "sub"}))
         .await;
     app.wait_for_count("#events > li", 2).await;
+    let payloads =
+        app.client.execute("return window.__feedPayloads;", vec![]).await.expect("payloads");
+    let payloads = payloads.as_array().cloned().unwrap_or_default();
+    assert!(!payloads.is_empty(), "the panel was signalled");
+    assert!(payloads.iter().all(|p| p.is_null()), "feed signals carry no data: {payloads:?}");
+    let rows = app.try_invoke("streamer_events").await.expect("the panel reads its rows");
+    assert_eq!(rows.as_array().map(Vec::len), Some(2), "the two rows shown: {rows}");
 
     // A dropped connection (twitch.md §1.5 4005): the header says so, then recovers, and a gap
     // row covers the time nobody listened (twitch.md §1.4: no replay).

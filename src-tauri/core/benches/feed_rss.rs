@@ -11,15 +11,7 @@ use tev_core::recent::RecentEvents;
 use tokio::sync::broadcast;
 
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    tev_core::memory::resident_kib().unwrap_or(0)
 }
 
 fn main() {

@@ -31,6 +31,17 @@ pub fn release_free_memory() -> bool {
     }
 }
 
+/// The process's resident memory (VmRSS) in KiB, where the system says (Linux); `None`
+/// elsewhere or if it cannot be read.
+pub fn resident_kib() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+    })
+}
+
 /// Counts the work done since the last release and says when the next one is due.
 #[derive(Debug, Default)]
 pub struct AfterBurst {
@@ -57,8 +68,10 @@ impl AfterBurst {
     /// Releases the allocator's free memory if a burst went by since the last release.
     pub fn release_if_due(&mut self) {
         if self.due() {
+            let before = resident_kib();
             let returned = release_free_memory();
-            tracing::debug!(returned, "memory released after a burst");
+            let after = resident_kib();
+            tracing::debug!(returned, ?before, ?after, "memory released after a burst (RSS KiB)");
         }
     }
 }

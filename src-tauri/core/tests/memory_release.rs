@@ -4,19 +4,8 @@
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[test]
 fn memory_freed_after_a_burst_goes_back_to_the_system() {
-    use tev_core::memory::release_free_memory;
-
-    fn rss_kib() -> u64 {
-        std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|v| v.parse().ok())
-            })
-            .expect("VmRSS in /proc/self/status")
-    }
+    use tev_core::memory::{release_free_memory, resident_kib};
+    let rss_kib = || resident_kib().expect("VmRSS in /proc/self/status");
 
     // A burst on a worker thread (glibc gives it an arena of its own, as it does a tokio
     // worker): 96 MiB in 1 KiB blocks, all freed but the newest, which sits at the top of the

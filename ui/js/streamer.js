@@ -72,6 +72,10 @@ function renderAuth(a) {
 let view = new FeedView();
 /** Rows shown at load (restored from disk) do not slide in; later ones do. */
 let renderedOnce = false;
+/** How long a new row's slide-in lasts (`.event.enter` in streamer.css). */
+const SLIDE_MS = 260;
+/** When rows last came in (performance.now()). */
+let lastArrival = -Infinity;
 /** The ids of the rows (shown or hidden) at the last render: any other row is news. */
 let known = new Set();
 /** While paused: the rows on screen (the list as it was), and ids that came in since. */
@@ -132,6 +136,11 @@ function renderEvents(events) {
   const list = $("events");
   const old = new Map([...list.children].map((li) => [li.dataset.id, li]));
   let added = false;
+  // New rows slide in as they come; in a flood (new rows again before the last slide ended)
+  // they simply appear: ten slides a second are noise, and every frame of a slide is a repaint
+  // of the panel (issue 9: CPU and memory of the web process during bursts).
+  const now = performance.now();
+  const calm = now - lastArrival >= SLIDE_MS;
   const next = parts.shown.map((ev) => {
     // Keep the DOM nodes of rows already shown, so only new rows animate in.
     let li = old.get(ev.id);
@@ -140,8 +149,10 @@ function renderEvents(events) {
       li = eventRow(ev);
       // A row shown again (filter cleared, unmuted) is not news: it appears without fuss.
       if (renderedOnce && !known.has(ev.id)) {
-        li.classList.add("enter");
-        li.addEventListener("animationend", () => li.classList.remove("enter"), { once: true });
+        if (calm) {
+          li.classList.add("enter");
+          li.addEventListener("animationend", () => li.classList.remove("enter"), { once: true });
+        }
         added = true;
       }
     }
@@ -151,8 +162,9 @@ function renderEvents(events) {
   list.replaceChildren(...next);
   renderedOnce = true;
   known = new Set(source.map((ev) => ev.id));
+  if (added) lastArrival = now;
   if (added && !paused) {
-    list.scrollTo({ top: 0, behavior: reducedMotion.matches ? "auto" : "smooth" });
+    list.scrollTo({ top: 0, behavior: reducedMotion.matches || !calm ? "auto" : "smooth" });
   }
   list.dataset.count = String(next.length);
 

@@ -75,8 +75,10 @@ struct LinkEntry {
     /// Already matched by a copy from the other source.
     matched: bool,
     /// The row itself, kept for gifts only (a gift bomb seen through chat must be able to fold
-    /// its individual gifts into the row shown from `channel.subscription.gift`).
-    row: Option<StreamEvent>,
+    /// its individual gifts into the row shown from `channel.subscription.gift`). Boxed: most
+    /// entries have none, and an inline row would make every entry ten times its size (issue 9,
+    /// growth: 4,096 entries of a raid or sub train held ~6 MiB, now ~1 MiB).
+    row: Option<Box<StreamEvent>>,
 }
 
 /// An individual gift of a bomb that was shown before its bomb.
@@ -1074,15 +1076,19 @@ impl Feed {
             })
         {
             e.matched = true;
-            return Some(e.row.clone());
+            return Some(e.row.as_deref().cloned());
         }
         let keep_row = class == EventKind::CommunitySubGift;
-        self.links.entry(key.clone()).or_default().push_back(LinkEntry {
-            source,
-            at: row.occurred_at,
-            matched: false,
-            row: keep_row.then(|| row.clone()),
-        });
+        // Nearly every key has one entry (one actor, one amount): room for one, not the default
+        // four.
+        self.links.entry(key.clone()).or_insert_with(|| VecDeque::with_capacity(1)).push_back(
+            LinkEntry {
+                source,
+                at: row.occurred_at,
+                matched: false,
+                row: keep_row.then(|| Box::new(row.clone())),
+            },
+        );
         self.link_order.push_back((key, row.occurred_at));
         None
     }

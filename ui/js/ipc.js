@@ -25,9 +25,15 @@ export async function call(command, args = {}) {
   }
 }
 
-/** Subscribes to an app event; returns a function that unsubscribes. */
+/**
+ * Subscribes to an app event sent to this page or to every page; returns a function that
+ * unsubscribes. (A plain `event.listen` also hears what is sent to *other* pages: every panel
+ * would read its rows again whenever any channel's feed changed.)
+ */
 export async function on(event, handler) {
   if (!tauri || !tauri.event) return () => {};
+  const here = tauri.webview && tauri.webview.getCurrentWebview();
+  if (here) return here.listen(event, (e) => handler(e.payload));
   return tauri.event.listen(event, (e) => handler(e.payload));
 }
 

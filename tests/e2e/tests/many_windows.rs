@@ -53,6 +53,13 @@ async fn rows_in(app: &App, login: &str) -> Vec<String> {
     kinds
 }
 
+/// How many times the panel of `login` read its rows after a `feed` signal.
+async fn reads_of(app: &App, login: &str) -> u64 {
+    app.switch_to_webview(&format!("streamer.html?login={login}")).await;
+    let list = app.client.find(Locator::Css("#events")).await.expect("the events list");
+    list.attr("data-reads").await.ok().flatten().and_then(|r| r.parse().ok()).unwrap_or(0)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_windows_share_one_socket_within_the_cost_budget() {
     let sim = approving_sim().await;
@@ -116,6 +123,11 @@ async fn three_windows_share_one_socket_within_the_cost_budget() {
     .await;
 
     // An event reaches its own channel's panel only.
+    // How often the other panels read their rows so far: NightOwl's raid must not make them.
+    let mut reads_before = Vec::new();
+    for other in ["lumenforge", "pixelpaladin"] {
+        reads_before.push(reads_of(&app, other).await);
+    }
     let r = sim_post(
         &base,
         "/_sim/events",
@@ -126,11 +138,18 @@ async fn three_windows_share_one_socket_within_the_cost_budget() {
     app.switch_to_webview("streamer.html?login=nightowl").await;
     app.wait_for("#events > li[data-kind='raid_incoming']").await;
     app.screenshot("many-windows-nightowl").await;
-    for other in ["lumenforge", "pixelpaladin"] {
+    for (other, before) in ["lumenforge", "pixelpaladin"].into_iter().zip(reads_before) {
         let kinds = rows_in(&app, other).await;
         assert!(
             !kinds.iter().any(|k| k == "raid_incoming"),
             "{other} got NightOwl's raid: {kinds:?}"
+        );
+        // Each panel hears only its own channel's `feed` signal (issue 9: with every panel
+        // listening to all of them, one busy channel made every open window read and redraw).
+        assert_eq!(
+            reads_of(&app, other).await,
+            before,
+            "{other} read its rows on NightOwl's signal"
         );
     }
 

@@ -158,6 +158,7 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
         helix: helix.clone(),
         watcher: watcher.clone(),
     });
+    state.connected_changed.send_replace(());
     if let Ok(mut b) = background().lock() {
         // A new watcher watches nothing yet; the favourite is added again at sign-in.
         *b = None;
@@ -340,10 +341,13 @@ pub async fn open_channel(
     let c = state.connected().await.ok_or_else(|| {
         UiError::new("not_configured", "Configure a Twitch application and log in first.")
     })?;
+    tracing::debug!(%login, "opening a streamer window");
     let channel = c.watcher.add_channel(login, None).await?;
     remember_name(&channel);
+    tracing::debug!(%login, "channel watched");
     let stream =
         c.helix.streams_by_login(&[login.to_string()]).await.ok().and_then(|mut v| v.pop());
+    tracing::debug!(%login, "stream status read");
     state.live.watch_channel(&channel.id, &channel.login, stream.as_ref());
     if let Ok(mut g) = open_channels().lock() {
         g.insert(login.to_string(), (channel.clone(), Utc::now()));
@@ -371,6 +375,7 @@ pub async fn open_channel(
     })
     .await
     .map_err(|e| UiError::new("window", format!("Could not open the streamer window: {e}")))?;
+    tracing::debug!(%login, "streamer window built");
 
     // Closing the window stops watching the channel (its subscriptions are removed).
     if let Some(w) = app.get_window(&windows::window_label(login)) {

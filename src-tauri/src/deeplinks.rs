@@ -42,6 +42,7 @@ pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
                     return;
                 };
                 // At a cold start the login is still being restored: wait for it a little.
+                tracing::debug!(%login, "link to a channel; waiting for the login");
                 if !wait_signed_in(&state, Duration::from_secs(20)).await {
                     focus_home(&app);
                     notice(
@@ -65,27 +66,38 @@ pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
     }
 }
 
+/// Waits (up to `within`) until a user is signed in; false if none is by then. Woken by the
+/// state's changes, no polling: at a cold start the link's window opens the moment the login
+/// from the keychain is confirmed (issue 9, start-up).
 async fn wait_signed_in(state: &AppState, within: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + within;
-    loop {
-        if let Some(c) = state.connected().await {
-            let mut rx = c.owner.subscribe();
-            let ok = tokio::time::timeout_at(deadline, async {
-                loop {
+    let mut pieces = state.connected_changed.subscribe();
+    let signed_in = async {
+        loop {
+            pieces.mark_unchanged();
+            // Some(()) when new pieces came (look again), None when only they can change it.
+            let mut renewed = None;
+            if let Some(c) = state.connected().await {
+                let mut rx = c.owner.subscribe();
+                while renewed.is_none() {
                     if matches!(*rx.borrow_and_update(), AuthState::SignedIn { .. }) {
                         return true;
                     }
-                    if rx.changed().await.is_err() {
-                        return false;
+                    tokio::select! {
+                        r = rx.changed() => if r.is_err() { break },
+                        r = pieces.changed() => {
+                            if r.is_err() {
+                                return false;
+                            }
+                            renewed = Some(());
+                        }
                     }
                 }
-            })
-            .await;
-            return ok.unwrap_or(false);
+            }
+            if renewed.is_none() && pieces.changed().await.is_err() {
+                return false;
+            }
         }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    tokio::time::timeout_at(deadline, signed_in).await.unwrap_or(false)
 }

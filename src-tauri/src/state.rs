@@ -33,6 +33,8 @@ pub struct AppState {
     pub live: LiveFeed,
     /// Owner, Helix and watcher; `None` until a Client ID is configured.
     pub connected: RwLock<Option<Connected>>,
+    /// Ticks each time `connected` is set, for whoever waits for it (a link at a cold start).
+    pub connected_changed: tokio::sync::watch::Sender<()>,
     /// The last device-flow activation URL, for "Open activation page".
     pub activation_url: std::sync::Mutex<Option<String>>,
 }
@@ -54,6 +56,7 @@ impl AppState {
             keychain: keychain_from_env(),
             live,
             connected: RwLock::new(None),
+            connected_changed: tokio::sync::watch::Sender::new(()),
             activation_url: std::sync::Mutex::new(None),
         })
     }

@@ -24,6 +24,8 @@ const COMMANDS: &[&str] = &[
     "feed_prefs_set",
     // The panel's rows after a `feed` signal (issue 9): streamer panels only.
     "streamer_events",
+    // The panel's first paint is on screen; Twitch's pages may start (issue 9): panels only.
+    "streamer_painted",
 ];
 
 fn main() {

@@ -120,7 +120,8 @@ pub async fn setup_save(
 }
 
 #[tauri::command]
-pub async fn auth_state(state: S<'_>) -> Result<serde_json::Value, UiError> {
+pub async fn auth_state(webview: Webview, state: S<'_>) -> Result<serde_json::Value, UiError> {
+    tracing::debug!(webview = webview.label(), "a page read the auth state");
     match state.connected().await {
         Some(c) => Ok(bridge::auth_json(&c.owner.state())),
         None => Ok(serde_json::json!({"state": "signed_out", "reason": null})),
@@ -338,7 +339,13 @@ pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapsho
     let c = state.connected().await.ok_or_else(no_client)?;
     let channel = bridge::channel_of(&login)
         .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))?;
-    Ok(snapshot(&state, &c, channel))
+    let snap = snapshot(&state, &c, channel);
+    tracing::debug!(
+        webview = webview.label(),
+        rows = snap.events.len(),
+        "a panel read its snapshot"
+    );
+    Ok(snap)
 }
 
 /// What a panel shows of `channel` right now.
@@ -367,7 +374,21 @@ pub async fn streamer_events(
     webview: Webview,
     state: S<'_>,
 ) -> Result<Vec<tev_core::feed::StreamEvent>, UiError> {
-    Ok(state.live.events(&panel_channel_id(&webview)?))
+    let rows = state.live.events(&panel_channel_id(&webview)?);
+    tracing::debug!(webview = webview.label(), rows = rows.len(), "a panel read its rows");
+    Ok(rows)
+}
+
+/// The calling panel's first paint with its rows is on screen: its window's Twitch player and
+/// chat start now (see `windows::open_streamer`). Async, so the reply does not wait for the
+/// main thread.
+#[tauri::command]
+#[tracing::instrument(skip(webview), err(Debug))]
+pub async fn streamer_painted(webview: Webview) -> Result<(), UiError> {
+    let login = windows::login_of_panel(webview.label())
+        .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?;
+    windows::add_twitch_pages_now(&windows::window_label(login));
+    Ok(())
 }
 
 fn no_client() -> UiError {

@@ -44,10 +44,12 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_notification::init())
         .manage(state.clone())
         .setup(move |app| {
+            tracing::debug!("setting up (the home window exists)");
             let handle = app.handle().clone();
             #[cfg(target_os = "linux")]
             if let Some(home) = tauri::Manager::get_webview(app, "home") {
                 windows::draw_in_software(&home);
+                windows::reload_after_crash(&home);
             }
             {
                 use tauri_plugin_deep_link::DeepLinkExt;
@@ -101,6 +103,7 @@ pub fn run() -> ExitCode {
             commands::open_streamer,
             commands::streamer_snapshot,
             commands::streamer_events,
+            commands::streamer_painted,
             commands::notifications_get,
             commands::notifications_set,
             commands::feed_prefs_get,

@@ -8,6 +8,7 @@
 //! `gtk::Paned`s, which also gives the user draggable dividers. Elsewhere the bounds are set
 //! and kept proportional on resize.
 
+use std::collections::HashMap;
 use tauri::{
     AppHandle, LogicalPosition, LogicalSize, Manager, Runtime, WebviewBuilder, WebviewUrl,
 };
@@ -60,6 +61,13 @@ pub struct StreamerPages {
 }
 
 /// Opens the streamer window of `login`, or focuses it if it is open.
+///
+/// The panel comes first, alone: its page (in the app's own, already running web process) shows
+/// the stored events while the window's other places are still empty. Twitch's player and chat
+/// are added once the panel says its rows are on screen (`streamer_painted`, see
+/// [`add_twitch_pages_now`]), or after [`TWITCH_PAGES_AT_LATEST`]: each starts a web process of
+/// its own, and on a two-core machine those two starts delayed the panel's first paint with its
+/// rows by a few hundred milliseconds (issue 9, start-up; BENCHMARKS.md).
 pub fn open_streamer<R: Runtime>(
     app: &AppHandle<R>,
     login: &str,
@@ -77,7 +85,6 @@ pub fn open_streamer<R: Runtime>(
         .filter(|g| g.width >= 400.0 && g.height >= 300.0)
         .map(|g| (g.width, g.height))
         .unwrap_or(DEFAULT_SIZE);
-    let (chat_w, panel_h) = (CHAT_WIDTH, PANEL_HEIGHT);
     let mut builder = tauri::window::WindowBuilder::new(app, &label)
         .title(format!("{} — Twitch Event Viewer", pages.title))
         .inner_size(w, h)
@@ -88,10 +95,6 @@ pub fn open_streamer<R: Runtime>(
     };
     let window = builder.build()?;
 
-    let player_w = (w - chat_w).max(400.0);
-    let player_h = (h - panel_h).max(225.0);
-    // The panel first: its page (in the app's own, already running web process) shows the
-    // stored events while Twitch's pages still start their processes (issue 9, start-up).
     let mut panel_builder = WebviewBuilder::new(
         panel_label(login),
         WebviewUrl::App(format!("streamer.html?login={login}").into()),
@@ -103,25 +106,90 @@ pub fn open_streamer<R: Runtime>(
     }
     #[cfg(target_os = "linux")]
     let panel_builder = in_own_web_process(app, panel_builder);
-    let panel = window.add_child(
-        panel_builder,
-        LogicalPosition::new(0.0, player_h),
-        LogicalSize::new(player_w, h - player_h),
-    )?;
+    let [_, (x, y, pw, ph), _] = bounds(w, h);
+    let panel =
+        window.add_child(panel_builder, LogicalPosition::new(x, y), LogicalSize::new(pw, ph))?;
     #[cfg(target_os = "linux")]
-    draw_in_software(&panel);
+    {
+        draw_in_software(&panel);
+        reload_after_crash(&panel);
+    }
+    tracing::debug!(%login, "panel webview created");
+    layout::arrange_panel(&window, &panel, on_geometry)?;
+    let (player_url, chat_url) = (pages.player_url, pages.chat_url);
+    let win = window.clone();
+    if let Ok(mut pending) = pending_twitch_pages().lock() {
+        pending.insert(
+            label.clone(),
+            Box::new(move || {
+                // Queued, not run in place: the caller may be inside a WebKit signal.
+                let w = win.clone();
+                let queued = win.run_on_main_thread(move || {
+                    if let Err(e) = add_twitch_pages(&w, player_url, chat_url) {
+                        // The window closed in between, most likely.
+                        tracing::debug!(window = w.label(), error = %e, "Twitch's pages not added");
+                    }
+                });
+                if let Err(e) = queued {
+                    tracing::debug!(error = %e, "Twitch's pages not added");
+                }
+            }),
+        );
+    }
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(TWITCH_PAGES_AT_LATEST).await;
+        add_twitch_pages_now(&label);
+    });
+    Ok(())
+}
+
+/// What adds Twitch's pages to a streamer window, by window label, until it has run.
+type PendingPages = std::sync::Mutex<HashMap<String, Box<dyn FnOnce() + Send>>>;
+
+fn pending_twitch_pages() -> &'static PendingPages {
+    static PENDING: std::sync::OnceLock<PendingPages> = std::sync::OnceLock::new();
+    PENDING.get_or_init(Default::default)
+}
+
+/// Adds Twitch's player and chat to the streamer window `window_label` now, if they are still
+/// to come; the first call does it, later calls do nothing. Any thread.
+pub fn add_twitch_pages_now(window_label: &str) {
+    let add = pending_twitch_pages().lock().ok().and_then(|mut p| p.remove(window_label));
+    if let Some(add) = add {
+        add();
+    }
+}
+
+/// Twitch's pages are added at the latest this long after the panel, if its page never says its
+/// rows are on screen (it failed to load, say).
+pub const TWITCH_PAGES_AT_LATEST: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Adds Twitch's player and chat to a streamer window and puts them in their places.
+fn add_twitch_pages<R: Runtime>(
+    window: &tauri::Window<R>,
+    player_url: url::Url,
+    chat_url: url::Url,
+) -> tauri::Result<()> {
+    let label = window.label().to_string();
+    let scale = window.scale_factor().unwrap_or(1.0);
+    let size = window.inner_size()?.to_logical::<f64>(scale);
+    let [(px, py, pw, ph), _, (cx, cy, cw, ch)] = bounds(size.width, size.height);
     let player = window.add_child(
-        WebviewBuilder::new(format!("{label}-player"), WebviewUrl::External(pages.player_url)),
-        LogicalPosition::new(0.0, 0.0),
-        LogicalSize::new(player_w, player_h),
+        WebviewBuilder::new(format!("{label}-player"), WebviewUrl::External(player_url)),
+        LogicalPosition::new(px, py),
+        LogicalSize::new(pw, ph),
     )?;
     let chat = window.add_child(
-        WebviewBuilder::new(format!("{label}-chat"), WebviewUrl::External(pages.chat_url)),
-        LogicalPosition::new(player_w, 0.0),
-        LogicalSize::new(w - player_w, h),
+        WebviewBuilder::new(format!("{label}-chat"), WebviewUrl::External(chat_url)),
+        LogicalPosition::new(cx, cy),
+        LogicalSize::new(cw, ch),
     )?;
-    layout::arrange(&window, [&player, &panel, &chat], chat_w, panel_h, on_geometry)?;
-    Ok(())
+    #[cfg(target_os = "linux")]
+    for wv in [&player, &chat] {
+        reload_after_crash(wv);
+    }
+    tracing::debug!(window = %label, "Twitch's webviews created");
+    layout::arrange_twitch(window, &player, &chat)
 }
 
 /// Opens the streamer window on the main thread (see [`in_own_web_process`]: WebKit views are
@@ -187,56 +255,120 @@ pub fn draw_in_software<R: Runtime>(webview: &tauri::Webview<R>) {
     });
 }
 
+/// Reloads the page of `webview` when its web process ends by a crash or by WebKit's memory
+/// limit, so a window left open all evening does not stay blank (issue 9: the app's own pages
+/// share one web process, so one crash would take the home page and every panel down at once;
+/// Twitch's player and chat get the same care). A page that keeps crashing is reloaded at most
+/// [`ReloadBudget::MAX`] times a minute, then left as it is.
+#[cfg(target_os = "linux")]
+pub fn reload_after_crash<R: Runtime>(webview: &tauri::Webview<R>) {
+    let label = webview.label().to_string();
+    let _ = webview.with_webview(move |pw| {
+        use webkit2gtk::{WebProcessTerminationReason, WebViewExt};
+        let budget = std::cell::RefCell::new(ReloadBudget::default());
+        pw.inner().connect_web_process_terminated(move |view, reason| {
+            if reason == WebProcessTerminationReason::TerminatedByApi {
+                return;
+            }
+            if budget.borrow_mut().allow(std::time::Instant::now()) {
+                tracing::warn!(webview = %label, ?reason, "its web process ended; reloading the page");
+                view.reload();
+            } else {
+                tracing::error!(webview = %label, ?reason, "its web process keeps ending; not reloading again");
+            }
+        });
+    });
+}
+
+/// How many crash reloads a page gets: [`ReloadBudget::MAX`] in any [`ReloadBudget::WINDOW`].
+#[derive(Debug, Default)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+pub struct ReloadBudget {
+    /// When the recent reloads happened, oldest first.
+    recent: std::collections::VecDeque<std::time::Instant>,
+}
+
+impl ReloadBudget {
+    /// Reloads allowed in one window.
+    pub const MAX: usize = 3;
+    /// The window.
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// Whether a reload at `now` is allowed; counts it if so.
+    pub fn allow(&mut self, now: std::time::Instant) -> bool {
+        while self.recent.front().is_some_and(|t| now.duration_since(*t) >= Self::WINDOW) {
+            self.recent.pop_front();
+        }
+        if self.recent.len() >= Self::MAX {
+            return false;
+        }
+        self.recent.push_back(now);
+        true
+    }
+}
+
+/// Where the three webviews go in a window of `w`×`h` (logical): player, panel, chat, each as
+/// (x, y, width, height). The player gets the room, the chat a column, the panel a strip under
+/// the player (UI.md).
+fn bounds(w: f64, h: f64) -> [(f64, f64, f64, f64); 3] {
+    let pw = (w - CHAT_WIDTH).max(400.0);
+    let ph = (h - PANEL_HEIGHT).max(225.0);
+    [(0.0, 0.0, pw, ph), (0.0, ph, pw, h - ph), (pw, 0.0, w - pw, h)]
+}
+
 #[cfg(target_os = "linux")]
 mod layout {
-    //! GTK packing: Paned(horizontal)[ Paned(vertical)[player, panel], chat ].
+    //! GTK packing: Paned(horizontal)[ Paned(vertical)[player slot, panel], chat slot ]. The
+    //! slots are boxes that take Twitch's webviews when they come.
     use super::Geometry;
     use gtk::prelude::*;
     use std::sync::Arc;
     use tauri::{Runtime, Webview, Window};
 
-    const NAMES: [&str; 3] = ["tev-player", "tev-panel", "tev-chat"];
+    use super::bounds;
 
-    pub fn arrange<R: Runtime>(
+    const PANEL: &str = "tev-panel";
+    const PLAYER: &str = "tev-player";
+    const CHAT: &str = "tev-chat";
+    const PLAYER_SLOT: &str = "tev-player-slot";
+    const CHAT_SLOT: &str = "tev-chat-slot";
+
+    /// Lays the window out with the panel in its strip and empty slots for the player and the
+    /// chat, and remembers the window's place when it closes.
+    pub fn arrange_panel<R: Runtime>(
         window: &Window<R>,
-        webviews: [&Webview<R>; 3],
-        chat_w: f64,
-        panel_h: f64,
+        panel: &Webview<R>,
         on_geometry: impl Fn(Geometry) + Send + Sync + 'static,
     ) -> tauri::Result<()> {
-        // Name each webview's GTK widget so the packing below can find it in the window's box.
-        for (wv, name) in webviews.into_iter().zip(NAMES) {
-            wv.with_webview(move |pw| pw.inner().set_widget_name(name))?;
-        }
+        // Name the panel's GTK widget so the packing below can find it in the window's box.
+        panel.with_webview(|pw| pw.inner().set_widget_name(PANEL))?;
         let win = window.clone();
         let on_geometry = Arc::new(on_geometry);
-        // Runs after the three `with_webview` closures: the main thread's queue is FIFO.
+        // Runs after the `with_webview` closure: the main thread's queue is FIFO.
         window.run_on_main_thread(move || {
             // The window's GTK box (not Send: fetched here, on the main thread).
             let Ok(vbox) = win.default_vbox() else {
                 tracing::error!("streamer window: no GTK box to lay out");
                 return;
             };
-            let children = vbox.children();
-            let find = |name: &str| children.iter().find(|c| c.widget_name() == name).cloned();
-            let (Some(player), Some(panel), Some(chat)) =
-                (find(NAMES[0]), find(NAMES[1]), find(NAMES[2]))
-            else {
-                tracing::error!("streamer window: webviews not found in the window's box");
+            let Some(panel) = vbox.children().into_iter().find(|c| c.widget_name() == PANEL) else {
+                tracing::error!("streamer window: the panel is not in the window's box");
                 return;
             };
-            for c in [&player, &panel, &chat] {
-                vbox.remove(c);
-            }
+            vbox.remove(&panel);
+            let player_slot = gtk::Box::new(gtk::Orientation::Vertical, 0);
+            player_slot.set_widget_name(PLAYER_SLOT);
+            let chat_slot = gtk::Box::new(gtk::Orientation::Vertical, 0);
+            chat_slot.set_widget_name(CHAT_SLOT);
             let left = gtk::Paned::new(gtk::Orientation::Vertical);
-            left.pack1(&player, true, false);
+            left.pack1(&player_slot, true, false);
             left.pack2(&panel, false, false);
             let outer = gtk::Paned::new(gtk::Orientation::Horizontal);
             outer.pack1(&left, true, false);
-            outer.pack2(&chat, false, false);
+            outer.pack2(&chat_slot, false, false);
             // twitch.md §5.1: the player needs at least 400×300.
-            player.set_size_request(400, 225);
-            chat.set_size_request(260, -1);
+            player_slot.set_size_request(400, 225);
+            chat_slot.set_size_request(260, -1);
             panel.set_size_request(-1, 160);
             vbox.pack_start(&outer, true, true, 0);
             outer.show_all();
@@ -244,8 +376,9 @@ mod layout {
             let scale = win.scale_factor().unwrap_or(1.0);
             let size = win.inner_size().map(|s| s.to_logical::<f64>(scale)).ok();
             let (w, h) = size.map(|s| (s.width, s.height)).unwrap_or(super::DEFAULT_SIZE);
-            outer.set_position((w - chat_w).max(400.0) as i32);
-            left.set_position((h - panel_h).max(225.0) as i32);
+            let [(_, _, pw, ph), _, _] = bounds(w, h);
+            outer.set_position(pw as i32);
+            left.set_position(ph as i32);
 
             // Remember the window's place when it closes.
             let report = {
@@ -275,38 +408,79 @@ mod layout {
         })?;
         Ok(())
     }
+
+    /// Moves Twitch's player and chat from the window's box into their slots.
+    pub fn arrange_twitch<R: Runtime>(
+        window: &Window<R>,
+        player: &Webview<R>,
+        chat: &Webview<R>,
+    ) -> tauri::Result<()> {
+        player.with_webview(|pw| pw.inner().set_widget_name(PLAYER))?;
+        chat.with_webview(|pw| pw.inner().set_widget_name(CHAT))?;
+        let win = window.clone();
+        window.run_on_main_thread(move || {
+            let Ok(vbox) = win.default_vbox() else {
+                tracing::error!("streamer window: no GTK box to lay out");
+                return;
+            };
+            let root: gtk::Widget = vbox.clone().upcast();
+            for (name, slot) in [(PLAYER, PLAYER_SLOT), (CHAT, CHAT_SLOT)] {
+                let webview = vbox.children().into_iter().find(|c| c.widget_name() == name);
+                let slot = find_named(&root, slot).and_then(|w| w.downcast::<gtk::Box>().ok());
+                let (Some(webview), Some(slot)) = (webview, slot) else {
+                    tracing::error!(name, "streamer window: a Twitch page has no place to go");
+                    continue;
+                };
+                vbox.remove(&webview);
+                slot.pack_start(&webview, true, true, 0);
+                webview.show();
+            }
+        })?;
+        Ok(())
+    }
+
+    /// The widget named `name` under `root` (depth first), if any.
+    fn find_named(root: &gtk::Widget, name: &str) -> Option<gtk::Widget> {
+        if root.widget_name() == name {
+            return Some(root.clone());
+        }
+        let container = root.downcast_ref::<gtk::Container>()?;
+        container.children().iter().find_map(|c| find_named(c, name))
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
 mod layout {
     //! Bounds-based layout for macOS and Windows, kept proportional on resize.
     use super::Geometry;
-    use tauri::{LogicalPosition, LogicalSize, Runtime, Webview, Window};
+    use tauri::{LogicalPosition, LogicalSize, Manager, Runtime, Webview, Window};
 
-    pub fn arrange<R: Runtime>(
+    use super::bounds;
+
+    /// Places the webviews of `window` that exist (Twitch's pages come later) for a window of
+    /// `w`×`h`.
+    fn place<R: Runtime>(window: &Window<R>, w: f64, h: f64) {
+        let label = window.label().to_string();
+        let names = [format!("{label}-player"), format!("{label}-panel"), format!("{label}-chat")];
+        for (name, (x, y, bw, bh)) in names.iter().zip(bounds(w, h)) {
+            if let Some(wv) = window.get_webview(name) {
+                let _ = wv.set_position(LogicalPosition::new(x, y));
+                let _ = wv.set_size(LogicalSize::new(bw, bh));
+            }
+        }
+    }
+
+    pub fn arrange_panel<R: Runtime>(
         window: &Window<R>,
-        webviews: [&Webview<R>; 3],
-        chat_w: f64,
-        panel_h: f64,
+        _panel: &Webview<R>,
         on_geometry: impl Fn(Geometry) + Send + Sync + 'static,
     ) -> tauri::Result<()> {
-        let [player, panel, chat] = webviews.map(Clone::clone);
-        let place = move |w: f64, h: f64| {
-            let pw = (w - chat_w).max(400.0);
-            let ph = (h - panel_h).max(225.0);
-            let _ = player.set_position(LogicalPosition::new(0.0, 0.0));
-            let _ = player.set_size(LogicalSize::new(pw, ph));
-            let _ = panel.set_position(LogicalPosition::new(0.0, ph));
-            let _ = panel.set_size(LogicalSize::new(pw, h - ph));
-            let _ = chat.set_position(LogicalPosition::new(pw, 0.0));
-            let _ = chat.set_size(LogicalSize::new(w - pw, h));
-        };
         let win = window.clone();
         window.on_window_event(move |e| match e {
             tauri::WindowEvent::Resized(size) => {
                 let scale = win.scale_factor().unwrap_or(1.0);
                 let s = size.to_logical::<f64>(scale);
-                place(s.width, s.height);
+                place(&win, s.width, s.height);
             }
             tauri::WindowEvent::CloseRequested { .. } => {
                 let scale = win.scale_factor().unwrap_or(1.0);
@@ -326,11 +500,46 @@ mod layout {
         });
         Ok(())
     }
+
+    pub fn arrange_twitch<R: Runtime>(
+        window: &Window<R>,
+        _player: &Webview<R>,
+        _chat: &Webview<R>,
+    ) -> tauri::Result<()> {
+        let scale = window.scale_factor().unwrap_or(1.0);
+        let s = window.inner_size()?.to_logical::<f64>(scale);
+        place(window, s.width, s.height);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_three_places_tile_the_window() {
+        let [(px, py, pw, ph), (ax, ay, aw, ah), (cx, cy, cw, ch)] = bounds(1280.0, 800.0);
+        assert_eq!((px, py, pw, ph), (0.0, 0.0, 940.0, 500.0), "player: the room");
+        assert_eq!((ax, ay, aw, ah), (0.0, 500.0, 940.0, 300.0), "panel: a strip under it");
+        assert_eq!((cx, cy, cw, ch), (940.0, 0.0, 340.0, 800.0), "chat: a column");
+        // twitch.md §5.1: the player keeps at least 400 wide however small the window.
+        let [(_, _, pw, ph), _, (cx, _, _, _)] = bounds(500.0, 300.0);
+        assert_eq!((pw, ph, cx), (400.0, 225.0, 400.0));
+    }
+
+    #[test]
+    fn a_crashing_page_is_reloaded_three_times_a_minute_at_most() {
+        let t0 = std::time::Instant::now();
+        let mut b = ReloadBudget::default();
+        assert!(b.allow(t0));
+        assert!(b.allow(t0 + std::time::Duration::from_secs(1)));
+        assert!(b.allow(t0 + std::time::Duration::from_secs(2)));
+        assert!(!b.allow(t0 + std::time::Duration::from_secs(3)), "a fourth within the minute");
+        assert!(!b.allow(t0 + std::time::Duration::from_secs(59)));
+        assert!(b.allow(t0 + ReloadBudget::WINDOW), "the first one left the window");
+        assert!(!b.allow(t0 + ReloadBudget::WINDOW), "three in the last minute again");
+    }
 
     #[test]
     fn panel_labels_round_trip_and_never_match_twitchs_webviews() {

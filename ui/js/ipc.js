@@ -45,9 +45,13 @@ export async function closeWindow() {
 
 /**
  * Start-up marks for the benchmark harness (tests/perf): "tev:ready" when the page shows its
- * data, "tev:painted" at the second animation frame after it (the frame that shows it).
+ * data, "tev:painted" at the second animation frame after it (the frame that shows it); then
+ * `then()`, if given.
  */
-export function markPainted() {
+export function markPainted(then) {
   performance.mark("tev:ready");
-  requestAnimationFrame(() => requestAnimationFrame(() => performance.mark("tev:painted")));
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    performance.mark("tev:painted");
+    if (then) then();
+  }));
 }

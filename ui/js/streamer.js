@@ -398,6 +398,16 @@ function showSnapshot(snap) {
   renderEvents(snap.events);
 }
 
+// The rows are on screen: Twitch's player and chat may start their (heavy) web processes now,
+// not while this page is still drawing (issue 9, start-up). The core adds them anyway after a
+// short while if this never comes.
+let paintedSaid = false;
+function painted() {
+  if (paintedSaid) return;
+  paintedSaid = true;
+  call("streamer_painted").catch(() => {});
+}
+
 async function start() {
   $("channel-name").textContent = login;
   document.title = login;
@@ -408,7 +418,7 @@ async function start() {
   if (boot && boot.snapshot && boot.prefs) {
     view = new FeedView(boot.prefs.groups, boot.prefs.prefs);
     showSnapshot(boot.snapshot);
-    markPainted();
+    markPainted(painted);
   }
   // The listeners first, so nothing pushed after the read below is missed; then the snapshot
   // and the feed choices, read together (anything that changed since the window opened).
@@ -437,7 +447,7 @@ async function start() {
     }
     await saving;
     document.body.dataset.ready = "true";
-    if (!boot) markPainted();
+    if (!boot) markPainted(painted);
   } catch (e) {
     showError(e);
     document.body.dataset.ready = "error";

@@ -66,7 +66,7 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
     app.log_in().await;
     // The home window has no business with a channel's feed choices: its capability lacks them.
-    for command in ["feed_prefs_get", "streamer_events"] {
+    for command in ["feed_prefs_get", "streamer_events", "streamer_painted"] {
         let r = app.try_invoke(command).await;
         assert!(r.is_err(), "the home window could call {command}: {r:?}");
     }

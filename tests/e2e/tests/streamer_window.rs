@@ -52,8 +52,11 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     open.click().await.expect("open the streamer window");
 
     // Twitch's pages (player, chat) get no capability: every command is refused.
+    let mut twitch_started = Vec::new();
     for page in ["embed/player", "embed/chat"] {
         app.switch_to_webview(page).await;
+        let origin = app.client.execute("return performance.timeOrigin;", vec![]).await;
+        twitch_started.push(origin.ok().and_then(|v| v.as_f64()).expect("the page's time origin"));
         for command in [
             "app_info",
             "auth_state",
@@ -61,6 +64,7 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
             "open_streamer",
             "streamer_snapshot",
             "streamer_events",
+            "streamer_painted",
         ] {
             let r = app.try_invoke(command).await;
             assert!(r.is_err(), "{page} could call {command}: {r:?}");
@@ -71,6 +75,26 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     assert!(app.try_invoke("app_info").await.is_ok(), "the panel lost its own IPC");
     app.wait_for("body[data-ready='true']").await;
     wait_connection(&app, "connected", 30).await;
+    // Twitch's pages start only once the panel's first paint is on screen (issue 9, start-up:
+    // their two web processes would slow that paint down). Same machine clock on both sides.
+    let painted = app
+        .client
+        .execute(
+            "const m = performance.getEntriesByName('tev:painted')[0]; \
+             return m ? performance.timeOrigin + m.startTime : null;",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_f64())
+        .expect("the panel marks its first paint");
+    for started in &twitch_started {
+        assert!(
+            *started >= painted - 1.0,
+            "a Twitch page started {:.0} ms before the panel's rows were painted",
+            painted - started
+        );
+    }
 
     // Events flow. The `feed` signal carries no rows (issue 9: a script with the rows in it is
     // compiled and kept by WebKit on every update); the panel reads them over IPC.

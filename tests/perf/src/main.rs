@@ -32,6 +32,8 @@ struct Opts {
     growth_reconnects: usize,
     /// Skip the growth measurement.
     skip_growth: bool,
+    /// Seconds after the growth burst for a second reading (what the app keeps once quiet).
+    growth_settle_secs: u64,
     /// Skip the latency measurement.
     skip_latency: bool,
 }
@@ -44,6 +46,7 @@ impl Opts {
             growth_events: 100_000,
             growth_reconnects: 1_000,
             skip_growth: false,
+            growth_settle_secs: 60,
             skip_latency: false,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
@@ -60,6 +63,7 @@ impl Opts {
                 "--idle-secs" => o.idle_secs = val(i),
                 "--growth-events" => o.growth_events = val(i) as usize,
                 "--growth-reconnects" => o.growth_reconnects = val(i) as usize,
+                "--growth-settle-secs" => o.growth_settle_secs = val(i),
                 "--skip-growth" => {
                     o.skip_growth = true;
                     i -= 1;
@@ -71,7 +75,8 @@ impl Opts {
                 other => {
                     eprintln!(
                         "unknown option {other}; options: --runs N --idle-secs N \
-                         --growth-events N --growth-reconnects N --skip-growth --skip-latency"
+                         --growth-events N --growth-reconnects N --growth-settle-secs N \
+                         --skip-growth --skip-latency"
                     );
                     std::process::exit(2)
                 }
@@ -121,7 +126,9 @@ fn home_env(home: &Path, sim_base: Option<&str>) -> Vec<(String, String)> {
         ("XDG_CONFIG_HOME".into(), p(".config")),
         ("XDG_DATA_HOME".into(), p(".local/share")),
         ("XDG_CACHE_HOME".into(), p(".cache")),
-        ("TEV_LOG".into(), "warn".into()),
+        // `TEV_BENCH_APP_LOG` gives the programs another filter (e.g. `debug` for a timeline of
+        // the start-up on stderr); quiet by default so logging costs nothing measured.
+        ("TEV_LOG".into(), std::env::var("TEV_BENCH_APP_LOG").unwrap_or_else(|_| "warn".into())),
         (
             "TEV_KEYCHAIN_SERVICE".into(),
             format!(
@@ -555,7 +562,9 @@ struct Figures {
     /// Idle window, seconds.
     idle_secs: f64,
     /// Own part (RSS KiB) after the first 1,000 events and after all events and reconnects.
-    growth: Option<(u64, u64, usize, usize)>,
+    /// Own part's RSS (KiB) after the first 1,000 events, after the burst, and that many
+    /// seconds later; events sent; reconnects.
+    growth: Option<(u64, u64, u64, u64, usize, usize)>,
     /// Latency per rate: (events/s, sent, seen in the DOM, p50 ms, p99 ms, max ms).
     latency: Vec<(u32, usize, usize, f64, f64, f64)>,
 }
@@ -797,10 +806,25 @@ async fn run_app(opts: &Opts) -> Figures {
     f.mem_streamer = memory_by_part(app.pid, &snap_streamer, &attr);
     f.idle = idle_by_part(app.pid, &before, &after, &attr);
     f.idle_child_threads = child_wakeups(app.pid, &after, &children_before, &children_after, &attr);
-    if let Some((first, last, sent, reconnects)) = growth_snaps {
+    if let Some((first, last, settled, sent, reconnects)) = growth_snaps {
         let own = |s: &BTreeMap<u32, Sample>| own_total(&memory_by_part(app.pid, s, &attr)).0;
+        eprintln!(
+            "app processes after the first 1,000 events:\n{}",
+            describe_tree(app.pid, &first, &attr)
+        );
         eprintln!("app processes after growth:\n{}", describe_tree(app.pid, &last, &attr));
-        f.growth = Some((own(&first), own(&last), sent, reconnects));
+        eprintln!(
+            "app processes after growth, settled:\n{}",
+            describe_tree(app.pid, &settled, &attr)
+        );
+        f.growth = Some((
+            own(&first),
+            own(&last),
+            own(&settled),
+            opts.growth_settle_secs,
+            sent,
+            reconnects,
+        ));
     }
     app.quit().await;
 
@@ -826,6 +850,19 @@ async fn run_app(opts: &Opts) -> Figures {
     let timing = app.page_timing().await;
     eprintln!("app streamer timing: {timing}");
     f.streamer_paint_ms = first_paint(&timing, start);
+    // Where the start went: the home page's timing in this launch and when each process began
+    // (ms from the app's start), on stderr.
+    app.switch_to("home", |u| u.starts_with("tauri://localhost") && !u.contains("streamer.html"))
+        .await;
+    eprintln!(
+        "app home timing (link start, process start {start:.0}): {}",
+        app.page_timing().await
+    );
+    let starts: Vec<String> = procfs::tree(app.pid)
+        .values()
+        .map(|s| format!("{} +{:.0}", s.name, procfs::start_epoch_ms(s, btime) - start))
+        .collect();
+    eprintln!("app processes started (link start): {}", starts.join(", "));
     app.quit().await;
     drop(sim);
     f
@@ -837,11 +874,31 @@ async fn growth(
     app: &Running,
     base: &str,
     opts: &Opts,
-) -> (BTreeMap<u32, Sample>, BTreeMap<u32, Sample>, usize, usize) {
+) -> (BTreeMap<u32, Sample>, BTreeMap<u32, Sample>, BTreeMap<u32, Sample>, usize, usize) {
     const NOTICES: [&str; 5] = ["sub", "resub", "sub_gift", "raid", "announcement"];
-    let first = send_rows(base, 1000, "sub").await;
+    // The first 1,000 are the same mix as the burst (200 of each kind), so the reading after
+    // them has drawn every kind of row once: the first row of a kind costs the panel's web
+    // process its styles, glyphs and icons once (a few MiB, measured in BENCHMARKS.md), which is
+    // not growth. `TEV_BENCH_FIRST_SUBS_ONLY=1` sends 1,000 subs instead (sessions 2–4).
+    let mut first = Vec::new();
+    if std::env::var_os("TEV_BENCH_FIRST_SUBS_ONLY").is_some() {
+        first = send_rows(base, 1000, "sub").await;
+    } else {
+        for notice in NOTICES {
+            first.extend(send_rows(base, 200, notice).await);
+        }
+    }
     wait_row(app, first.last().expect("ids"), 120).await;
     let snap_first = settled_tree(app.pid, 5).await;
+    // What reaches the app's own pages during the burst: Tauri events by name, counted in each.
+    const COUNT: &str = "window.__burst = {};\
+         const count = (n) => window.__TAURI__.event.listen(n, () => { window.__burst[n] = (window.__burst[n] || 0) + 1; });\
+         return Promise.all(['feed', 'stream_info', 'connection', 'auth', 'notice'].map(count)).then(() => true);";
+    let is_home = |u: &str| u.starts_with("tauri://localhost") && !u.contains("streamer.html");
+    app.switch_to("home", is_home).await;
+    app.js(COUNT).await;
+    app.switch_to("panel", |u| u.contains("streamer.html")).await;
+    app.js(COUNT).await;
     hook("before-growth", app.pid).await;
     let batches = opts.growth_events.div_ceil(1000);
     let per_batch = opts.growth_reconnects.div_ceil(batches.max(1));
@@ -880,7 +937,15 @@ async fn growth(
     }
     wait_row(app, &last, 300).await;
     let snap_last = settled_tree(app.pid, 5).await;
-    (snap_first, snap_last, sent, reconnects)
+    eprintln!("  the panel got during the burst: {}", app.js("return window.__burst;").await);
+    app.switch_to("home", is_home).await;
+    eprintln!("  the home page got during the burst: {}", app.js("return window.__burst;").await);
+    app.switch_to("panel", |u| u.contains("streamer.html")).await;
+    // What stays once the app is quiet again (memory a burst used and gives back is not growth
+    // a user keeps all evening; both readings are reported).
+    tokio::time::sleep(Duration::from_secs(opts.growth_settle_secs.saturating_sub(5))).await;
+    let snap_settled = settled_tree(app.pid, 5).await;
+    (snap_first, snap_last, snap_settled, sent, reconnects)
 }
 
 /// Sends row-making events at `rate`/s for a while with a 1,000 msg/s chat firehose running;
@@ -1119,12 +1184,15 @@ fn report(runs: &[(Figures, Figures)]) {
             }
         }
         println!();
-        if let Some((first, last, sent, rc)) = a.growth {
+        if let Some((first, last, settled, settle_secs, sent, rc)) = a.growth {
             println!(
-                "growth of the app's own part (RSS): {:.1} MiB after the first 1,000 events → {:.1} MiB after {sent} more events and {rc} reconnects: {:+.1} MiB\n",
+                "growth of the app's own part (RSS): {:.1} MiB after the first 1,000 events → {:.1} MiB after {sent} more events and {rc} reconnects: {:+.1} MiB; {} s later {:.1} MiB: {:+.1} MiB\n",
                 mib(first),
                 mib(last),
-                (last as f64 - first as f64) / 1024.0
+                (last as f64 - first as f64) / 1024.0,
+                settle_secs,
+                mib(settled),
+                (settled as f64 - first as f64) / 1024.0
             );
         }
         if !a.latency.is_empty() {

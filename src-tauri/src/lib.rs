@@ -9,13 +9,17 @@ mod deeplinks;
 mod error;
 mod notifications;
 mod state;
+mod webkit_env;
 mod windows;
 
 use std::process::ExitCode;
 
 /// Builds and runs the app. Returns a failure exit code (after logging why) instead of
-/// panicking when the app cannot start.
+/// panicking when the app cannot start. Call it first thing in `main`, before any thread is
+/// started: it sets WebKit's environment (see `webkit_env`).
 pub fn run() -> ExitCode {
+    // SAFETY: the first thing the app does (main calls run at once): no other thread exists.
+    unsafe { webkit_env::apply() };
     init_tracing();
     // rustls needs exactly one process-wide crypto provider before any wss:// connect
     // (stack.md: tokio-tungstenite panics otherwise).

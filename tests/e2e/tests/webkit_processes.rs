@@ -1,7 +1,9 @@
-//! A crash of the web process the app's own pages share (the home page and every events panel
-//! live in one WebKit process since issue 9) must not leave the windows blank for the rest of
-//! the evening: the pages are reloaded and show their data again; the EventSub session in the
-//! core never noticed.
+//! The app's WebKit processes (issue 9):
+//! - a crash of the web process the app's own pages share (the home page and every events
+//!   panel live in one WebKit process) must not leave the windows blank for the rest of the
+//!   evening: the pages are reloaded and show their data again; the core's socket never noticed;
+//! - WebKit's memory monitor (a `PressureMonitor` thread, and a 30 s `/proc/self/smaps` walk in
+//!   every web process: most of the idle CPU) is off unless `TEV_WEBKIT_MEMORY_MONITOR=1`.
 
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -26,39 +28,64 @@ fn processes() -> Vec<(u32, u32, u64, String)> {
     out
 }
 
-fn exe_of(pid: u32) -> Option<PathBuf> {
-    std::fs::read_link(format!("/proc/{pid}/exe")).ok()
+/// The app's process (one app runs at a time in these tests).
+fn app_process(bin: &Path) -> u32 {
+    let bin = bin.canonicalize().expect("the app binary");
+    processes()
+        .iter()
+        .find(|(pid, ..)| exe_of(*pid).as_deref() == Some(bin.as_path()))
+        .map(|p| p.0)
+        .expect("the app's process")
 }
 
-/// Switches to the home window's page (its URL is the app's root, not a panel's).
-async fn switch_to_home(app: &App) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        for h in app.client.windows().await.expect("handles") {
-            if app.client.switch_to_window(h).await.is_ok()
-                && let Ok(url) = app.client.current_url().await
-                && url.as_str().starts_with("tauri://localhost")
-                && !url.as_str().contains("streamer.html")
-            {
-                return;
-            }
+/// The names of a process's threads.
+fn thread_names(pid: u32) -> Vec<String> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+        .map(|n| n.trim().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webkits_memory_monitor_is_off_unless_asked_for() {
+    let sim = approving_sim().await;
+    for keep in [false, true] {
+        let mut launch = Launch::sim(&sim.base_url(), tev_e2e::fresh_home());
+        if keep {
+            launch = launch.with_env("TEV_WEBKIT_MEMORY_MONITOR", "1");
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        let app = App::launch(launch).await;
+        app.wait_for("body").await;
+        let pid = app_process(&app_binary());
+        // WebKit starts its monitor with the first web process; give it a moment.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let threads = thread_names(pid);
+        let monitor = threads.iter().any(|t| t == "PressureMonitor");
+        assert_eq!(monitor, keep, "TEV_WEBKIT_MEMORY_MONITOR set: {keep}; threads: {threads:?}");
+        let web = processes()
+            .into_iter()
+            .find(|(_, ppid, _, comm)| *ppid == pid && comm.starts_with("WebKitWebProces"))
+            .map(|p| p.0)
+            .expect("a web process");
+        let environ = std::fs::read(format!("/proc/{web}/environ")).unwrap_or_default();
+        let off =
+            environ.split(|b| *b == 0).any(|kv| kv == b"WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR=1");
+        assert_eq!(off, !keep, "the web processes are told too");
+        app.quit().await;
     }
-    panic!("no home page within 30 s");
+}
+
+fn exe_of(pid: u32) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/exe")).ok()
 }
 
 /// The web process the app's own pages share: the app's first web process (the home page's,
 /// which every panel joins). One app runs at a time in these tests.
 fn own_pages_process(bin: &Path) -> u32 {
-    let bin = bin.canonicalize().expect("the app binary");
-    let all = processes();
-    let app = all
+    let app = app_process(bin);
+    processes()
         .iter()
-        .find(|(pid, ..)| exe_of(*pid).as_deref() == Some(bin.as_path()))
-        .map(|p| p.0)
-        .expect("the app's process");
-    all.iter()
         .filter(|(_, ppid, _, comm)| *ppid == app && comm.starts_with("WebKitWebProces"))
         .min_by_key(|(pid, _, start, _)| (*start, *pid))
         .map(|p| p.0)
@@ -102,7 +129,7 @@ async fn the_own_pages_come_back_after_their_web_process_crashes() {
                 let after = text
                     .find("its web process ended")
                     .map_or("", |i| &text[text[..i].rfind('\n').map_or(0, |n| n + 1)..]);
-                if after.lines().any(|l| pred(l)) {
+                if after.lines().any(&pred) {
                     return;
                 }
                 assert!(

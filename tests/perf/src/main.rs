@@ -762,6 +762,7 @@ async fn run_app(opts: &Opts) -> Figures {
     app.click(&format!("#followed li[data-login='{CHANNEL}'] button.primary")).await;
     app.switch_to("panel", |u| u.contains("streamer.html")).await;
     app.wait_for("body[data-ready='true']", 30).await;
+    eprintln!("app streamer timing (opened from home): {}", app.page_timing().await);
     app.wait_for("#connection[data-state='connected']", 60).await;
     let _ = connected_session(&base, None).await;
     let ids = send_rows(&base, 10, "resub").await;

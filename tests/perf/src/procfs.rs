@@ -206,22 +206,37 @@ pub fn find_by_exe(exe: &Path) -> Option<u32> {
         .map(|(_, p)| p)
 }
 
-/// Boot time, seconds since the Unix epoch (`btime` of `/proc/stat`).
-pub fn boot_time() -> Option<u64> {
-    std::fs::read_to_string("/proc/stat")
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())
+/// Boot time as Unix epoch milliseconds, to 10 ms: now less `/proc/uptime`. (`btime` of
+/// `/proc/stat` is whole seconds, truncated: up to a second early, which added the same
+/// fraction of a second to every start-up figure until session 5 and pulled every start-up
+/// ratio towards 1.)
+pub fn boot_time() -> Option<f64> {
+    let uptime = std::fs::read_to_string("/proc/uptime").ok()?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
+    boot_epoch_ms(&uptime, now.as_secs_f64() * 1000.0)
+}
+
+/// The boot time from `/proc/uptime`'s text and the time it was read (epoch ms).
+fn boot_epoch_ms(uptime: &str, now_ms: f64) -> Option<f64> {
+    let up: f64 = uptime.split_whitespace().next()?.parse().ok()?;
+    Some(now_ms - up * 1000.0)
 }
 
 /// A process's start as Unix epoch milliseconds (10 ms resolution).
-pub fn start_epoch_ms(s: &Sample, btime: u64) -> f64 {
-    btime as f64 * 1000.0 + s.start_ticks as f64 * 1000.0 / CLK_TCK
+pub fn start_epoch_ms(s: &Sample, boot_ms: f64) -> f64 {
+    boot_ms + s.start_ticks as f64 * 1000.0 / CLK_TCK
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boot_time_keeps_the_fraction_of_a_second() {
+        let boot = boot_epoch_ms("12345.67 2000.00\n", 1_700_000_000_000.0).expect("parsed");
+        assert!((boot - (1_700_000_000_000.0 - 12_345_670.0)).abs() < 1e-3, "{boot}");
+        assert_eq!(boot_epoch_ms("", 1.0), None);
+    }
 
     #[test]
     fn stat_skips_a_comm_with_spaces_and_parentheses() {

@@ -68,6 +68,7 @@ pub fn run() -> ExitCode {
                 {
                     tracing::info!("could not register the link handler: {e}");
                 }
+                tracing::debug!("link handler registered");
                 let h = handle.clone();
                 app.deep_link().on_open_url(move |event| {
                     for url in event.urls() {
@@ -90,6 +91,7 @@ pub fn run() -> ExitCode {
                     tracing::warn!("could not connect to Twitch at start: {e}");
                 }
             });
+            tracing::debug!("set up");
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

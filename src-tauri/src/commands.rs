@@ -122,6 +122,10 @@ pub async fn setup_save(
 #[tauri::command]
 pub async fn auth_state(webview: Webview, state: S<'_>) -> Result<serde_json::Value, UiError> {
     tracing::debug!(webview = webview.label(), "a page read the auth state");
+    if webview.label() == crate::home::LABEL {
+        // Its `notice` listener is in place by now (ui/js/home.js adds it first).
+        crate::home::page_listens(tauri::Manager::app_handle(&webview));
+    }
     match state.connected().await {
         Some(c) => Ok(bridge::auth_json(&c.owner.state())),
         None => Ok(serde_json::json!({"state": "signed_out", "reason": null})),
@@ -388,6 +392,8 @@ pub async fn streamer_painted(webview: Webview) -> Result<(), UiError> {
     let login = windows::login_of_panel(webview.label())
         .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?;
     windows::add_twitch_pages_now(&windows::window_label(login));
+    // At a cold start with a link the home page waited for this (see `home`).
+    crate::home::load_page(tauri::Manager::app_handle(&webview));
     Ok(())
 }
 

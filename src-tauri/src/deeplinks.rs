@@ -3,37 +3,18 @@
 //! window: it never logs in or out and never changes a setting. A bad link shows a message on
 //! the home window and does nothing else.
 
-use crate::bridge;
 use crate::state::AppState;
-use serde_json::json;
+use crate::{bridge, home};
 use std::sync::Arc;
 use std::time::Duration;
-use tauri::{AppHandle, Emitter, EventTarget, Manager};
+use tauri::{AppHandle, Manager};
 use tev_core::auth::AuthState;
 use tev_core::deeplink::{DeepLink, DeepLinkError};
-
-/// Brings the home window to the front.
-pub fn focus_home(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("home") {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-    }
-}
-
-/// Shows a message on the home window.
-pub fn notice(app: &AppHandle, code: &str, message: &str) {
-    let _ = app.emit_to(
-        EventTarget::webview("home"),
-        "notice",
-        json!({"code": code, "message": message}),
-    );
-}
 
 /// Acts on a link (from the deep-link plugin, a second instance's arguments or a cold start).
 pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
     match link {
-        Ok(DeepLink::Home) => focus_home(app),
+        Ok(DeepLink::Home) => home::show(app),
         Ok(DeepLink::Watch { login }) => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
@@ -44,8 +25,8 @@ pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
                 // At a cold start the login is still being restored: wait for it a little.
                 tracing::debug!(%login, "link to a channel; waiting for the login");
                 if !wait_signed_in(&state, Duration::from_secs(20)).await {
-                    focus_home(&app);
-                    notice(
+                    home::show(&app);
+                    home::notice(
                         &app,
                         "not_signed_in",
                         &format!("Log in with Twitch first, then the link to {login} will work."),
@@ -53,15 +34,15 @@ pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
                     return;
                 }
                 if let Err(e) = bridge::open_channel(&app, state, &login).await {
-                    focus_home(&app);
-                    notice(&app, e.code, &e.message);
+                    home::show(&app);
+                    home::notice(&app, e.code, &e.message);
                 }
             });
         }
         Err(e) => {
             tracing::info!(code = e.code(), "refused a deep link");
-            focus_home(app);
-            notice(app, e.code(), &e.to_string());
+            home::show(app);
+            home::notice(app, e.code(), &e.to_string());
         }
     }
 }

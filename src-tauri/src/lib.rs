@@ -7,6 +7,7 @@ mod bridge;
 mod commands;
 mod deeplinks;
 mod error;
+mod home;
 mod notifications;
 mod state;
 mod webkit_env;
@@ -40,23 +41,42 @@ pub fn run() -> ExitCode {
         // instance and exits. With the `deep-link` feature the link reaches `on_open_url`.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             if tev_core::deeplink::find_in_args(&args).is_none() {
-                deeplinks::focus_home(app);
+                home::show(app);
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
         // Shown from Rust only (`notifications.rs`); no page is granted the plugin's commands.
         .plugin(tauri_plugin_notification::init())
         .manage(state.clone())
+        .manage(home::Home::default())
+        .on_window_event(|window, event| {
+            if matches!(event, tauri::WindowEvent::Destroyed)
+                && windows::is_streamer_window(window.label())
+            {
+                home::streamer_window_closed(tauri::Manager::app_handle(window), window.label());
+            }
+        })
         .setup(move |app| {
-            tracing::debug!("setting up (the home window exists)");
+            tracing::debug!("setting up");
             let handle = app.handle().clone();
+            use tauri_plugin_deep_link::DeepLinkExt;
+            // A cold start with a link: on_open_url does not fire for it (stack.md).
+            let links: Vec<_> = match app.deep_link().get_current() {
+                Ok(Some(urls)) => urls.iter().map(tev_core::deeplink::DeepLink::try_from).collect(),
+                _ => Vec::new(),
+            };
+            let for_link =
+                links.iter().any(|l| matches!(l, Ok(tev_core::deeplink::DeepLink::Watch { .. })));
+            let home = home::build(app, for_link)?;
+            tracing::debug!(for_link, "home window built");
             #[cfg(target_os = "linux")]
-            if let Some(home) = tauri::Manager::get_webview(app, "home") {
+            if let Some(home) = tauri::Manager::get_webview(app, home.label()) {
                 windows::draw_in_software(&home);
                 windows::reload_after_crash(&home);
             }
+            #[cfg(not(target_os = "linux"))]
+            let _ = home;
             {
-                use tauri_plugin_deep_link::DeepLinkExt;
                 // Registers the scheme handler for this user (a .desktop file on Linux) so
                 // `gio open twitch-event-viewer://…` reaches the app outside a package too
                 // (a build, an AppImage). An installed package's own desktop entry already
@@ -75,11 +95,8 @@ pub fn run() -> ExitCode {
                         deeplinks::handle(&h, tev_core::deeplink::DeepLink::try_from(&url));
                     }
                 });
-                // A cold start with a link: on_open_url does not fire (stack.md).
-                if let Ok(Some(urls)) = app.deep_link().get_current() {
-                    for url in urls {
-                        deeplinks::handle(&handle, tev_core::deeplink::DeepLink::try_from(&url));
-                    }
+                for link in links {
+                    deeplinks::handle(&handle, link);
                 }
             }
             bridge::forward_live(&handle, &state);

@@ -25,6 +25,11 @@ pub fn panel_label(login: &str) -> String {
     format!("streamer-{login}-panel")
 }
 
+/// Whether a window label is a streamer window's (`streamer-<login>`), not one of its webviews'.
+pub fn is_streamer_window(label: &str) -> bool {
+    label.strip_prefix("streamer-").is_some_and(|login| !login.is_empty() && !login.contains('-'))
+}
+
 /// The login a panel webview belongs to, from its label.
 pub fn login_of_panel(label: &str) -> Option<&str> {
     label.strip_prefix("streamer-")?.strip_suffix("-panel")
@@ -547,5 +552,9 @@ mod tests {
         assert_eq!(login_of_panel("streamer-lumenforge-player"), None);
         assert_eq!(login_of_panel("streamer-lumenforge-chat"), None);
         assert_eq!(login_of_panel("home"), None);
+        assert!(is_streamer_window(&window_label("nightowl")));
+        for label in ["home", "streamer-", &panel_label("nightowl"), "streamer-nightowl-chat"] {
+            assert!(!is_streamer_window(label), "{label}");
+        }
     }
 }

@@ -689,14 +689,18 @@ async fn settled_tree(pid: u32, secs: u64) -> BTreeMap<u32, Sample> {
     procfs::tree(pid)
 }
 
+/// The home page's address: not a panel's, and not the blank page the home window shows at a
+/// cold start with a link until the panel is on screen (`src-tauri/src/home.rs`).
+fn is_home_page(u: &str) -> bool {
+    u.starts_with("tauri://localhost") && !u.contains("streamer.html") && !u.contains("blank.html")
+}
+
 /// Finds which web process renders which page: each page in turn allocates and touches 128 MiB,
 /// the process that grows by it is that page's; the buffer is dropped afterwards. Run last.
 async fn attribute(app: &Running) -> Attribution {
     let mut attr = Attribution::new();
     let pages: [(&str, Part, UrlPredicate); 4] = [
-        ("home", Part::OwnPage, |u| {
-            u.starts_with("tauri://localhost") && !u.contains("streamer.html")
-        }),
+        ("home", Part::OwnPage, is_home_page),
         ("panel", Part::OwnPage, |u| u.contains("streamer.html")),
         ("player", Part::Player, |u| u.contains("embed/player")),
         ("chat", Part::Chat, |u| u.contains("embed/chat")),
@@ -781,8 +785,7 @@ async fn run_app(opts: &Opts) -> Figures {
     f.idle_threads = wakeups_by_thread(&threads_before, &procfs::thread_wakeups(app.pid));
     let children_after = tree_thread_wakeups(&after);
     eprintln!("panel after idle: {}", app.idle_state().await);
-    app.switch_to("home", |u| u.starts_with("tauri://localhost") && !u.contains("streamer.html"))
-        .await;
+    app.switch_to("home", is_home_page).await;
     eprintln!("home after idle: {}", app.idle_state().await);
     app.switch_to("panel", |u| u.contains("streamer.html")).await;
 
@@ -853,8 +856,7 @@ async fn run_app(opts: &Opts) -> Figures {
     f.streamer_paint_ms = first_paint(&timing, start);
     // Where the start went: the home page's timing in this launch and when each process began
     // (ms from the app's start), on stderr.
-    app.switch_to("home", |u| u.starts_with("tauri://localhost") && !u.contains("streamer.html"))
-        .await;
+    app.switch_to("home", is_home_page).await;
     eprintln!(
         "app home timing (link start, process start {start:.0}): {}",
         app.page_timing().await

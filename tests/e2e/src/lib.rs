@@ -395,19 +395,34 @@ impl App {
     /// Switches the WebDriver session to the webview whose URL contains `needle`
     /// (child webviews of streamer windows are window handles too); waits up to 30 s.
     pub async fn switch_to_webview(&self, needle: &str) {
+        self.switch_to_page(needle, |url| url.contains(needle)).await
+    }
+
+    /// Switches to the home page: the app's own page that is not a streamer panel, nor the
+    /// blank page the home window shows at a cold start with a link until its page loads.
+    pub async fn switch_to_home(&self) {
+        self.switch_to_page("the home page", |url| {
+            url.starts_with("tauri://localhost")
+                && !url.contains("streamer.html")
+                && !url.contains("blank.html")
+        })
+        .await
+    }
+
+    async fn switch_to_page(&self, what: &str, pred: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             for h in self.client.windows().await.expect("window handles") {
                 if self.client.switch_to_window(h).await.is_ok()
                     && let Ok(url) = self.client.current_url().await
-                    && url.as_str().contains(needle)
+                    && pred(url.as_str())
                 {
                     return;
                 }
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        panic!("no webview with {needle:?} in its URL within 30 s");
+        panic!("no webview for {what} within 30 s");
     }
 
     /// Waits until `count` elements match `css`; returns them.

@@ -897,8 +897,7 @@ async fn growth(
     const COUNT: &str = "window.__burst = {};\
          const count = (n) => window.__TAURI__.event.listen(n, () => { window.__burst[n] = (window.__burst[n] || 0) + 1; });\
          return Promise.all(['feed', 'stream_info', 'connection', 'auth', 'notice'].map(count)).then(() => true);";
-    let is_home = |u: &str| u.starts_with("tauri://localhost") && !u.contains("streamer.html");
-    app.switch_to("home", is_home).await;
+    app.switch_to("home", is_home_page).await;
     app.js(COUNT).await;
     app.switch_to("panel", |u| u.contains("streamer.html")).await;
     app.js(COUNT).await;
@@ -941,7 +940,7 @@ async fn growth(
     wait_row(app, &last, 300).await;
     let snap_last = settled_tree(app.pid, 5).await;
     eprintln!("  the panel got during the burst: {}", app.js("return window.__burst;").await);
-    app.switch_to("home", is_home).await;
+    app.switch_to("home", is_home_page).await;
     eprintln!("  the home page got during the burst: {}", app.js("return window.__burst;").await);
     app.switch_to("panel", |u| u.contains("streamer.html")).await;
     // What stays once the app is quiet again (memory a burst used and gives back is not growth

@@ -38,11 +38,26 @@ pub struct Notice {
 /// At most this many notices wait for the page; older ones give way to newer.
 const KEPT_NOTICES: usize = 8;
 
+/// Where the home window is with the blank page it starts on behind a link.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Blank {
+    /// Not on the blank page (its own page loads or is loaded).
+    #[default]
+    No,
+    /// The blank page is still loading; `asked` once the home page was asked for meanwhile.
+    Loading { asked: bool },
+    /// The blank page is on screen; the home page is still to load.
+    Loaded,
+}
+
 /// The home window's state, managed by the app.
 #[derive(Default)]
 pub struct Home {
-    /// The window shows the blank page; its own page is still to load.
-    page_pending: AtomicBool,
+    /// The blank page's progress. Navigating away from it while it still loads, or showing the
+    /// window then, crashed the new web process, each on its own (WebKitGTK 2.50, seen here: a
+    /// link at a cold start that failed at once left a white home window, and the reload after
+    /// the crash did not bring it back), so both wait for its load to finish.
+    blank: Mutex<Blank>,
     /// The home page has its `notice` listener in place (it read the auth state after adding it)
     /// since it last started loading.
     listening: AtomicBool,
@@ -68,6 +83,40 @@ impl Home {
         let Ok(mut waiting) = self.waiting.lock() else { return Vec::new() };
         self.listening.store(true, Ordering::SeqCst);
         std::mem::take(&mut *waiting)
+    }
+
+    /// The home page is wanted: true if it may load now (the blank page is on screen), and then
+    /// only the first time; asked for while the blank page loads, it loads when that is done.
+    fn take_page_turn(&self) -> bool {
+        let Ok(mut blank) = self.blank.lock() else { return false };
+        match *blank {
+            Blank::No => false,
+            Blank::Loading { .. } => {
+                *blank = Blank::Loading { asked: true };
+                false
+            }
+            Blank::Loaded => {
+                *blank = Blank::No;
+                true
+            }
+        }
+    }
+
+    /// The blank page is still loading.
+    fn blank_loading(&self) -> bool {
+        self.blank.lock().is_ok_and(|b| matches!(*b, Blank::Loading { .. }))
+    }
+
+    /// The blank page finished loading: true if the home page was asked for meanwhile.
+    fn blank_loaded(&self) -> bool {
+        let Ok(mut blank) = self.blank.lock() else { return false };
+        match *blank {
+            Blank::Loading { asked } => {
+                *blank = Blank::Loaded;
+                asked
+            }
+            _ => false,
+        }
     }
 
     /// The page (re)starts loading: its listener is gone until it reads the auth state again.
@@ -96,13 +145,20 @@ pub fn build<R: Runtime>(app: &tauri::App<R>, for_link: bool) -> tauri::Result<W
         config.url = WebviewUrl::App(BLANK_PAGE.into());
         config.visible = false;
         config.focus = false;
-        app.state::<Home>().page_pending.store(true, Ordering::SeqCst);
+        if let Ok(mut blank) = app.state::<Home>().blank.lock() {
+            *blank = Blank::Loading { asked: false };
+        }
     }
     let handle = app.handle().clone();
     let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
-        .on_page_load(move |_, payload| {
-            if payload.event() == tauri::webview::PageLoadEvent::Started {
-                handle.state::<Home>().page_loading();
+        .on_page_load(move |_, payload| match payload.event() {
+            tauri::webview::PageLoadEvent::Started => handle.state::<Home>().page_loading(),
+            tauri::webview::PageLoadEvent::Finished => {
+                if payload.url().path().ends_with(BLANK_PAGE)
+                    && handle.state::<Home>().blank_loaded()
+                {
+                    load_page(&handle);
+                }
             }
         })
         .build()?;
@@ -117,9 +173,10 @@ pub fn build<R: Runtime>(app: &tauri::App<R>, for_link: bool) -> tauri::Result<W
 }
 
 /// Loads the home page if the window still shows the blank page, and shows the window if no
-/// streamer window is open. Any thread; the first call does it, later calls do nothing.
+/// streamer window is open. Any thread; the first call does it (once the blank page has
+/// loaded), later calls do nothing.
 pub fn load_page<R: Runtime>(app: &AppHandle<R>) {
-    if !app.state::<Home>().page_pending.swap(false, Ordering::SeqCst) {
+    if !app.state::<Home>().take_page_turn() {
         return;
     }
     let Some(home) = app.get_webview_window(LABEL) else { return };
@@ -137,9 +194,13 @@ pub fn load_page<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Brings the home window to the front (loading its page first if it is still blank).
+/// Brings the home window to the front (loading its page first if it is still blank; while
+/// the blank page itself still loads, once it has: see [`Home::blank`]).
 pub fn show<R: Runtime>(app: &AppHandle<R>) {
     load_page(app);
+    if app.state::<Home>().blank_loading() {
+        return;
+    }
     if let Some(home) = app.get_webview_window(LABEL) {
         bring_forward(&home);
     }
@@ -214,6 +275,23 @@ mod tests {
         home.page_loading();
         assert_eq!(home.keep_unless_listening(n(4)), None);
         assert_eq!(home.now_listening(), vec![n(4)]);
+    }
+
+    #[test]
+    fn the_home_page_waits_for_the_blank_page_then_loads_once() {
+        let home = Home::default();
+        assert!(!home.take_page_turn(), "not on the blank page: nothing to load");
+        assert!(!home.blank_loaded());
+        *home.blank.lock().expect("lock") = Blank::Loading { asked: false };
+        assert!(!home.take_page_turn(), "asked for while the blank page loads: later");
+        assert!(home.blank_loaded(), "the blank page's end hands the turn back");
+        assert!(home.take_page_turn(), "and the page loads then");
+        assert!(!home.take_page_turn(), "once");
+        // Not asked for while it loaded: the blank page stays until someone asks.
+        *home.blank.lock().expect("lock") = Blank::Loading { asked: false };
+        assert!(!home.blank_loaded());
+        assert!(home.take_page_turn());
+        assert!(!home.take_page_turn());
     }
 
     #[test]

@@ -47,38 +47,52 @@ pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
     }
 }
 
-/// Waits (up to `within`) until a user is signed in; false if none is by then. Woken by the
-/// state's changes, no polling: at a cold start the link's window opens the moment the login
-/// from the keychain is confirmed (issue 9, start-up).
+/// Waits (up to `within`) until a user is signed in; false at the deadline or as soon as it
+/// is known that nobody is (no Client ID, or the stored login came back signed out or
+/// expired). Woken by the state's changes, no polling: at a cold start the link's window opens
+/// the moment the login from the keychain is confirmed (issue 9, start-up), and a link while
+/// signed out says so at once instead of after the whole wait. A login in progress is waited for.
 async fn wait_signed_in(state: &AppState, within: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + within;
     let mut pieces = state.connected_changed.subscribe();
-    let signed_in = async {
+    let mut started = state.started.subscribe();
+    let decided = async {
         loop {
             pieces.mark_unchanged();
-            // Some(()) when new pieces came (look again), None when only they can change it.
-            let mut renewed = None;
-            if let Some(c) = state.connected().await {
-                let mut rx = c.owner.subscribe();
-                while renewed.is_none() {
-                    if matches!(*rx.borrow_and_update(), AuthState::SignedIn { .. }) {
-                        return true;
-                    }
-                    tokio::select! {
-                        r = rx.changed() => if r.is_err() { break },
-                        r = pieces.changed() => {
-                            if r.is_err() {
-                                return false;
-                            }
-                            renewed = Some(());
-                        }
-                    }
+            // Read before the pieces: `started` is set after the start-up's pieces are in place.
+            let start_over = *started.borrow_and_update();
+            let Some(c) = state.connected().await else {
+                if start_over {
+                    // Start-up is over and there is no owner: no Client ID, nobody signed in.
+                    return false;
                 }
-            }
-            if renewed.is_none() && pieces.changed().await.is_err() {
+                tokio::select! {
+                    r = pieces.changed() => if r.is_err() { return false },
+                    r = started.changed() => if r.is_err() { return false },
+                }
+                continue;
+            };
+            let (mut auth, mut restored) = (c.owner.subscribe(), c.owner.restored());
+            let renewed = loop {
+                // Read before the state: the restored state is published before `restored`.
+                let known = *restored.borrow_and_update();
+                match *auth.borrow_and_update() {
+                    AuthState::SignedIn { .. } => return true,
+                    AuthState::SigningIn { .. } => {}
+                    _ if known => return false,
+                    _ => {}
+                }
+                tokio::select! {
+                    r = auth.changed() => if r.is_err() { break false },
+                    r = restored.changed() => if r.is_err() { break false },
+                    // New pieces (the Client ID changed): look at the new owner.
+                    r = pieces.changed() => if r.is_err() { return false } else { break true },
+                }
+            };
+            // An owner that went away without new pieces: only new pieces can change it now.
+            if !renewed && pieces.changed().await.is_err() {
                 return false;
             }
         }
     };
-    tokio::time::timeout_at(deadline, signed_in).await.unwrap_or(false)
+    tokio::time::timeout(within, decided).await.unwrap_or(false)
 }

@@ -104,9 +104,10 @@ pub fn run() -> ExitCode {
             bridge::refresh_viewers(state.clone());
             let state = state.clone();
             tauri::async_runtime::spawn(async move {
-                if let Err(e) = bridge::connect(&handle, state).await {
+                if let Err(e) = bridge::connect(&handle, state.clone()).await {
                     tracing::warn!("could not connect to Twitch at start: {e}");
                 }
+                state.started.send_replace(true);
             });
             tracing::debug!("set up");
             Ok(())

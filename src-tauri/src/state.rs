@@ -35,6 +35,9 @@ pub struct AppState {
     pub connected: RwLock<Option<Connected>>,
     /// Ticks each time `connected` is set, for whoever waits for it (a link at a cold start).
     pub connected_changed: tokio::sync::watch::Sender<()>,
+    /// True once the start-up attempt to create `connected` has finished (made it, or found
+    /// no Client ID, or failed): before that, `None` only means "not yet".
+    pub started: tokio::sync::watch::Sender<bool>,
     /// The last device-flow activation URL, for "Open activation page".
     pub activation_url: std::sync::Mutex<Option<String>>,
 }
@@ -57,6 +60,7 @@ impl AppState {
             live,
             connected: RwLock::new(None),
             connected_changed: tokio::sync::watch::Sender::new(()),
+            started: tokio::sync::watch::Sender::new(false),
             activation_url: std::sync::Mutex::new(None),
         })
     }

@@ -177,6 +177,28 @@ async fn a_stored_login_of_another_client_is_not_used() {
     owner.shutdown();
 }
 
+/// "Signed out" before `start` only means "not known yet": `restored` tells the two apart
+/// (a link at a cold start waits on it), for an empty keychain and for a stored login alike.
+#[tokio::test]
+async fn restored_turns_true_once_start_knows_the_login() {
+    let fake = Fake::start().await;
+    let oauth =
+        OAuthClient::new(Endpoints::with_base(&fake.base).expect("base"), "fakeclient", None)
+            .expect("client");
+    let owner = TokenOwner::new(oauth, mock_keychain(), OwnerOptions::default());
+    let restored = owner.restored();
+    assert!(!*restored.borrow(), "restored before start");
+    let state = owner.start().await;
+    assert!(matches!(state, AuthState::SignedOut { reason: None }), "{state:?}");
+    assert!(*restored.borrow(), "an empty keychain is a known answer");
+    owner.shutdown();
+
+    let (owner, _k) = signed_in_owner(&fake, OwnerOptions::default()).await;
+    assert!(*owner.restored().borrow(), "restored after the stored login was validated");
+    assert!(owner.state().login().is_some(), "{:?}", owner.state());
+    owner.shutdown();
+}
+
 /// A 429 on the refresh is Twitch's rate limiter, not a verdict on the token: the token is
 /// kept (unspent) and the next attempt uses it, without signing out.
 #[tokio::test]

@@ -5,7 +5,7 @@
 //! running instance through the handler the app registered; a cold start with a link opens
 //! the window once the stored login is back, the home window waiting hidden until its panel is
 //! painted and coming up when that window closes; a bad link at a cold start shows its message
-//! once the home page is there.
+//! once the home page is there; a link at a cold start while signed out says so at once.
 
 use tev_e2e::{App, Launch, approving_sim, home_with_sim_client};
 
@@ -114,6 +114,30 @@ async fn links_open_streamer_windows_in_the_running_instance_and_bad_links_are_r
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     app.screenshot_screen("16-home-after-link-window").await;
+
+    // Signed out, a cold start with a link says so as soon as the keychain has answered, not
+    // after the link's whole 20 s wait for a login (the bound below is well inside it).
+    app.wait_for("#logout:not([hidden])").await.click().await.expect("click Log out");
+    app.wait_for("body[data-auth='signed_out']").await;
+    let home = app.quit().await;
+    let launched = std::time::Instant::now();
+    let app = App::launch(Launch {
+        args: vec!["twitch-event-viewer://watch/quietfox".into()],
+        ..Launch::sim(&base, home)
+    })
+    .await;
+    app.switch_to_home().await;
+    app.wait_for("#notice:not([hidden])").await;
+    let text = app.wait_for_text("#notice-text", |t| !t.is_empty()).await;
+    assert!(text.contains("Log in with Twitch first"), "unclear message: {text:?}");
+    let waited = launched.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(15),
+        "the signed-out link waited {waited:?}, as if for a login that could not come"
+    );
+    app.screenshot_screen("17-link-while-signed-out").await;
+    let windows = app.client.windows().await.expect("handles").len();
+    assert_eq!(windows, 1, "a link while signed out opened a window");
     app.quit().await;
 }
 

@@ -98,6 +98,9 @@ struct Inner {
     held: Mutex<Option<Held>>,
     /// The published state.
     state: watch::Sender<AuthState>,
+    /// True once [`TokenOwner::start`] has restored (or failed to restore) the stored login:
+    /// before that, "signed out" only means "not known yet".
+    restored: watch::Sender<bool>,
     /// Cancels the running login, if any.
     login_cancel: StdMutex<Option<CancellationToken>>,
     /// Run on logout before revoking.
@@ -187,6 +190,7 @@ impl TokenOwner {
                 options,
                 held: Mutex::new(None),
                 state,
+                restored: watch::Sender::new(false),
                 login_cancel: StdMutex::new(None),
                 logout_hook: StdMutex::new(None),
                 opener: StdMutex::new(opener),
@@ -201,6 +205,13 @@ impl TokenOwner {
     /// The auth state, live.
     pub fn subscribe(&self) -> watch::Receiver<AuthState> {
         self.inner.state.subscribe()
+    }
+
+    /// Whether the stored login has been restored yet (true once [`TokenOwner::start`] has
+    /// validated it, or found none, or failed); live. A link at a cold start waits on it to
+    /// tell "still restoring" from "nobody is signed in".
+    pub fn restored(&self) -> watch::Receiver<bool> {
+        self.inner.restored.subscribe()
     }
 
     /// The auth state now.
@@ -290,6 +301,7 @@ impl TokenOwner {
     /// (hourly validation, refresh before expiry). Call once, inside a tokio runtime.
     pub async fn start(&self) -> AuthState {
         self.restore().await;
+        self.inner.restored.send_replace(true);
         let weak = Arc::downgrade(&self.inner);
         let (wake, shutdown) = (self.inner.wake.clone(), self.inner.shutdown.clone());
         tokio::spawn(Self::maintain(weak, wake, shutdown));

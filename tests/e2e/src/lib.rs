@@ -18,6 +18,48 @@ use tokio::process::{Child, Command};
 /// the display.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// How long a test binary may run after its first app launch before it is taken as hung, unless
+/// `TEV_E2E_HANG_SECS` says otherwise; the slowest binary takes ~30 s. A WebDriver call to an
+/// app that went away can wait forever (fantoccini has no timeout of its own), and one such
+/// wait would hold the whole suite until CI's own limit, with nothing said about where.
+pub const HANG_SECS: u64 = 300;
+
+/// tauri-driver's pid and the home of every app alive now, for the watchdog to clean up.
+static LIVE: std::sync::Mutex<Vec<(Option<u32>, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+
+/// Starts (once per test binary) the watchdog: after [`HANG_SECS`] it says so, kills the apps
+/// still running and ends the binary with exit code 124 (what `timeout` uses), so the other test
+/// binaries still run and the failure says where it was.
+pub fn watchdog() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let secs = std::env::var("TEV_E2E_HANG_SECS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(HANG_SECS);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(secs));
+            let test = std::env::current_exe()
+                .ok()
+                .and_then(|e| e.file_name().map(|n| n.to_string_lossy().into_owned()));
+            eprintln!(
+                "tev-e2e: {} ran {secs} s past its first app launch: taken as hung \
+                 (TEV_E2E_HANG_SECS); its apps are killed and it exits with 124",
+                test.unwrap_or_default()
+            );
+            let live = LIVE.lock().map(|l| l.clone()).unwrap_or_default();
+            for (driver, home) in live {
+                kill_app(driver, &home);
+                if let Some(d) = driver {
+                    let _ =
+                        std::process::Command::new("kill").args(["-9", &d.to_string()]).status();
+                }
+            }
+            std::process::exit(124);
+        });
+    });
+}
+
 /// The workspace's target directory (honours `CARGO_TARGET_DIR`).
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
@@ -91,6 +133,7 @@ pub struct Launch {
 impl App {
     /// Launches the app and waits for the WebDriver session.
     pub async fn launch(opts: Launch) -> App {
+        watchdog();
         let turn = ONE_AT_A_TIME.lock().await;
         // With the whole workspace's features unified, rustls has two providers compiled in
         // and will not pick one by itself; the WebDriver client needs one.
@@ -190,6 +233,9 @@ impl App {
                 Err(e) => panic!("no WebDriver session with the app within 60 s: {e}"),
             }
         };
+        if let Ok(mut live) = LIVE.lock() {
+            live.push((driver.id(), home.path().to_path_buf()));
+        }
         App { client, env: app_env, driver, home, log, _turn: turn }
     }
 
@@ -312,22 +358,31 @@ impl Drop for App {
     /// launch's single-instance hand-over (all tests share one session bus) and hang them.
     fn drop(&mut self) {
         let driver = self.driver.id();
-        let bin = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
-        let home = format!("HOME={}", self.home.path().display());
-        let Ok(procs) = std::fs::read_dir("/proc") else { return };
-        for entry in procs.flatten() {
-            let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
-                continue;
-            };
-            let dir = entry.path();
-            let exe = std::fs::read_link(dir.join("exe")).ok();
-            let ours = exe.as_deref() == Some(bin.as_path())
-                && std::fs::read(dir.join("environ"))
-                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()));
-            let driver_child = driver.is_some_and(|d| parent_of(pid) == Some(d));
-            if ours || driver_child {
-                let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
-            }
+        if let Ok(mut live) = LIVE.lock() {
+            live.retain(|(d, _)| *d != driver);
+        }
+        kill_app(driver, self.home.path());
+    }
+}
+
+/// Kills the app processes running with `home` as their `HOME` and the children of tauri-driver
+/// `driver` (WebKitWebDriver).
+fn kill_app(driver: Option<u32>, home: &Path) {
+    let bin = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
+    let home = format!("HOME={}", home.display());
+    let Ok(procs) = std::fs::read_dir("/proc") else { return };
+    for entry in procs.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let dir = entry.path();
+        let exe = std::fs::read_link(dir.join("exe")).ok();
+        let ours = exe.as_deref() == Some(bin.as_path())
+            && std::fs::read(dir.join("environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()));
+        let driver_child = driver.is_some_and(|d| parent_of(pid) == Some(d));
+        if ours || driver_child {
+            let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
         }
     }
 }

@@ -38,16 +38,39 @@ pub struct Notice {
 /// At most this many notices wait for the page; older ones give way to newer.
 const KEPT_NOTICES: usize = 8;
 
+/// What was asked of the home window while its blank page still loaded; the later ask is the
+/// larger one (showing the window loads its page too).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Asked {
+    #[default]
+    Nothing,
+    /// Its page ([`load_page`]).
+    Page,
+    /// Its page, and the window brought forward ([`show`]).
+    Shown,
+}
+
 /// Where the home window is with the blank page it starts on behind a link.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 enum Blank {
     /// Not on the blank page (its own page loads or is loaded).
     #[default]
     No,
-    /// The blank page is still loading; `asked` once the home page was asked for meanwhile.
-    Loading { asked: bool },
+    /// The blank page is still loading; what was asked for meanwhile.
+    Loading { asked: Asked },
     /// The blank page is on screen; the home page is still to load.
     Loaded,
+}
+
+/// What an ask for the home page gets ([`Home::take_page_turn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    /// The page loads now.
+    Now,
+    /// When the blank page has loaded.
+    Later,
+    /// The window is not on the blank page: nothing to load.
+    NotBlank,
 }
 
 /// The home window's state, managed by the app.
@@ -85,37 +108,33 @@ impl Home {
         std::mem::take(&mut *waiting)
     }
 
-    /// The home page is wanted: true if it may load now (the blank page is on screen), and then
-    /// only the first time; asked for while the blank page loads, it loads when that is done.
-    fn take_page_turn(&self) -> bool {
-        let Ok(mut blank) = self.blank.lock() else { return false };
+    /// The home page is wanted (`asking`: just the page, or the window shown too): whether it
+    /// loads now (the blank page is on screen; the first time only), later (the blank page still
+    /// loads: the ask is kept for its end), or not at all (it is not on the blank page).
+    fn take_page_turn(&self, asking: Asked) -> Turn {
+        let Ok(mut blank) = self.blank.lock() else { return Turn::NotBlank };
         match *blank {
-            Blank::No => false,
-            Blank::Loading { .. } => {
-                *blank = Blank::Loading { asked: true };
-                false
+            Blank::No => Turn::NotBlank,
+            Blank::Loading { asked } => {
+                *blank = Blank::Loading { asked: asked.max(asking) };
+                Turn::Later
             }
             Blank::Loaded => {
                 *blank = Blank::No;
-                true
+                Turn::Now
             }
         }
     }
 
-    /// The blank page is still loading.
-    fn blank_loading(&self) -> bool {
-        self.blank.lock().is_ok_and(|b| matches!(*b, Blank::Loading { .. }))
-    }
-
-    /// The blank page finished loading: true if the home page was asked for meanwhile.
-    fn blank_loaded(&self) -> bool {
-        let Ok(mut blank) = self.blank.lock() else { return false };
+    /// The blank page finished loading: what was asked for meanwhile.
+    fn blank_loaded(&self) -> Asked {
+        let Ok(mut blank) = self.blank.lock() else { return Asked::Nothing };
         match *blank {
             Blank::Loading { asked } => {
                 *blank = Blank::Loaded;
                 asked
             }
-            _ => false,
+            _ => Asked::Nothing,
         }
     }
 
@@ -146,7 +165,7 @@ pub fn build<R: Runtime>(app: &tauri::App<R>, for_link: bool) -> tauri::Result<W
         config.visible = false;
         config.focus = false;
         if let Ok(mut blank) = app.state::<Home>().blank.lock() {
-            *blank = Blank::Loading { asked: false };
+            *blank = Blank::Loading { asked: Asked::Nothing };
         }
     }
     let handle = app.handle().clone();
@@ -154,10 +173,12 @@ pub fn build<R: Runtime>(app: &tauri::App<R>, for_link: bool) -> tauri::Result<W
         .on_page_load(move |_, payload| match payload.event() {
             tauri::webview::PageLoadEvent::Started => handle.state::<Home>().page_loading(),
             tauri::webview::PageLoadEvent::Finished => {
-                if payload.url().path().ends_with(BLANK_PAGE)
-                    && handle.state::<Home>().blank_loaded()
-                {
-                    load_page(&handle);
+                if payload.url().path().ends_with(BLANK_PAGE) {
+                    match handle.state::<Home>().blank_loaded() {
+                        Asked::Nothing => {}
+                        Asked::Page => load_page(&handle),
+                        Asked::Shown => show(&handle),
+                    }
                 }
             }
         })
@@ -176,10 +197,16 @@ pub fn build<R: Runtime>(app: &tauri::App<R>, for_link: bool) -> tauri::Result<W
 /// streamer window is open. Any thread; the first call does it (once the blank page has
 /// loaded), later calls do nothing.
 pub fn load_page<R: Runtime>(app: &AppHandle<R>) {
-    if !app.state::<Home>().take_page_turn() {
-        return;
+    load_page_for(app, Asked::Page);
+}
+
+/// [`load_page`] for `asking`; what the ask got.
+fn load_page_for<R: Runtime>(app: &AppHandle<R>, asking: Asked) -> Turn {
+    let turn = app.state::<Home>().take_page_turn(asking);
+    if turn != Turn::Now {
+        return turn;
     }
-    let Some(home) = app.get_webview_window(LABEL) else { return };
+    let Some(home) = app.get_webview_window(LABEL) else { return turn };
     match home.url().and_then(|u| u.join(HOME_PAGE).map_err(tauri::Error::InvalidUrl)) {
         Ok(page) => {
             tracing::debug!("the home page loads");
@@ -192,13 +219,13 @@ pub fn load_page<R: Runtime>(app: &AppHandle<R>) {
     if !any_streamer_window(app, None) {
         bring_forward(&home);
     }
+    turn
 }
 
 /// Brings the home window to the front (loading its page first if it is still blank; while
 /// the blank page itself still loads, once it has: see [`Home::blank`]).
 pub fn show<R: Runtime>(app: &AppHandle<R>) {
-    load_page(app);
-    if app.state::<Home>().blank_loading() {
+    if load_page_for(app, Asked::Shown) == Turn::Later {
         return;
     }
     if let Some(home) = app.get_webview_window(LABEL) {
@@ -280,18 +307,24 @@ mod tests {
     #[test]
     fn the_home_page_waits_for_the_blank_page_then_loads_once() {
         let home = Home::default();
-        assert!(!home.take_page_turn(), "not on the blank page: nothing to load");
-        assert!(!home.blank_loaded());
-        *home.blank.lock().expect("lock") = Blank::Loading { asked: false };
-        assert!(!home.take_page_turn(), "asked for while the blank page loads: later");
-        assert!(home.blank_loaded(), "the blank page's end hands the turn back");
-        assert!(home.take_page_turn(), "and the page loads then");
-        assert!(!home.take_page_turn(), "once");
+        let loading = Blank::Loading { asked: Asked::Nothing };
+        assert_eq!(home.take_page_turn(Asked::Page), Turn::NotBlank, "nothing to load");
+        assert_eq!(home.blank_loaded(), Asked::Nothing);
+        *home.blank.lock().expect("lock") = loading;
+        assert_eq!(home.take_page_turn(Asked::Page), Turn::Later, "asked while it loads: later");
+        assert_eq!(home.blank_loaded(), Asked::Page, "the blank page's end hands the ask back");
+        assert_eq!(home.take_page_turn(Asked::Page), Turn::Now, "and the page loads then");
+        assert_eq!(home.take_page_turn(Asked::Page), Turn::NotBlank, "once");
         // Not asked for while it loaded: the blank page stays until someone asks.
-        *home.blank.lock().expect("lock") = Blank::Loading { asked: false };
-        assert!(!home.blank_loaded());
-        assert!(home.take_page_turn());
-        assert!(!home.take_page_turn());
+        *home.blank.lock().expect("lock") = loading;
+        assert_eq!(home.blank_loaded(), Asked::Nothing);
+        assert_eq!(home.take_page_turn(Asked::Page), Turn::Now);
+        assert_eq!(home.take_page_turn(Asked::Page), Turn::NotBlank);
+        // Asked to show while it loads: the window comes up at its end, whatever came after.
+        *home.blank.lock().expect("lock") = loading;
+        assert_eq!(home.take_page_turn(Asked::Shown), Turn::Later);
+        assert_eq!(home.take_page_turn(Asked::Page), Turn::Later);
+        assert_eq!(home.blank_loaded(), Asked::Shown, "a show is not lost to a later load");
     }
 
     #[test]

@@ -19,9 +19,12 @@ use std::process::ExitCode;
 /// panicking when the app cannot start. Call it first thing in `main`, before any thread is
 /// started: it sets WebKit's environment (see `webkit_env`).
 pub fn run() -> ExitCode {
+    // One arena for the whole app (issue 9, growth); before any thread exists, as it must be.
+    let tuned = tev_core::memory::tune_allocator();
     // SAFETY: the first thing the app does (main calls run at once): no other thread exists.
     unsafe { webkit_env::apply() };
     init_tracing();
+    tracing::debug!(tuned, "allocator set up");
     // rustls needs exactly one process-wide crypto provider before any wss:// connect
     // (stack.md: tokio-tungstenite panics otherwise).
     let _ = rustls::crypto::ring::default_provider().install_default();

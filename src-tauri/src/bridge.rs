@@ -279,9 +279,8 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
                 .map(|t| *t + FEED_EMIT_GAP);
             tokio::select! {
                 u = rx.recv() => match u {
-                    Ok(LiveUpdate::Events(view)) => {
+                    Ok(LiveUpdate::Events { channel_login: login, .. }) => {
                         let now = Instant::now();
-                        let login = view.channel_login;
                         if free(&last_sent, &login, now) {
                             signal(&login);
                             held.remove(&login);

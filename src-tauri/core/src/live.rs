@@ -50,19 +50,19 @@ pub struct Header {
     pub live_source: LiveSource,
 }
 
-/// The recent events of one channel, as the UI shows them (newest first).
-#[derive(Debug, Clone, Serialize)]
-pub struct ChannelView {
-    pub channel_id: String,
-    pub channel_login: String,
-    pub events: Vec<StreamEvent>,
-}
-
 /// A change to show.
 #[derive(Debug, Clone)]
 pub enum LiveUpdate {
-    /// The recent list of a channel changed.
-    Events(ChannelView),
+    /// The recent list of a channel changed; [`LiveFeed::events`] reads it. The rows are not
+    /// in the update: in a burst the list changes with every event, and a copy of its ten rows
+    /// per event, held in the broadcast until every receiver had it, was most of what a burst
+    /// allocated (issue 9, growth); the one reader that shows rows reads them when it draws.
+    Events {
+        /// Broadcaster id.
+        channel_id: String,
+        /// Broadcaster login (the window's key).
+        channel_login: String,
+    },
     /// The header of a channel changed.
     Header(Header),
     /// A notice for the user (a refused subscription, a revocation).
@@ -264,11 +264,7 @@ impl LiveFeed {
                     .map(|h| h.channel_login.clone())
                     .or_else(|| g.recent.channel(&id).first().map(|e| e.channel_login.clone()))
                     .unwrap_or_default();
-                out.push(LiveUpdate::Events(ChannelView {
-                    events: g.recent.channel(&id).to_vec(),
-                    channel_id: id,
-                    channel_login: login,
-                }));
+                out.push(LiveUpdate::Events { channel_id: id, channel_login: login });
             }
         }
         for u in out {
@@ -394,8 +390,8 @@ mod tests {
         let mut new_rows = 0;
         while let Ok(u) = rx.try_recv() {
             match u {
-                LiveUpdate::Events(v) => {
-                    assert_eq!(v.channel_login, "lumenforge");
+                LiveUpdate::Events { channel_id, channel_login } => {
+                    assert_eq!((channel_id.as_str(), channel_login.as_str()), ("1", "lumenforge"));
                     views += 1;
                 }
                 LiveUpdate::NewEvent(_) => new_rows += 1,

@@ -112,8 +112,10 @@ pub enum WatchUpdate {
     /// `gap` rows for lost connections and revocations. Apply these to `RecentEvents`.
     /// Shared, not copied: every receiver of the broadcast gets the same update.
     Feed(Arc<FeedUpdate>),
-    /// A notification, first copy only (deduplicated by `message_id`, twitch.md §1.7), raw,
-    /// before the feed; sent just before the [`WatchUpdate::Feed`] updates it produced.
+    /// A notification, first copy only (deduplicated by `message_id`, twitch.md §1.7),
+    /// before the feed; sent just before the [`WatchUpdate::Feed`] updates it produced. (The
+    /// frame itself is not in it: the watcher runs the feed, and a frame held in the broadcast
+    /// until the slowest receiver had it only made a burst cost more memory; issue 9.)
     Notification {
         /// The channel it belongs to (by its subscription), if known.
         channel_id: Option<String>,
@@ -121,8 +123,6 @@ pub enum WatchUpdate {
         message_id: String,
         /// `metadata.subscription_type`.
         sub_type: String,
-        /// The whole frame, for the feed's parser.
-        frame: Arc<str>,
         /// Arrival time.
         received_at: DateTime<Utc>,
     },
@@ -961,7 +961,6 @@ impl Task {
                     channel_id,
                     message_id,
                     sub_type,
-                    frame: text.clone(),
                     received_at: utc(received_at),
                 });
                 self.through_feed(&text);

@@ -145,6 +145,37 @@ async fn sim_pitfall_06_zombie_subscriptions_of_a_dirty_drop_are_cleaned_up() {
     h.shutdown().await;
 }
 
+/// Issue 9 (growth): the session queues at most a few dozen frames (`FRAMES_IN_FLIGHT`); a
+/// burst far larger than that waits in the socket, and none of it is lost, repeated or
+/// reordered, and the connection is never taken for silent while it is worked through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sim_a_burst_far_larger_than_the_frames_in_flight_arrives_whole_and_in_order() {
+    let sim = Sim::start().await;
+    let (h, got) = sim.watcher().await;
+    h.add_channel("lumenforge", None).await.expect("add");
+    connected(&h).await;
+    let seen = states(&h);
+    let v = sim
+        .post(
+            "/_sim/events",
+            json!({"type": "channel.chat.notification", "broadcaster_login": "lumenforge",
+                   "event": {"notice_type": "sub"}, "count": 5000}),
+        )
+        .await;
+    let sent: Vec<String> = v["message_ids"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    assert_eq!(sent.len(), 5000, "the simulator sent the burst");
+    all_received(&got, &sent).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(got.message_ids(), sent, "every frame once, in the order sent");
+    let st = seen.lock().expect("states").clone();
+    assert!(st.iter().all(|s| *s == ConnectionState::Connected), "never left Connected: {st:?}");
+    assert!(got.gaps().is_empty(), "no gap");
+    h.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sim_duplicates_show_once() {
     let sim = Sim::start().await;

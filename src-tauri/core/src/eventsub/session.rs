@@ -428,8 +428,9 @@ pub enum SessionEvent {
 enum ConnMsg {
     /// The handshake succeeded.
     Open,
-    /// A text frame.
-    Text(String),
+    /// A text frame, copied once out of the socket's read buffer (a frame kept as the
+    /// socket's own bytes would keep that whole buffer) and shared from here on.
+    Text(Arc<str>),
     /// The socket is gone.
     Closed(LossReason),
     /// A socket told to close has finished: `clean` when Twitch's close frame came back,
@@ -477,6 +478,13 @@ impl Conn {
     }
 }
 
+/// Frames read from the sockets and not yet handled, at most. When the owner is busy (a
+/// burst), a reader waits and the rest stays in the kernel's socket buffer, where it costs the
+/// app nothing; a larger queue only raised the memory a burst leaves behind (issue 9, growth).
+/// The keepalive deadline counts from frames handled, and frames keep being handled, so
+/// waiting here never looks like a silent connection.
+const FRAMES_IN_FLIGHT: usize = 64;
+
 /// The session state machine. Owned by one task (the `Watcher`).
 pub struct Session {
     /// Behaviour.
@@ -509,7 +517,7 @@ impl Session {
     /// A stopped session; call [`Session::start`] to connect.
     pub fn new(config: SessionConfig) -> Result<Self, SessionError> {
         config.connect_url()?;
-        let (tx, rx) = mpsc::channel(1024);
+        let (tx, rx) = mpsc::channel(FRAMES_IN_FLIGHT);
         let now = (config.wall_clock)();
         let boot_timer = match config.wall_check_interval {
             Some(_) => None,
@@ -794,7 +802,7 @@ impl Session {
                     Incoming::Notification { .. } | Incoming::Revocation { .. } => {
                         // From any socket of ours, including one being closed: it was delivered.
                         Some(SessionEvent::Frame {
-                            text: Arc::from(text),
+                            text,
                             incoming,
                             received_at: wall,
                             sent_at: sent_at.map_or(wall, |t| t.min(wall)),
@@ -827,7 +835,7 @@ impl Session {
                 return match incoming {
                     Incoming::Notification { .. } | Incoming::Revocation { .. } => {
                         Some(SessionEvent::Frame {
-                            text: Arc::from(text),
+                            text,
                             incoming,
                             received_at: wall,
                             sent_at: sent_at.map_or(wall, |t| t.min(wall)),
@@ -1062,7 +1070,7 @@ async fn run_socket(
                     let mut clean = false;
                     while let Ok(Some(Ok(m))) = tokio::time::timeout(DRAIN_IDLE, ws.next()).await {
                         let sent = match m {
-                            Message::Text(t) => tx.send((id, ConnMsg::Text(t.as_str().to_owned()))).await.is_ok(),
+                            Message::Text(t) => tx.send((id, ConnMsg::Text(Arc::from(t.as_str())))).await.is_ok(),
                             Message::Close(_) => {
                                 clean = true;
                                 true
@@ -1079,7 +1087,7 @@ async fn run_socket(
             }
             m = ws.next() => match m {
                 Some(Ok(Message::Text(t))) => {
-                    if tx.send((id, ConnMsg::Text(t.as_str().to_owned()))).await.is_err() {
+                    if tx.send((id, ConnMsg::Text(Arc::from(t.as_str())))).await.is_err() {
                         return;
                     }
                 }

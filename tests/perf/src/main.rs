@@ -36,6 +36,9 @@ struct Opts {
     growth_settle_secs: u64,
     /// Skip the latency measurement.
     skip_latency: bool,
+    /// Start-ups of each kind in the interleaved series at the end of a run (baseline, app's
+    /// home, app's streamer window by a link, in turn); 0 skips it.
+    startup_rounds: usize,
 }
 
 impl Opts {
@@ -48,6 +51,7 @@ impl Opts {
             skip_growth: false,
             growth_settle_secs: 60,
             skip_latency: false,
+            startup_rounds: 5,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -64,6 +68,7 @@ impl Opts {
                 "--growth-events" => o.growth_events = val(i) as usize,
                 "--growth-reconnects" => o.growth_reconnects = val(i) as usize,
                 "--growth-settle-secs" => o.growth_settle_secs = val(i),
+                "--startup-rounds" => o.startup_rounds = val(i) as usize,
                 "--skip-growth" => {
                     o.skip_growth = true;
                     i -= 1;
@@ -76,7 +81,7 @@ impl Opts {
                     eprintln!(
                         "unknown option {other}; options: --runs N --idle-secs N \
                          --growth-events N --growth-reconnects N --growth-settle-secs N \
-                         --skip-growth --skip-latency"
+                         --startup-rounds N --skip-growth --skip-latency"
                     );
                     std::process::exit(2)
                 }
@@ -567,6 +572,9 @@ struct Figures {
     growth: Option<(u64, u64, u64, u64, usize, usize)>,
     /// Latency per rate: (events/s, sent, seen in the DOM, p50 ms, p99 ms, max ms).
     latency: Vec<(u32, usize, usize, f64, f64, f64)>,
+    /// The interleaved start-ups (app only): (baseline's first contentful paint, app's home
+    /// painted with its data, app's panel painted with its stored events by a link), ms.
+    startup_rounds: Vec<(f64, f64, f64)>,
 }
 
 fn fmt_opt(v: Option<f64>) -> String {
@@ -578,7 +586,8 @@ fn ratio(a: f64, b: f64) -> String {
 }
 
 /// Runs `$TEV_BENCH_HOOK` (a shell command; unset: nothing) at a point of the run, with
-/// `TEV_BENCH_POINT` (`idle-baseline`, `idle-app`, `before-growth`, `after-growth`) and
+/// `TEV_BENCH_POINT` (`idle-baseline`, `idle-app`, `before-growth`, `mid-growth` after the
+/// burst's first 10,000 events, `after-growth`) and
 /// `TEV_BENCH_PIDS` (the program and its descendants, comma-separated) in its environment, and
 /// waits for it (the idle window's time includes it). For looking inside at that moment, e.g.
 /// `perf record -g -p "$TEV_BENCH_PIDS" -- sleep 55 &` at the idle points (in the background),
@@ -598,10 +607,8 @@ async fn hook(point: &str, pid: u32) {
 // ---------------------------------------------------------------------------------------------
 // The baseline
 
-async fn run_baseline(opts: &Opts) -> Figures {
-    let bin = binary("TEV_BASELINE_BINARY", "tev-bench-baseline");
-    let home = tempfile::Builder::new().prefix("tev-bench-base-").tempdir().expect("home");
-    let app = launch(&bin, home.path(), None, &[]).await;
+/// Milliseconds from the baseline's process start to its first contentful paint.
+async fn baseline_first_paint(app: &Running) -> Option<f64> {
     let btime = procfs::boot_time().expect("btime");
     let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("baseline runs"), btime);
     app.wait_for("h1", 30).await;
@@ -613,7 +620,14 @@ async fn run_baseline(opts: &Opts) -> Figures {
         timing = app.page_timing().await;
     }
     eprintln!("baseline timing: {timing}");
-    let fcp = first_paint(&timing, start);
+    first_paint(&timing, start)
+}
+
+async fn run_baseline(opts: &Opts) -> Figures {
+    let bin = binary("TEV_BASELINE_BINARY", "tev-bench-baseline");
+    let home = tempfile::Builder::new().prefix("tev-bench-base-").tempdir().expect("home");
+    let app = launch(&bin, home.path(), None, &[]).await;
+    let fcp = baseline_first_paint(&app).await;
     let mut f = Figures { first_paint_ms: fcp, ..Figures::default() };
     tokio::time::sleep(Duration::from_secs(3)).await;
     let none = Attribution::new();
@@ -747,14 +761,8 @@ async fn run_app(opts: &Opts) -> Figures {
 
     // Start-up to the home window (signed out: the first run after setup).
     let app = launch(&bin, home.path(), Some(&base), &[]).await;
-    let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("app runs"), btime);
-    let (ms, exact) = app
-        .data_painted("home", "document.body && document.body.dataset.ready === 'true'", start)
-        .await;
-    (f.home_ready_ms, f.home_ready_exact) = (Some(ms), exact);
-    let timing = app.page_timing().await;
-    eprintln!("app home timing: {timing}");
-    f.first_paint_ms = first_paint(&timing, start);
+    let (fcp, ms, exact) = home_start(&app, btime).await;
+    (f.first_paint_ms, f.home_ready_ms, f.home_ready_exact) = (fcp, Some(ms), exact);
 
     // Memory with the home window (signed in, followed channels listed).
     app.click("#login-button").await;
@@ -833,13 +841,59 @@ async fn run_app(opts: &Opts) -> Figures {
     app.quit().await;
 
     // Start-up straight into the streamer window (a watch link), with the stored events.
-    let app = launch(
-        &bin,
-        home.path(),
-        Some(&base),
-        &[&format!("twitch-event-viewer://watch/{CHANNEL}")],
-    )
-    .await;
+    let (fcp, ms, exact) = link_start(&bin, home.path(), &base, btime, true).await;
+    (f.streamer_paint_ms, f.streamer_events_ms, f.streamer_events_exact) = (fcp, Some(ms), exact);
+
+    // Start-up again, several times and in turn with the baseline's: one start-up is at the
+    // mercy of the moment (a shared VM's neighbours, what ran just before: a run's first
+    // launches follow the baseline's idle minute, its link start the latency phase), and the
+    // baseline's own first paint moved 274–524 ms between runs. Medians of interleaved
+    // start-ups compare the two under the same conditions.
+    for round in 0..opts.startup_rounds {
+        let b_home = tempfile::Builder::new().prefix("tev-bench-base-").tempdir().expect("home");
+        let b =
+            launch(&binary("TEV_BASELINE_BINARY", "tev-bench-baseline"), b_home.path(), None, &[])
+                .await;
+        let b_fcp = baseline_first_paint(&b).await;
+        b.quit().await;
+        let fresh = tev_e2e::home_with_sim_client();
+        let app = launch(&bin, fresh.path(), Some(&base), &[]).await;
+        let (_, h, _) = home_start(&app, btime).await;
+        app.quit().await;
+        let (_, l, _) = link_start(&bin, home.path(), &base, btime, false).await;
+        eprintln!("start-up round {}: baseline {b_fcp:?}, home {h:.0}, link {l:.0} ms", round + 1);
+        if let Some(b_fcp) = b_fcp {
+            f.startup_rounds.push((b_fcp, h, l));
+        }
+    }
+    drop(sim);
+    f
+}
+
+/// Start-up to the home window, signed out (the app just launched on a fresh home): first
+/// contentful paint and the paint that shows its data (ms from the process start; exact?).
+async fn home_start(app: &Running, btime: f64) -> (Option<f64>, f64, bool) {
+    let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("app runs"), btime);
+    let (ms, exact) = app
+        .data_painted("home", "document.body && document.body.dataset.ready === 'true'", start)
+        .await;
+    let timing = app.page_timing().await;
+    eprintln!("app home timing: {timing}");
+    (first_paint(&timing, start), ms, exact)
+}
+
+/// Start-up straight into the streamer window by a watch link, on `home` (signed in, stored
+/// events): the panel's first contentful paint and the paint that shows its stored rows (ms
+/// from the process start; exact?). `explain`: print where the time went, on stderr.
+async fn link_start(
+    bin: &Path,
+    home: &Path,
+    base: &str,
+    btime: f64,
+    explain: bool,
+) -> (Option<f64>, f64, bool) {
+    let app =
+        launch(bin, home, Some(base), &[&format!("twitch-event-viewer://watch/{CHANNEL}")]).await;
     let start = procfs::start_epoch_ms(&procfs::sample(app.pid).expect("app runs"), btime);
     app.switch_to("panel", |u| u.contains("streamer.html")).await;
     let (ms, exact) = app
@@ -850,25 +904,25 @@ async fn run_app(opts: &Opts) -> Figures {
             start,
         )
         .await;
-    (f.streamer_events_ms, f.streamer_events_exact) = (Some(ms), exact);
     let timing = app.page_timing().await;
-    eprintln!("app streamer timing: {timing}");
-    f.streamer_paint_ms = first_paint(&timing, start);
-    // Where the start went: the home page's timing in this launch and when each process began
-    // (ms from the app's start), on stderr.
-    app.switch_to("home", is_home_page).await;
-    eprintln!(
-        "app home timing (link start, process start {start:.0}): {}",
-        app.page_timing().await
-    );
-    let starts: Vec<String> = procfs::tree(app.pid)
-        .values()
-        .map(|s| format!("{} +{:.0}", s.name, procfs::start_epoch_ms(s, btime) - start))
-        .collect();
-    eprintln!("app processes started (link start): {}", starts.join(", "));
+    let fcp = first_paint(&timing, start);
+    if explain {
+        eprintln!("app streamer timing: {timing}");
+        // Where the start went: the home page's timing in this launch and when each process
+        // began (ms from the app's start), on stderr.
+        app.switch_to("home", is_home_page).await;
+        eprintln!(
+            "app home timing (link start, process start {start:.0}): {}",
+            app.page_timing().await
+        );
+        let starts: Vec<String> = procfs::tree(app.pid)
+            .values()
+            .map(|s| format!("{} +{:.0}", s.name, procfs::start_epoch_ms(s, btime) - start))
+            .collect();
+        eprintln!("app processes started (link start): {}", starts.join(", "));
+    }
     app.quit().await;
-    drop(sim);
-    f
+    (fcp, ms, exact)
 }
 
 /// RSS snapshots after the first 1,000 events and after `growth_events` more with
@@ -882,20 +936,35 @@ async fn growth(
     // The first 1,000 are the same mix as the burst (200 of each kind), so the reading after
     // them has drawn every kind of row once: the first row of a kind costs the panel's web
     // process its styles, glyphs and icons once (a few MiB, measured in BENCHMARKS.md), which is
-    // not growth. `TEV_BENCH_FIRST_SUBS_ONLY=1` sends 1,000 subs instead (sessions 2–4).
+    // not growth. Since session 8 they come as a live channel sends them, one at a time (20 a
+    // second: ~50 s), so the panel has drawn and read its rows some hundreds of times, as it has
+    // after the first 1,000 events of an evening; five requests of 200 (sessions 5–7,
+    // `TEV_BENCH_FIRST_BULK=1`) made it draw a handful of times, and the burst then paid the
+    // pages' one-off warm-up (WebKit's allocator pages for rows coming and going, the IPC
+    // path's, JavaScriptCore compiling the hot code: 4–6 MiB, BENCHMARKS.md session 8) as if
+    // it were growth. `TEV_BENCH_FIRST_SUBS_ONLY=1` sends 1,000 subs at once (sessions 2–4).
     let mut first = Vec::new();
     if std::env::var_os("TEV_BENCH_FIRST_SUBS_ONLY").is_some() {
         first = send_rows(base, 1000, "sub").await;
-    } else {
+    } else if std::env::var_os("TEV_BENCH_FIRST_BULK").is_some() {
         for notice in NOTICES {
             first.extend(send_rows(base, 200, notice).await);
+        }
+    } else {
+        let mut pace = tokio::time::interval(Duration::from_millis(50));
+        for i in 0..1000 {
+            pace.tick().await;
+            first.extend(send_rows(base, 1, NOTICES[i % NOTICES.len()]).await);
         }
     }
     wait_row(app, first.last().expect("ids"), 120).await;
     let snap_first = settled_tree(app.pid, 5).await;
     // What reaches the app's own pages during the burst: Tauri events by name, counted in each.
+    // Heard as the pages hear them (`ui/js/ipc.js`: sent to this page or to every page): a
+    // listener for events sent anywhere would make Tauri send the home page every panel's
+    // signals, work it never does in the app (sessions 5–7 counted that way).
     const COUNT: &str = "window.__burst = {};\
-         const count = (n) => window.__TAURI__.event.listen(n, () => { window.__burst[n] = (window.__burst[n] || 0) + 1; });\
+         const count = (n) => window.__TAURI__.webview.getCurrentWebview().listen(n, () => { window.__burst[n] = (window.__burst[n] || 0) + 1; });\
          return Promise.all(['feed', 'stream_info', 'connection', 'auth', 'notice'].map(count)).then(() => true);";
     app.switch_to("home", is_home_page).await;
     app.js(COUNT).await;
@@ -922,6 +991,10 @@ async fn growth(
             sim_post(base, &format!("/_sim/sessions/{old}/reconnect"), json!({})).await;
             let _ = connected_session(base, Some(&old)).await;
             reconnects += 1;
+        }
+        if b == 9 {
+            // Whether what the burst adds comes at its start (warm-up) or all along.
+            hook("mid-growth", app.pid).await;
         }
         if b % 10 == 9 {
             // The whole tree's RSS by process, to see where growth goes and whether it levels
@@ -1134,6 +1207,49 @@ fn report(runs: &[(Figures, Figures)]) {
             );
         }
         println!();
+        if !a.startup_rounds.is_empty() {
+            let col = |f: fn(&(f64, f64, f64)) -> f64| -> Vec<f64> {
+                let mut v: Vec<f64> = a.startup_rounds.iter().map(f).collect();
+                v.sort_by(f64::total_cmp);
+                v
+            };
+            let median = |v: &[f64]| {
+                let n = v.len();
+                if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+            };
+            let (base, home, link) = (col(|r| r.0), col(|r| r.1), col(|r| r.2));
+            let bm = median(&base);
+            let per_round = |f: fn(&(f64, f64, f64)) -> f64| {
+                let r = col(f);
+                format!("{:.2}–{:.2}×", r[0], r[r.len() - 1])
+            };
+            println!(
+                "| start-up, {} interleaved rounds (ms from process start) | median | min–max | ratio of medians | ratio per round |\n|---|---|---|---|---|",
+                a.startup_rounds.len()
+            );
+            println!(
+                "| baseline first contentful paint | {bm:.0} | {:.0}–{:.0} | | |",
+                base[0],
+                base[base.len() - 1]
+            );
+            for (what, v, r) in [
+                ("app home painted with its data", &home, per_round(|r| r.1 / r.0)),
+                (
+                    "app streamer panel painted with stored events (watch link)",
+                    &link,
+                    per_round(|r| r.2 / r.0),
+                ),
+            ] {
+                println!(
+                    "| {what} | {:.0} | {:.0}–{:.0} | {} | {r} |",
+                    median(v),
+                    v[0],
+                    v[v.len() - 1],
+                    ratio(median(v), bm)
+                );
+            }
+            println!();
+        }
         let sum = |m: &BTreeMap<Part, (f64, u64, u64)>, own: bool| {
             m.iter()
                 .filter(|(p, _)| !own || p.own())

@@ -64,8 +64,13 @@ impl Sim {
     }
 
     pub async fn emit(&self, sub_type: &str, login: &str) -> Vec<String> {
-        let v =
-            self.post("/_sim/events", json!({"type": sub_type, "broadcaster_login": login})).await;
+        self.emit_json(json!({"type": sub_type, "broadcaster_login": login})).await
+    }
+
+    /// Posts `body` to `/_sim/events` (type, channel, event fields, count…); returns the
+    /// message ids the simulator sent.
+    pub async fn emit_json(&self, body: Value) -> Vec<String> {
+        let v = self.post("/_sim/events", body).await;
         v["message_ids"]
             .as_array()
             .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())

@@ -623,10 +623,15 @@ async fn baseline_first_paint(app: &Running) -> Option<f64> {
     first_paint(&timing, start)
 }
 
-async fn run_baseline(opts: &Opts) -> Figures {
+/// Launches the baseline on a throw-away home (kept as long as the returned directory lives).
+async fn launch_baseline() -> (Running, tempfile::TempDir) {
     let bin = binary("TEV_BASELINE_BINARY", "tev-bench-baseline");
     let home = tempfile::Builder::new().prefix("tev-bench-base-").tempdir().expect("home");
-    let app = launch(&bin, home.path(), None, &[]).await;
+    (launch(&bin, home.path(), None, &[]).await, home)
+}
+
+async fn run_baseline(opts: &Opts) -> Figures {
+    let (app, _home) = launch_baseline().await;
     let fcp = baseline_first_paint(&app).await;
     let mut f = Figures { first_paint_ms: fcp, ..Figures::default() };
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -850,10 +855,7 @@ async fn run_app(opts: &Opts) -> Figures {
     // baseline's own first paint moved 274–524 ms between runs. Medians of interleaved
     // start-ups compare the two under the same conditions.
     for round in 0..opts.startup_rounds {
-        let b_home = tempfile::Builder::new().prefix("tev-bench-base-").tempdir().expect("home");
-        let b =
-            launch(&binary("TEV_BASELINE_BINARY", "tev-bench-baseline"), b_home.path(), None, &[])
-                .await;
+        let (b, _b_home) = launch_baseline().await;
         let b_fcp = baseline_first_paint(&b).await;
         b.quit().await;
         let fresh = tev_e2e::home_with_sim_client();

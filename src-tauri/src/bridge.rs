@@ -143,9 +143,11 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
     let owner =
         TokenOwner::from_settings(&settings, state.endpoints.clone(), state.keychain.clone())
             .await?;
+    tracing::debug!("token owner made");
     let tokens: Arc<dyn TokenSource> = Arc::new(owner.clone());
     let helix = Helix::new(state.endpoints.helix.clone(), tokens.clone())?;
     let watcher = watcher::spawn(&state.endpoints, tokens, WatcherConfig::new(&state.endpoints))?;
+    tracing::debug!("helix and watcher made");
     {
         let w = watcher.clone();
         owner.set_logout_hook(Arc::new(move || {
@@ -341,12 +343,15 @@ pub async fn open_channel(
         UiError::new("not_configured", "Configure a Twitch application and log in first.")
     })?;
     tracing::debug!(%login, "opening a streamer window");
-    let channel = c.watcher.add_channel(login, None).await?;
+    // Two independent Helix round trips (the user lookup inside `add_channel`, the stream's
+    // status): side by side, so the window waits for one network delay, not two.
+    let logins = [login.to_string()];
+    let (channel, stream) =
+        tokio::join!(c.watcher.add_channel(login, None), c.helix.streams_by_login(&logins));
+    let channel = channel?;
+    let stream = stream.ok().and_then(|mut v| v.pop());
     remember_name(&channel);
-    tracing::debug!(%login, "channel watched");
-    let stream =
-        c.helix.streams_by_login(&[login.to_string()]).await.ok().and_then(|mut v| v.pop());
-    tracing::debug!(%login, "stream status read");
+    tracing::debug!(%login, "channel watched, stream status read");
     state.live.watch_channel(&channel.id, &channel.login, stream.as_ref());
     if let Ok(mut g) = open_channels().lock() {
         g.insert(login.to_string(), (channel.clone(), Utc::now()));

@@ -62,6 +62,23 @@ pub fn run() -> ExitCode {
         .setup(move |app| {
             tracing::debug!("setting up");
             let handle = app.handle().clone();
+            // The core first: its listeners before anything can be heard, then the login
+            // restored (keychain, validation with Twitch) on the runtime's threads while this
+            // thread builds the windows, instead of after them. A link's window waits for the
+            // login: against Twitch its round trip now overlaps the ~100 ms the home window
+            // takes to build (the simulator answers at once: no change in the benchmark).
+            bridge::forward_live(&handle, &state);
+            notifications::spawn(&handle, state.clone());
+            bridge::refresh_viewers(state.clone());
+            {
+                let (handle, state) = (handle.clone(), state.clone());
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = bridge::connect(&handle, state.clone()).await {
+                        tracing::warn!("could not connect to Twitch at start: {e}");
+                    }
+                    state.started.send_replace(true);
+                });
+            }
             use tauri_plugin_deep_link::DeepLinkExt;
             // A cold start with a link: on_open_url does not fire for it (stack.md).
             let links: Vec<_> = match app.deep_link().get_current() {
@@ -102,16 +119,6 @@ pub fn run() -> ExitCode {
                     deeplinks::handle(&handle, link);
                 }
             }
-            bridge::forward_live(&handle, &state);
-            notifications::spawn(&handle, state.clone());
-            bridge::refresh_viewers(state.clone());
-            let state = state.clone();
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = bridge::connect(&handle, state.clone()).await {
-                    tracing::warn!("could not connect to Twitch at start: {e}");
-                }
-                state.started.send_replace(true);
-            });
             tracing::debug!("set up");
             Ok(())
         })

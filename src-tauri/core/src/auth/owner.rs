@@ -324,6 +324,7 @@ impl TokenOwner {
                 return self.publish(AuthState::SignedOut { reason: Some(e.to_string()) });
             }
         };
+        tracing::debug!("stored login read from the keychain");
         if stored.client_id != self.inner.oauth.client_id() {
             return self.publish(AuthState::SignedOut {
                 reason: Some(

@@ -352,15 +352,18 @@ impl Running {
             .await
     }
 
-    /// The page's timing: time origin (epoch ms), paint, resource and mark entries (relative to
-    /// the origin; the pages mark their start-up steps) and which entry types this WebKit
-    /// supports.
+    /// The page's timing: time origin (epoch ms), paint, resource and mark entries and the
+    /// navigation's steps (relative to the origin; the pages mark their start-up steps) and
+    /// which entry types this WebKit supports.
     async fn page_timing(&self) -> Value {
         self.js(
             "return { origin: performance.timeOrigin, now: performance.now(), url: location.href,\
                paint: performance.getEntriesByType('paint').map(e => [e.name, e.startTime]),\
                res: performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd]),\
                marks: performance.getEntriesByType('mark').map(e => [e.name, e.startTime]),\
+               nav: performance.getEntriesByType('navigation').map(n => [['fetch', n.fetchStart],\
+                 ['response', n.responseStart], ['html', n.responseEnd],\
+                 ['interactive', n.domInteractive], ['dcl', n.domContentLoadedEventStart]])[0],\
                types: (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [] };",
         )
         .await
@@ -541,6 +544,8 @@ fn first_paint(timing: &Value, start_ms: f64) -> Option<f64> {
 /// One program's figures in one run.
 #[derive(Default, Debug)]
 struct Figures {
+    /// CPU ms of each own part during the growth burst.
+    growth_cpu: Vec<(Part, f64)>,
     /// Start → first contentful paint of the first window, ms.
     first_paint_ms: Option<f64>,
     /// Start → paint after the home window's data is shown (`body[data-ready]`; app only), ms.
@@ -834,6 +839,13 @@ async fn run_app(opts: &Opts) -> Figures {
             "app processes after growth, settled:\n{}",
             describe_tree(app.pid, &settled, &attr)
         );
+        // CPU the burst cost each part, from the reading after the first 1,000 events to the
+        // one after the burst (its last row shown and the tree's memory settled).
+        f.growth_cpu = idle_by_part(app.pid, &first, &last, &attr)
+            .into_iter()
+            .filter(|(p, _)| p.own())
+            .map(|(p, (ms, _, _))| (p, ms))
+            .collect();
         f.growth = Some((
             own(&first),
             own(&last),
@@ -1313,6 +1325,13 @@ fn report(runs: &[(Figures, Figures)]) {
                 settle_secs,
                 mib(settled),
                 (settled as f64 - first as f64) / 1024.0
+            );
+            let cpu: Vec<String> =
+                a.growth_cpu.iter().map(|(p, ms)| format!("{p:?} {ms:.0}")).collect();
+            let total: f64 = a.growth_cpu.iter().map(|(_, ms)| ms).sum();
+            println!(
+                "CPU of the app's own part during the burst: {total:.0} ms ({})\n",
+                cpu.join(", ")
             );
         }
         if !a.latency.is_empty() {

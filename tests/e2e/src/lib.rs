@@ -62,10 +62,17 @@ pub fn watchdog() {
 
 /// The workspace's target directory (honours `CARGO_TARGET_DIR`).
 pub fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+    if let Some(d) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(d);
     }
+    // A test runs from `<target>/<profile>/deps/`. Cargo does not rebuild a test when the
+    // checkout moves but the target directory is shared (`.ci/run` on a clone with the
+    // caller's target), so a path compiled into it may name a checkout that is gone.
+    let from_exe = std::env::current_exe().ok().and_then(|exe| {
+        let deps = exe.parent()?;
+        (deps.file_name()? == "deps").then(|| deps.parent()?.parent().map(Path::to_path_buf))?
+    });
+    from_exe.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
 
 /// The app binary under test: `TEV_APP_BINARY`, else the debug build in the target dir.

@@ -70,7 +70,10 @@ pub fn target_dir() -> PathBuf {
     // caller's target), so a path compiled into it may name a checkout that is gone.
     let from_exe = std::env::current_exe().ok().and_then(|exe| {
         let deps = exe.parent()?;
-        (deps.file_name()? == "deps").then(|| deps.parent()?.parent().map(Path::to_path_buf))?
+        if deps.file_name()? != "deps" {
+            return None;
+        }
+        Some(deps.parent()?.parent()?.to_path_buf())
     });
     from_exe.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }

@@ -422,6 +422,9 @@ async function start() {
     showSnapshot(boot.snapshot);
     markPainted(painted);
   }
+  // Drawn from here on: with the stored rows when the window brought them, else the header and
+  // its "loading" state until the read below (streamer.css, `booting`).
+  document.body.classList.remove("booting");
   // The listeners first, so nothing pushed after the read below is missed; then the snapshot
   // and the feed choices, read together (anything that changed since the window opened).
   await Promise.all([

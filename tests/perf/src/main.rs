@@ -533,11 +533,19 @@ fn describe_tree(root: u32, snap: &BTreeMap<u32, Sample>, attr: &Attribution) ->
 /// "painted with its data" is observed with [`Running::painted_when`] instead.)
 fn first_paint(timing: &Value, start_ms: f64) -> Option<f64> {
     let origin = timing["origin"].as_f64().unwrap_or(0.0);
-    let paints = timing["paint"].as_array().cloned().unwrap_or_default();
-    let paint = |n: &str| {
-        paints.iter().find(|p| p[0] == n).and_then(|p| p[1].as_f64()).map(|t| origin + t - start_ms)
-    };
+    let paint = |n: &str| timing_entry(timing, "paint", n, origin, start_ms);
     paint("first-contentful-paint").or_else(|| paint("first-paint"))
+}
+
+/// The entry `name` of the list `list` (`paint`, `marks`, `nav`: `[name, ms]` pairs relative to
+/// the page's time origin) of [`Running::page_timing`], in ms from `start_ms` (epoch ms).
+fn timing_entry(timing: &Value, list: &str, name: &str, origin: f64, start_ms: f64) -> Option<f64> {
+    timing[list]
+        .as_array()?
+        .iter()
+        .find(|e| e[0] == name)
+        .and_then(|e| e[1].as_f64())
+        .map(|ms| origin + ms - start_ms)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -903,14 +911,7 @@ fn data_paint(ready: f64, painted: f64, fcp: Option<f64>) -> f64 {
 /// contentful paint, data shown (`tev:ready`) and the frame that shows it (`tev:painted`).
 fn page_steps(timing: &Value, start: f64) -> String {
     let origin = timing["origin"].as_f64().unwrap_or(f64::NAN);
-    let entry = |list: &str, name: &str| {
-        timing[list].as_array().and_then(|l| {
-            l.iter()
-                .find(|e| e[0] == name)
-                .and_then(|e| e[1].as_f64())
-                .map(|ms| origin + ms - start)
-        })
-    };
+    let entry = |list: &str, name: &str| timing_entry(timing, list, name, origin, start);
     let steps = [
         ("nav", Some(origin - start)),
         ("html", entry("nav", "html")),

@@ -20,6 +20,11 @@ fn processes() -> Vec<(u32, u32, u64, String)> {
         let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
         let comm = stat[open + 1..close].to_string();
         let rest: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        // A process that has ended but is not reaped yet (a zombie: the crashed web process
+        // until WebKit collects it) runs nothing.
+        if matches!(rest.first(), Some(&"Z") | Some(&"X")) {
+            continue;
+        }
         let ppid = rest.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
         // Field 22 (starttime) is the 20th after the state.
         let start = rest.get(19).and_then(|v| v.parse().ok()).unwrap_or(0);

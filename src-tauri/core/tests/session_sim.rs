@@ -69,6 +69,10 @@ async fn sim_two_hundred_handovers_while_events_flow_deliver_each_event_once() {
     stop.store(true, Ordering::SeqCst);
     let sent = pump.await.expect("pump");
     assert!(sent.len() > 200, "events flowed during the handovers: {}", sent.len());
+    // The simulator wrote every frame it routed to an old connection before the successor's
+    // welcome (twitch.md §1.3 step 3); a loss below is then the client's.
+    let unsent = &sim.state().await["counters"]["frames_unsent"];
+    assert_eq!(unsent, &json!(0), "the simulator cut frames off at a handover");
     all_received(&got, &sent).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let ids = got.message_ids();

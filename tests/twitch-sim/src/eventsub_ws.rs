@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
 use crate::catalog;
@@ -99,6 +99,20 @@ async fn ws_handler(
     ws.on_upgrade(move |socket| run(sim, socket, keepalive, reconnect))
 }
 
+/// A new session as [`open_session`] registered it.
+struct Opened {
+    id: String,
+    welcome: String,
+    keepalive: u64,
+    /// A successor's welcome waits for this: the old connection has sent every frame that was
+    /// routed to it (see [`SessionCmd::HandedOver`]).
+    old_flushed: Option<oneshot::Receiver<()>>,
+}
+
+/// How long a successor's welcome waits for the old connection to send what was routed to it.
+/// Only a client that stopped reading its old socket makes it wait this long.
+const HANDOVER_FLUSH_WAIT: Duration = Duration::from_secs(5);
+
 /// Registers a new session (or a reconnect successor) and returns its welcome frame.
 /// `Err(())` means a bad reconnect (4007).
 fn open_session(
@@ -106,13 +120,14 @@ fn open_session(
     keepalive: u64,
     reconnect: Option<(String, String)>,
     tx: mpsc::UnboundedSender<SessionCmd>,
-) -> Result<(String, String, u64), ()> {
+) -> Result<Opened, ()> {
     let mut w = sim.world();
     w.counters.ws_connections += 1;
     let id = format!("AQoQ{}", random_mixed(24));
     let now = w.utc_now();
     let mut keepalive = keepalive;
     let mut carried = false;
+    let mut old_flushed = None;
     if let Some((challenge, old_id)) = reconnect {
         // twitch.md §1.3 step 7: an unknown, used or modified URL is an invalid reconnect.
         let Some(pending) = w.reconnects.remove(&challenge) else { return Err(()) };
@@ -127,6 +142,12 @@ fn open_session(
         }
         if let Some(old) = w.sessions.get_mut(&old_id) {
             old.reconnect_id = None;
+            // Under the same lock as the move: every frame routed to the old session is
+            // queued before this.
+            let (done, flushed) = oneshot::channel();
+            if old.tx.send(SessionCmd::HandedOver(done)).is_ok() {
+                old_flushed = Some(flushed);
+            }
         }
         carried = true;
     }
@@ -157,7 +178,7 @@ fn open_session(
         }},
     })
     .to_string();
-    Ok((id, welcome, keepalive))
+    Ok(Opened { id, welcome, keepalive, old_flushed })
 }
 
 /// Pseudo close code for a dropped connection whose subscriptions stay enabled.
@@ -191,10 +212,16 @@ async fn run(
     reconnect: Option<(String, String)>,
 ) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let Ok((id, welcome, keepalive)) = open_session(&sim, keepalive, reconnect, tx) else {
+    let Ok(Opened { id, welcome, keepalive, old_flushed }) =
+        open_session(&sim, keepalive, reconnect, tx)
+    else {
         close(&mut socket, 4007).await;
         return;
     };
+    if let Some(flushed) = old_flushed {
+        // An Err is an old connection that ended meanwhile: nothing more will come from it.
+        let _ = tokio::time::timeout(HANDOVER_FLUSH_WAIT, flushed).await;
+    }
     if socket.send(Message::Text(welcome.into())).await.is_err() {
         finish(&sim, &id, 1006);
         return;
@@ -238,6 +265,10 @@ async fn run(
                     break code;
                 }
                 Some(SessionCmd::StartGrace(d)) => grace_at = Some(Instant::now() + d),
+                // Every frame queued before it has been sent (FIFO, and `send` flushes).
+                Some(SessionCmd::HandedOver(done)) => {
+                    let _ = done.send(());
+                }
                 // No close frame: the socket is simply dropped when this task ends.
                 Some(SessionCmd::Drop { zombie }) => break if zombie { ZOMBIE } else { 4006 },
                 None => break 1011,
@@ -305,6 +336,15 @@ async fn run(
         }
     };
     finish(&sim, &id, code);
+    // `finish` removed the session, so nothing is queued after this.
+    let mut unsent = 0;
+    while let Ok(cmd) = rx.try_recv() {
+        unsent += u64::from(matches!(cmd, SessionCmd::Frame(_)));
+    }
+    if unsent > 0 {
+        sim.world().counters.frames_unsent += unsent;
+        tracing::debug!(session = id, code, unsent, "frames left unsent when the session ended");
+    }
 }
 
 /// The successor URL base (`ws://127.0.0.1:PORT`).

@@ -214,6 +214,11 @@ pub enum SessionCmd {
     },
     /// A `session_reconnect` went out: close with 4004 after this grace period.
     StartGrace(Duration),
+    /// The successor took the subscriptions over: nothing is routed here any more. Answered
+    /// once every frame queued before it is on the wire, so the successor's welcome follows
+    /// them (twitch.md §1.3 step 3: events keep coming on the old connection until the
+    /// welcome arrives on the new one, so following the flow loses nothing).
+    HandedOver(tokio::sync::oneshot::Sender<()>),
     /// Drop the TCP connection without a close frame. With `zombie`, Twitch has not noticed:
     /// the subscriptions stay enabled (twitch.md §1.4 "Practical caveat", §7 pitfall 6).
     Drop {
@@ -383,8 +388,12 @@ pub struct Counters {
     pub helix_requests: u64,
     /// Helix requests refused with 429 by the bucket.
     pub rate_limited: u64,
-    /// Notifications written to sockets (duplicates included).
+    /// Notifications routed to a session's connection (duplicates included).
     pub notifications_sent: u64,
+    /// Frames (notifications, revocations, `session_reconnect`) routed to a connection that
+    /// ended before writing them: a drop or a close cut them off, as it would at Twitch. A
+    /// handover the client follows never leaves any (twitch.md §1.3 step 3).
+    pub frames_unsent: u64,
     /// Keepalives written.
     pub keepalives_sent: u64,
     /// Revocation frames written.

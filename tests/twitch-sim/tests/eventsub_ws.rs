@@ -326,6 +326,69 @@ async fn twitch_md_1_3_grace_expiry_closes_4004() {
     assert_eq!(close_code(&mut late).await, 4007);
 }
 
+/// twitch.md §1.3 step 3: "Events keep coming on the old connection until the welcome arrives
+/// on the new one, so following this flow loses nothing." A client that reads its old socket,
+/// and closes it as soon as the successor's welcome comes, reads every notification routed to
+/// the old session before the old socket's close frame, however many were still queued.
+/// (The race this once lost frames to, a close read between the queue's emptiness check and
+/// the next frame, needs a preempted thread; `session_sim`'s 200 handovers under load and the
+/// `frames_unsent` counter catch that one.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twitch_md_1_3_the_old_socket_sends_all_it_was_routed_before_the_welcome() {
+    use futures_util::SinkExt;
+    let t = start().await;
+    let (old, sid, _) = t.connect("?keepalive_timeout_seconds=30").await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    assert_eq!(t.subscribe(&a, "channel.update", "2", b(LUMENFORGE), &sid).await.0, 202);
+    let (mut sink, mut stream) = old.split();
+    // The client's reader of the old socket: notifications until the close frame.
+    let reader = tokio::spawn(async move {
+        let mut ids = Vec::new();
+        let mut url = None;
+        while let Some(m) = stream.next().await {
+            match m.expect("old socket") {
+                Message::Text(t) => {
+                    let v: Value = serde_json::from_str(&t).expect("json");
+                    match v["metadata"]["message_type"].as_str() {
+                        Some("notification") => ids.push(v["metadata"]["message_id"].clone()),
+                        Some("session_reconnect") => {
+                            url =
+                                v["payload"]["session"]["reconnect_url"].as_str().map(String::from)
+                        }
+                        _ => {}
+                    }
+                }
+                Message::Close(_) => return (ids, url, true),
+                _ => {}
+            }
+        }
+        (ids, url, false)
+    });
+    // A burst is queued on the old session, then the handover starts behind it.
+    let burst = 3000;
+    let sent = t
+        .event(json!({"type": "channel.update", "broadcaster_login": "lumenforge", "count": burst}))
+        .await;
+    assert_eq!(sent.len(), burst);
+    let (s, r) = t.post_json(&format!("/_sim/sessions/{sid}/reconnect"), json!({})).await;
+    assert_eq!(s, 200);
+    let (_new, nid, _) = connect_url(r["reconnect_url"].as_str().expect("url")).await;
+    assert_ne!(nid, sid);
+    // The welcome came: close the old socket at once (RFC 6455 close handshake).
+    sink.close().await.expect("close sent");
+    let (ids, url, answered) = tokio::time::timeout(Duration::from_secs(30), reader)
+        .await
+        .expect("in time")
+        .expect("reader");
+    assert!(answered, "the old socket answered the close with its own");
+    assert!(url.is_some(), "session_reconnect came on the old socket");
+    let want: Vec<Value> = sent.iter().map(|s| json!(s)).collect();
+    assert_eq!(ids.len(), want.len(), "every routed notification came before the close");
+    assert_eq!(ids, want, "in the order sent");
+    let st = wait_state(&t, |s| s["sessions"].as_array().is_some_and(|a| a.len() == 1)).await;
+    assert_eq!(st["counters"]["frames_unsent"], 0, "{}", st["counters"]);
+}
+
 #[tokio::test]
 async fn twitch_md_1_3_bad_or_early_reconnect_gets_4007() {
     let t = start().await;

@@ -8,6 +8,7 @@ mod commands;
 mod deeplinks;
 mod error;
 mod home;
+mod inline_pages;
 mod notifications;
 mod state;
 mod webkit_env;
@@ -143,7 +144,7 @@ pub fn run() -> ExitCode {
             commands::feed_prefs_get,
             commands::feed_prefs_set,
         ])
-        .run(tauri::generate_context!());
+        .run(context());
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -151,6 +152,15 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The app's context, its pages served with their style sheets and scripts inlined
+/// (`inline_pages`: one request a page).
+fn context() -> tauri::Context {
+    let mut context = tauri::generate_context!();
+    let embedded = context.set_assets(Box::new(inline_pages::NoAssets));
+    context.set_assets(Box::new(inline_pages::InlinedPages::new(embedded)));
+    context
 }
 
 /// Whether this binary came from a system package (.deb/.rpm put it under `/usr`), whose

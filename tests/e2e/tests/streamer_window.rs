@@ -74,6 +74,23 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     app.switch_to_webview("streamer.html").await;
     assert!(app.try_invoke("app_info").await.is_ok(), "the panel lost its own IPC");
     app.wait_for("body[data-ready='true']").await;
+    // The panel came as one document (src-tauri/src/inline_pages.rs, issue 9 start-up): its
+    // style sheets and modules are in it, allowed by their CSP hashes, and nothing else was
+    // fetched for them.
+    let loaded = app
+        .client
+        .execute(
+            "return { fetched: performance.getEntriesByType('resource').map((e) => e.name) \
+                        .filter((n) => /\\.(js|css)$/.test(new URL(n).pathname)), \
+                      files: document.querySelectorAll('link[rel=stylesheet], script[src]').length, \
+                      inline: document.querySelectorAll('style, script[type=module]').length };",
+            vec![],
+        )
+        .await
+        .expect("the panel's resources");
+    assert_eq!(loaded["fetched"], json!([]), "the panel fetched files: {loaded}");
+    assert_eq!(loaded["files"], 0, "{loaded}");
+    assert_eq!(loaded["inline"], 3, "two style sheets and one script inline: {loaded}");
     wait_connection(&app, "connected", 30).await;
     // Twitch's pages start only once the panel's first paint is on screen (issue 9, start-up:
     // their two web processes would slow that paint down). Same machine clock on both sides.

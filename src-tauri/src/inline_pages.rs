@@ -469,25 +469,29 @@ mod tests {
         assert_eq!(resolve("a/index.html", "styles/x.css"), "a/styles/x.css");
     }
 
+    /// `node --check` of `js` as a module: `Err(stderr)` when JavaScript does not accept it.
+    fn node_check(name: &str, js: &str) -> Result<(), String> {
+        let file =
+            std::env::temp_dir().join(format!("tev-bundle-{}-{name}.mjs", std::process::id()));
+        std::fs::write(&file, js).expect("write");
+        let out = std::process::Command::new("node")
+            .arg("--check")
+            .arg(&file)
+            .output()
+            .expect("node (Node 20, as for tests/ui) must be on PATH");
+        let _ = std::fs::remove_file(&file);
+        if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into()) }
+    }
+
     /// The bundle of each real page is a script JavaScript accepts: `node --check` parses it
     /// as a module (the app's pages run it as one).
     #[test]
     fn the_real_pages_bundles_parse_as_modules() {
         for entry in ["js/streamer.js", "js/home.js"] {
             let js = bundle(entry, &ui).expect("bundled");
-            let file = std::env::temp_dir().join(format!(
-                "tev-bundle-{}-{}.mjs",
-                std::process::id(),
-                entry.replace('/', "_")
-            ));
-            std::fs::write(&file, &js).expect("write");
-            let out = std::process::Command::new("node")
-                .arg("--check")
-                .arg(&file)
-                .output()
-                .expect("node (Node 20, as for tests/ui) must be on PATH");
-            let _ = std::fs::remove_file(&file);
-            assert!(out.status.success(), "{entry}: {}", String::from_utf8_lossy(&out.stderr));
+            if let Err(e) = node_check(&entry.replace('/', "_"), &js) {
+                panic!("{entry}: {e}");
+            }
         }
         // And a clash of private names between two modules would not parse as one scope.
         let get = files(&[
@@ -495,11 +499,6 @@ mod tests {
             ("b.js", "const tauri = 2;\nexport function f() { return tauri; }\n"),
         ]);
         let js = bundle("a.js", &get).expect("bundled");
-        let file =
-            std::env::temp_dir().join(format!("tev-bundle-{}-clash.mjs", std::process::id()));
-        std::fs::write(&file, &js).expect("write");
-        let ok = std::process::Command::new("node").arg("--check").arg(&file).status();
-        let _ = std::fs::remove_file(&file);
-        assert!(ok.expect("node").success(), "{js}");
+        assert_eq!(node_check("clash", &js), Ok(()), "{js}");
     }
 }

@@ -11,6 +11,7 @@ use crate::eventsub::protocol::{
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 /// Tuning of the [`Feed`]'s windows and memory bounds.
 #[derive(Debug, Clone)]
@@ -74,8 +75,9 @@ struct LinkEntry {
     at: DateTime<Utc>,
     /// Already matched by a copy from the other source.
     matched: bool,
-    /// The row itself, kept for gifts only (a gift bomb seen through chat must be able to fold
-    /// its individual gifts into the row shown from `channel.subscription.gift`). Boxed: most
+    /// The row itself, kept for gifts from EventSub only (a gift bomb seen through chat must be
+    /// able to fold its individual gifts into the row shown from `channel.subscription.gift`;
+    /// a chat gift's row is never asked for). Boxed: most
     /// entries have none, and an inline row would make every entry ten times its size (issue 9,
     /// growth: 4,096 entries of a raid or sub train held ~6 MiB, now ~1 MiB).
     row: Option<Box<StreamEvent>>,
@@ -101,10 +103,13 @@ pub struct Feed {
     channels: HashMap<String, String>,
     /// Live state per channel.
     states: HashMap<String, ChannelState>,
-    /// Rows that a copy from the other source may still match.
-    links: HashMap<LinkKey, VecDeque<LinkEntry>>,
+    /// Rows that a copy from the other source may still match. The key is shared with
+    /// `link_order`: one allocation per distinct happening, not one per entry (issue 9,
+    /// growth: 4,096 entries, each with its own copy of the key's two strings, were most of
+    /// what the feed kept after a burst).
+    links: HashMap<Arc<LinkKey>, VecDeque<LinkEntry>>,
     /// Insertion order of `links` entries, for pruning.
-    link_order: VecDeque<(LinkKey, DateTime<Utc>)>,
+    link_order: VecDeque<(Arc<LinkKey>, DateTime<Utc>)>,
     /// Gift bombs seen: (channel, bomb id) → the row that shows the bomb.
     bombs: HashMap<(String, String), StreamEvent>,
     /// Insertion order of `bombs`, for pruning.
@@ -1078,17 +1083,25 @@ impl Feed {
             e.matched = true;
             return Some(e.row.as_deref().cloned());
         }
-        let keep_row = class == EventKind::CommunitySubGift;
+        // Only a gift row from EventSub is ever handed back: to a chat bomb (`bomb`, the one
+        // caller that uses it), and a match needs the other source.
+        let keep_row = class == EventKind::CommunitySubGift && source == Source::EventSub;
+        let entry = LinkEntry {
+            source,
+            at: row.occurred_at,
+            matched: false,
+            row: keep_row.then(|| Box::new(row.clone())),
+        };
+        let key = match self.links.get_key_value(&key) {
+            Some((shared, _)) => Arc::clone(shared),
+            None => Arc::new(key),
+        };
         // Nearly every key has one entry (one actor, one amount): room for one, not the default
         // four.
-        self.links.entry(key.clone()).or_insert_with(|| VecDeque::with_capacity(1)).push_back(
-            LinkEntry {
-                source,
-                at: row.occurred_at,
-                matched: false,
-                row: keep_row.then(|| Box::new(row.clone())),
-            },
-        );
+        self.links
+            .entry(Arc::clone(&key))
+            .or_insert_with(|| VecDeque::with_capacity(1))
+            .push_back(entry);
         self.link_order.push_back((key, row.occurred_at));
         None
     }

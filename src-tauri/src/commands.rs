@@ -120,9 +120,15 @@ pub async fn setup_save(
 }
 
 #[tauri::command]
-pub async fn auth_state(webview: Webview, state: S<'_>) -> Result<serde_json::Value, UiError> {
-    tracing::debug!(webview = webview.label(), "a page read the auth state");
-    if webview.label() == crate::home::LABEL {
+pub async fn auth_state(
+    webview: Webview,
+    state: S<'_>,
+    listening: Option<bool>,
+) -> Result<serde_json::Value, UiError> {
+    tracing::debug!(webview = webview.label(), ?listening, "a page read the auth state");
+    // The home page reads the login twice at start: once alongside adding its listeners
+    // (`listening: false`: they may not be in place yet), then again once they are.
+    if webview.label() == crate::home::LABEL && listening != Some(false) {
         // Its `notice` listener is in place by now (ui/js/home.js adds it first).
         crate::home::page_listens(tauri::Manager::app_handle(&webview));
     }

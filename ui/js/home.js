@@ -266,9 +266,10 @@ async function start() {
   // Start-up steps, for the benchmark harness (tests/perf reads the marks).
   performance.mark("tev:script");
   try {
-    // Independent round trips go out together: the page paints its real state after one
-    // round trip's wait, not five (issue 9, start-up).
-    const [, loaded] = await Promise.all([
+    // Every round trip goes out at once: the page paints its real state after one round
+    // trip's wait (issue 9, start-up). The login is read alongside adding the listeners, which
+    // may not be in place when it is read; it is read again once they are (below).
+    const [, loaded, , , state] = await Promise.all([
       showAppInfo(),
       call("settings_get"),
       on("auth", renderAuth),
@@ -278,17 +279,24 @@ async function start() {
         $("notice").dataset.code = n.code;
         $("notice").hidden = false;
       }),
+      call("auth_state", { listening: false }),
+      loadNotifications(),
     ]);
     settings = loaded;
     performance.mark("tev:ipc");
-    // Read after the listener is in place, so no change of the login is missed in between.
-    const [state] = await Promise.all([call("auth_state"), loadNotifications()]);
     renderAuth(state);
     document.body.dataset.ready = "true";
+    // Drawn from here on, with its data (app.css, `booting`).
+    document.body.classList.remove("booting");
     markPainted();
+    // The listeners are in place now: a second read catches a change of the login the first
+    // one came too early for, and tells the core this page hears notices (it keeps them until
+    // then).
+    renderAuth(await call("auth_state"));
   } catch (e) {
     $("app-version").textContent = e.message;
     document.body.dataset.ready = "error";
+    document.body.classList.remove("booting");
   }
 }
 

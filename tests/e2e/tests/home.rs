@@ -10,6 +10,37 @@ async fn home_page_shows_state_from_the_rust_core() {
     let app = App::launch(Launch { sim_base: Some(base.clone()), ..Default::default() }).await;
 
     app.wait_for("body[data-ready='true']").await;
+    // The page draws nothing until its data is in (app.css `booting`), so its first contentful
+    // paint already shows the login state, not the page without it (issue 9, start-up).
+    let first_paint = app
+        .client
+        .execute_async(
+            r#"
+            const done = arguments[arguments.length - 1];
+            const started = performance.now();
+            (function poll() {
+              const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+              const ready = performance.getEntriesByName("tev:ready")[0];
+              if ((fcp && ready) || performance.now() - started > 10000) {
+                done({ fcp: fcp ? fcp.startTime : null, ready: ready ? ready.startTime : null,
+                       booting: document.body.classList.contains("booting"),
+                       visibility: getComputedStyle(document.body).visibility });
+              } else {
+                setTimeout(poll, 50);
+              }
+            })();
+            "#,
+            vec![],
+        )
+        .await
+        .expect("paint timing");
+    assert_eq!(first_paint["booting"], false, "{first_paint}");
+    assert_eq!(first_paint["visibility"], "visible", "{first_paint}");
+    let (fcp, ready) = (first_paint["fcp"].as_f64(), first_paint["ready"].as_f64());
+    assert!(
+        matches!((fcp, ready), (Some(f), Some(r)) if f >= r),
+        "the first contentful paint came before the page's data was in: {first_paint}"
+    );
     // The version comes from tev_core::VERSION through the app_info command.
     let version = app.wait_for_text("#app-version", |t| !t.is_empty()).await;
     assert_eq!(version, format!("Twitch Event Viewer {}", env!("CARGO_PKG_VERSION")));

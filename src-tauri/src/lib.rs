@@ -103,13 +103,19 @@ pub fn run() -> ExitCode {
                 // (a build, an AppImage). An installed package's own desktop entry already
                 // handles the scheme; registering over it would leave a handler pointing at a
                 // removed binary after an uninstall.
+                // Off this thread: on Linux it writes the file and runs two programs
+                // (`update-desktop-database`, `xdg-mime`), ~20 ms that a start by a link
+                // waited for before building its window (issue 9, start-up).
                 #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-                if !installed_by_a_package()
-                    && let Err(e) = app.deep_link().register_all()
-                {
-                    tracing::info!("could not register the link handler: {e}");
+                if !installed_by_a_package() {
+                    let h = handle.clone();
+                    tauri::async_runtime::spawn_blocking(move || {
+                        match h.deep_link().register_all() {
+                            Ok(()) => tracing::debug!("link handler registered"),
+                            Err(e) => tracing::info!("could not register the link handler: {e}"),
+                        }
+                    });
                 }
-                tracing::debug!("link handler registered");
                 let h = handle.clone();
                 app.deep_link().on_open_url(move |event| {
                     for url in event.urls() {

@@ -378,9 +378,14 @@ mod tests {
             .expect("inlined");
         assert_eq!((s.styles.len(), s.scripts.len()), (2, 1));
         let html = String::from_utf8(s.html).expect("utf-8");
-        // The panel still starts hidden until its rows are in (streamer.css, issue 9).
-        assert!(html.contains("body.streamer.booting"));
+        // The panel and the home page still start hidden until their data is in (app.css,
+        // issue 9): the rule comes inlined with each.
+        assert!(html.contains("body.booting {"));
         assert!(html.contains("<body class=\"streamer booting\">"));
+        let h = inline_page("index.html", &ui("index.html").expect("page"), &ui).expect("inlined");
+        let html = String::from_utf8(h.html).expect("utf-8");
+        assert!(html.contains("body.booting {"));
+        assert!(html.contains("<body class=\"home booting\">"));
     }
 
     #[test]

@@ -377,15 +377,15 @@ mod tests {
         let s = inline_page("streamer.html", &ui("streamer.html").expect("page"), &ui)
             .expect("inlined");
         assert_eq!((s.styles.len(), s.scripts.len()), (2, 1));
-        let html = String::from_utf8(s.html).expect("utf-8");
         // The panel and the home page still start hidden until their data is in (app.css,
         // issue 9): the rule comes inlined with each.
-        assert!(html.contains("body.booting {"));
-        assert!(html.contains("<body class=\"streamer booting\">"));
-        let h = inline_page("index.html", &ui("index.html").expect("page"), &ui).expect("inlined");
-        let html = String::from_utf8(h.html).expect("utf-8");
-        assert!(html.contains("body.booting {"));
-        assert!(html.contains("<body class=\"home booting\">"));
+        for (page, body) in [("streamer.html", "streamer booting"), ("index.html", "home booting")]
+        {
+            let p = inline_page(page, &ui(page).expect("page"), &ui).expect("inlined");
+            let html = String::from_utf8(p.html).expect("utf-8");
+            assert!(html.contains("body.booting {"), "{page}");
+            assert!(html.contains(&format!("<body class=\"{body}\">")), "{page}");
+        }
     }
 
     #[test]

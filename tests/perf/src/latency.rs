@@ -1,0 +1,147 @@
+//! Latency: how long a row takes from the simulator to the panel's DOM, at 1, 50 and 500 events
+//! a second, while a 1,000 msg/s chat firehose runs (the app subscribes to chat for cheers).
+//! Both ends read the same machine clock: the harness's just before each POST, the page's in a
+//! MutationObserver when the row first enters the list.
+
+use crate::launch::Running;
+use crate::sim::CHANNEL;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Send → row in the DOM at one rate.
+#[derive(Clone, Copy, Debug)]
+pub struct Latency {
+    /// Events sent a second.
+    pub rate: u32,
+    /// Events sent (their message ids answered by the simulator).
+    pub sent: usize,
+    /// Rows seen entering the DOM; at high rates most rows are pushed out of the ten by newer
+    /// ones before the panel's next view and never shown.
+    pub seen: usize,
+    /// Median, ms.
+    pub p50_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Slowest row, ms.
+    pub max_ms: f64,
+}
+
+/// The machine's clock in epoch ms, as the page reads it (`performance.timeOrigin +
+/// performance.now()`).
+fn now_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+}
+
+/// Sends row-making events at `rate`/s for a while with a 1,000 msg/s chat firehose running;
+/// returns send → row inserted in the panel's DOM.
+pub async fn latency(app: &Running, base: &str, rate: u32) -> Latency {
+    // Records when each row first enters the list (a MutationObserver runs right after the
+    // DOM change, before paint), with the page's clock in epoch ms.
+    app.js(
+        "window.__lat = new Map();\
+         if (window.__latObs) window.__latObs.disconnect();\
+         window.__latObs = new MutationObserver((muts) => {\
+           const t = performance.timeOrigin + performance.now();\
+           for (const m of muts) for (const n of m.addedNodes)\
+             if (n.dataset && n.dataset.id && !window.__lat.has(n.dataset.id)) window.__lat.set(n.dataset.id, t);\
+         });\
+         window.__latObs.observe(document.getElementById('events'), { childList: true });\
+         return true;",
+    )
+    .await;
+    let secs: u64 = match rate {
+        1 => 30,
+        50 => 10,
+        _ => 5,
+    };
+    // The firehose: 1,000 chat messages/s in ten posts of 100 a second... as posts of 10 every
+    // 10 ms, each on its own task so a slow answer does not slow the pace.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hose = {
+        let stop = stop.clone();
+        let base = base.to_string();
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut tick = tokio::time::interval(Duration::from_millis(10));
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                tick.tick().await;
+                let req = http.post(format!("{base}/_sim/events")).json(&json!({
+                    "type": "channel.chat.message", "version": "1",
+                    "broadcaster_login": CHANNEL, "count": 10
+                }));
+                tokio::spawn(async move {
+                    let _ = req.send().await;
+                });
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Rows: one post per tick; at 500/s five per post every 10 ms.
+    let (period_ms, per_post) = match rate {
+        r if r <= 100 => (1000 / u64::from(r), 1usize),
+        r => (10, (r / 100) as usize),
+    };
+    let http = reqwest::Client::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(period_ms));
+    let mut posts = Vec::new();
+    let t_end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < t_end {
+        tick.tick().await;
+        let req = http.post(format!("{base}/_sim/events")).json(&json!({
+            "type": "channel.chat.notification", "version": "1", "broadcaster_login": CHANNEL,
+            "event": {"notice_type": "sub"}, "count": per_post
+        }));
+        posts.push(tokio::spawn(async move {
+            let sent = now_ms();
+            let r: Value = match req.send().await {
+                Ok(r) => r.json().await.unwrap_or(Value::Null),
+                Err(_) => Value::Null,
+            };
+            let ids: Vec<String> = r["message_ids"]
+                .as_array()
+                .map(|v| v.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            (sent, ids)
+        }));
+    }
+    let mut sent_at: HashMap<String, f64> = HashMap::new();
+    for p in posts {
+        if let Ok((t, ids)) = p.await {
+            for id in ids {
+                sent_at.insert(id, t);
+            }
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = hose.await;
+    let seen = app.js("return [...window.__lat.entries()];").await;
+    let mut lat: Vec<f64> = seen
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e[1].as_f64()? - sent_at.get(e[0].as_str()?)?))
+        .collect();
+    lat.sort_by(f64::total_cmp);
+    let q = |p: f64| -> f64 {
+        if lat.is_empty() {
+            return f64::NAN;
+        }
+        lat[((lat.len() - 1) as f64 * p).round() as usize]
+    };
+    let r = Latency {
+        rate,
+        sent: sent_at.len(),
+        seen: lat.len(),
+        p50_ms: q(0.5),
+        p99_ms: q(0.99),
+        max_ms: q(1.0),
+    };
+    eprintln!(
+        "  latency {rate}/s: sent {} seen {} p50 {:.1} p99 {:.1} max {:.1} ms",
+        r.sent, r.seen, r.p50_ms, r.p99_ms, r.max_ms
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    r
+}

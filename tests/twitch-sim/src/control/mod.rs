@@ -1,18 +1,24 @@
 //! The control API (`/_sim/*`): settings, applications, users, events, session faults and
 //! a state dump (issue 3 "Control API"). JSON in, JSON out.
 
+mod sessions;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::world::{Client, ClientType, SessionCmd, Shared, User, World, ts};
+use crate::world::{Client, ClientType, Shared, User, World, ts};
+use sessions::{
+    session_close, session_drop, session_duplicate, session_keepalive, session_reconnect,
+    sub_revoke,
+};
 
 /// Control API errors: `{"error": "..."}` with 400 or 404.
 #[derive(Debug, thiserror::Error)]
@@ -441,123 +447,6 @@ async fn events(State(sim): State<Shared>, b: Bytes) -> Result<Response, Control
         ids.extend(sent);
     }
     Ok(axum::Json(json!({"message_ids": ids})).into_response())
-}
-
-fn with_session<T>(
-    sim: &Shared,
-    id: &str,
-    f: impl FnOnce(&mut World) -> T,
-) -> Result<T, ControlError> {
-    let mut w = sim.world();
-    if !w.sessions.contains_key(id) {
-        return Err(ControlError::NotFound(format!("no session {id}")));
-    }
-    Ok(f(&mut w))
-}
-
-/// `POST /_sim/sessions/{id}/reconnect`: sends `session_reconnect` (twitch.md §1.3).
-async fn session_reconnect(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<Response, ControlError> {
-    let url = crate::eventsub_ws::start_reconnect(&sim, &id)
-        .ok_or_else(|| ControlError::NotFound(format!("no session {id}")))?;
-    Ok(axum::Json(json!({"reconnect_url": url})).into_response())
-}
-
-/// `POST /_sim/sessions/{id}/close {"code": 4005}`: closes with that code (twitch.md §1.5).
-async fn session_close(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Result<Response, ControlError> {
-    let v = body_json(&b)?;
-    let code = match v.get("code") {
-        None | Some(Value::Null) => 4005,
-        Some(c) => c
-            .as_u64()
-            .and_then(|c| u16::try_from(c).ok())
-            .ok_or_else(|| bad("code must be a close code"))?,
-    };
-    with_session(&sim, &id, |w| {
-        if let Some(s) = w.sessions.get(&id) {
-            let _ = s.tx.send(SessionCmd::Close { code });
-        }
-    })?;
-    Ok(axum::Json(json!({"closed": id, "code": code})).into_response())
-}
-
-/// `POST /_sim/sessions/{id}/drop {"zombie": true}`: the TCP connection ends without a close
-/// frame. With `zombie`, the subscriptions stay enabled on the dead session (so they still
-/// count for cost, transports and 409s) until the client deletes them (twitch.md §1.4
-/// "Practical caveat", §7 pitfalls 6–8); without it they get `websocket_network_error`.
-async fn session_drop(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Result<Response, ControlError> {
-    let v = body_json(&b)?;
-    let zombie = match v.get("zombie") {
-        None | Some(Value::Null) => false,
-        Some(z) => z.as_bool().ok_or_else(|| bad("zombie must be a bool"))?,
-    };
-    with_session(&sim, &id, |w| {
-        if let Some(s) = w.sessions.get(&id) {
-            let _ = s.tx.send(SessionCmd::Drop { zombie });
-        }
-    })?;
-    Ok(axum::Json(json!({"dropped": id, "zombie": zombie})).into_response())
-}
-
-/// `POST /_sim/sessions/{id}/keepalive {"enabled": false}`.
-async fn session_keepalive(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Result<Response, ControlError> {
-    let v = body_json(&b)?;
-    let enabled = v
-        .get("enabled")
-        .and_then(Value::as_bool)
-        .ok_or_else(|| bad("enabled (bool) is required"))?;
-    with_session(&sim, &id, |w| {
-        if let Some(s) = w.sessions.get_mut(&id) {
-            s.keepalive_enabled = enabled;
-        }
-    })?;
-    Ok(axum::Json(json!({"session_id": id, "keepalive_enabled": enabled})).into_response())
-}
-
-/// `POST /_sim/sessions/{id}/duplicate-next`: the next notification goes out twice, same
-/// `message_id` (twitch.md §1.7 "at least once").
-async fn session_duplicate(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<Response, ControlError> {
-    with_session(&sim, &id, |w| {
-        if let Some(s) = w.sessions.get_mut(&id) {
-            s.duplicate_next = true;
-        }
-    })?;
-    Ok(axum::Json(json!({"session_id": id, "duplicate_next": true})).into_response())
-}
-
-/// `POST /_sim/subscriptions/{id}/revoke {"reason": "authorization_revoked"}` (twitch.md §1.2).
-async fn sub_revoke(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Result<Response, ControlError> {
-    let v = body_json(&b)?;
-    let reason =
-        v.get("reason").and_then(Value::as_str).unwrap_or("authorization_revoked").to_string();
-    if reason == "enabled" || !crate::catalog::STATUSES.contains(&reason.as_str()) {
-        return Err(bad(format!("unknown revocation reason {reason}")));
-    }
-    if !sim.world().revoke_subscription(&id, &reason) {
-        return Err(ControlError::NotFound(format!("no subscription {id}")));
-    }
-    Ok(axum::Json(json!({"id": id, "status": reason})).into_response())
 }
 
 /// `GET /_sim/state`: sessions, subscriptions (cost, status, owner), token ids, counters.

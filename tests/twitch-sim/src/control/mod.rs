@@ -1,6 +1,7 @@
 //! The control API (`/_sim/*`): settings, applications, users, events, session faults and
 //! a state dump (issue 3 "Control API"). JSON in, JSON out.
 
+mod inspect;
 mod sessions;
 
 use std::collections::BTreeSet;
@@ -14,21 +15,25 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::world::{Client, ClientType, Shared, User, World, ts};
+use crate::world::{Client, ClientType, Shared, User, World};
+use inspect::{add_fault, clear_faults, list_faults, log, token_lookup};
 use sessions::{
-    session_close, session_drop, session_duplicate, session_keepalive, session_reconnect,
-    sub_revoke,
+    list_sessions, session_close, session_cut_off, session_drop, session_duplicate, session_flush,
+    session_keepalive, session_reconnect, session_send, sessions_json, sub_revoke,
 };
 
-/// Control API errors: `{"error": "..."}` with 400 or 404.
+/// Control API errors: `{"error": "..."}` with 400, 404 or 410.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     /// The request body or a field is wrong.
     #[error("{0}")]
     BadRequest(String),
-    /// No such session, subscription, user or client.
+    /// No such session, subscription, user, client or token.
     #[error("{0}")]
     NotFound(String),
+    /// The session ended before the call could finish (a flush).
+    #[error("{0}")]
+    Gone(String),
 }
 
 impl IntoResponse for ControlError {
@@ -36,6 +41,7 @@ impl IntoResponse for ControlError {
         let status = match self {
             ControlError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ControlError::NotFound(_) => StatusCode::NOT_FOUND,
+            ControlError::Gone(_) => StatusCode::GONE,
         };
         (status, axum::Json(json!({"error": self.to_string()}))).into_response()
     }
@@ -65,7 +71,14 @@ pub fn routes() -> Router<Shared> {
         .route("/_sim/sessions/{id}/keepalive", post(session_keepalive))
         .route("/_sim/sessions/{id}/drop", post(session_drop))
         .route("/_sim/sessions/{id}/duplicate-next", post(session_duplicate))
+        .route("/_sim/sessions/{id}/send", post(session_send))
+        .route("/_sim/sessions/{id}/cut-off-on-close", post(session_cut_off))
+        .route("/_sim/sessions/{id}/flush", post(session_flush))
+        .route("/_sim/sessions", get(list_sessions))
         .route("/_sim/subscriptions/{id}/revoke", post(sub_revoke))
+        .route("/_sim/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route("/_sim/log", get(log))
+        .route("/_sim/tokens/lookup", post(token_lookup))
         .route("/_sim/state", get(state))
 }
 
@@ -109,6 +122,24 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     let bucket = opt_u64(&v, "rate_limit_bucket")?;
     let grace = opt_u64(&v, "reconnect_grace_ms")?;
     let ping = opt_u64(&v, "ping_interval_ms")?;
+    let max_cost = opt_u64(&v, "max_total_cost")?;
+    let welcome_keepalive = opt_u64(&v, "welcome_keepalive_secs")?;
+    let subscribe_delay = opt_u64(&v, "subscribe_delay_ms")?;
+    let welcome_delay = opt_u64(&v, "successor_welcome_delay_ms")?;
+    let page_size = match v.get("helix_page_size") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(x) => match x.as_u64().filter(|n| (1..=100).contains(n)) {
+            Some(n) => Some(Some(n)),
+            None => return Err(bad("helix_page_size must be 1..=100 or null")),
+        },
+    };
+    if max_cost.is_some_and(|c| c > 100_000) {
+        return Err(bad("max_total_cost must be at most 100000"));
+    }
+    if welcome_keepalive.is_some_and(|k| !(1..=600).contains(&k)) {
+        return Err(bad("welcome_keepalive_secs must be 1..=600"));
+    }
     let auto = match v.get("auto_approve") {
         None => None,
         Some(Value::Null) => Some(None),
@@ -134,6 +165,8 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     let ms_values = [
         grace,
         ping,
+        subscribe_delay,
+        welcome_delay,
         keepalive.and_then(|k| k.ok().flatten()),
         unused.and_then(|u| u.ok().flatten()),
     ];
@@ -172,6 +205,21 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     }
     if let Some(a) = auto {
         c.auto_approve = a;
+    }
+    if let Some(m) = max_cost {
+        c.max_total_cost = u32::try_from(m).unwrap_or(u32::MAX);
+    }
+    if let Some(k) = welcome_keepalive {
+        c.welcome_keepalive_secs = k;
+    }
+    if let Some(d) = subscribe_delay {
+        c.subscribe_delay_ms = d;
+    }
+    if let Some(d) = welcome_delay {
+        c.successor_welcome_delay_ms = d;
+    }
+    if let Some(p) = page_size {
+        c.helix_page_size = p;
     }
     if bucket.is_some() {
         // A new bucket size starts full, so tests get a predictable count.
@@ -453,24 +501,7 @@ async fn events(State(sim): State<Shared>, b: Bytes) -> Result<Response, Control
 async fn state(State(sim): State<Shared>) -> Response {
     let w = sim.world();
     let now = w.now();
-    let mut sessions: Vec<Value> = w
-        .sessions
-        .values()
-        .map(|s| {
-            json!({
-                "id": s.id,
-                "status": s.status,
-                "connected_at": ts(s.connected_at),
-                "keepalive_timeout_seconds": s.keepalive_timeout_seconds,
-                "keepalive_enabled": s.keepalive_enabled,
-                "subscriptions": w.subscriptions.iter().filter(|x| x.enabled() && x.session_id == s.id).count(),
-                "notifications_sent": s.notifications_sent,
-                "keepalives_sent": s.keepalives_sent,
-                "reconnect_pending": s.reconnect_id.is_some(),
-            })
-        })
-        .collect();
-    sessions.sort_by(|a, b| a["connected_at"].as_str().cmp(&b["connected_at"].as_str()));
+    let sessions = sessions_json(&w);
     let subscriptions: Vec<Value> = w
         .subscriptions
         .iter()
@@ -507,6 +538,7 @@ async fn state(State(sim): State<Shared>) -> Response {
         "authorizations": authorizations,
         "counters": w.counters,
         "config": w.config,
+        "faults": w.faults,
     }))
     .into_response()
 }

@@ -78,7 +78,7 @@ pub(super) async fn streams(
     if games.len() > 10 {
         return Err(bad("game_id may be given at most 10 times"));
     }
-    let (offset, size) = paging(&p, 20)?;
+    let (offset, size) = paging(&w, &p, 20)?;
     let mut live: Vec<&User> = w
         .users
         .iter()
@@ -119,7 +119,7 @@ pub(super) async fn streams_followed(
         }
         _ => {}
     }
-    let (offset, size) = paging(&p, 100)?;
+    let (offset, size) = paging(&w, &p, 100)?;
     let me = w.user_by_id(&uid);
     let items = me
         .map(|m| {
@@ -149,7 +149,7 @@ pub(super) async fn search_channels(
         return Err(bad("Missing required parameter \"query\""));
     };
     let live_only = first(&p, "live_only") == Some("true");
-    let (offset, size) = paging(&p, 20)?;
+    let (offset, size) = paging(&w, &p, 20)?;
     let mut hits: Vec<(u8, &User)> = w
         .users
         .iter()
@@ -257,7 +257,7 @@ pub(super) async fn channels_followed(
         }
         _ => {}
     }
-    let (offset, size) = paging(&p, 20)?;
+    let (offset, size) = paging(&w, &p, 20)?;
     let only = first(&p, "broadcaster_id");
     let items: Vec<Value> = w
         .user_by_id(&uid)
@@ -311,7 +311,7 @@ pub(super) async fn moderated_channels(
         }
         _ => {}
     }
-    let (offset, size) = paging(&p, 20)?;
+    let (offset, size) = paging(&w, &p, 20)?;
     let items: Vec<Value> = w
         .user_by_id(&uid)
         .map(|me| {

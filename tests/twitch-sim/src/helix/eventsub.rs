@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{HelixError, authenticate, bad, page, paging, query};
 use crate::catalog::{self, Auth};
-use crate::world::{MAX_TOTAL_COST, Shared, Subscription, World, first, uuid};
+use crate::world::{Shared, Subscription, World, first, uuid};
 
 /// The list answer's totals for one user (twitch.md §1.8 "Get").
 fn totals(w: &World, client_id: &str, user_id: &str) -> (usize, u32) {
@@ -34,6 +34,10 @@ pub(super) async fn create_sub(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HelixError> {
+    let delay = sim.world().config.subscribe_delay_ms;
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let mut w = sim.world();
     let caller = authenticate(&w, &headers)?;
     let body: Value = serde_json::from_slice(&body).map_err(|_| bad("Invalid JSON body"))?;
@@ -136,9 +140,10 @@ pub(super) async fn create_sub(
     }
     // max_total_cost (twitch.md §1.6, issue 3 "Pinned details": name the cost limit).
     let (_, total_cost) = totals(&w, &caller.client_id, &user_id);
-    if total_cost + cost > MAX_TOTAL_COST {
+    let max_total_cost = w.config.max_total_cost;
+    if total_cost + cost > max_total_cost {
         return Err(HelixError::TooManyRequests(format!(
-            "subscription would exceed max_total_cost of {MAX_TOTAL_COST} (total_cost is {total_cost}, this subscription costs {cost})"
+            "subscription would exceed max_total_cost of {max_total_cost} (total_cost is {total_cost}, this subscription costs {cost})"
         )));
     }
     let sub = Subscription {
@@ -156,12 +161,16 @@ pub(super) async fn create_sub(
         user_id: user_id.clone(),
     };
     let data = sub.to_json();
+    w.note(
+        "subscription",
+        format!("{} created: {} {} on {}", sub.id, sub.kind, sub.condition, sub.session_id),
+    );
     w.subscriptions.push(sub);
     if let Some(s) = w.sessions.get_mut(&session_id) {
         s.ever_subscribed = true;
     }
     let (total, total_cost) = totals(&w, &caller.client_id, &user_id);
-    let body = json!({"data": [data], "total": total, "total_cost": total_cost, "max_total_cost": MAX_TOTAL_COST});
+    let body = json!({"data": [data], "total": total, "total_cost": total_cost, "max_total_cost": w.config.max_total_cost});
     Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
 }
 
@@ -192,7 +201,7 @@ pub(super) async fn list_subs(
     {
         return Err(bad("invalid type"));
     }
-    let (offset, size) = paging(&p, 100)?;
+    let (offset, size) = paging(&w, &p, 100)?;
     let items: Vec<Value> = w
         .subscriptions
         .iter()
@@ -212,7 +221,7 @@ pub(super) async fn list_subs(
         "data": data,
         "total": total,
         "total_cost": total_cost,
-        "max_total_cost": MAX_TOTAL_COST,
+        "max_total_cost": w.config.max_total_cost,
         "pagination": pagination,
     });
     Ok(axum::Json(body).into_response())
@@ -239,5 +248,6 @@ pub(super) async fn delete_sub(
     if w.subscriptions.len() == before {
         return Err(HelixError::NotFound("subscription not found".into()));
     }
+    w.note("subscription", format!("{id} deleted"));
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -199,8 +199,9 @@ fn all<'a>(p: &'a [(String, String)], key: &str) -> Vec<&'a str> {
     p.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
 }
 
-/// `first` (1..=100, default 20) and `after` cursor → (offset, page size).
-fn paging(p: &[(String, String)], default: usize) -> Result<(usize, usize), HelixError> {
+/// `first` (1..=100, default 20) and `after` cursor → (offset, page size), the size capped
+/// by the `helix_page_size` test knob.
+fn paging(w: &World, p: &[(String, String)], default: usize) -> Result<(usize, usize), HelixError> {
     let size = match first(p, "first") {
         None => default,
         Some(v) => match v.parse::<usize>() {
@@ -219,6 +220,7 @@ fn paging(p: &[(String, String)], default: usize) -> Result<(usize, usize), Heli
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| bad("invalid cursor"))?,
     };
+    let size = w.config.helix_page_size.map_or(size, |cap| size.min(cap.max(1) as usize));
     Ok((offset, size))
 }
 

@@ -32,6 +32,10 @@ pub enum SessionCmd {
         /// Keep the subscriptions enabled.
         zombie: bool,
     },
+    /// Answered once every frame queued before it is on the wire (`/_sim/sessions/{id}/flush`):
+    /// a test knows what the client can have read, as [`SessionCmd::HandedOver`] tells the
+    /// successor.
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// A connected WebSocket session.
@@ -58,6 +62,13 @@ pub struct Session {
     pub notifications_sent: u64,
     /// Counts for `/_sim/state`.
     pub keepalives_sent: u64,
+    /// Told to reconnect and the successor's welcome has not gone out yet: a client close now
+    /// is early (`counters.early_closes`, docs/twitch.md §1.3 steps 3 and 7).
+    pub awaiting_successor: bool,
+    /// Control API: when the client closes, end the TCP connection without answering its
+    /// close, as a network that cut it off would; frames on their way are lost
+    /// (docs/twitch.md §1.3 step 3, §1.4).
+    pub cut_off_on_close: bool,
 }
 
 /// A reconnect URL handed out and not yet used.

@@ -6,13 +6,17 @@
 
 mod accounts;
 mod eventsub;
+mod faults;
 mod ids;
+mod log;
 mod params;
 mod seed;
 
 pub use accounts::*;
 pub use eventsub::*;
+pub use faults::*;
 pub use ids::*;
+pub use log::*;
 pub use params::*;
 
 use std::collections::{BTreeMap, HashMap};
@@ -93,6 +97,24 @@ pub struct Config {
     pub unused_timeout_ms: Option<u64>,
     /// WebSocket Ping interval; a client that has not ponged by the next ping gets 4002.
     pub ping_interval_ms: u64,
+    /// `max_total_cost` of a user's WebSocket subscriptions (docs/twitch.md §1.6: 10). A test
+    /// knob: a lower limit shows what a client does at the limit with few subscriptions.
+    pub max_total_cost: u32,
+    /// The `keepalive_timeout_seconds` a welcome advertises when the client asks for none
+    /// (Twitch: 10, docs/twitch.md §1.1). A test knob: below 10, which Twitch never sends, a
+    /// client notices a silent connection within seconds.
+    pub welcome_keepalive_secs: u64,
+    /// Each `POST /helix/eventsub/subscriptions` waits this long before it is handled: a slow
+    /// Helix, so that a test can lose or hand over the socket while creates are on their way
+    /// (docs/twitch.md §1.3 step 4, §1.4).
+    pub subscribe_delay_ms: u64,
+    /// A reconnect successor's welcome waits this long once the old connection has sent what
+    /// was routed to it: until then events keep coming on the old one (docs/twitch.md §1.3
+    /// step 3), so a late welcome is a long overlap.
+    pub successor_welcome_delay_ms: u64,
+    /// Most items on one page of any paged Helix list (Twitch: `first`, at most 100,
+    /// docs/twitch.md §4). A test knob: paging with a handful of items.
+    pub helix_page_size: Option<u64>,
 }
 
 impl Default for Config {
@@ -107,6 +129,11 @@ impl Default for Config {
             keepalive_ms: None,
             unused_timeout_ms: None,
             ping_interval_ms: 10_000,
+            max_total_cost: MAX_TOTAL_COST,
+            welcome_keepalive_secs: 10,
+            subscribe_delay_ms: 0,
+            successor_welcome_delay_ms: 0,
+            helix_page_size: None,
         }
     }
 }
@@ -136,6 +163,29 @@ pub struct Counters {
     pub reuse_revocations: u64,
     /// WebSocket connections accepted.
     pub ws_connections: u64,
+    /// WebSocket connections open right now (accepted and not yet ended).
+    pub ws_open: u64,
+    /// The most WebSocket connections open at once (docs/twitch.md §1.6 allows three per user).
+    pub ws_open_max: u64,
+    /// Close codes the clients sent, with how often (docs/twitch.md §1.5).
+    pub client_closes: BTreeMap<u16, u64>,
+    /// Close codes the simulator sent, with how often; 4004 is a reconnect grace that expired
+    /// (docs/twitch.md §1.3 step 5).
+    pub server_closes: BTreeMap<u16, u64>,
+    /// Frames a client sent other than a Pong, each answered with 4001 (docs/twitch.md §1.1).
+    pub inbound_frames: u64,
+    /// Connections the client closed after `session_reconnect` before the successor's welcome
+    /// went out: docs/twitch.md §1.3 step 3 says to keep reading until it, step 7 that
+    /// clients closing earlier were refused.
+    pub early_closes: u64,
+    /// Helix requests by `METHOD /path`, injected faults included.
+    pub helix_calls: BTreeMap<String, u64>,
+    /// Helix answers by status code, injected faults included.
+    pub helix_statuses: BTreeMap<u16, u64>,
+    /// OAuth requests by `METHOD /path`, `/oauth2/token` with its grant type.
+    pub oauth_calls: BTreeMap<String, u64>,
+    /// Requests answered by an injected fault (`/_sim/faults`).
+    pub faults_answered: u64,
 }
 
 /// Everything the simulator knows.
@@ -170,6 +220,10 @@ pub struct World {
     pub counters: Counters,
     /// Test clock: added to real time for every expiry check.
     pub clock_offset: Duration,
+    /// Faults waiting for a matching request (`/_sim/faults`), oldest first.
+    pub faults: Vec<Fault>,
+    /// What happened to sockets, subscriptions and requests (`/_sim/log`).
+    pub log: Log,
     /// Next id for users created through the control API.
     next_user_id: u64,
     /// Next internal id (tokens, grants).
@@ -348,6 +402,7 @@ impl World {
         })
         .to_string();
         let session_id = s.session_id.clone();
+        self.note("subscription", format!("{id} revoked: {reason}"));
         if let Some(sess) = self.sessions.get(&session_id)
             && sess.tx.send(SessionCmd::Frame(frame)).is_ok()
         {
@@ -359,10 +414,15 @@ impl World {
     /// Disables the subscriptions of a lost session (twitch.md §1.4, §1.7).
     pub fn disable_session_subscriptions(&mut self, session_id: &str, status: &str) {
         let now = self.utc_now();
+        let mut n = 0;
         for s in self.subscriptions.iter_mut().filter(|s| s.session_id == session_id && s.enabled())
         {
             s.status = status.to_string();
             s.disconnected_at = Some(now);
+            n += 1;
+        }
+        if n > 0 {
+            self.note("subscription", format!("{n} subscriptions of {session_id} now {status}"));
         }
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Client, ClientType, Config, Counters, User, World};
+use super::{Client, ClientType, Config, Counters, Log, User, World};
 
 /// Seed data for one default user.
 struct Seed {
@@ -158,6 +158,8 @@ impl World {
             config: Config::default(),
             counters: Counters::default(),
             clock_offset: Duration::ZERO,
+            faults: Vec::new(),
+            log: Log::default(),
             next_user_id: 900_000_001,
             next_seq: 1,
         };

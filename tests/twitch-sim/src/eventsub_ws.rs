@@ -82,7 +82,7 @@ async fn ws_handler(
     let p = parse_pairs(q.as_deref().unwrap_or(""));
     // twitch.md §1.1: numeric values outside 10–600 are clamped.
     let keepalive = match first(&p, "keepalive_timeout_seconds") {
-        None => 10,
+        None => sim.world().config.welcome_keepalive_secs,
         Some(v) => match v.trim().parse::<i64>() {
             Ok(n) => n.clamp(10, 600) as u64,
             Err(_) => {
@@ -107,6 +107,8 @@ struct Opened {
     /// A successor's welcome waits for this: the old connection has sent every frame that was
     /// routed to it (see [`SessionCmd::HandedOver`]).
     old_flushed: Option<oneshot::Receiver<()>>,
+    /// The session this one succeeds, told once the welcome is out.
+    old_id: Option<String>,
 }
 
 /// How long a successor's welcome waits for the old connection to send what was routed to it.
@@ -128,10 +130,15 @@ fn open_session(
     let mut keepalive = keepalive;
     let mut carried = false;
     let mut old_flushed = None;
+    let mut old_session = None;
     if let Some((challenge, old_id)) = reconnect {
         // twitch.md §1.3 step 7: an unknown, used or modified URL is an invalid reconnect.
-        let Some(pending) = w.reconnects.remove(&challenge) else { return Err(()) };
+        let Some(pending) = w.reconnects.remove(&challenge) else {
+            w.note("ws", format!("{id} refused: unknown reconnect URL (4007)"));
+            return Err(());
+        };
         if pending.old_session != old_id || !w.sessions.contains_key(&old_id) {
+            w.note("ws", format!("{id} refused: reconnect URL of another session (4007)"));
             return Err(());
         }
         keepalive = pending.keepalive_timeout_seconds;
@@ -150,6 +157,14 @@ fn open_session(
             }
         }
         carried = true;
+        let moved = w.subscriptions.iter().filter(|s| s.enabled() && s.session_id == id).count();
+        w.note(
+            "ws",
+            format!("{id} connected as the successor of {old_id}; {moved} subscriptions moved"),
+        );
+        old_session = Some(old_id);
+    } else {
+        w.note("ws", format!("{id} connected"));
     }
     w.sessions.insert(
         id.clone(),
@@ -165,6 +180,8 @@ fn open_session(
             tx,
             notifications_sent: 0,
             keepalives_sent: 0,
+            awaiting_successor: false,
+            cut_off_on_close: false,
         },
     );
     let welcome = json!({
@@ -178,7 +195,7 @@ fn open_session(
         }},
     })
     .to_string();
-    Ok(Opened { id, welcome, keepalive, old_flushed })
+    Ok(Opened { id, welcome, keepalive, old_flushed, old_id: old_session })
 }
 
 /// Pseudo close code for a dropped connection whose subscriptions stay enabled.
@@ -196,12 +213,27 @@ fn finish(sim: &Shared, id: &str, code: u16) {
     if code != ZOMBIE {
         w.disable_session_subscriptions(id, status_for(code));
     }
+    w.counters.ws_open = w.counters.ws_open.saturating_sub(1);
+    let how = if code == ZOMBIE {
+        "dropped, subscriptions left enabled".to_string()
+    } else {
+        format!("code {code}")
+    };
+    w.note("ws", format!("{id} ended ({how})"));
     tracing::debug!(session = id, code, "eventsub session ended");
 }
 
-async fn close(socket: &mut WebSocket, code: u16) {
+async fn close(sim: &Shared, socket: &mut WebSocket, code: u16) {
+    *sim.world().counters.server_closes.entry(code).or_default() += 1;
     let frame = CloseFrame { code, reason: close_reason(code).into() };
     let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+/// Counts a connection as open (`counters.ws_open`, `ws_open_max`).
+fn opened(sim: &Shared) {
+    let mut w = sim.world();
+    w.counters.ws_open += 1;
+    w.counters.ws_open_max = w.counters.ws_open_max.max(w.counters.ws_open);
 }
 
 /// The socket task: one per connection.
@@ -212,15 +244,32 @@ async fn run(
     reconnect: Option<(String, String)>,
 ) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let Ok(Opened { id, welcome, keepalive, old_flushed }) =
+    opened(&sim);
+    let Ok(Opened { id, welcome, keepalive, old_flushed, old_id }) =
         open_session(&sim, keepalive, reconnect, tx)
     else {
-        close(&mut socket, 4007).await;
+        close(&sim, &mut socket, 4007).await;
+        let mut w = sim.world();
+        w.counters.ws_open = w.counters.ws_open.saturating_sub(1);
         return;
     };
     if let Some(flushed) = old_flushed {
         // An Err is an old connection that ended meanwhile: nothing more will come from it.
         let _ = tokio::time::timeout(HANDOVER_FLUSH_WAIT, flushed).await;
+    }
+    if old_id.is_some() {
+        let delay = sim.world().config.successor_welcome_delay_ms;
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+    }
+    {
+        // The welcome goes out now: a close of the old socket from here on is not early.
+        let mut w = sim.world();
+        if let Some(old) = old_id.as_ref().and_then(|o| w.sessions.get_mut(o)) {
+            old.awaiting_successor = false;
+        }
+        w.note("ws", format!("{id} welcomed"));
     }
     if socket.send(Message::Text(welcome.into())).await.is_err() {
         finish(&sim, &id, 1006);
@@ -249,7 +298,7 @@ async fn run(
         tokio::select! {
             biased;
             _ = shutdown.changed() => {
-                close(&mut socket, 1001).await;
+                close(&sim, &mut socket, 1001).await;
                 break 1001;
             }
             cmd = rx.recv() => match cmd {
@@ -261,12 +310,12 @@ async fn run(
                     keepalive_at = Instant::now() + keepalive_period;
                 }
                 Some(SessionCmd::Close { code }) => {
-                    close(&mut socket, code).await;
+                    close(&sim, &mut socket, code).await;
                     break code;
                 }
                 Some(SessionCmd::StartGrace(d)) => grace_at = Some(Instant::now() + d),
                 // Every frame queued before it has been sent (FIFO, and `send` flushes).
-                Some(SessionCmd::HandedOver(done)) => {
+                Some(SessionCmd::HandedOver(done)) | Some(SessionCmd::Flush(done)) => {
                     let _ = done.send(());
                 }
                 // No close frame: the socket is simply dropped when this task ends.
@@ -275,7 +324,26 @@ async fn run(
             },
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Pong(_))) => awaiting_pong = false,
-                Some(Ok(Message::Close(_))) => {
+                Some(Ok(Message::Close(frame))) => {
+                    let cut_off = {
+                        let mut w = sim.world();
+                        let code = frame.map_or(1005, |f| f.code);
+                        *w.counters.client_closes.entry(code).or_default() += 1;
+                        let s = w.sessions.get(&id);
+                        let early = s.is_some_and(|s| s.awaiting_successor);
+                        let cut_off = s.is_some_and(|s| s.cut_off_on_close);
+                        if early {
+                            w.counters.early_closes += 1;
+                        }
+                        let how = if cut_off { ", cut off without an answer" } else { "" };
+                        let when = if early { " before its successor's welcome" } else { "" };
+                        w.note("ws", format!("{id} closed by the client with {code}{when}{how}"));
+                        cut_off
+                    };
+                    if cut_off {
+                        // No answer: the network is gone, and so is whatever was on its way.
+                        break 1006;
+                    }
                     // Complete the closing handshake (RFC 6455 §5.5.1: answer a close with a
                     // close); a client knows from it that nothing was cut off.
                     // tungstenite queued the echo; reading once more sends it and ends the socket.
@@ -285,7 +353,8 @@ async fn run(
                 None | Some(Err(_)) => break 1000,
                 // twitch.md §1.1: anything but a Pong is inbound traffic → 4001.
                 Some(Ok(_)) => {
-                    close(&mut socket, 4001).await;
+                    sim.world().counters.inbound_frames += 1;
+                    close(&sim, &mut socket, 4001).await;
                     break 4001;
                 }
             },
@@ -313,13 +382,13 @@ async fn run(
                 unused_at = None;
                 let used = sim.world().sessions.get(&id).is_some_and(|s| s.ever_subscribed);
                 if !used {
-                    close(&mut socket, 4003).await;
+                    close(&sim, &mut socket, 4003).await;
                     break 4003;
                 }
             }
             _ = sleep_until(ping_at) => {
                 if awaiting_pong {
-                    close(&mut socket, 4002).await;
+                    close(&sim, &mut socket, 4002).await;
                     break 4002;
                 }
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
@@ -330,7 +399,7 @@ async fn run(
             }
             _ = sleep_until(grace_at.unwrap_or(Instant::now() + far)), if grace_at.is_some() => {
                 // twitch.md §1.3 step 5.
-                close(&mut socket, 4004).await;
+                close(&sim, &mut socket, 4004).await;
                 break 4004;
             }
         }
@@ -365,6 +434,7 @@ pub fn start_reconnect(sim: &Shared, id: &str) -> Option<String> {
     let s = w.sessions.get_mut(id)?;
     let old = s.reconnect_id.replace(challenge.clone());
     s.status = "reconnecting";
+    s.awaiting_successor = true;
     let frame = json!({
         "metadata": metadata("session_reconnect"),
         "payload": {"session": {
@@ -386,6 +456,7 @@ pub fn start_reconnect(sim: &Shared, id: &str) -> Option<String> {
         challenge,
         PendingReconnect { old_session: id.to_string(), keepalive_timeout_seconds: keepalive },
     );
+    w.note("ws", format!("{id} told to reconnect"));
     Some(url)
 }
 

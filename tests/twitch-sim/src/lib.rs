@@ -10,6 +10,7 @@ pub mod embed;
 pub mod eventsub_ws;
 pub mod helix;
 pub mod oauth;
+pub mod observe;
 pub mod payloads;
 pub mod scenario;
 pub mod world;
@@ -100,9 +101,10 @@ pub async fn spawn(opts: SimOptions) -> std::io::Result<SimHandle> {
 
 /// The whole HTTP surface.
 fn router(sim: Shared) -> axum::Router {
+    let observed = axum::middleware::from_fn_with_state(sim.clone(), observe::observe);
     axum::Router::new()
-        .merge(oauth::routes())
-        .merge(helix::routes(sim.clone()))
+        .merge(oauth::routes().layer(observed.clone()))
+        .merge(helix::routes(sim.clone()).layer(observed))
         .merge(eventsub_ws::routes())
         .merge(control::routes())
         .merge(embed::routes())

@@ -29,6 +29,11 @@ async fn malformed_requests_get_4xx_and_the_sim_survives() {
         "/_sim/sessions/nope/close",
         "/_sim/sessions/nope/keepalive",
         "/_sim/subscriptions/nope/revoke",
+        "/_sim/sessions/nope/send",
+        "/_sim/sessions/nope/cut-off-on-close",
+        "/_sim/sessions/nope/flush",
+        "/_sim/faults",
+        "/_sim/tokens/lookup",
     ];
     for p in paths {
         for j in junk {

@@ -331,8 +331,8 @@ async fn twitch_md_1_3_grace_expiry_closes_4004() {
 /// and closes it as soon as the successor's welcome comes, reads every notification routed to
 /// the old session before the old socket's close frame, however many were still queued.
 /// (The race this once lost frames to, a close read between the queue's emptiness check and
-/// the next frame, needs a preempted thread; `session_sim`'s 200 handovers under load and the
-/// `frames_unsent` counter catch that one.)
+/// the next frame, needs a preempted thread; the core's 200 handovers under load
+/// (`session_handover.rs`) and the `frames_unsent` counter catch that one.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twitch_md_1_3_the_old_socket_sends_all_it_was_routed_before_the_welcome() {
     use futures_util::SinkExt;

@@ -1,28 +1,39 @@
 //! The control API (`/_sim/*`): settings, applications, users, events, session faults and
 //! a state dump (issue 3 "Control API"). JSON in, JSON out.
 
+mod inspect;
+mod sessions;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::world::{Client, ClientType, SessionCmd, Shared, User, World, ts};
+use crate::world::{Client, ClientType, Shared, User, World};
+use inspect::{add_fault, clear_faults, list_faults, log, token_lookup};
+use sessions::{
+    list_sessions, session_close, session_cut_off, session_drop, session_duplicate, session_flush,
+    session_keepalive, session_reconnect, session_send, sessions_json, sub_revoke,
+};
 
-/// Control API errors: `{"error": "..."}` with 400 or 404.
+/// Control API errors: `{"error": "..."}` with 400, 404 or 410.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     /// The request body or a field is wrong.
     #[error("{0}")]
     BadRequest(String),
-    /// No such session, subscription, user or client.
+    /// No such session, subscription, user, client or token.
     #[error("{0}")]
     NotFound(String),
+    /// The session ended before the call could finish (a flush).
+    #[error("{0}")]
+    Gone(String),
 }
 
 impl IntoResponse for ControlError {
@@ -30,6 +41,7 @@ impl IntoResponse for ControlError {
         let status = match self {
             ControlError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ControlError::NotFound(_) => StatusCode::NOT_FOUND,
+            ControlError::Gone(_) => StatusCode::GONE,
         };
         (status, axum::Json(json!({"error": self.to_string()}))).into_response()
     }
@@ -59,7 +71,14 @@ pub fn routes() -> Router<Shared> {
         .route("/_sim/sessions/{id}/keepalive", post(session_keepalive))
         .route("/_sim/sessions/{id}/drop", post(session_drop))
         .route("/_sim/sessions/{id}/duplicate-next", post(session_duplicate))
+        .route("/_sim/sessions/{id}/send", post(session_send))
+        .route("/_sim/sessions/{id}/cut-off-on-close", post(session_cut_off))
+        .route("/_sim/sessions/{id}/flush", post(session_flush))
+        .route("/_sim/sessions", get(list_sessions))
         .route("/_sim/subscriptions/{id}/revoke", post(sub_revoke))
+        .route("/_sim/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route("/_sim/log", get(log))
+        .route("/_sim/tokens/lookup", post(token_lookup))
         .route("/_sim/state", get(state))
 }
 
@@ -103,6 +122,24 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     let bucket = opt_u64(&v, "rate_limit_bucket")?;
     let grace = opt_u64(&v, "reconnect_grace_ms")?;
     let ping = opt_u64(&v, "ping_interval_ms")?;
+    let max_cost = opt_u64(&v, "max_total_cost")?;
+    let welcome_keepalive = opt_u64(&v, "welcome_keepalive_secs")?;
+    let subscribe_delay = opt_u64(&v, "subscribe_delay_ms")?;
+    let welcome_delay = opt_u64(&v, "successor_welcome_delay_ms")?;
+    let page_size = match v.get("helix_page_size") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(x) => match x.as_u64().filter(|n| (1..=100).contains(n)) {
+            Some(n) => Some(Some(n)),
+            None => return Err(bad("helix_page_size must be 1..=100 or null")),
+        },
+    };
+    if max_cost.is_some_and(|c| c > 100_000) {
+        return Err(bad("max_total_cost must be at most 100000"));
+    }
+    if welcome_keepalive.is_some_and(|k| !(1..=600).contains(&k)) {
+        return Err(bad("welcome_keepalive_secs must be 1..=600"));
+    }
     let auto = match v.get("auto_approve") {
         None => None,
         Some(Value::Null) => Some(None),
@@ -128,6 +165,8 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     let ms_values = [
         grace,
         ping,
+        subscribe_delay,
+        welcome_delay,
         keepalive.and_then(|k| k.ok().flatten()),
         unused.and_then(|u| u.ok().flatten()),
     ];
@@ -166,6 +205,21 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     }
     if let Some(a) = auto {
         c.auto_approve = a;
+    }
+    if let Some(m) = max_cost {
+        c.max_total_cost = u32::try_from(m).unwrap_or(u32::MAX);
+    }
+    if let Some(k) = welcome_keepalive {
+        c.welcome_keepalive_secs = k;
+    }
+    if let Some(d) = subscribe_delay {
+        c.subscribe_delay_ms = d;
+    }
+    if let Some(d) = welcome_delay {
+        c.successor_welcome_delay_ms = d;
+    }
+    if let Some(p) = page_size {
+        c.helix_page_size = p;
     }
     if bucket.is_some() {
         // A new bucket size starts full, so tests get a predictable count.
@@ -443,145 +497,11 @@ async fn events(State(sim): State<Shared>, b: Bytes) -> Result<Response, Control
     Ok(axum::Json(json!({"message_ids": ids})).into_response())
 }
 
-fn with_session<T>(
-    sim: &Shared,
-    id: &str,
-    f: impl FnOnce(&mut World) -> T,
-) -> Result<T, ControlError> {
-    let mut w = sim.world();
-    if !w.sessions.contains_key(id) {
-        return Err(ControlError::NotFound(format!("no session {id}")));
-    }
-    Ok(f(&mut w))
-}
-
-/// `POST /_sim/sessions/{id}/reconnect`: sends `session_reconnect` (twitch.md §1.3).
-async fn session_reconnect(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<Response, ControlError> {
-    let url = crate::eventsub_ws::start_reconnect(&sim, &id)
-        .ok_or_else(|| ControlError::NotFound(format!("no session {id}")))?;
-    Ok(axum::Json(json!({"reconnect_url": url})).into_response())
-}
-
-/// `POST /_sim/sessions/{id}/close {"code": 4005}`: closes with that code (twitch.md §1.5).
-async fn session_close(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Result<Response, ControlError> {
-    let v = body_json(&b)?;
-    let code = match v.get("code") {
-        None | Some(Value::Null) => 4005,
-        Some(c) => c
-            .as_u64()
-            .and_then(|c| u16::try_from(c).ok())
-            .ok_or_else(|| bad("code must be a close code"))?,
-    };
-    with_session(&sim, &id, |w| {
-        if let Some(s) = w.sessions.get(&id) {
-            let _ = s.tx.send(SessionCmd::Close { code });
-        }
-    })?;
-    Ok(axum::Json(json!({"closed": id, "code": code})).into_response())
-}
-
-/// `POST /_sim/sessions/{id}/drop {"zombie": true}`: the TCP connection ends without a close
-/// frame. With `zombie`, the subscriptions stay enabled on the dead session (so they still
-/// count for cost, transports and 409s) until the client deletes them (twitch.md §1.4
-/// "Practical caveat", §7 pitfalls 6–8); without it they get `websocket_network_error`.
-async fn session_drop(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Result<Response, ControlError> {
-    let v = body_json(&b)?;
-    let zombie = match v.get("zombie") {
-        None | Some(Value::Null) => false,
-        Some(z) => z.as_bool().ok_or_else(|| bad("zombie must be a bool"))?,
-    };
-    with_session(&sim, &id, |w| {
-        if let Some(s) = w.sessions.get(&id) {
-            let _ = s.tx.send(SessionCmd::Drop { zombie });
-        }
-    })?;
-    Ok(axum::Json(json!({"dropped": id, "zombie": zombie})).into_response())
-}
-
-/// `POST /_sim/sessions/{id}/keepalive {"enabled": false}`.
-async fn session_keepalive(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Result<Response, ControlError> {
-    let v = body_json(&b)?;
-    let enabled = v
-        .get("enabled")
-        .and_then(Value::as_bool)
-        .ok_or_else(|| bad("enabled (bool) is required"))?;
-    with_session(&sim, &id, |w| {
-        if let Some(s) = w.sessions.get_mut(&id) {
-            s.keepalive_enabled = enabled;
-        }
-    })?;
-    Ok(axum::Json(json!({"session_id": id, "keepalive_enabled": enabled})).into_response())
-}
-
-/// `POST /_sim/sessions/{id}/duplicate-next`: the next notification goes out twice, same
-/// `message_id` (twitch.md §1.7 "at least once").
-async fn session_duplicate(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<Response, ControlError> {
-    with_session(&sim, &id, |w| {
-        if let Some(s) = w.sessions.get_mut(&id) {
-            s.duplicate_next = true;
-        }
-    })?;
-    Ok(axum::Json(json!({"session_id": id, "duplicate_next": true})).into_response())
-}
-
-/// `POST /_sim/subscriptions/{id}/revoke {"reason": "authorization_revoked"}` (twitch.md §1.2).
-async fn sub_revoke(
-    State(sim): State<Shared>,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Result<Response, ControlError> {
-    let v = body_json(&b)?;
-    let reason =
-        v.get("reason").and_then(Value::as_str).unwrap_or("authorization_revoked").to_string();
-    if reason == "enabled" || !crate::catalog::STATUSES.contains(&reason.as_str()) {
-        return Err(bad(format!("unknown revocation reason {reason}")));
-    }
-    if !sim.world().revoke_subscription(&id, &reason) {
-        return Err(ControlError::NotFound(format!("no subscription {id}")));
-    }
-    Ok(axum::Json(json!({"id": id, "status": reason})).into_response())
-}
-
 /// `GET /_sim/state`: sessions, subscriptions (cost, status, owner), token ids, counters.
 async fn state(State(sim): State<Shared>) -> Response {
     let w = sim.world();
     let now = w.now();
-    let mut sessions: Vec<Value> = w
-        .sessions
-        .values()
-        .map(|s| {
-            json!({
-                "id": s.id,
-                "status": s.status,
-                "connected_at": ts(s.connected_at),
-                "keepalive_timeout_seconds": s.keepalive_timeout_seconds,
-                "keepalive_enabled": s.keepalive_enabled,
-                "subscriptions": w.subscriptions.iter().filter(|x| x.enabled() && x.session_id == s.id).count(),
-                "notifications_sent": s.notifications_sent,
-                "keepalives_sent": s.keepalives_sent,
-                "reconnect_pending": s.reconnect_id.is_some(),
-            })
-        })
-        .collect();
-    sessions.sort_by(|a, b| a["connected_at"].as_str().cmp(&b["connected_at"].as_str()));
+    let sessions = sessions_json(&w);
     let subscriptions: Vec<Value> = w
         .subscriptions
         .iter()
@@ -618,6 +538,7 @@ async fn state(State(sim): State<Shared>) -> Response {
         "authorizations": authorizations,
         "counters": w.counters,
         "config": w.config,
+        "faults": w.faults,
     }))
     .into_response()
 }

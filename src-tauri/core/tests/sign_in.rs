@@ -1,15 +1,19 @@
-//! Both login flows end to end against twitch-sim over real HTTP (issue 5, "Tests that must
-//! exist"): the "browser" is a reqwest client that follows the consent redirect or posts
-//! the /activate form. Also: 100 refresh cycles with concurrent 401s (the sim revokes
-//! everything if a spent refresh token comes back, twitch.md §3.2) and revocation at Twitch.
-//! (The no-token-anywhere run against the sim is in `auth_no_leak.rs`, which owns the
-//! process-wide log capture.)
+//! Signing in against the simulator over real HTTP: both login flows end to end (the
+//! "browser" is a reqwest client that follows the consent redirect or posts the /activate
+//! form), denial, expiry, cancellation and a redirect URI that does not match
+//! (docs/twitch.md §3.2, §3.3); the device flow's pace — `scopes` on /device, polls no faster
+//! than `interval`, 5 s slower after a 429 — and any other 400 as a denial (paused clock);
+//! without a keychain, the clear error before the browser opens, then the user's explicit
+//! "this run only".
+
+mod support;
 
 use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
+use support::{PUBLIC, Sim};
 use tev_core::Endpoints;
 use tev_core::auth::device::DeviceError;
 use tev_core::auth::loopback::LoopbackError;
@@ -18,43 +22,8 @@ use tev_core::keychain::Keychain;
 use tev_core::token::TokenSource;
 use zeroize::Zeroizing;
 
-const PUBLIC: &str = "sim-public-client";
-
-struct Sim {
-    handle: twitch_sim::SimHandle,
-    http: reqwest::Client,
-}
-
-impl Sim {
-    async fn start() -> Self {
-        let handle = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("sim");
-        Sim { handle, http: reqwest::Client::new() }
-    }
-    fn base(&self) -> String {
-        self.handle.base_url()
-    }
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base()))
-            .json(&body)
-            .send()
-            .await
-            .expect("control call");
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-        r.json().await.unwrap_or(Value::Null)
-    }
-    async fn state(&self) -> Value {
-        self.http
-            .get(format!("{}/_sim/state", self.base()))
-            .send()
-            .await
-            .expect("state")
-            .json()
-            .await
-            .expect("state json")
-    }
-}
+/// The device-code grant (docs/twitch.md §3.2 step 2).
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 type Opener = Arc<dyn tev_core::auth::BrowserOpener>;
 
@@ -67,7 +36,7 @@ fn owner(
 ) -> (TokenOwner, Keychain) {
     let keychain = Keychain::with_store(keyring_core::mock::Store::new().expect("mock store"));
     let oauth = OAuthClient::new(
-        Endpoints::with_base(&sim.base()).expect("base"),
+        Endpoints::with_base(&sim.base).expect("base"),
         client_id,
         secret.map(|s| Zeroizing::new(s.to_string())),
     )
@@ -141,9 +110,9 @@ fn consenting_browser(decision: &'static str, pages: Arc<Mutex<Vec<String>>>) ->
 
 #[tokio::test]
 async fn device_flow_end_to_end_with_the_activate_form() {
-    let sim = Sim::start().await;
+    let sim = Sim::with_twitch_timings().await;
     let (owner, keychain) =
-        owner(&sim, PUBLIC, None, fast_device(), activating_browser(sim.base(), "authorize"));
+        owner(&sim, PUBLIC, None, fast_device(), activating_browser(sim.base.clone(), "authorize"));
     let mut rx = owner.subscribe();
     let seen = tokio::spawn(async move {
         let mut codes = Vec::new();
@@ -185,7 +154,7 @@ async fn device_flow_end_to_end_with_the_activate_form() {
     // Revoked at the sim: the token no longer validates.
     let v = sim
         .http
-        .get(format!("{}/oauth2/validate", sim.base()))
+        .get(format!("{}/oauth2/validate", sim.base))
         .header("Authorization", format!("OAuth {}", creds.token.secret()))
         .send()
         .await
@@ -196,9 +165,9 @@ async fn device_flow_end_to_end_with_the_activate_form() {
 
 #[tokio::test]
 async fn device_flow_denied_and_expired_store_nothing() {
-    let sim = Sim::start().await;
+    let sim = Sim::with_twitch_timings().await;
     let (owner, keychain) =
-        owner(&sim, PUBLIC, None, fast_device(), activating_browser(sim.base(), "deny"));
+        owner(&sim, PUBLIC, None, fast_device(), activating_browser(sim.base.clone(), "deny"));
     let err = owner.login(LoginFlow::Device).await.expect_err("denied");
     assert!(matches!(err, AuthError::Device(DeviceError::Denied(_))), "{err:?}");
     assert!(err.to_string().contains("not approved"), "{err}");
@@ -219,7 +188,7 @@ fn owner_with(sim: &Sim, opener: Opener) -> (TokenOwner, Keychain) {
 
 #[tokio::test]
 async fn device_flow_is_cancellable() {
-    let sim = Sim::start().await;
+    let sim = Sim::with_twitch_timings().await;
     let nobody: Opener = Arc::new(|_: &str| -> Result<(), String> { Ok(()) });
     let (owner, keychain) = owner_with(&sim, nobody);
     let o = owner.clone();
@@ -258,7 +227,7 @@ async fn loopback_client(sim: &Sim) -> (String, u16) {
 
 #[tokio::test]
 async fn loopback_flow_end_to_end_through_the_consent_form() {
-    let sim = Sim::start().await;
+    let sim = Sim::with_twitch_timings().await;
     let (id, port) = loopback_client(&sim).await;
     let pages = Arc::new(Mutex::new(Vec::new()));
     let mut opts = OwnerOptions::default();
@@ -292,7 +261,7 @@ async fn loopback_flow_end_to_end_through_the_consent_form() {
 
 #[tokio::test]
 async fn loopback_flow_denied_at_the_consent_page() {
-    let sim = Sim::start().await;
+    let sim = Sim::with_twitch_timings().await;
     let (id, port) = loopback_client(&sim).await;
     let mut opts = OwnerOptions::default();
     opts.loopback.port = port;
@@ -306,7 +275,7 @@ async fn loopback_flow_denied_at_the_consent_page() {
 
 #[tokio::test]
 async fn loopback_with_an_unregistered_port_is_redirect_mismatch() {
-    let sim = Sim::start().await;
+    let sim = Sim::with_twitch_timings().await;
     let (id, port) = loopback_client(&sim).await;
     // Register the real port but log in on another one: the sim sends the error to the
     // registered URL, where the test "browser" records it; our listener never gets a code.
@@ -341,77 +310,111 @@ async fn loopback_with_an_unregistered_port_is_redirect_mismatch() {
     assert!(keychain.load_tokens().await.expect("kc").is_none());
 }
 
-async fn device_signed_in(sim: &Sim) -> (TokenOwner, Keychain) {
-    sim.post("/_sim/config", json!({"auto_approve": "sim_viewer"})).await;
-    let nobody: Opener = Arc::new(|_: &str| -> Result<(), String> { Ok(()) });
-    let (owner, keychain) = owner_with(sim, nobody);
-    owner.login(LoginFlow::Device).await.expect("auto-approved login");
-    (owner, keychain)
+/// A "browser" nobody uses: the code is approved by the simulator (`auto_approve`) or never.
+fn nobody() -> Opener {
+    Arc::new(|_: &str| -> Result<(), String> { Ok(()) })
 }
 
-/// Issue 5: 100 refresh cycles with concurrent 401s from several callers → exactly one
-/// refresh per cycle, and no spent refresh token ever reaches the sim (it would revoke the
-/// whole authorization and count a reuse).
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn hundred_refresh_cycles_with_concurrent_401s_against_the_sim() {
-    let cycles: u64 =
-        std::env::var("TEV_REFRESH_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
-    let sim = Sim::start().await;
-    let (owner, keychain) = device_signed_in(&sim).await;
-    let before = sim.state().await["counters"]["refreshes"].as_u64().expect("counter");
-    for cycle in 0..cycles {
-        let rejected = owner.current().await.expect("current").token;
-        let tasks: Vec<_> = (0..6)
-            .map(|_| {
-                let owner = owner.clone();
-                let rejected = rejected.clone();
-                tokio::spawn(async move { owner.refresh_after_401(&rejected).await })
-            })
-            .collect();
-        let mut fresh = Vec::new();
-        for t in tasks {
-            fresh.push(t.await.expect("join").expect("refreshed").token);
-        }
-        assert!(fresh.iter().all(|t| *t == fresh[0]), "cycle {cycle}: one shared result");
-        assert_eq!(owner.refresh_count(), cycle + 1, "cycle {cycle}: exactly one refresh");
+/// docs/twitch.md §3.2: `scopes` (plural) on /device; polls no faster than `interval` (5 s);
+/// `authorization_pending` keeps waiting; 429 slows down by 5 s; success signs in.
+#[tokio::test(start_paused = true)]
+async fn device_flow_polls_at_the_interval_and_slows_down_on_429() {
+    let sim = Sim::with_twitch_timings().await;
+    sim.config(json!({"auto_approve": "sim_viewer"})).await;
+    for (status, message) in
+        [(400, "authorization_pending"), (429, "Too Many Requests"), (400, "authorization_pending")]
+    {
+        sim.fault(json!({"path": "/oauth2/token", "grant_type": DEVICE_GRANT,
+                         "status": status, "message": message}))
+            .await;
     }
-    let state = sim.state().await;
-    assert_eq!(state["counters"]["refreshes"].as_u64(), Some(before + cycles));
-    assert_eq!(state["counters"]["reuse_revocations"].as_u64(), Some(0), "spent token reused");
-    assert!(
-        state["authorizations"].as_array().expect("auths").iter().all(|a| a["revoked"] == false)
-    );
-    // Still signed in at the end, and the keychain holds the live pair.
-    assert_eq!(owner.validate_now().await.login(), Some("sim_viewer"));
-    let stored = keychain.load_tokens().await.expect("kc").expect("stored");
-    assert!(stored.access == owner.current().await.expect("creds").token);
+    let (owner, _keychain) = owner(&sim, PUBLIC, None, OwnerOptions::default(), nobody());
+    let state = owner.login(LoginFlow::Device).await.expect("signed in");
+    assert_eq!(state.login(), Some("sim_viewer"));
+    let log = sim.log(Some("oauth")).await;
+    let device = log.iter().find(|e| e["path"] == "/oauth2/device").expect("a device request");
+    assert_eq!(device["params"]["scopes"], "user:read:chat user:read:follows");
+    assert!(device["params"].get("scope").is_none(), "the parameter is `scopes`");
+    let polls: Vec<u64> = log
+        .iter()
+        .filter(|e| e["path"] == "/oauth2/token" && e["params"]["grant_type"] == DEVICE_GRANT)
+        .filter_map(|e| e["t_ms"].as_u64())
+        .collect();
+    assert_eq!(polls.len(), 4);
+    let gaps: Vec<u64> = polls.windows(2).map(|p| (p[1] - p[0]) / 1000).collect();
+    assert_eq!(gaps, vec![5, 10, 10], "5 s interval, +5 s after the 429");
     owner.shutdown();
 }
 
-#[tokio::test]
-async fn revoked_at_twitch_means_signed_out_with_a_reason() {
-    let sim = Sim::start().await;
-    let (owner, keychain) = device_signed_in(&sim).await;
-    sim.post("/_sim/authorizations/revoke", json!({"login": "sim_viewer"})).await;
-    let state = owner.validate_now().await;
-    let AuthState::SignedOut { reason: Some(reason) } = &state else { panic!("{state:?}") };
-    assert!(reason.contains("sign in again"), "{reason}");
+/// Any other 400 while polling is fatal (docs/twitch.md §3.2), and nothing is stored.
+#[tokio::test(start_paused = true)]
+async fn device_flow_other_400_is_a_denial() {
+    let sim = Sim::with_twitch_timings().await;
+    sim.fault(json!({"path": "/oauth2/token", "grant_type": DEVICE_GRANT, "status": 400,
+                     "message": "access_denied"}))
+        .await;
+    let (owner, keychain) = owner(&sim, PUBLIC, None, OwnerOptions::default(), nobody());
+    let err = owner.login(LoginFlow::Device).await.expect_err("denied");
+    assert!(err.to_string().contains("access_denied"), "{err}");
     assert!(keychain.load_tokens().await.expect("kc").is_none());
-    let counters = &sim.state().await["counters"];
-    assert_eq!(counters["reuse_revocations"].as_u64(), Some(0));
-    owner.shutdown();
 }
 
-/// A restart: a new owner over the same keychain restores and validates the login.
+/// No usable keychain: the login stops before the browser opens, with the clear error.
 #[tokio::test]
-async fn a_new_owner_restores_the_login_from_the_keychain() {
-    let sim = Sim::start().await;
-    let (owner, keychain) = device_signed_in(&sim).await;
-    owner.shutdown();
-    drop(owner);
-    let oauth = OAuthClient::new(Endpoints::with_base(&sim.base()).expect("base"), PUBLIC, None)
+async fn login_without_a_keychain_fails_before_the_browser() {
+    let sim = Sim::with_twitch_timings().await;
+    let store: Arc<keyring_core::CredentialStore> =
+        keyring_core::mock::Store::new().expect("mock store");
+    let entry =
+        keyring_core::Entry::new_in_store(&store, "twitch-event-viewer", "tokens").expect("entry");
+    let cred: &keyring_core::mock::Cred = entry.as_any().downcast_ref().expect("mock");
+    cred.set_error(keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::other("locked"))));
+    let oauth = OAuthClient::new(Endpoints::with_base(&sim.base).expect("base"), PUBLIC, None)
         .expect("client");
-    let again = TokenOwner::new(oauth, keychain, OwnerOptions::default());
-    assert_eq!(again.start().await.login(), Some("sim_viewer"));
-    again.shutdown();
+    let opened = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = opened.clone();
+    let owner = TokenOwner::with_opener(
+        oauth,
+        Keychain::with_store(store),
+        OwnerOptions::default(),
+        Arc::new(move |_: &str| -> Result<(), String> {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }),
+    );
+    let err = owner.login(LoginFlow::Device).await.expect_err("no keychain");
+    assert!(err.to_string().contains("this run only"), "{err}");
+    assert!(!opened.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+/// After that error the user explicitly chooses "this run only": the same owner (which
+/// Helix and EventSub already hold) logs in with a memory-only store.
+#[tokio::test(start_paused = true)]
+async fn session_only_is_the_users_explicit_choice() {
+    let sim = Sim::with_twitch_timings().await;
+    sim.config(json!({"auto_approve": "sim_viewer"})).await;
+    let store: Arc<keyring_core::CredentialStore> =
+        keyring_core::mock::Store::new().expect("mock store");
+    let entry =
+        keyring_core::Entry::new_in_store(&store, "twitch-event-viewer", "tokens").expect("entry");
+    let cred: &keyring_core::mock::Cred = entry.as_any().downcast_ref().expect("mock");
+    cred.set_error(keyring_core::Error::NoDefaultStore);
+    let oauth = OAuthClient::new(Endpoints::with_base(&sim.base).expect("base"), PUBLIC, None)
+        .expect("client");
+    let owner = TokenOwner::with_opener(
+        oauth,
+        Keychain::with_store(store),
+        OwnerOptions::default(),
+        nobody(),
+    );
+    owner.login(LoginFlow::Device).await.expect_err("no keychain");
+    owner.use_session_only().await;
+    let state = owner.login(LoginFlow::Device).await.expect("signed in");
+    let AuthState::SignedIn { session_only, login, .. } = &state else { panic!("{state:?}") };
+    assert!(*session_only);
+    assert_eq!(login, "sim_viewer");
+    let c = owner.current().await.expect("creds");
+    let fresh = owner.refresh_after_401(&c.token).await.expect("refresh in memory");
+    assert!(fresh.token != c.token);
+    owner.shutdown();
 }

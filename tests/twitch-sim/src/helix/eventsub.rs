@@ -1,0 +1,253 @@
+//! EventSub subscription management: create, list and delete (twitch.md §1.6, §1.8, §2).
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::{HelixError, authenticate, bad, page, paging, query};
+use crate::catalog::{self, Auth};
+use crate::world::{Shared, Subscription, World, first, uuid};
+
+/// The list answer's totals for one user (twitch.md §1.8 "Get").
+fn totals(w: &World, client_id: &str, user_id: &str) -> (usize, u32) {
+    let total = w
+        .subscriptions
+        .iter()
+        .filter(|s| s.client_id == client_id && s.user_id == user_id && listed(w, s))
+        .count();
+    let cost = w.user_enabled_subs(client_id, user_id).map(|s| s.cost).sum();
+    (total, cost)
+}
+
+/// Disconnected WebSocket subscriptions are listed for an hour only (twitch.md §1.4, from
+/// twitch-cli's "Production EventSub only shows disabled WebSocket subscriptions that were
+/// disabled under 1 hour ago").
+fn listed(w: &World, s: &Subscription) -> bool {
+    s.disconnected_at.is_none_or(|d| w.utc_now() - d < chrono::Duration::hours(1))
+}
+
+/// `POST /helix/eventsub/subscriptions` (twitch.md §1.6, §1.8, §2).
+pub(super) async fn create_sub(
+    State(sim): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HelixError> {
+    let delay = sim.world().config.subscribe_delay_ms;
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    let mut w = sim.world();
+    let caller = authenticate(&w, &headers)?;
+    let body: Value = serde_json::from_slice(&body).map_err(|_| bad("Invalid JSON body"))?;
+    let kind = body.get("type").and_then(Value::as_str).unwrap_or("");
+    let version = body.get("version").and_then(Value::as_str).unwrap_or("");
+    if kind.is_empty() || version.is_empty() {
+        return Err(bad("type and version are required"));
+    }
+    if catalog::removed(kind, version) {
+        return Err(HelixError::Gone(format!(
+            "the {kind} version {version} subscription type has been removed"
+        )));
+    }
+    let Some(spec) = catalog::find(kind, version) else {
+        return Err(bad("The combination of values in the type and version fields is not valid"));
+    };
+    let transport = body.get("transport").cloned().unwrap_or(Value::Null);
+    match transport.get("method").and_then(Value::as_str) {
+        Some("websocket") => {}
+        Some("webhook") | Some("conduit") => {
+            return Err(bad("the simulator supports the websocket transport only"));
+        }
+        _ => return Err(bad("invalid transport method")),
+    }
+    // twitch.md §1.8: WebSocket transport needs a user token.
+    let Some(user_id) = caller.user_id.clone() else {
+        return Err(HelixError::Unauthorized("invalid transport and auth combination".into()));
+    };
+    let Some(session_id) =
+        transport.get("session_id").and_then(Value::as_str).filter(|s| !s.is_empty())
+    else {
+        return Err(bad("missing session_id for websocket transport"));
+    };
+    let session_id = session_id.to_string();
+    let cond = body.get("condition").and_then(Value::as_object).cloned().unwrap_or_default();
+    let condition =
+        catalog::check_condition(spec, &cond, |id| w.user_by_id(id).is_some()).map_err(bad)?;
+    // Authorization (twitch.md §2): scoped types need the condition's user to be the caller.
+    let scoped_ok = spec.scopes.is_empty() || spec.scopes.iter().any(|s| caller.has_scope(s));
+    let str_of = |k: &str| condition.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let authorized = match spec.auth {
+        Auth::None => true,
+        Auth::Broadcaster => str_of("broadcaster_user_id") == user_id && scoped_ok,
+        Auth::SelfUser => str_of("user_id") == user_id && scoped_ok,
+        Auth::Moderator => {
+            let b = str_of("broadcaster_user_id");
+            let m = str_of("moderator_user_id");
+            let is_mod = w.user_by_id(&m).is_some_and(|u| u.moderates.contains(&b));
+            m == user_id && (m == b || is_mod) && scoped_ok
+        }
+    };
+    if !authorized {
+        return Err(HelixError::Forbidden("subscription missing proper authorization".into()));
+    }
+    // Cost (twitch.md §1.6): 0 when the condition's user authorized us (with the scope),
+    // otherwise 1 for types that need no authorization.
+    let cost = match spec.auth {
+        Auth::None => {
+            let own = [
+                "broadcaster_user_id",
+                "to_broadcaster_user_id",
+                "from_broadcaster_user_id",
+                "user_id",
+            ]
+            .iter()
+            .any(|k| str_of(k) == user_id);
+            u32::from(!own)
+        }
+        _ => 0,
+    };
+    let Some(session) = w.sessions.get(&session_id) else {
+        return Err(bad("websocket transport session does not exist or has already disconnected"));
+    };
+    let connected_at = session.connected_at;
+    // 409: same type+version+condition already enabled for this user (twitch.md §1.6).
+    if let Some(existing) = w.user_enabled_subs(&caller.client_id, &user_id).find(|s| {
+        s.kind == spec.kind
+            && s.version == spec.version
+            && s.condition.as_object() == Some(&condition)
+    }) {
+        return Err(HelixError::Conflict(existing.id.clone()));
+    }
+    // 300 enabled per connection (twitch.md §1.6).
+    let on_session =
+        w.subscriptions.iter().filter(|s| s.enabled() && s.session_id == session_id).count();
+    if on_session >= 300 {
+        return Err(bad(
+            "You may only create 300 subscriptions within a single WebSocket connection",
+        ));
+    }
+    // 3 transports with enabled subscriptions per user (twitch.md §1.6).
+    let mut transports: Vec<&str> =
+        w.user_enabled_subs(&caller.client_id, &user_id).map(|s| s.session_id.as_str()).collect();
+    transports.sort_unstable();
+    transports.dedup();
+    if !transports.contains(&session_id.as_str()) && transports.len() >= 3 {
+        return Err(HelixError::TooManyRequests(
+            "number of websocket transports limit exceeded".into(),
+        ));
+    }
+    // max_total_cost (twitch.md §1.6, issue 3 "Pinned details": name the cost limit).
+    let (_, total_cost) = totals(&w, &caller.client_id, &user_id);
+    let max_total_cost = w.config.max_total_cost;
+    if total_cost + cost > max_total_cost {
+        return Err(HelixError::TooManyRequests(format!(
+            "subscription would exceed max_total_cost of {max_total_cost} (total_cost is {total_cost}, this subscription costs {cost})"
+        )));
+    }
+    let sub = Subscription {
+        id: uuid(),
+        status: "enabled".into(),
+        kind: spec.kind.into(),
+        version: spec.version.into(),
+        condition: Value::Object(condition),
+        created_at: w.utc_now(),
+        session_id: session_id.clone(),
+        connected_at,
+        disconnected_at: None,
+        cost,
+        client_id: caller.client_id.clone(),
+        user_id: user_id.clone(),
+    };
+    let data = sub.to_json();
+    w.note(
+        "subscription",
+        format!("{} created: {} {} on {}", sub.id, sub.kind, sub.condition, sub.session_id),
+    );
+    w.subscriptions.push(sub);
+    if let Some(s) = w.sessions.get_mut(&session_id) {
+        s.ever_subscribed = true;
+    }
+    let (total, total_cost) = totals(&w, &caller.client_id, &user_id);
+    let body = json!({"data": [data], "total": total, "total_cost": total_cost, "max_total_cost": w.config.max_total_cost});
+    Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
+}
+
+/// `GET /helix/eventsub/subscriptions` (twitch.md §1.8 "Get"): the caller's own, one filter.
+pub(super) async fn list_subs(
+    State(sim): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, HelixError> {
+    let w = sim.world();
+    let caller = authenticate(&w, &headers)?;
+    let Some(user_id) = caller.user_id.clone() else {
+        return Err(HelixError::Unauthorized("invalid transport and auth combination".into()));
+    };
+    let p = query(&q);
+    let filters: Vec<&str> =
+        ["status", "type", "user_id"].into_iter().filter(|k| first(&p, k).is_some()).collect();
+    if filters.len() > 1 {
+        return Err(bad("only one of status, type or user_id may be specified"));
+    }
+    if let Some(st) = first(&p, "status")
+        && !catalog::STATUSES.contains(&st)
+    {
+        return Err(bad("invalid status"));
+    }
+    if let Some(t) = first(&p, "type")
+        && !catalog::known_type(t)
+    {
+        return Err(bad("invalid type"));
+    }
+    let (offset, size) = paging(&w, &p, 100)?;
+    let items: Vec<Value> = w
+        .subscriptions
+        .iter()
+        .filter(|s| s.client_id == caller.client_id && s.user_id == user_id && listed(&w, s))
+        .filter(|s| first(&p, "status").is_none_or(|v| v == s.status))
+        .filter(|s| first(&p, "type").is_none_or(|v| v == s.kind))
+        .filter(|s| {
+            first(&p, "user_id").is_none_or(|v| {
+                s.condition.as_object().is_some_and(|c| c.values().any(|x| x.as_str() == Some(v)))
+            })
+        })
+        .map(Subscription::to_json)
+        .collect();
+    let (total, total_cost) = totals(&w, &caller.client_id, &user_id);
+    let (data, pagination) = page(items, offset, size);
+    let body = json!({
+        "data": data,
+        "total": total,
+        "total_cost": total_cost,
+        "max_total_cost": w.config.max_total_cost,
+        "pagination": pagination,
+    });
+    Ok(axum::Json(body).into_response())
+}
+
+/// `DELETE /helix/eventsub/subscriptions?id=` (twitch.md §1.8 "Delete"): 204/400/401/404.
+pub(super) async fn delete_sub(
+    State(sim): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, HelixError> {
+    let mut w = sim.world();
+    let caller = authenticate(&w, &headers)?;
+    let Some(user_id) = caller.user_id.clone() else {
+        return Err(HelixError::Unauthorized("invalid transport and auth combination".into()));
+    };
+    let p = query(&q);
+    let Some(id) = first(&p, "id").filter(|s| !s.is_empty()) else {
+        return Err(bad("Missing required parameter \"id\""));
+    };
+    let before = w.subscriptions.len();
+    w.subscriptions
+        .retain(|s| !(s.id == id && s.client_id == caller.client_id && s.user_id == user_id));
+    if w.subscriptions.len() == before {
+        return Err(HelixError::NotFound("subscription not found".into()));
+    }
+    w.note("subscription", format!("{id} deleted"));
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -3,7 +3,7 @@
 
 use crate::error::UiError;
 use crate::state::AppState;
-use crate::{bridge, notifications, windows};
+use crate::{channels, notifications, session, windows};
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::{AppHandle, State, Webview};
@@ -115,7 +115,7 @@ pub async fn setup_save(
         state.keychain.set_client_secret(&client_id, zeroize::Zeroizing::new(secret)).await?;
     }
     state.config.update(|s| s.client_id = Some(client_id.clone()))?;
-    bridge::connect(&app, state.inner().clone()).await?;
+    session::connect(&app, state.inner().clone()).await?;
     Ok(SetupResult { message: "Twitch knows this application. You can log in now.".into() })
 }
 
@@ -133,7 +133,7 @@ pub async fn auth_state(
         crate::home::page_listens(tauri::Manager::app_handle(&webview));
     }
     match state.connected().await {
-        Some(c) => Ok(bridge::auth_json(&c.owner.state())),
+        Some(c) => Ok(session::auth_json(&c.owner.state())),
         None => Ok(serde_json::json!({"state": "signed_out", "reason": null})),
     }
 }
@@ -146,14 +146,14 @@ pub async fn login_start(app: AppHandle, state: S<'_>, privileged: bool) -> Resu
             s.roles.broadcaster = true;
             s.roles.moderator = true;
         })?;
-        bridge::connect(&app, state.inner().clone()).await?;
+        session::connect(&app, state.inner().clone()).await?;
     }
     let c = state.connected().await.ok_or_else(no_client)?;
     // The login runs in the background; its progress reaches the page as "auth" events.
     tauri::async_runtime::spawn(async move {
         if let Err(e) = c.owner.login(LoginFlow::Auto).await {
             tracing::warn!(error = %e, "login failed");
-            bridge::emit_login_error(&app, &e.to_string());
+            session::emit_login_error(&app, &e.to_string());
         }
     });
     Ok(())
@@ -277,7 +277,7 @@ pub async fn set_favourite(state: S<'_>, login: String) -> Result<SettingsView, 
         s.push_recent(&login);
     })?;
     notifications::set_favourite(Some(&login));
-    bridge::watch_favourite(&state, Some(&login)).await;
+    channels::watch_favourite(&state, Some(&login)).await;
     Ok(settings_view(&s, warning.map(|w| w.to_string())))
 }
 
@@ -323,7 +323,7 @@ pub fn notifications_set(state: S<'_>, kind: String, on: bool) -> Result<Vec<Not
 #[tracing::instrument(skip(app, state), err(Debug))]
 pub async fn open_streamer(app: AppHandle, state: S<'_>, login: String) -> Result<(), UiError> {
     let login = checked_login(&login)?;
-    bridge::open_channel(&app, state.inner().clone(), &login).await
+    channels::open_channel(&app, state.inner().clone(), &login).await
 }
 
 /// Everything a streamer panel shows at once when it loads.
@@ -347,7 +347,7 @@ pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapsho
         .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?
         .to_string();
     let c = state.connected().await.ok_or_else(no_client)?;
-    let channel = bridge::channel_of(&login)
+    let channel = channels::channel_of(&login)
         .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))?;
     let snap = snapshot(&state, &c, channel);
     tracing::debug!(
@@ -368,15 +368,15 @@ pub fn snapshot(
         header: state.live.header(&channel.id),
         events: state.live.events(&channel.id),
         connection: c.watcher.state().borrow().clone(),
-        auth: bridge::auth_json(&c.owner.state()),
+        auth: session::auth_json(&c.owner.state()),
         simulated: state.endpoints.simulated,
-        listening_since: bridge::opened_at(&channel.login).unwrap_or_else(chrono::Utc::now),
+        listening_since: channels::opened_at(&channel.login).unwrap_or_else(chrono::Utc::now),
         channel,
     }
 }
 
 /// The calling panel's rows, newest first: what it reads when the core signals `feed` (the
-/// signal carries no data, see `bridge::forward_live`). The channel comes from the webview's
+/// signal carries no data, see `forwarding::forward_live`). The channel comes from the webview's
 /// label, as for the snapshot. Async, so the reply does not wait for the main thread.
 #[tauri::command]
 #[tracing::instrument(skip(webview, state), err(Debug))]
@@ -432,7 +432,7 @@ pub struct FeedPrefsView {
 fn panel_channel_id(webview: &Webview) -> Result<String, UiError> {
     let login = windows::login_of_panel(webview.label())
         .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?;
-    bridge::channel_of(login)
+    channels::channel_of(login)
         .map(|c| c.id)
         .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))
 }

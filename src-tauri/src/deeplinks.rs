@@ -4,7 +4,7 @@
 //! the home window and does nothing else.
 
 use crate::state::AppState;
-use crate::{bridge, home};
+use crate::{channels, home};
 use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
@@ -33,7 +33,7 @@ pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
                     );
                     return;
                 }
-                if let Err(e) = bridge::open_channel(&app, state, &login).await {
+                if let Err(e) = channels::open_channel(&app, state, &login).await {
                     home::show(&app);
                     home::notice(&app, e.code, &e.message);
                 }

@@ -3,13 +3,15 @@
 //! Windows, commands, deep links and capabilities live here; everything else is in
 //! `tev-core`. Keep this file small: it wires modules together and nothing more.
 
-mod bridge;
+mod channels;
 mod commands;
 mod deeplinks;
 mod error;
+mod forwarding;
 mod home;
 mod inline_pages;
 mod notifications;
+mod session;
 mod state;
 mod webkit_env;
 mod windows;
@@ -68,13 +70,13 @@ pub fn run() -> ExitCode {
             // thread builds the windows, instead of after them. A link's window waits for the
             // login: against Twitch its round trip now overlaps the ~100 ms the home window
             // takes to build (the simulator answers at once: no change in the benchmark).
-            bridge::forward_live(&handle, &state);
+            forwarding::forward_live(&handle, &state);
             notifications::spawn(&handle, state.clone());
-            bridge::refresh_viewers(state.clone());
+            forwarding::refresh_viewers(state.clone());
             {
                 let (handle, state) = (handle.clone(), state.clone());
                 tauri::async_runtime::spawn(async move {
-                    if let Err(e) = bridge::connect(&handle, state.clone()).await {
+                    if let Err(e) = session::connect(&handle, state.clone()).await {
                         tracing::warn!("could not connect to Twitch at start: {e}");
                     }
                     state.started.send_replace(true);

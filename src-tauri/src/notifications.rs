@@ -4,7 +4,7 @@
 //! permission.
 
 use crate::state::AppState;
-use crate::{bridge, windows};
+use crate::{channels, windows};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 use tauri::{AppHandle, Manager};
@@ -59,7 +59,7 @@ fn on_click(app: &AppHandle, state: &Arc<AppState>, action: &ActionPerformed) {
     let app = app.clone();
     let state = state.clone();
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = bridge::open_channel(&app, state, &login).await {
+        if let Err(e) = channels::open_channel(&app, state, &login).await {
             tracing::warn!(%login, error = %e.message, "could not open the window of a notification");
         }
     });
@@ -107,12 +107,12 @@ fn on_new_event(app: &AppHandle, state: &AppState, ev: &tev_core::feed::StreamEv
     let favourite = favourite()
         .lock()
         .is_ok_and(|f| f.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(login)));
-    let open = bridge::channel_of(login).is_some();
+    let open = channels::channel_of(login).is_some();
     let focused = app
         .get_window(&windows::window_label(login))
         .and_then(|w| w.is_focused().ok())
         .unwrap_or(false);
-    let name = bridge::display_name(login);
+    let name = channels::display_name(login);
     let input = NotifyInput {
         kind,
         channel_login: login,

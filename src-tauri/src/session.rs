@@ -1,0 +1,167 @@
+//! The app's session with Twitch: the token owner, Helix and the watcher made from the settings
+//! (again when the Client ID or the roles change), and their auth and connection state pushed to
+//! the pages as Tauri events (no polling from the pages).
+
+use crate::channels;
+use crate::error::UiError;
+use crate::state::{AppState, Connected};
+use serde_json::json;
+use std::sync::{Arc, Mutex, OnceLock};
+use tauri::{AppHandle, Emitter, EventTarget};
+use tev_core::auth::{AuthState, SignInProgress, TokenOwner};
+use tev_core::helix::Helix;
+use tev_core::token::TokenSource;
+use tev_core::watcher::{self, WatcherConfig};
+
+/// The signed-in user's display name and avatar, from Helix (the owner only knows the login).
+fn me() -> &'static Mutex<Option<(String, String, String)>> {
+    static ME: OnceLock<Mutex<Option<(String, String, String)>>> = OnceLock::new();
+    ME.get_or_init(Default::default)
+}
+
+/// Auth state for the pages, with words for each login step and the user's display name and
+/// avatar when known. Never a token: [`AuthState`] has none.
+pub fn auth_json(a: &AuthState) -> serde_json::Value {
+    let mut v = serde_json::to_value(a).unwrap_or_else(|_| json!({"state": "signed_out"}));
+    if let AuthState::SigningIn { progress } = a {
+        let message = match progress {
+            SignInProgress::Starting => "Starting…".to_string(),
+            SignInProgress::OpeningBrowser { .. } => "Opening your browser…".to_string(),
+            SignInProgress::WaitingForBrowser { .. } => {
+                "Browser opened — approve in Twitch".to_string()
+            }
+            SignInProgress::DeviceCode { .. } => {
+                "Enter this code on Twitch's activation page (opened in your browser)".to_string()
+            }
+            SignInProgress::Exchanging => "Finishing the login…".to_string(),
+        };
+        v["progress"]["message"] = json!(message);
+    }
+    if let AuthState::SignedIn { login, .. } = a
+        && let Ok(g) = me().lock()
+        && let Some((l, name, avatar)) = g.as_ref()
+        && l == login
+    {
+        v["display_name"] = json!(name);
+        v["profile_image_url"] = json!(avatar);
+    }
+    v
+}
+
+pub fn emit_login_error(app: &AppHandle, message: &str) {
+    let _ = app.emit_to(
+        EventTarget::webview("home"),
+        "auth",
+        json!({"state": "signed_out", "reason": message}),
+    );
+}
+
+/// Creates the token owner, Helix and the watcher from the settings (again, after the Client
+/// ID or the roles changed) and starts forwarding their state to the pages.
+pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiError> {
+    let (settings, _) = state.config.load_or_default()?;
+    if settings.effective_client_id().is_none() {
+        return Ok(());
+    }
+    let owner =
+        TokenOwner::from_settings(&settings, state.endpoints.clone(), state.keychain.clone())
+            .await?;
+    tracing::debug!("token owner made");
+    let tokens: Arc<dyn TokenSource> = Arc::new(owner.clone());
+    let helix = Helix::new(state.endpoints.helix.clone(), tokens.clone())?;
+    let watcher = watcher::spawn(&state.endpoints, tokens, WatcherConfig::new(&state.endpoints))?;
+    tracing::debug!("helix and watcher made");
+    {
+        let w = watcher.clone();
+        owner.set_logout_hook(Arc::new(move || {
+            let w = w.clone();
+            Box::pin(async move { w.shutdown().await })
+        }));
+    }
+    let previous = state.connected.write().await.replace(Connected {
+        owner: owner.clone(),
+        helix: helix.clone(),
+        watcher: watcher.clone(),
+    });
+    state.connected_changed.send_replace(());
+    if let Ok(mut b) = channels::background().lock() {
+        // A new watcher watches nothing yet; the favourite is added again at sign-in.
+        *b = None;
+    }
+    if let Some(p) = previous {
+        p.watcher.shutdown().await;
+        p.owner.shutdown();
+    }
+
+    // Auth state → every page; on sign-in, learn the user's display name and avatar.
+    let mut auth_rx = owner.subscribe();
+    let app2 = app.clone();
+    let state2 = state.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let a = auth_rx.borrow_and_update().clone();
+            if let AuthState::SigningIn {
+                progress: SignInProgress::DeviceCode { verification_uri, .. },
+            } = &a
+                && let Ok(mut u) = state2.activation_url.lock()
+            {
+                *u = Some(verification_uri.clone());
+            }
+            if matches!(a, AuthState::SignedOut { .. })
+                && let Ok(mut b) = channels::background().lock()
+            {
+                // Logging out stops the watcher; the favourite is added again at sign-in.
+                *b = None;
+            }
+            if let AuthState::SignedIn { login, .. } = &a {
+                if let Ok((s, _)) = state2.config.load_or_default() {
+                    channels::watch_favourite(&state2, s.favourite.as_deref()).await;
+                }
+                let known = me().lock().ok().and_then(|g| g.as_ref().map(|m| m.0 == *login));
+                if known != Some(true)
+                    && let Ok(u) = helix.me().await
+                    && let Ok(mut g) = me().lock()
+                {
+                    *g = Some((u.login, u.display_name, u.profile_image_url));
+                }
+            }
+            let _ = app2.emit("auth", auth_json(&a));
+            if auth_rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+
+    // Connection state → every page.
+    let mut conn_rx = watcher.state();
+    let app3 = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let s = conn_rx.borrow_and_update().clone();
+            let _ = app3.emit("connection", &s);
+            if conn_rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+
+    // The live feed: watcher updates → RecentEvents on disk → each channel's panel.
+    tauri::async_runtime::spawn(
+        state.live.clone().run(watcher.clone(), std::time::Duration::from_secs(2)),
+    );
+
+    // Restore the login (validate, hourly validation) in the background.
+    tauri::async_runtime::spawn(async move {
+        owner.start().await;
+    });
+
+    // Re-add the channels of windows that are open (after a reconnect of the pieces).
+    let open: Vec<String> =
+        channels::open_channels().lock().map(|g| g.keys().cloned().collect()).unwrap_or_default();
+    for login in open {
+        if let Err(e) = watcher.add_channel(&login, None).await {
+            tracing::warn!(%login, error = %e, "could not watch the channel again");
+        }
+    }
+    Ok(())
+}

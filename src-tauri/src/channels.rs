@@ -1,6 +1,7 @@
 //! The channels the app watches: the channel of each open streamer window (opened here, with
 //! its window), the favourite watched in the background for its go-live, and the display names
-//! learnt on the way.
+//! learnt on the way. What is known of them is [`Channels`], managed by the app and reached
+//! through the app handle ([`ChannelsExt`]).
 
 use crate::error::UiError;
 use crate::state::AppState;
@@ -8,57 +9,95 @@ use crate::windows;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-use tauri::{AppHandle, Manager};
+use std::sync::{Arc, Mutex};
+use tauri::{AppHandle, Manager, Runtime};
 use tev_core::watcher::WatchedChannel;
 
-/// Open channels: login → (channel, when its window opened).
-type OpenChannels = Mutex<HashMap<String, (WatchedChannel, DateTime<Utc>)>>;
-
-pub(crate) fn open_channels() -> &'static OpenChannels {
-    static OPEN: OnceLock<OpenChannels> = OnceLock::new();
-    OPEN.get_or_init(Default::default)
+/// The channel of an open streamer window.
+#[derive(Debug, Clone)]
+pub struct OpenChannel {
+    /// The channel as the watcher resolved it (id, login, display name, role).
+    pub channel: WatchedChannel,
+    /// When its window opened: the panel's "listening since".
+    pub opened_at: DateTime<Utc>,
 }
 
-/// The favourite watched without a window (for its go-live notification), if any.
-pub(crate) fn background() -> &'static Mutex<Option<String>> {
-    static BG: OnceLock<Mutex<Option<String>>> = OnceLock::new();
-    BG.get_or_init(Default::default)
+/// What the app knows of the channels it watches, managed by the app (one for its lifetime).
+#[derive(Default)]
+pub struct Channels {
+    /// The channel of each open streamer window, by login: a panel reads only its own, and a
+    /// new watcher (new Client ID, new roles) watches them again.
+    open: Mutex<HashMap<String, OpenChannel>>,
+    /// The channel the watcher keeps without a window, for its go-live only, if any: the
+    /// favourite once it has been added (the favourite itself is the setting's). `None` again
+    /// whenever the watcher starts from nothing (new pieces, signed out).
+    background: Mutex<Option<String>>,
+    /// Display names of the channels watched so far ("NightOwl" for `nightowl`), from Helix,
+    /// for the notifications' titles.
+    names: Mutex<HashMap<String, String>>,
 }
 
-/// Display names of the channels watched so far ("NightOwl" for `nightowl`), from Helix.
-fn display_names() -> &'static Mutex<HashMap<String, String>> {
-    static NAMES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
-    NAMES.get_or_init(Default::default)
-}
+impl Channels {
+    /// The open window's channel of `login`, if its window is open.
+    pub fn open(&self, login: &str) -> Option<OpenChannel> {
+        self.open.lock().ok()?.get(login).cloned()
+    }
 
-fn remember_name(c: &WatchedChannel) {
-    if let Ok(mut g) = display_names().lock() {
-        g.insert(c.login.clone(), c.display_name.clone());
+    /// The logins of every open streamer window.
+    pub fn open_logins(&self) -> Vec<String> {
+        self.open.lock().map(|g| g.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The display name of a watched channel, if known.
+    pub fn display_name(&self, login: &str) -> Option<String> {
+        self.names.lock().ok()?.get(login).cloned()
+    }
+
+    /// The watcher starts from nothing (new pieces, or signed out): no channel is watched in
+    /// the background any more; the favourite is added again at sign-in.
+    pub fn forget_background(&self) {
+        if let Ok(mut b) = self.background.lock() {
+            *b = None;
+        }
+    }
+
+    fn remember_name(&self, c: &WatchedChannel) {
+        if let Ok(mut g) = self.names.lock() {
+            g.insert(c.login.clone(), c.display_name.clone());
+        }
+    }
+
+    fn is_background(&self, login: &str) -> bool {
+        self.background.lock().is_ok_and(|b| b.as_deref() == Some(login))
     }
 }
 
-/// The display name of a watched channel, if known.
-pub fn display_name(login: &str) -> Option<String> {
-    display_names().lock().ok()?.get(login).cloned()
+/// Reaches the app's [`Channels`] from anything that reaches the app (the pattern of Tauri's
+/// own plugins, e.g. `NotificationExt`).
+pub trait ChannelsExt<R: Runtime> {
+    /// The app's channels.
+    fn channels(&self) -> &Channels;
 }
 
-fn is_background(login: &str) -> bool {
-    background().lock().is_ok_and(|b| b.as_deref() == Some(login))
+impl<R: Runtime, T: Manager<R>> ChannelsExt<R> for T {
+    fn channels(&self) -> &Channels {
+        self.state::<Channels>().inner()
+    }
 }
 
 /// Watches the favourite channel even with no window open, so its go-live can notify
 /// (issue: "on go-live of any open or favourite channel"); stops watching the previous
 /// favourite unless its window is open. Needs a signed-in user (the watcher asks Helix).
-pub async fn watch_favourite(state: &AppState, favourite: Option<&str>) {
+pub async fn watch_favourite(app: &AppHandle, state: &AppState, favourite: Option<&str>) {
     let Some(c) = state.connected().await else { return };
+    let channels = app.channels();
     let wanted = favourite.map(str::to_ascii_lowercase);
-    let previous = match background().lock() {
+    let previous = match channels.background.lock() {
         Ok(mut b) if *b != wanted => std::mem::replace(&mut *b, wanted.clone()),
         _ => return,
     };
     if let Some(old) = previous
-        && channel_of(&old).is_none()
+        && channels.open(&old).is_none()
         && let Err(e) = c.watcher.remove_channel(&old).await
     {
         tracing::warn!(login = %old, error = %e, "could not stop watching the old favourite");
@@ -67,23 +106,13 @@ pub async fn watch_favourite(state: &AppState, favourite: Option<&str>) {
         // Only its go-live, after every open window's live status (the planner's rule); an
         // open window for it keeps it a full channel.
         match c.watcher.add_background_channel(&login).await {
-            Ok(channel) => remember_name(&channel),
+            Ok(channel) => channels.remember_name(&channel),
             Err(e) => {
                 tracing::warn!(%login, error = %e, "could not watch the favourite for go-live");
-                if let Ok(mut b) = background().lock() {
-                    *b = None;
-                }
+                channels.forget_background();
             }
         }
     }
-}
-
-pub fn channel_of(login: &str) -> Option<WatchedChannel> {
-    open_channels().lock().ok()?.get(login).map(|(c, _)| c.clone())
-}
-
-pub fn opened_at(login: &str) -> Option<DateTime<Utc>> {
-    open_channels().lock().ok()?.get(login).map(|(_, t)| *t)
 }
 
 /// Opens (or focuses) the window of `login` and starts watching the channel.
@@ -107,11 +136,15 @@ pub async fn open_channel(
         tokio::join!(c.watcher.add_channel(login, None), c.helix.streams_by_login(&logins));
     let channel = channel?;
     let stream = stream.ok().and_then(|mut v| v.pop());
-    remember_name(&channel);
+    let channels = app.channels();
+    channels.remember_name(&channel);
     tracing::debug!(%login, "channel watched, stream status read");
     state.live.watch_channel(&channel.id, &channel.login, stream.as_ref());
-    if let Ok(mut g) = open_channels().lock() {
-        g.insert(login.to_string(), (channel.clone(), Utc::now()));
+    if let Ok(mut g) = channels.open.lock() {
+        g.insert(
+            login.to_string(),
+            OpenChannel { channel: channel.clone(), opened_at: Utc::now() },
+        );
     }
     state.config.update(|s| s.push_recent(login))?;
     let geometry = state
@@ -123,7 +156,7 @@ pub async fn open_channel(
     let label = windows::window_label(login);
     let pages = windows::StreamerPages {
         title: channel.display_name.clone(),
-        boot: boot_script(&state, &c, &channel),
+        boot: boot_script(app, &state, &c, &channel),
         player_url: state.endpoints.player_url(login),
         chat_url: state.endpoints.chat_url(login),
     };
@@ -143,19 +176,21 @@ pub async fn open_channel(
         let login = login.to_string();
         let channel_id = channel.id.clone();
         let state = state.clone();
+        let app = app.clone();
         w.on_window_event(move |e| {
             if matches!(e, tauri::WindowEvent::Destroyed) {
-                if let Ok(mut g) = open_channels().lock() {
+                if let Ok(mut g) = app.channels().open.lock() {
                     g.remove(&login);
                 }
                 state.live.unwatch_channel(&channel_id);
                 let state = state.clone();
                 let login = login.clone();
+                let app = app.clone();
                 tauri::async_runtime::spawn(async move {
                     let Some(c) = state.connected().await else { return };
                     // The favourite stays watched for its go-live notification, in the
                     // background again; any other channel is no longer watched at all.
-                    if is_background(&login) {
+                    if app.channels().is_background(&login) {
                         if let Err(e) = c.watcher.demote_channel(&login).await {
                             tracing::warn!(%login, error = %e, "could not keep only its go-live");
                         }
@@ -177,12 +212,13 @@ pub async fn open_channel(
 /// webviews (issue 9, start-up). The page still asks once its listeners are in place, for
 /// anything that changed in between. `None` (the page asks as before) if it cannot be built.
 fn boot_script(
+    app: &AppHandle,
     state: &AppState,
     c: &crate::state::Connected,
     channel: &WatchedChannel,
 ) -> Option<String> {
     let prefs = crate::commands::feed_prefs(state, channel.id.clone()).ok()?;
-    let snapshot = crate::commands::snapshot(state, c, channel.clone());
+    let snapshot = crate::commands::snapshot(app, state, c, channel.clone());
     let json = serde_json::to_string(&json!({"snapshot": snapshot, "prefs": prefs})).ok()?;
     // The data as a JSON string literal parsed by the page: no part of it is ever JavaScript.
     let literal = serde_json::to_string(&json).ok()?;

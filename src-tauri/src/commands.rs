@@ -1,9 +1,11 @@
 //! The app's commands: thin adapters into `tev-core`. Every name here is also listed in
 //! `build.rs` and granted in `capabilities/app-pages.json`.
 
+use crate::channels::{self, ChannelsExt};
 use crate::error::UiError;
+use crate::notifications::DesktopNotifierExt;
 use crate::state::AppState;
-use crate::{channels, notifications, session, windows};
+use crate::{session, windows};
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::{AppHandle, State, Webview};
@@ -133,7 +135,7 @@ pub async fn auth_state(
         crate::home::page_listens(tauri::Manager::app_handle(&webview));
     }
     match state.connected().await {
-        Some(c) => Ok(session::auth_json(&c.owner.state())),
+        Some(c) => Ok(session::auth_json(&state, &c.owner.state())),
         None => Ok(serde_json::json!({"state": "signed_out", "reason": null})),
     }
 }
@@ -269,15 +271,18 @@ pub fn checked_login(login: &str) -> Result<String, UiError> {
 }
 
 #[tauri::command]
-#[tracing::instrument(skip(state), err(Debug))]
-pub async fn set_favourite(state: S<'_>, login: String) -> Result<SettingsView, UiError> {
+#[tracing::instrument(skip(app, state), err(Debug))]
+pub async fn set_favourite(
+    app: AppHandle,
+    state: S<'_>,
+    login: String,
+) -> Result<SettingsView, UiError> {
     let login = checked_login(&login)?;
     let (s, warning) = state.config.update(|s| {
         s.favourite = Some(login.clone());
         s.push_recent(&login);
     })?;
-    notifications::set_favourite(Some(&login));
-    channels::watch_favourite(&state, Some(&login)).await;
+    channels::watch_favourite(&app, &state, Some(&login)).await;
     Ok(settings_view(&s, warning.map(|w| w.to_string())))
 }
 
@@ -309,13 +314,18 @@ pub fn notifications_get(state: S<'_>) -> Result<Vec<NotifyKind>, UiError> {
 
 /// Turns notifications for one kind on or off; unknown kinds are refused.
 #[tauri::command]
-#[tracing::instrument(skip(state), err(Debug))]
-pub fn notifications_set(state: S<'_>, kind: String, on: bool) -> Result<Vec<NotifyKind>, UiError> {
+#[tracing::instrument(skip(app, state), err(Debug))]
+pub fn notifications_set(
+    app: AppHandle,
+    state: S<'_>,
+    kind: String,
+    on: bool,
+) -> Result<Vec<NotifyKind>, UiError> {
     if !tev_core::notify::KINDS.iter().any(|(k, _)| *k == kind) {
         return Err(UiError::new("bad_kind", "That is not a kind of event."));
     }
     let (s, _) = state.config.update(|s| s.notifications.set_wanted(&kind, on))?;
-    notifications::set_policy(s.notifications.clone());
+    app.desktop_notifier().set_policy(s.notifications.clone());
     Ok(notify_kinds(&s.notifications))
 }
 
@@ -347,9 +357,12 @@ pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapsho
         .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?
         .to_string();
     let c = state.connected().await.ok_or_else(no_client)?;
-    let channel = channels::channel_of(&login)
+    let channel = webview
+        .channels()
+        .open(&login)
+        .map(|open| open.channel)
         .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))?;
-    let snap = snapshot(&state, &c, channel);
+    let snap = snapshot(tauri::Manager::app_handle(&webview), &state, &c, channel);
     tracing::debug!(
         webview = webview.label(),
         rows = snap.events.len(),
@@ -360,6 +373,7 @@ pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapsho
 
 /// What a panel shows of `channel` right now.
 pub fn snapshot(
+    app: &AppHandle,
     state: &AppState,
     c: &crate::state::Connected,
     channel: tev_core::watcher::WatchedChannel,
@@ -368,9 +382,12 @@ pub fn snapshot(
         header: state.live.header(&channel.id),
         events: state.live.events(&channel.id),
         connection: c.watcher.state().borrow().clone(),
-        auth: session::auth_json(&c.owner.state()),
+        auth: session::auth_json(state, &c.owner.state()),
         simulated: state.endpoints.simulated,
-        listening_since: channels::opened_at(&channel.login).unwrap_or_else(chrono::Utc::now),
+        listening_since: app
+            .channels()
+            .open(&channel.login)
+            .map_or_else(chrono::Utc::now, |open| open.opened_at),
         channel,
     }
 }
@@ -397,7 +414,10 @@ pub async fn streamer_events(
 pub async fn streamer_painted(webview: Webview) -> Result<(), UiError> {
     let login = windows::login_of_panel(webview.label())
         .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?;
-    windows::add_twitch_pages_now(&windows::window_label(login));
+    windows::add_twitch_pages_now(
+        tauri::Manager::app_handle(&webview),
+        &windows::window_label(login),
+    );
     // At a cold start with a link the home page waited for this (see `home`).
     crate::home::load_page(tauri::Manager::app_handle(&webview));
     Ok(())
@@ -432,8 +452,10 @@ pub struct FeedPrefsView {
 fn panel_channel_id(webview: &Webview) -> Result<String, UiError> {
     let login = windows::login_of_panel(webview.label())
         .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?;
-    channels::channel_of(login)
-        .map(|c| c.id)
+    webview
+        .channels()
+        .open(login)
+        .map(|open| open.channel.id)
         .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))
 }
 

@@ -3,11 +3,10 @@
 //! window: it never logs in or out and never changes a setting. A bad link shows a message on
 //! the home window and does nothing else.
 
-use crate::state::AppState;
+use crate::state::{AppState, AppStateExt};
 use crate::{channels, home};
-use std::sync::Arc;
 use std::time::Duration;
-use tauri::{AppHandle, Manager};
+use tauri::AppHandle;
 use tev_core::auth::AuthState;
 use tev_core::deeplink::{DeepLink, DeepLinkError};
 
@@ -18,10 +17,7 @@ pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
         Ok(DeepLink::Watch { login }) => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                let Some(state) = app.try_state::<Arc<AppState>>().map(|s| s.inner().clone())
-                else {
-                    return;
-                };
+                let state = app.app_state().clone();
                 // At a cold start the login is still being restored: wait for it a little.
                 tracing::debug!(%login, "link to a channel; waiting for the login");
                 if !wait_signed_in(&state, Duration::from_secs(20)).await {

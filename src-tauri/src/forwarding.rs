@@ -1,8 +1,9 @@
 //! The live feed pushed to the pages: each channel's `feed` signal and stream header only to
 //! that channel's panel, and the open windows' viewer counts refreshed from Helix.
 
+use crate::channels::ChannelsExt;
 use crate::state::AppState;
-use crate::{channels, windows};
+use crate::windows;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, EventTarget};
@@ -66,8 +67,7 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
                     Ok(LiveUpdate::NewEvent(_)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         // Some changes went by unseen: every open panel reads its rows again.
-                        let open = channels::open_channels().lock().map(|g| g.keys().cloned().collect());
-                        held.extend(open.unwrap_or_else(|_| Vec::new()));
+                        held.extend(app.channels().open_logins());
                         if next.is_none() {
                             for login in std::mem::take(&mut held) {
                                 signal(&login);

@@ -55,6 +55,9 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_notification::init())
         .manage(state.clone())
         .manage(home::Home::default())
+        .manage(channels::Channels::default())
+        .manage(notifications::DesktopNotifier::default())
+        .manage(windows::TwitchPagesToCome::default())
         .on_window_event(|window, event| {
             if matches!(event, tauri::WindowEvent::Destroyed)
                 && windows::is_streamer_window(window.label())

@@ -2,26 +2,20 @@
 //! (again when the Client ID or the roles change), and their auth and connection state pushed to
 //! the pages as Tauri events (no polling from the pages).
 
-use crate::channels;
+use crate::channels::{self, ChannelsExt};
 use crate::error::UiError;
-use crate::state::{AppState, Connected};
+use crate::state::{AppState, Connected, SignedInUser};
 use serde_json::json;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use tauri::{AppHandle, Emitter, EventTarget};
 use tev_core::auth::{AuthState, SignInProgress, TokenOwner};
 use tev_core::helix::Helix;
 use tev_core::token::TokenSource;
 use tev_core::watcher::{self, WatcherConfig};
 
-/// The signed-in user's display name and avatar, from Helix (the owner only knows the login).
-fn me() -> &'static Mutex<Option<(String, String, String)>> {
-    static ME: OnceLock<Mutex<Option<(String, String, String)>>> = OnceLock::new();
-    ME.get_or_init(Default::default)
-}
-
 /// Auth state for the pages, with words for each login step and the user's display name and
 /// avatar when known. Never a token: [`AuthState`] has none.
-pub fn auth_json(a: &AuthState) -> serde_json::Value {
+pub fn auth_json(state: &AppState, a: &AuthState) -> serde_json::Value {
     let mut v = serde_json::to_value(a).unwrap_or_else(|_| json!({"state": "signed_out"}));
     if let AuthState::SigningIn { progress } = a {
         let message = match progress {
@@ -38,12 +32,12 @@ pub fn auth_json(a: &AuthState) -> serde_json::Value {
         v["progress"]["message"] = json!(message);
     }
     if let AuthState::SignedIn { login, .. } = a
-        && let Ok(g) = me().lock()
-        && let Some((l, name, avatar)) = g.as_ref()
-        && l == login
+        && let Ok(g) = state.user.lock()
+        && let Some(user) = g.as_ref()
+        && user.login == *login
     {
-        v["display_name"] = json!(name);
-        v["profile_image_url"] = json!(avatar);
+        v["display_name"] = json!(user.display_name);
+        v["profile_image_url"] = json!(user.profile_image_url);
     }
     v
 }
@@ -84,10 +78,8 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
         watcher: watcher.clone(),
     });
     state.connected_changed.send_replace(());
-    if let Ok(mut b) = channels::background().lock() {
-        // A new watcher watches nothing yet; the favourite is added again at sign-in.
-        *b = None;
-    }
+    // A new watcher watches nothing yet; the favourite is added again at sign-in.
+    app.channels().forget_background();
     if let Some(p) = previous {
         p.watcher.shutdown().await;
         p.owner.shutdown();
@@ -107,25 +99,28 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
             {
                 *u = Some(verification_uri.clone());
             }
-            if matches!(a, AuthState::SignedOut { .. })
-                && let Ok(mut b) = channels::background().lock()
-            {
+            if matches!(a, AuthState::SignedOut { .. }) {
                 // Logging out stops the watcher; the favourite is added again at sign-in.
-                *b = None;
+                app2.channels().forget_background();
             }
             if let AuthState::SignedIn { login, .. } = &a {
                 if let Ok((s, _)) = state2.config.load_or_default() {
-                    channels::watch_favourite(&state2, s.favourite.as_deref()).await;
+                    channels::watch_favourite(&app2, &state2, s.favourite.as_deref()).await;
                 }
-                let known = me().lock().ok().and_then(|g| g.as_ref().map(|m| m.0 == *login));
+                let known =
+                    state2.user.lock().ok().and_then(|g| g.as_ref().map(|u| u.login == *login));
                 if known != Some(true)
                     && let Ok(u) = helix.me().await
-                    && let Ok(mut g) = me().lock()
+                    && let Ok(mut g) = state2.user.lock()
                 {
-                    *g = Some((u.login, u.display_name, u.profile_image_url));
+                    *g = Some(SignedInUser {
+                        login: u.login,
+                        display_name: u.display_name,
+                        profile_image_url: u.profile_image_url,
+                    });
                 }
             }
-            let _ = app2.emit("auth", auth_json(&a));
+            let _ = app2.emit("auth", auth_json(&state2, &a));
             if auth_rx.changed().await.is_err() {
                 break;
             }
@@ -156,9 +151,7 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
     });
 
     // Re-add the channels of windows that are open (after a reconnect of the pieces).
-    let open: Vec<String> =
-        channels::open_channels().lock().map(|g| g.keys().cloned().collect()).unwrap_or_default();
-    for login in open {
+    for login in app.channels().open_logins() {
         if let Err(e) = watcher.add_channel(&login, None).await {
             tracing::warn!(%login, error = %e, "could not watch the channel again");
         }

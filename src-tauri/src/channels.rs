@@ -3,7 +3,7 @@
 //! learnt on the way. What is known of them is [`Channels`], managed by the app and reached
 //! through the app handle ([`ChannelsExt`]).
 
-use crate::error::UiError;
+use crate::error::{ErrorCode, UiError};
 use crate::state::AppState;
 use crate::windows;
 use chrono::{DateTime, Utc};
@@ -126,7 +126,7 @@ pub async fn open_channel(
         return Ok(());
     }
     let c = state.connected().await.ok_or_else(|| {
-        UiError::new("not_configured", "Configure a Twitch application and log in first.")
+        UiError::new(ErrorCode::NotConfigured, "Configure a Twitch application and log in first.")
     })?;
     tracing::debug!(%login, "opening a streamer window");
     // Two independent Helix round trips (the user lookup inside `add_channel`, the stream's
@@ -168,7 +168,9 @@ pub async fn open_channel(
         }
     })
     .await
-    .map_err(|e| UiError::new("window", format!("Could not open the streamer window: {e}")))?;
+    .map_err(|e| {
+        UiError::new(ErrorCode::Window, format!("Could not open the streamer window: {e}"))
+    })?;
     tracing::debug!(%login, "streamer window built");
 
     // Closing the window stops watching the channel (its subscriptions are removed).

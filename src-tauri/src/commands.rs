@@ -2,7 +2,7 @@
 //! `build.rs` and granted in `capabilities/app-pages.json`.
 
 use crate::channels::{self, ChannelsExt};
-use crate::error::UiError;
+use crate::error::{ErrorCode, UiError};
 use crate::notifications::DesktopNotifierExt;
 use crate::state::AppState;
 use crate::{session, windows};
@@ -103,14 +103,17 @@ pub async fn setup_save(
         || !client_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         return Err(UiError::new(
-            "bad_client_id",
+            ErrorCode::BadClientId,
             "A Client ID is the string of letters and digits shown under your application at dev.twitch.tv.",
         ));
     }
     let oauth = tev_core::auth::OAuthClient::new(state.endpoints.clone(), client_id.clone(), None)
-        .map_err(|e| UiError::new("setup_failed", e.to_string()))?;
+        .map_err(|e| UiError::new(ErrorCode::SetupFailed, e.to_string()))?;
     oauth.device_start(&["user:read:chat".to_string()]).await.map_err(|e| {
-        UiError::new("client_rejected", format!("Twitch did not accept this Client ID: {e}"))
+        UiError::new(
+            ErrorCode::ClientRejected,
+            format!("Twitch did not accept this Client ID: {e}"),
+        )
     })?;
     let secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     if let Some(secret) = secret {
@@ -150,7 +153,7 @@ pub async fn login_start(app: AppHandle, state: S<'_>, privileged: bool) -> Resu
         })?;
         session::connect(&app, state.inner().clone()).await?;
     }
-    let c = state.connected().await.ok_or_else(no_client)?;
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
     // The login runs in the background; its progress reaches the page as "auth" events.
     tauri::async_runtime::spawn(async move {
         if let Err(e) = c.owner.login(LoginFlow::Auto).await {
@@ -175,8 +178,10 @@ pub async fn login_open_activation(state: S<'_>) -> Result<(), UiError> {
     if let Some(url) = url {
         tauri::async_runtime::spawn_blocking(move || webbrowser::open(&url))
             .await
-            .map_err(|_| UiError::new("browser", "Could not open the browser."))?
-            .map_err(|e| UiError::new("browser", format!("Could not open the browser: {e}")))?;
+            .map_err(|_| UiError::new(ErrorCode::Browser, "Could not open the browser."))?
+            .map_err(|e| {
+                UiError::new(ErrorCode::Browser, format!("Could not open the browser: {e}"))
+            })?;
     }
     Ok(())
 }
@@ -184,7 +189,7 @@ pub async fn login_open_activation(state: S<'_>) -> Result<(), UiError> {
 #[tauri::command]
 #[tracing::instrument(skip(state), err(Debug))]
 pub async fn logout(state: S<'_>) -> Result<(), UiError> {
-    let c = state.connected().await.ok_or_else(no_client)?;
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
     c.owner.logout().await?;
     Ok(())
 }
@@ -208,7 +213,7 @@ pub async fn search_channels(state: S<'_>, query: String) -> Result<Vec<ChannelR
     if q.is_empty() || q.len() > 100 {
         return Ok(Vec::new());
     }
-    let c = state.connected().await.ok_or_else(no_client)?;
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
     let found = c.helix.search_channels(q, false, 10).await?;
     let ids: Vec<String> = found.iter().map(|f| f.id.clone()).collect();
     let users = c.helix.users(&[], &ids).await.unwrap_or_default();
@@ -233,7 +238,7 @@ pub async fn search_channels(state: S<'_>, query: String) -> Result<Vec<ChannelR
 #[tauri::command]
 #[tracing::instrument(skip(state), err(Debug))]
 pub async fn followed_channels(state: S<'_>) -> Result<Vec<ChannelRow>, UiError> {
-    let c = state.connected().await.ok_or_else(no_client)?;
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
     let me = c.helix.credentials().await?;
     let followed = c.helix.followed_channels(&me.user_id).await?;
     let ids: Vec<String> = followed.iter().map(|f| f.broadcaster_id.clone()).collect();
@@ -266,7 +271,7 @@ pub fn checked_login(login: &str) -> Result<String, UiError> {
     if tev_core::deeplink::is_valid_login(login) {
         Ok(login.to_ascii_lowercase())
     } else {
-        Err(UiError::new("bad_login", "That is not a Twitch channel name."))
+        Err(UiError::new(ErrorCode::BadLogin, "That is not a Twitch channel name."))
     }
 }
 
@@ -322,7 +327,7 @@ pub fn notifications_set(
     on: bool,
 ) -> Result<Vec<NotifyKind>, UiError> {
     if !tev_core::notify::KINDS.iter().any(|(k, _)| *k == kind) {
-        return Err(UiError::new("bad_kind", "That is not a kind of event."));
+        return Err(UiError::new(ErrorCode::BadKind, "That is not a kind of event."));
     }
     let (s, _) = state.config.update(|s| s.notifications.set_wanted(&kind, on))?;
     app.desktop_notifier().set_policy(s.notifications.clone());
@@ -353,15 +358,11 @@ pub struct Snapshot {
 #[tauri::command]
 #[tracing::instrument(skip(webview, state), err(Debug))]
 pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapshot, UiError> {
-    let login = windows::login_of_panel(webview.label())
-        .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?
-        .to_string();
-    let c = state.connected().await.ok_or_else(no_client)?;
-    let channel = webview
-        .channels()
-        .open(&login)
-        .map(|open| open.channel)
-        .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))?;
+    let login =
+        windows::login_of_panel(webview.label()).ok_or_else(UiError::not_a_panel)?.to_string();
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
+    let channel =
+        webview.channels().open(&login).map(|open| open.channel).ok_or_else(UiError::not_open)?;
     let snap = snapshot(tauri::Manager::app_handle(&webview), &state, &c, channel);
     tracing::debug!(
         webview = webview.label(),
@@ -412,8 +413,7 @@ pub async fn streamer_events(
 #[tauri::command]
 #[tracing::instrument(skip(webview), err(Debug))]
 pub async fn streamer_painted(webview: Webview) -> Result<(), UiError> {
-    let login = windows::login_of_panel(webview.label())
-        .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?;
+    let login = windows::login_of_panel(webview.label()).ok_or_else(UiError::not_a_panel)?;
     windows::add_twitch_pages_now(
         tauri::Manager::app_handle(&webview),
         &windows::window_label(login),
@@ -421,13 +421,6 @@ pub async fn streamer_painted(webview: Webview) -> Result<(), UiError> {
     // At a cold start with a link the home page waited for this (see `home`).
     crate::home::load_page(tauri::Manager::app_handle(&webview));
     Ok(())
-}
-
-fn no_client() -> UiError {
-    UiError::new(
-        "not_configured",
-        "No Twitch application is configured yet: enter its Client ID on the home window.",
-    )
 }
 
 // ---- Feed controls (issue 7): the events panel's filter, mute, seen mark and pause, remembered
@@ -450,13 +443,8 @@ pub struct FeedPrefsView {
 
 /// The broadcaster id of the calling panel's channel.
 fn panel_channel_id(webview: &Webview) -> Result<String, UiError> {
-    let login = windows::login_of_panel(webview.label())
-        .ok_or_else(|| UiError::new("not_a_panel", "This page is not a streamer panel."))?;
-    webview
-        .channels()
-        .open(login)
-        .map(|open| open.channel.id)
-        .ok_or_else(|| UiError::new("not_open", "This channel's window is not open."))
+    let login = windows::login_of_panel(webview.label()).ok_or_else(UiError::not_a_panel)?;
+    webview.channels().open(login).map(|open| open.channel.id).ok_or_else(UiError::not_open)
 }
 
 #[tauri::command]
@@ -492,7 +480,8 @@ pub async fn feed_prefs_set(
         prefs = change.apply(s, &channel_id, chrono::Utc::now()).ok();
     })?;
     Ok(FeedPrefsView {
-        prefs: prefs.ok_or_else(|| UiError::new("settings", "The choice could not be saved."))?,
+        prefs: prefs
+            .ok_or_else(|| UiError::new(ErrorCode::Settings, "The choice could not be saved."))?,
         channel_id,
         groups: tev_core::config::FEED_GROUPS,
         warning: warning.map(|w| w.to_string()),
@@ -507,7 +496,7 @@ mod tests {
     fn logins_are_checked_and_lowercased() {
         assert_eq!(checked_login("LumenForge_1").ok().as_deref(), Some("lumenforge_1"));
         for bad in ["", "a b", "../x", "x/y", "é", &"a".repeat(26)] {
-            assert_eq!(checked_login(bad).map_err(|e| e.code), Err("bad_login"), "{bad}");
+            assert_eq!(checked_login(bad).map_err(|e| e.code), Err(ErrorCode::BadLogin), "{bad}");
         }
     }
 }

@@ -31,7 +31,7 @@ pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
                 }
                 if let Err(e) = channels::open_channel(&app, state, &login).await {
                     home::show(&app);
-                    home::notice(&app, e.code, &e.message);
+                    home::notice(&app, e.code.as_str(), &e.message);
                 }
             });
         }

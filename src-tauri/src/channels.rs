@@ -5,9 +5,8 @@
 
 use crate::error::{ErrorCode, UiError};
 use crate::state::AppState;
-use crate::windows;
+use crate::{panel, windows};
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Manager, Runtime};
@@ -140,11 +139,9 @@ pub async fn open_channel(
     channels.remember_name(&channel);
     tracing::debug!(%login, "channel watched, stream status read");
     state.live.watch_channel(&channel.id, &channel.login, stream.as_ref());
+    let opened_at = Utc::now();
     if let Ok(mut g) = channels.open.lock() {
-        g.insert(
-            login.to_string(),
-            OpenChannel { channel: channel.clone(), opened_at: Utc::now() },
-        );
+        g.insert(login.to_string(), OpenChannel { channel: channel.clone(), opened_at });
     }
     state.config.update(|s| s.push_recent(login))?;
     let geometry = state
@@ -156,7 +153,7 @@ pub async fn open_channel(
     let label = windows::window_label(login);
     let pages = windows::StreamerPages {
         title: channel.display_name.clone(),
-        boot: boot_script(app, &state, &c, &channel),
+        boot: panel::boot_script(&state, &c, &channel, opened_at),
         player_url: state.endpoints.player_url(login),
         chat_url: state.endpoints.chat_url(login),
     };
@@ -206,23 +203,4 @@ pub async fn open_channel(
         });
     }
     Ok(())
-}
-
-/// The panel's first data, given with its window as an initialisation script (run before the
-/// page's own scripts): the snapshot and the feed choices the page would otherwise ask for in
-/// two round trips after its first paint, while the main thread is busy creating Twitch's
-/// webviews (issue 9, start-up). The page still asks once its listeners are in place, for
-/// anything that changed in between. `None` (the page asks as before) if it cannot be built.
-fn boot_script(
-    app: &AppHandle,
-    state: &AppState,
-    c: &crate::state::Connected,
-    channel: &WatchedChannel,
-) -> Option<String> {
-    let prefs = crate::commands::feed_prefs(state, channel.id.clone()).ok()?;
-    let snapshot = crate::commands::snapshot(app, state, c, channel.clone());
-    let json = serde_json::to_string(&json!({"snapshot": snapshot, "prefs": prefs})).ok()?;
-    // The data as a JSON string literal parsed by the page: no part of it is ever JavaScript.
-    let literal = serde_json::to_string(&json).ok()?;
-    Some(format!("window.__TEV_BOOT__ = JSON.parse({literal});"))
 }

@@ -5,86 +5,32 @@ use crate::channels::{self, ChannelsExt};
 use crate::error::{ErrorCode, UiError};
 use crate::notifications::DesktopNotifierExt;
 use crate::state::AppState;
-use crate::{session, windows};
-use serde::Serialize;
+use crate::views::{
+    AppInfo, AuthView, ChannelRow, FeedPrefsView, NotifyKind, SettingsView, SetupResult, Snapshot,
+};
+use crate::{home, panel, session, windows};
 use std::sync::Arc;
 use tauri::{AppHandle, State, Webview};
 use tev_core::auth::LoginFlow;
-use tev_core::config::Settings;
-use tev_core::notify::NotifyPolicy;
 
 type S<'a> = State<'a, Arc<AppState>>;
 
-/// What the home page shows about the running app.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct AppInfo {
-    pub name: &'static str,
-    pub version: &'static str,
-    /// "Twitch" or "Simulated Twitch at …".
-    pub twitch: String,
-    pub simulated: bool,
-    pub oauth: String,
-    pub helix: String,
-    pub eventsub: String,
-    /// The redirect URL to register for the loopback flow.
-    pub redirect_url: String,
-}
-
-pub fn app_info_of(state: &AppState) -> AppInfo {
-    let e = &state.endpoints;
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub fn app_info(state: S<'_>) -> Result<AppInfo, UiError> {
     let port = state
         .config
         .load_or_default()
         .map(|(s, _)| s.loopback_port)
         .unwrap_or(tev_core::config::DEFAULT_LOOPBACK_PORT);
-    AppInfo {
-        name: "Twitch Event Viewer",
-        version: tev_core::VERSION,
-        twitch: e.describe(),
-        simulated: e.simulated,
-        oauth: e.oauth.to_string(),
-        helix: e.helix.to_string(),
-        eventsub: e.eventsub_ws.to_string(),
-        redirect_url: format!("http://localhost:{port}/callback"),
-    }
-}
-
-#[tauri::command]
-#[tracing::instrument(skip(state), err(Debug))]
-pub fn app_info(state: S<'_>) -> Result<AppInfo, UiError> {
-    Ok(app_info_of(&state))
-}
-
-/// The settings the home page needs (never a secret).
-#[derive(Debug, Serialize)]
-pub struct SettingsView {
-    pub client_id: Option<String>,
-    pub favourite: Option<String>,
-    pub recent_streamers: Vec<String>,
-    /// A problem with the settings file (corrupt file set aside), in words.
-    pub warning: Option<String>,
-}
-
-fn settings_view(s: &Settings, warning: Option<String>) -> SettingsView {
-    SettingsView {
-        client_id: s.effective_client_id(),
-        favourite: s.favourite.clone(),
-        recent_streamers: s.recent_streamers.clone(),
-        warning,
-    }
+    Ok(AppInfo::new(&state.endpoints, port))
 }
 
 #[tauri::command]
 #[tracing::instrument(skip(state), err(Debug))]
 pub fn settings_get(state: S<'_>) -> Result<SettingsView, UiError> {
     let (s, warning) = state.config.load_or_default()?;
-    Ok(settings_view(&s, warning.map(|w| w.to_string())))
-}
-
-/// The result of the setup check.
-#[derive(Debug, Serialize)]
-pub struct SetupResult {
-    pub message: String,
+    Ok(SettingsView::new(&s, warning.map(|w| w.to_string())))
 }
 
 /// Saves the Client ID (and the secret, to the keychain) after checking with Twitch that the
@@ -129,17 +75,17 @@ pub async fn auth_state(
     webview: Webview,
     state: S<'_>,
     listening: Option<bool>,
-) -> Result<serde_json::Value, UiError> {
+) -> Result<AuthView, UiError> {
     tracing::debug!(webview = webview.label(), ?listening, "a page read the auth state");
     // The home page reads the login twice at start: once alongside adding its listeners
     // (`listening: false`: they may not be in place yet), then again once they are.
-    if webview.label() == crate::home::LABEL && listening != Some(false) {
+    if webview.label() == home::LABEL && listening != Some(false) {
         // Its `notice` listener is in place by now (ui/js/home.js adds it first).
-        crate::home::page_listens(tauri::Manager::app_handle(&webview));
+        home::page_listens(tauri::Manager::app_handle(&webview));
     }
     match state.connected().await {
-        Some(c) => Ok(session::auth_json(&state, &c.owner.state())),
-        None => Ok(serde_json::json!({"state": "signed_out", "reason": null})),
+        Some(c) => Ok(AuthView::new(&c.owner.state(), state.signed_in_user().as_ref())),
+        None => Ok(AuthView::SignedOut { reason: None }),
     }
 }
 
@@ -192,18 +138,6 @@ pub async fn logout(state: S<'_>) -> Result<(), UiError> {
     let c = state.connected().await.ok_or_else(UiError::no_client)?;
     c.owner.logout().await?;
     Ok(())
-}
-
-/// A channel row for the picker.
-#[derive(Debug, Serialize)]
-pub struct ChannelRow {
-    pub id: String,
-    pub login: String,
-    pub display_name: String,
-    pub is_live: bool,
-    pub game_name: String,
-    pub title: String,
-    pub profile_image_url: Option<String>,
 }
 
 #[tauri::command]
@@ -288,25 +222,7 @@ pub async fn set_favourite(
         s.push_recent(&login);
     })?;
     channels::watch_favourite(&app, &state, Some(&login)).await;
-    Ok(settings_view(&s, warning.map(|w| w.to_string())))
-}
-
-/// One line of the notification choices.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct NotifyKind {
-    /// The feed's kind (`"raid_incoming"`).
-    pub kind: &'static str,
-    /// Words for it ("Incoming raid").
-    pub label: &'static str,
-    /// Notifies?
-    pub on: bool,
-}
-
-fn notify_kinds(p: &NotifyPolicy) -> Vec<NotifyKind> {
-    tev_core::notify::KINDS
-        .iter()
-        .map(|(kind, label)| NotifyKind { kind, label, on: p.wants(kind) })
-        .collect()
+    Ok(SettingsView::new(&s, warning.map(|w| w.to_string())))
 }
 
 /// The notification choices, every kind listed with words (go-live first).
@@ -314,7 +230,7 @@ fn notify_kinds(p: &NotifyPolicy) -> Vec<NotifyKind> {
 #[tracing::instrument(skip(state), err(Debug))]
 pub fn notifications_get(state: S<'_>) -> Result<Vec<NotifyKind>, UiError> {
     let (s, _) = state.config.load_or_default()?;
-    Ok(notify_kinds(&s.notifications))
+    Ok(NotifyKind::all(&s.notifications))
 }
 
 /// Turns notifications for one kind on or off; unknown kinds are refused.
@@ -331,7 +247,7 @@ pub fn notifications_set(
     }
     let (s, _) = state.config.update(|s| s.notifications.set_wanted(&kind, on))?;
     app.desktop_notifier().set_policy(s.notifications.clone());
-    Ok(notify_kinds(&s.notifications))
+    Ok(NotifyKind::all(&s.notifications))
 }
 
 #[tauri::command]
@@ -341,56 +257,21 @@ pub async fn open_streamer(app: AppHandle, state: S<'_>, login: String) -> Resul
     channels::open_channel(&app, state.inner().clone(), &login).await
 }
 
-/// Everything a streamer panel shows at once when it loads.
-#[derive(Debug, Serialize)]
-pub struct Snapshot {
-    pub channel: tev_core::watcher::WatchedChannel,
-    pub header: Option<tev_core::live::Header>,
-    pub events: Vec<tev_core::feed::StreamEvent>,
-    pub connection: tev_core::watcher::ConnectionState,
-    pub auth: serde_json::Value,
-    pub simulated: bool,
-    pub listening_since: chrono::DateTime<chrono::Utc>,
-}
-
 /// The snapshot for the calling panel; the channel comes from the webview's label, so a page
 /// can only ever read its own channel.
 #[tauri::command]
 #[tracing::instrument(skip(webview, state), err(Debug))]
 pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapshot, UiError> {
-    let login =
-        windows::login_of_panel(webview.label()).ok_or_else(UiError::not_a_panel)?.to_string();
+    let login = panel::login_of(webview.label())?;
     let c = state.connected().await.ok_or_else(UiError::no_client)?;
-    let channel =
-        webview.channels().open(&login).map(|open| open.channel).ok_or_else(UiError::not_open)?;
-    let snap = snapshot(tauri::Manager::app_handle(&webview), &state, &c, channel);
+    let open = webview.channels().open(login).ok_or_else(UiError::not_open)?;
+    let snap = panel::snapshot(&state, &c, open.channel, open.opened_at);
     tracing::debug!(
         webview = webview.label(),
         rows = snap.events.len(),
         "a panel read its snapshot"
     );
     Ok(snap)
-}
-
-/// What a panel shows of `channel` right now.
-pub fn snapshot(
-    app: &AppHandle,
-    state: &AppState,
-    c: &crate::state::Connected,
-    channel: tev_core::watcher::WatchedChannel,
-) -> Snapshot {
-    Snapshot {
-        header: state.live.header(&channel.id),
-        events: state.live.events(&channel.id),
-        connection: c.watcher.state().borrow().clone(),
-        auth: session::auth_json(state, &c.owner.state()),
-        simulated: state.endpoints.simulated,
-        listening_since: app
-            .channels()
-            .open(&channel.login)
-            .map_or_else(chrono::Utc::now, |open| open.opened_at),
-        channel,
-    }
 }
 
 /// The calling panel's rows, newest first: what it reads when the core signals `feed` (the
@@ -413,13 +294,11 @@ pub async fn streamer_events(
 #[tauri::command]
 #[tracing::instrument(skip(webview), err(Debug))]
 pub async fn streamer_painted(webview: Webview) -> Result<(), UiError> {
-    let login = windows::login_of_panel(webview.label()).ok_or_else(UiError::not_a_panel)?;
-    windows::add_twitch_pages_now(
-        tauri::Manager::app_handle(&webview),
-        &windows::window_label(login),
-    );
+    let login = panel::login_of(webview.label())?;
+    let app = tauri::Manager::app_handle(&webview);
+    windows::add_twitch_pages_now(app, &windows::window_label(login));
     // At a cold start with a link the home page waited for this (see `home`).
-    crate::home::load_page(tauri::Manager::app_handle(&webview));
+    home::load_page(app);
     Ok(())
 }
 
@@ -428,40 +307,16 @@ pub async fn streamer_painted(webview: Webview) -> Result<(), UiError> {
 // these (capability `streamer-panel`), and only for its own channel: the channel comes from the
 // webview's label, never from the page.
 
-/// One channel's feed choices and the groups they are made of, for the panel.
-#[derive(Debug, Serialize)]
-pub struct FeedPrefsView {
-    /// The channel (broadcaster id) the choices belong to.
-    pub channel_id: String,
-    /// The kind groups, in the order the filter menu lists them.
-    pub groups: &'static [tev_core::config::FeedGroup],
-    /// The choices.
-    pub prefs: tev_core::config::FeedPrefs,
-    /// A problem with the settings file (corrupt file set aside), in words.
-    pub warning: Option<String>,
-}
-
 /// The broadcaster id of the calling panel's channel.
 fn panel_channel_id(webview: &Webview) -> Result<String, UiError> {
-    let login = windows::login_of_panel(webview.label()).ok_or_else(UiError::not_a_panel)?;
+    let login = panel::login_of(webview.label())?;
     webview.channels().open(login).map(|open| open.channel.id).ok_or_else(UiError::not_open)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip(webview, state), err(Debug))]
 pub async fn feed_prefs_get(webview: Webview, state: S<'_>) -> Result<FeedPrefsView, UiError> {
-    feed_prefs(&state, panel_channel_id(&webview)?)
-}
-
-/// The feed choices for `channel_id`, as the panel reads them.
-pub fn feed_prefs(state: &AppState, channel_id: String) -> Result<FeedPrefsView, UiError> {
-    let (s, warning) = state.config.load_or_default()?;
-    Ok(FeedPrefsView {
-        prefs: s.feed_prefs(&channel_id),
-        channel_id,
-        groups: tev_core::config::FEED_GROUPS,
-        warning: warning.map(|w| w.to_string()),
-    })
+    panel::feed_prefs(&state, panel_channel_id(&webview)?)
 }
 
 #[tauri::command]
@@ -471,21 +326,7 @@ pub async fn feed_prefs_set(
     state: S<'_>,
     change: tev_core::config::FeedPrefsChange,
 ) -> Result<FeedPrefsView, UiError> {
-    let channel_id = panel_channel_id(&webview)?;
-    // Checked before anything is written, so a refused change leaves the file as it was.
-    change.check(&channel_id)?;
-    let mut prefs = None;
-    // `update` is one read-modify-write at a time, so two panels saving at once lose nothing.
-    let (_, warning) = state.config.update(|s| {
-        prefs = change.apply(s, &channel_id, chrono::Utc::now()).ok();
-    })?;
-    Ok(FeedPrefsView {
-        prefs: prefs
-            .ok_or_else(|| UiError::new(ErrorCode::Settings, "The choice could not be saved."))?,
-        channel_id,
-        groups: tev_core::config::FEED_GROUPS,
-        warning: warning.map(|w| w.to_string()),
-    })
+    panel::save_feed_prefs(&state, panel_channel_id(&webview)?, change)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use crate::channels::ChannelsExt;
 use crate::state::AppState;
+use crate::views::event;
 use crate::windows;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -29,7 +30,7 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
         use tokio::time::Instant;
         let signal = |login: &str| {
             let target = EventTarget::webview(windows::panel_label(login));
-            let _ = app.emit_to(target, "feed", ());
+            let _ = app.emit_to(target, event::FEED, ());
         };
         // Per panel: when its last signal went out; the panels with a change held back since.
         let mut last_sent: HashMap<String, Instant> = HashMap::new();
@@ -59,7 +60,7 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
                     }
                     Ok(LiveUpdate::Header(h)) => {
                         let target = EventTarget::webview(windows::panel_label(&h.channel_login));
-                        let _ = app.emit_to(target, "stream_info", &h);
+                        let _ = app.emit_to(target, event::STREAM_INFO, &h);
                     }
                     Ok(LiveUpdate::Notice { channel_id, message }) => {
                         tracing::info!(?channel_id, %message, "notice");

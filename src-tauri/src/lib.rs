@@ -11,8 +11,10 @@ mod forwarding;
 mod home;
 mod inline_pages;
 mod notifications;
+mod panel;
 mod session;
 mod state;
+mod views;
 mod webkit_env;
 mod windows;
 

@@ -4,8 +4,9 @@
 
 use crate::channels::{self, ChannelsExt};
 use crate::error::UiError;
+use crate::home;
 use crate::state::{AppState, Connected, SignedInUser};
-use serde_json::json;
+use crate::views::{AuthView, event};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, EventTarget};
 use tev_core::auth::{AuthState, SignInProgress, TokenOwner};
@@ -13,41 +14,10 @@ use tev_core::helix::Helix;
 use tev_core::token::TokenSource;
 use tev_core::watcher::{self, WatcherConfig};
 
-/// Auth state for the pages, with words for each login step and the user's display name and
-/// avatar when known. Never a token: [`AuthState`] has none.
-pub fn auth_json(state: &AppState, a: &AuthState) -> serde_json::Value {
-    let mut v = serde_json::to_value(a).unwrap_or_else(|_| json!({"state": "signed_out"}));
-    if let AuthState::SigningIn { progress } = a {
-        let message = match progress {
-            SignInProgress::Starting => "Starting…".to_string(),
-            SignInProgress::OpeningBrowser { .. } => "Opening your browser…".to_string(),
-            SignInProgress::WaitingForBrowser { .. } => {
-                "Browser opened — approve in Twitch".to_string()
-            }
-            SignInProgress::DeviceCode { .. } => {
-                "Enter this code on Twitch's activation page (opened in your browser)".to_string()
-            }
-            SignInProgress::Exchanging => "Finishing the login…".to_string(),
-        };
-        v["progress"]["message"] = json!(message);
-    }
-    if let AuthState::SignedIn { login, .. } = a
-        && let Ok(g) = state.user.lock()
-        && let Some(user) = g.as_ref()
-        && user.login == *login
-    {
-        v["display_name"] = json!(user.display_name);
-        v["profile_image_url"] = json!(user.profile_image_url);
-    }
-    v
-}
-
+/// Tells the home page that a login failed, in words (the login itself ends signed out).
 pub fn emit_login_error(app: &AppHandle, message: &str) {
-    let _ = app.emit_to(
-        EventTarget::webview("home"),
-        "auth",
-        json!({"state": "signed_out", "reason": message}),
-    );
+    let signed_out = AuthView::SignedOut { reason: Some(message.to_string()) };
+    let _ = app.emit_to(EventTarget::webview(home::LABEL), event::AUTH, signed_out);
 }
 
 /// Creates the token owner, Helix and the watcher from the settings (again, after the Client
@@ -120,7 +90,7 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
                     });
                 }
             }
-            let _ = app2.emit("auth", auth_json(&state2, &a));
+            let _ = app2.emit(event::AUTH, AuthView::new(&a, state2.signed_in_user().as_ref()));
             if auth_rx.changed().await.is_err() {
                 break;
             }
@@ -133,7 +103,7 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
     tauri::async_runtime::spawn(async move {
         loop {
             let s = conn_rx.borrow_and_update().clone();
-            let _ = app3.emit("connection", &s);
+            let _ = app3.emit(event::CONNECTION, &s);
             if conn_rx.changed().await.is_err() {
                 break;
             }

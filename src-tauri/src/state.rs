@@ -67,6 +67,7 @@ fn keychain_from_env() -> Keychain {
 }
 
 impl AppState {
+    /// The state at start: nothing connected yet.
     pub fn new(endpoints: Endpoints, config: ConfigStore, live: LiveFeed) -> Arc<Self> {
         Arc::new(Self {
             endpoints,
@@ -81,8 +82,14 @@ impl AppState {
         })
     }
 
+    /// Owner, Helix and watcher, if a Client ID is configured.
     pub async fn connected(&self) -> Option<Connected> {
         self.connected.read().await.clone()
+    }
+
+    /// The signed-in user as Helix knows them, once learnt.
+    pub fn signed_in_user(&self) -> Option<SignedInUser> {
+        self.user.lock().ok().and_then(|u| u.clone())
     }
 }
 

@@ -58,7 +58,7 @@ pub fn focus<R: Runtime>(app: &AppHandle<R>, login: &str) {
 pub struct StreamerPages {
     /// The channel's display name, for the window's title.
     pub title: String,
-    /// The panel's initialisation script carrying its first data (`channels::boot_script`).
+    /// The panel's initialisation script carrying its first data (`panel::boot_script`).
     pub boot: Option<String>,
     /// Twitch's player embed.
     pub player_url: url::Url,
@@ -105,7 +105,7 @@ pub fn open_streamer<R: Runtime>(
         panel_label(login),
         WebviewUrl::App(format!("streamer.html?login={login}").into()),
     );
-    // Its first data comes with it (see `channels::boot_script`): the stored rows are in the
+    // Its first data comes with it (see `panel::boot_script`): the stored rows are in the
     // page's first paint.
     if let Some(script) = pages.boot {
         panel_builder = panel_builder.initialization_script(script);

@@ -1,10 +1,12 @@
 //! The channels the app watches: the channel of each open streamer window (opened here, with
 //! its window), the favourite watched in the background for its go-live, and the display names
 //! learnt on the way. What is known of them is [`Channels`], managed by the app and reached
-//! through the app handle ([`ChannelsExt`]).
+//! through the app handle ([`ChannelsExt`]). Also the picker's channels: found by a search, or
+//! followed by the user.
 
 use crate::error::{ErrorCode, UiError};
-use crate::state::AppState;
+use crate::state::{AppState, Connected};
+use crate::views::{ChannelRow, SettingsView};
 use crate::{panel, windows};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -82,6 +84,30 @@ impl<R: Runtime, T: Manager<R>> ChannelsExt<R> for T {
     fn channels(&self) -> &Channels {
         self.state::<Channels>().inner()
     }
+}
+
+/// Checks a login typed or clicked in the UI (the same rule as deep links,
+/// `^[A-Za-z0-9_]{1,25}$`), lowercased.
+pub fn checked_login(login: &str) -> Result<String, UiError> {
+    if tev_core::deeplink::is_valid_login(login) {
+        Ok(login.to_ascii_lowercase())
+    } else {
+        Err(UiError::new(ErrorCode::BadLogin, "That is not a Twitch channel name."))
+    }
+}
+
+/// Makes `login` the favourite (and a recent channel), and watches it for its go-live.
+pub async fn choose_favourite(
+    app: &AppHandle,
+    state: &AppState,
+    login: &str,
+) -> Result<SettingsView, UiError> {
+    let (s, warning) = state.config.update(|s| {
+        s.favourite = Some(login.to_string());
+        s.push_recent(login);
+    })?;
+    watch_favourite(app, state, Some(login)).await;
+    Ok(SettingsView::new(&s, warning.map(|w| w.to_string())))
 }
 
 /// Watches the favourite channel even with no window open, so its go-live can notify
@@ -203,4 +229,69 @@ pub async fn open_channel(
         });
     }
     Ok(())
+}
+
+/// Up to ten channels whose name matches `query` (trimmed, not empty), live or not, with their
+/// avatars.
+pub async fn search(c: &Connected, query: &str) -> Result<Vec<ChannelRow>, UiError> {
+    let found = c.helix.search_channels(query, false, 10).await?;
+    let ids: Vec<String> = found.iter().map(|f| f.id.clone()).collect();
+    let users = c.helix.users(&[], &ids).await.unwrap_or_default();
+    Ok(found
+        .into_iter()
+        .map(|f| ChannelRow {
+            profile_image_url: users
+                .iter()
+                .find(|u| u.id == f.id)
+                .map(|u| u.profile_image_url.clone())
+                .or(Some(f.thumbnail_url.clone()).filter(|t| !t.is_empty())),
+            id: f.id,
+            login: f.broadcaster_login,
+            display_name: f.display_name,
+            is_live: f.is_live,
+            game_name: f.game_name,
+            title: f.title,
+        })
+        .collect())
+}
+
+/// The channels the signed-in user follows, with their avatars and whether each is live.
+pub async fn followed(c: &Connected) -> Result<Vec<ChannelRow>, UiError> {
+    let me = c.helix.credentials().await?;
+    let followed = c.helix.followed_channels(&me.user_id).await?;
+    let ids: Vec<String> = followed.iter().map(|f| f.broadcaster_id.clone()).collect();
+    let logins: Vec<String> = followed.iter().map(|f| f.broadcaster_login.clone()).collect();
+    let users = c.helix.users(&[], &ids).await.unwrap_or_default();
+    let live = c.helix.streams_by_login(&logins).await.unwrap_or_default();
+    Ok(followed
+        .into_iter()
+        .map(|f| {
+            let stream = live.iter().find(|s| s.user_id == f.broadcaster_id);
+            ChannelRow {
+                profile_image_url: users
+                    .iter()
+                    .find(|u| u.id == f.broadcaster_id)
+                    .map(|u| u.profile_image_url.clone()),
+                is_live: stream.is_some(),
+                game_name: stream.map(|s| s.game_name.clone()).unwrap_or_default(),
+                title: stream.map(|s| s.title.clone()).unwrap_or_default(),
+                id: f.broadcaster_id,
+                login: f.broadcaster_login,
+                display_name: f.broadcaster_name,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_are_checked_and_lowercased() {
+        assert_eq!(checked_login("LumenForge_1").ok().as_deref(), Some("lumenforge_1"));
+        for bad in ["", "a b", "../x", "x/y", "é", &"a".repeat(26)] {
+            assert_eq!(checked_login(bad).map_err(|e| e.code), Err(ErrorCode::BadLogin), "{bad}");
+        }
+    }
 }

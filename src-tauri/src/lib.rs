@@ -20,6 +20,13 @@ mod windows;
 
 use std::process::ExitCode;
 
+/// The handlers of the commands `app_commands!` lists (see `commands/list.rs`).
+macro_rules! handlers {
+    ($($module:ident::$command:ident => $capability:literal),* $(,)?) => {
+        tauri::generate_handler![$(commands::$module::$command),*]
+    };
+}
+
 /// Builds and runs the app. Returns a failure exit code (after logging why) instead of
 /// panicking when the app cannot start. Call it first thing in `main`, before any thread is
 /// started: it sets WebKit's environment (see `webkit_env`).
@@ -136,27 +143,7 @@ pub fn run() -> ExitCode {
             tracing::debug!("set up");
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::settings_get,
-            commands::setup_save,
-            commands::auth_state,
-            commands::login_start,
-            commands::login_cancel,
-            commands::login_open_activation,
-            commands::logout,
-            commands::search_channels,
-            commands::followed_channels,
-            commands::set_favourite,
-            commands::open_streamer,
-            commands::streamer_snapshot,
-            commands::streamer_events,
-            commands::streamer_painted,
-            commands::notifications_get,
-            commands::notifications_set,
-            commands::feed_prefs_get,
-            commands::feed_prefs_set,
-        ])
+        .invoke_handler(commands::app_commands!(handlers))
         .run(context());
     match result {
         Ok(()) => ExitCode::SUCCESS,

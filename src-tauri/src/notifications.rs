@@ -5,7 +5,9 @@
 //! app handle ([`DesktopNotifierExt`]).
 
 use crate::channels::{self, ChannelsExt};
+use crate::error::{ErrorCode, UiError};
 use crate::state::AppState;
+use crate::views::NotifyKind;
 use crate::windows;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -42,6 +44,22 @@ impl<R: Runtime, T: Manager<R>> DesktopNotifierExt<R> for T {
     fn desktop_notifier(&self) -> &DesktopNotifier {
         self.state::<DesktopNotifier>().inner()
     }
+}
+
+/// Turns notifications for one `kind` on or off, from now on and in the settings; unknown kinds
+/// are refused. Every kind's choice, as the home page lists them.
+pub fn set_wanted<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    kind: &str,
+    on: bool,
+) -> Result<Vec<NotifyKind>, UiError> {
+    if !tev_core::notify::KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(UiError::new(ErrorCode::BadKind, "That is not a kind of event."));
+    }
+    let (s, _) = state.config.update(|s| s.notifications.set_wanted(kind, on))?;
+    app.desktop_notifier().set_policy(s.notifications.clone());
+    Ok(NotifyKind::all(&s.notifications))
 }
 
 /// The notification's extra field naming its channel.

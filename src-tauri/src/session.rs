@@ -1,21 +1,94 @@
-//! The app's session with Twitch: the token owner, Helix and the watcher made from the settings
-//! (again when the Client ID or the roles change), and their auth and connection state pushed to
-//! the pages as Tauri events (no polling from the pages).
+//! The app's session with Twitch: the Twitch application it uses (its Client ID, checked with
+//! Twitch), the token owner, Helix and the watcher made from the settings (again when the Client
+//! ID or the roles change), the login, and their auth and connection state pushed to the pages as
+//! Tauri events (no polling from the pages).
 
 use crate::channels::{self, ChannelsExt};
-use crate::error::UiError;
+use crate::error::{ErrorCode, UiError};
 use crate::home;
 use crate::state::{AppState, Connected, SignedInUser};
-use crate::views::{AuthView, event};
+use crate::views::{AuthView, SetupResult, event};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, EventTarget};
-use tev_core::auth::{AuthState, SignInProgress, TokenOwner};
+use tev_core::auth::{AuthState, LoginFlow, OAuthClient, SignInProgress, TokenOwner};
 use tev_core::helix::Helix;
 use tev_core::token::TokenSource;
 use tev_core::watcher::{self, WatcherConfig};
 
+/// Saves the Client ID (and the secret, to the keychain) after checking with Twitch that the
+/// client exists: starting a device flow is the cheapest call that names the client. Then makes
+/// the session's pieces with it.
+pub async fn setup(
+    app: &AppHandle,
+    state: Arc<AppState>,
+    client_id: &str,
+    client_secret: Option<String>,
+) -> Result<SetupResult, UiError> {
+    let client_id = client_id.trim().to_string();
+    if client_id.is_empty()
+        || client_id.len() > 64
+        || !client_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(UiError::new(
+            ErrorCode::BadClientId,
+            "A Client ID is the string of letters and digits shown under your application at dev.twitch.tv.",
+        ));
+    }
+    let oauth = OAuthClient::new(state.endpoints.clone(), client_id.clone(), None)
+        .map_err(|e| UiError::new(ErrorCode::SetupFailed, e.to_string()))?;
+    oauth.device_start(&["user:read:chat".to_string()]).await.map_err(|e| {
+        UiError::new(
+            ErrorCode::ClientRejected,
+            format!("Twitch did not accept this Client ID: {e}"),
+        )
+    })?;
+    let secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if let Some(secret) = secret {
+        state.keychain.set_client_secret(&client_id, zeroize::Zeroizing::new(secret)).await?;
+    }
+    state.config.update(|s| s.client_id = Some(client_id.clone()))?;
+    connect(app, state).await?;
+    Ok(SetupResult { message: "Twitch knows this application. You can log in now.".into() })
+}
+
+/// Starts a login; with `privileged`, asking for the broadcaster's and moderator's scopes too
+/// (the pieces are made again for them first).
+pub async fn login(app: &AppHandle, state: Arc<AppState>, privileged: bool) -> Result<(), UiError> {
+    if privileged {
+        state.config.update(|s| {
+            s.roles.broadcaster = true;
+            s.roles.moderator = true;
+        })?;
+        connect(app, state.clone()).await?;
+    }
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
+    // The login runs in the background; its progress reaches the page as "auth" events.
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = c.owner.login(LoginFlow::Auto).await {
+            tracing::warn!(error = %e, "login failed");
+            emit_login_error(&app, &e.to_string());
+        }
+    });
+    Ok(())
+}
+
+/// Opens the device flow's activation page again in the browser, if a device flow showed one.
+pub async fn open_activation_page(state: &AppState) -> Result<(), UiError> {
+    let url = state.activation_url.lock().ok().and_then(|u| u.clone());
+    if let Some(url) = url {
+        tauri::async_runtime::spawn_blocking(move || webbrowser::open(&url))
+            .await
+            .map_err(|_| UiError::new(ErrorCode::Browser, "Could not open the browser."))?
+            .map_err(|e| {
+                UiError::new(ErrorCode::Browser, format!("Could not open the browser: {e}"))
+            })?;
+    }
+    Ok(())
+}
+
 /// Tells the home page that a login failed, in words (the login itself ends signed out).
-pub fn emit_login_error(app: &AppHandle, message: &str) {
+fn emit_login_error(app: &AppHandle, message: &str) {
     let signed_out = AuthView::SignedOut { reason: Some(message.to_string()) };
     let _ = app.emit_to(EventTarget::webview(home::LABEL), event::AUTH, signed_out);
 }

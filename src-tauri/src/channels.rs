@@ -62,12 +62,14 @@ impl Channels {
         }
     }
 
+    /// Remembers the display name of a channel just watched.
     fn remember_name(&self, c: &WatchedChannel) {
         if let Ok(mut g) = self.names.lock() {
             g.insert(c.login.clone(), c.display_name.clone());
         }
     }
 
+    /// Whether the watcher keeps `login` in the background (for its go-live).
     fn is_background(&self, login: &str) -> bool {
         self.background.lock().is_ok_and(|b| b.as_deref() == Some(login))
     }

@@ -91,6 +91,7 @@ pub struct UiError {
 }
 
 impl UiError {
+    /// An error with `code`, saying `message` to the viewer.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self { code, message: message.into() }
     }
@@ -174,15 +175,124 @@ impl From<tev_core::watcher::WatcherError> for UiError {
 
 #[cfg(test)]
 mod tests {
+    //! One test per code: what the page receives, and the failures that give it.
+
     use super::*;
+    use serde_json::json;
+    use tev_core::auth::AuthError;
+    use tev_core::config::ConfigError;
+    use tev_core::helix::HelixError;
+    use tev_core::keychain::KeychainError;
+    use tev_core::watcher::WatcherError;
+
+    /// What a page receives for `e`.
+    fn wire(e: &UiError) -> serde_json::Value {
+        serde_json::to_value(e).expect("serialises")
+    }
+
+    /// Asserts that `e` reaches the page as `{code, message}` with `code`.
+    fn reads(e: UiError, code: &str) {
+        assert_eq!(wire(&e), json!({"code": code, "message": e.message}), "{e:?}");
+        assert_eq!(e.code.as_str(), code);
+        assert_eq!(e.to_string(), format!("{code}: {}", e.message));
+    }
 
     #[test]
-    fn serializes_as_code_and_message() {
-        let e = UiError::new(ErrorCode::KeychainUnavailable, "No keychain is available.");
-        let v = serde_json::to_value(&e).expect("serializes");
-        assert_eq!(
-            v,
-            serde_json::json!({"code": "keychain_unavailable", "message": "No keychain is available."})
+    fn a_settings_file_that_cannot_be_used_reads_settings() {
+        reads(ConfigError::Invalid("port 0".into()).into(), "settings");
+        reads(UiError::new(ErrorCode::Settings, "The choice could not be saved."), "settings");
+    }
+
+    #[test]
+    fn no_client_id_reads_not_configured() {
+        reads(AuthError::NoClientId.into(), "not_configured");
+        let e = UiError::no_client();
+        assert!(e.message.contains("Client ID"), "says what to do: {}", e.message);
+        reads(e, "not_configured");
+    }
+
+    #[test]
+    fn no_keychain_at_all_reads_keychain_unavailable() {
+        reads(
+            KeychainError::Unavailable("no Secret Service".into()).into(),
+            "keychain_unavailable",
         );
+        let via_login = AuthError::Keychain(KeychainError::Unavailable("locked".into()));
+        reads(via_login.into(), "keychain_unavailable");
+    }
+
+    #[test]
+    fn a_keychain_that_fails_reads_keychain() {
+        reads(KeychainError::Corrupt.into(), "keychain");
+        reads(AuthError::Keychain(KeychainError::Other("D-Bus".into())).into(), "keychain");
+    }
+
+    #[test]
+    fn a_login_that_fails_reads_login_failed() {
+        reads(AuthError::Busy.into(), "login_failed");
+        reads(AuthError::NoRefreshToken.into(), "login_failed");
+    }
+
+    #[test]
+    fn helix_answering_wrong_reads_twitch() {
+        let e: UiError = HelixError::Network("connection refused".into()).into();
+        assert!(e.message.starts_with("Twitch did not answer as expected"), "{}", e.message);
+        reads(e, "twitch");
+    }
+
+    #[test]
+    fn a_login_nobody_has_reads_unknown_channel() {
+        reads(WatcherError::UnknownChannel("nosuchchannel".into()).into(), "unknown_channel");
+    }
+
+    #[test]
+    fn a_watcher_that_stopped_reads_watcher() {
+        reads(WatcherError::Stopped.into(), "watcher");
+        reads(WatcherError::Helix(HelixError::Decode("{".into())).into(), "watcher");
+    }
+
+    #[test]
+    fn a_malformed_client_id_reads_bad_client_id() {
+        reads(UiError::new(ErrorCode::BadClientId, "Not a Client ID."), "bad_client_id");
+    }
+
+    #[test]
+    fn an_oauth_client_that_cannot_be_made_reads_setup_failed() {
+        reads(UiError::new(ErrorCode::SetupFailed, "Bad endpoint."), "setup_failed");
+    }
+
+    #[test]
+    fn a_client_id_twitch_refuses_reads_client_rejected() {
+        reads(UiError::new(ErrorCode::ClientRejected, "Unknown client."), "client_rejected");
+    }
+
+    #[test]
+    fn a_browser_that_does_not_open_reads_browser() {
+        reads(UiError::new(ErrorCode::Browser, "Could not open the browser."), "browser");
+    }
+
+    #[test]
+    fn a_bad_channel_name_reads_bad_login() {
+        reads(UiError::new(ErrorCode::BadLogin, "That is not a Twitch channel name."), "bad_login");
+    }
+
+    #[test]
+    fn an_unknown_kind_of_event_reads_bad_kind() {
+        reads(UiError::new(ErrorCode::BadKind, "That is not a kind of event."), "bad_kind");
+    }
+
+    #[test]
+    fn a_page_that_is_no_panel_reads_not_a_panel() {
+        reads(UiError::not_a_panel(), "not_a_panel");
+    }
+
+    #[test]
+    fn a_panel_whose_window_closed_reads_not_open() {
+        reads(UiError::not_open(), "not_open");
+    }
+
+    #[test]
+    fn a_window_that_cannot_be_built_reads_window() {
+        reads(UiError::new(ErrorCode::Window, "Could not open the streamer window."), "window");
     }
 }

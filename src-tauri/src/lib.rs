@@ -10,6 +10,8 @@ mod error;
 mod forwarding;
 mod home;
 mod inline_pages;
+#[cfg(test)]
+mod layering;
 mod notifications;
 mod panel;
 mod session;

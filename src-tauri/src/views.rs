@@ -291,10 +291,16 @@ impl PanelBoot {
     /// literal parsed by the page, so no part of it is ever JavaScript. `None` if it cannot be
     /// written.
     pub fn script(&self) -> Option<String> {
-        let json = serde_json::to_string(self).ok()?;
-        let literal = serde_json::to_string(&json).ok()?;
-        Some(format!("window.__TEV_BOOT__ = JSON.parse({literal});"))
+        boot_script(self)
     }
+}
+
+/// The script that sets `window.__TEV_BOOT__` to `data`, parsed by the page from a JSON string
+/// literal.
+fn boot_script<T: Serialize>(data: &T) -> Option<String> {
+    let json = serde_json::to_string(data).ok()?;
+    let literal = serde_json::to_string(&json).ok()?;
+    Some(format!("window.__TEV_BOOT__ = JSON.parse({literal});"))
 }
 
 /// A message for the home window (the `notice` event): a refused link, a link while signed out.
@@ -304,4 +310,142 @@ pub struct Notice {
     pub code: String,
     /// What happened, in words.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// Every state a login can be in, each step of a login included.
+    fn every_auth_state() -> Vec<AuthState> {
+        let url = "https://id.twitch.tv/oauth2/authorize?client_id=abc".to_string();
+        let at = DateTime::parse_from_rfc3339("2025-01-02T03:04:05Z").expect("a date").to_utc();
+        let steps = [
+            SignInProgress::Starting,
+            SignInProgress::OpeningBrowser { url: url.clone() },
+            SignInProgress::WaitingForBrowser { url },
+            SignInProgress::DeviceCode {
+                user_code: "ABCD-EFGH".into(),
+                verification_uri: "https://www.twitch.tv/activate?device-code=ABCDEFGH".into(),
+                expires_at: at,
+            },
+            SignInProgress::Exchanging,
+        ];
+        let mut all = vec![
+            AuthState::SignedOut { reason: None },
+            AuthState::SignedOut { reason: Some("Twitch revoked the login".into()) },
+            AuthState::SignedIn {
+                user_id: "141981764".into(),
+                login: "lumenforge".into(),
+                display_name: None,
+                scopes: vec!["user:read:chat".into()],
+                expires_at: at,
+                session_only: false,
+            },
+            AuthState::Expired { reason: "Twitch could not be reached".into() },
+        ];
+        all.extend(steps.into_iter().map(|progress| AuthState::SigningIn { progress }));
+        all
+    }
+
+    #[test]
+    fn the_auth_view_is_the_core_state_with_words_for_each_login_step() {
+        for auth in every_auth_state() {
+            let mut expected = serde_json::to_value(&auth).expect("serialises");
+            if let AuthState::SigningIn { progress } = &auth {
+                expected["progress"]["message"] = json!(step_words(progress));
+            }
+            let view = serde_json::to_value(AuthView::new(&auth, None)).expect("serialises");
+            assert_eq!(view, expected, "{auth:?}");
+        }
+        let device = AuthState::SigningIn {
+            progress: SignInProgress::DeviceCode {
+                user_code: "ABCD-EFGH".into(),
+                verification_uri: "https://www.twitch.tv/activate".into(),
+                expires_at: Utc::now(),
+            },
+        };
+        let view = serde_json::to_value(AuthView::new(&device, None)).expect("serialises");
+        assert_eq!(view["progress"]["step"], "device_code");
+        assert_eq!(view["progress"]["user_code"], "ABCD-EFGH", "the code the page shows");
+        assert!(view["progress"]["message"].as_str().is_some_and(|m| m.contains("code")));
+    }
+
+    #[test]
+    fn the_signed_in_users_name_and_avatar_are_shown_for_their_own_login_only() {
+        let signed_in = every_auth_state()
+            .into_iter()
+            .find(|a| matches!(a, AuthState::SignedIn { .. }))
+            .expect("a signed-in state");
+        let user = |login: &str| SignedInUser {
+            login: login.into(),
+            display_name: "LumenForge".into(),
+            profile_image_url: "https://static-cdn.jtvnw.net/lumenforge.png".into(),
+        };
+        let known = serde_json::to_value(AuthView::new(&signed_in, Some(&user("lumenforge"))))
+            .expect("serialises");
+        assert_eq!(known["state"], "signed_in");
+        assert_eq!(known["display_name"], "LumenForge");
+        assert_eq!(known["profile_image_url"], "https://static-cdn.jtvnw.net/lumenforge.png");
+        let other = serde_json::to_value(AuthView::new(&signed_in, Some(&user("nightowl"))))
+            .expect("serialises");
+        assert_eq!(other["display_name"], Value::Null, "another login's name is not shown");
+        assert!(other.get("profile_image_url").is_none(), "no avatar until it is known");
+    }
+
+    #[test]
+    fn a_boot_script_hands_the_page_data_it_parses_never_code() {
+        #[derive(Serialize)]
+        struct Data {
+            display_name: &'static str,
+        }
+        let nasty = "\"); alert(1); (\"</script>";
+        let script = boot_script(&Data { display_name: nasty }).expect("a script");
+        let literal = script
+            .strip_prefix("window.__TEV_BOOT__ = JSON.parse(")
+            .and_then(|s| s.strip_suffix(");"))
+            .expect("one assignment of a parsed literal");
+        let json: String = serde_json::from_str(literal).expect("a JSON string literal");
+        let data: Value = serde_json::from_str(&json).expect("JSON inside it");
+        assert_eq!(data, json!({"display_name": nasty}));
+    }
+
+    #[test]
+    fn a_notice_reaches_the_home_page_as_code_and_message() {
+        let n = Notice { code: "bad_link".into(), message: "That link is not one of ours.".into() };
+        assert_eq!(
+            serde_json::to_value(n).expect("serialises"),
+            json!({"code": "bad_link", "message": "That link is not one of ours."})
+        );
+    }
+
+    #[test]
+    fn the_redirect_url_shown_for_setup_uses_the_loopback_port() {
+        let endpoints = Endpoints::with_base("http://127.0.0.1:9").expect("endpoints");
+        let info = AppInfo::new(&endpoints, 17563);
+        assert_eq!(info.redirect_url, "http://localhost:17563/callback");
+        assert!(info.simulated, "an address of one's own is the simulator");
+    }
+
+    #[test]
+    fn every_event_the_pages_listen_for_is_one_the_app_emits() {
+        let emitted =
+            [event::AUTH, event::CONNECTION, event::FEED, event::STREAM_INFO, event::NOTICE];
+        let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/js");
+        let mut heard = Vec::new();
+        for entry in std::fs::read_dir(&ui).expect("ui/js") {
+            let text = std::fs::read_to_string(entry.expect("an entry").path()).expect("a page");
+            for piece in text.split("on(\"").skip(1) {
+                heard.extend(piece.split('"').next().map(str::to_string));
+            }
+        }
+        assert!(heard.len() >= 5, "the pages' listeners were found: {heard:?}");
+        for name in &heard {
+            assert!(emitted.contains(&name.as_str()), "the pages listen for {name}, never emitted");
+        }
+        for name in emitted {
+            assert!(heard.iter().any(|h| h == name), "{name} is emitted, no page listens");
+        }
+    }
 }

@@ -2,6 +2,24 @@
 //!
 //! Windows, commands, deep links and capabilities live here; everything else is in
 //! `tev-core`. Keep this file small: it wires modules together and nothing more.
+//!
+//! # Layout
+//!
+//! Each module imports only modules listed before it (`layering.rs` checks it):
+//!
+//! - `error`, `state`: the `{ code, message }` error the pages receive; the app's managed state.
+//! - `views`: everything the pages see (each command's reply, each event's payload and name).
+//! - `windows`: the streamer windows (Twitch's player and chat, the app's panel) and their layout.
+//! - `home`: the home window, its notices, and what a cold start with a link does with it.
+//! - `panel`: what a streamer window's panel reads and saves.
+//! - `channels`: the open channels and their windows, the favourite watched in the background,
+//!   the picker's searches.
+//! - `session`, `forwarding`, `notifications`, `deeplinks`: the session with Twitch (setup,
+//!   login, the core's pieces), the live feed pushed to the panels, desktop notifications, links.
+//! - `commands`: the commands by domain, each a few lines; listed once in `commands/list.rs`.
+//!
+//! Beside them: `inline_pages` (the pages served with their scripts and styles inlined) and
+//! `webkit_env` (WebKit's environment, set before any thread starts).
 
 mod channels;
 mod commands;

@@ -114,14 +114,9 @@ pub fn run() -> ExitCode {
                     state.started.send_replace(true);
                 });
             }
-            use tauri_plugin_deep_link::DeepLinkExt;
-            // A cold start with a link: on_open_url does not fire for it (stack.md).
-            let links: Vec<_> = match app.deep_link().get_current() {
-                Ok(Some(urls)) => urls.iter().map(tev_core::deeplink::DeepLink::try_from).collect(),
-                _ => Vec::new(),
-            };
-            let for_link =
-                links.iter().any(|l| matches!(l, Ok(tev_core::deeplink::DeepLink::Watch { .. })));
+            // A cold start with a link builds the home window hidden (see `home`).
+            let links = deeplinks::at_start(&handle);
+            let for_link = deeplinks::asks_for_a_window(&links);
             let home = home::build(app, for_link)?;
             tracing::debug!(for_link, "home window built");
             #[cfg(target_os = "linux")]
@@ -131,35 +126,7 @@ pub fn run() -> ExitCode {
             }
             #[cfg(not(target_os = "linux"))]
             let _ = home;
-            {
-                // Registers the scheme handler for this user (a .desktop file on Linux) so
-                // `gio open twitch-event-viewer://…` reaches the app outside a package too
-                // (a build, an AppImage). An installed package's own desktop entry already
-                // handles the scheme; registering over it would leave a handler pointing at a
-                // removed binary after an uninstall.
-                // Off this thread: on Linux it writes the file and runs two programs
-                // (`update-desktop-database`, `xdg-mime`), ~20 ms that a start by a link
-                // waited for before building its window (issue 9, start-up).
-                #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-                if !installed_by_a_package() {
-                    let h = handle.clone();
-                    tauri::async_runtime::spawn_blocking(move || {
-                        match h.deep_link().register_all() {
-                            Ok(()) => tracing::debug!("link handler registered"),
-                            Err(e) => tracing::info!("could not register the link handler: {e}"),
-                        }
-                    });
-                }
-                let h = handle.clone();
-                app.deep_link().on_open_url(move |event| {
-                    for url in event.urls() {
-                        deeplinks::handle(&h, tev_core::deeplink::DeepLink::try_from(&url));
-                    }
-                });
-                for link in links {
-                    deeplinks::handle(&handle, link);
-                }
-            }
+            deeplinks::listen(&handle, links);
             tracing::debug!("set up");
             Ok(())
         })
@@ -181,13 +148,6 @@ fn context() -> tauri::Context {
     let embedded = context.set_assets(Box::new(inline_pages::NoAssets));
     context.set_assets(Box::new(inline_pages::InlinedPages::new(embedded)));
     context
-}
-
-/// Whether this binary came from a system package (.deb/.rpm put it under `/usr`), whose
-/// desktop entry registers the link scheme for everyone.
-#[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-fn installed_by_a_package() -> bool {
-    cfg!(target_os = "linux") && std::env::current_exe().is_ok_and(|exe| exe.starts_with("/usr/"))
 }
 
 /// Endpoints, settings store and the stored recent events, before any window opens.

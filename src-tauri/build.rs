@@ -1,32 +1,18 @@
 //! Declares the app's own commands to Tauri's ACL (an app manifest), so that a webview can
 //! only call what a capability grants it. Twitch's pages (player, chat) get no capability.
 
-/// Every command the app's own pages may call. Adding a command means adding it here,
-/// in `src/commands.rs`, and granting `allow-<name>` in `capabilities/app-pages.json`.
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "settings_get",
-    "setup_save",
-    "auth_state",
-    "login_start",
-    "login_cancel",
-    "login_open_activation",
-    "logout",
-    "search_channels",
-    "followed_channels",
-    "set_favourite",
-    "open_streamer",
-    "streamer_snapshot",
-    "notifications_get",
-    "notifications_set",
-    // Feed controls (issue 7): granted to streamer panels only, by capabilities/streamer-panel.json.
-    "feed_prefs_get",
-    "feed_prefs_set",
-    // The panel's rows after a `feed` signal (issue 9): streamer panels only.
-    "streamer_events",
-    // The panel's first paint is on screen; Twitch's pages may start (issue 9): panels only.
-    "streamer_painted",
-];
+// `app_commands!`: every command of the app, with the capability that grants it.
+include!("src/commands/list.rs");
+
+/// The names of the commands `app_commands!` lists.
+macro_rules! command_names {
+    ($($module:ident::$command:ident => $capability:literal),* $(,)?) => {
+        &[$(stringify!($command)),*]
+    };
+}
+
+/// Every command the app's own pages may call (see `src/commands/list.rs`).
+const COMMANDS: &[&str] = app_commands!(command_names);
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

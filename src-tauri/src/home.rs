@@ -10,6 +10,8 @@
 //! is open; else it comes up when the last streamer window closes (as a video-call app's main
 //! window does after a meeting opened from a link), or whenever something brings it forward.
 
+use crate::views::{Notice, event};
+use crate::windows;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -26,14 +28,6 @@ const HOME_PAGE: &str = "index.html";
 /// At a cold start with a link, the home page loads at the latest this long after the start
 /// even if the link's panel never said it is on screen (the login is slow, the link failed).
 pub const PAGE_AT_LATEST: Duration = Duration::from_secs(2);
-
-/// A notice kept until the home page listens: at a cold start a refused link is known before
-/// the page has loaded, and an event emitted then would reach nobody.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub code: String,
-    pub message: String,
-}
 
 /// At most this many notices wait for the page; older ones give way to newer.
 const KEPT_NOTICES: usize = 8;
@@ -84,6 +78,8 @@ pub struct Home {
     /// The home page has its `notice` listener in place (it read the auth state after adding it)
     /// since it last started loading.
     listening: AtomicBool,
+    /// The notices kept until the home page listens: at a cold start a refused link is known
+    /// before the page has loaded, and an event emitted then would reach nobody.
     waiting: Mutex<Vec<Notice>>,
 }
 
@@ -253,9 +249,7 @@ pub fn streamer_window_closed<R: Runtime>(app: &AppHandle<R>, label: &str) {
 }
 
 fn any_streamer_window<R: Runtime>(app: &AppHandle<R>, except: Option<&str>) -> bool {
-    app.windows()
-        .keys()
-        .any(|l| crate::windows::is_streamer_window(l) && Some(l.as_str()) != except)
+    app.windows().keys().any(|l| windows::is_streamer_window(l) && Some(l.as_str()) != except)
 }
 
 /// Shows a message on the home window; kept until its page listens if it does not yet.
@@ -275,11 +269,7 @@ pub fn page_listens<R: Runtime>(app: &AppHandle<R>) {
 }
 
 fn emit<R: Runtime>(app: &AppHandle<R>, n: &Notice) {
-    let _ = app.emit_to(
-        EventTarget::webview(LABEL),
-        "notice",
-        serde_json::json!({"code": n.code, "message": n.message}),
-    );
+    let _ = app.emit_to(EventTarget::webview(LABEL), event::NOTICE, n);
 }
 
 #[cfg(test)]

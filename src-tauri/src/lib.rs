@@ -2,19 +2,50 @@
 //!
 //! Windows, commands, deep links and capabilities live here; everything else is in
 //! `tev-core`. Keep this file small: it wires modules together and nothing more.
+//!
+//! # Layout
+//!
+//! Each module imports only modules listed before it (`layering.rs` checks it):
+//!
+//! - `error`, `state`: the `{ code, message }` error the pages receive; the app's managed state.
+//! - `views`: everything the pages see (each command's reply, each event's payload and name).
+//! - `windows`: the streamer windows (Twitch's player and chat, the app's panel) and their layout.
+//! - `home`: the home window, its notices, and what a cold start with a link does with it.
+//! - `panel`: what a streamer window's panel reads and saves.
+//! - `channels`: the open channels and their windows, the favourite watched in the background,
+//!   the picker's searches.
+//! - `session`, `forwarding`, `notifications`, `deeplinks`: the session with Twitch (setup,
+//!   login, the core's pieces), the live feed pushed to the panels, desktop notifications, links.
+//! - `commands`: the commands by domain, each a few lines; listed once in `commands/list.rs`.
+//!
+//! Beside them: `inline_pages` (the pages served with their scripts and styles inlined) and
+//! `webkit_env` (WebKit's environment, set before any thread starts).
 
-mod bridge;
+mod channels;
 mod commands;
 mod deeplinks;
 mod error;
+mod forwarding;
 mod home;
 mod inline_pages;
+#[cfg(test)]
+mod layering;
 mod notifications;
+mod panel;
+mod session;
 mod state;
+mod views;
 mod webkit_env;
 mod windows;
 
 use std::process::ExitCode;
+
+/// The handlers of the commands `app_commands!` lists (see `commands/list.rs`).
+macro_rules! handlers {
+    ($($module:ident::$command:ident => $capability:literal),* $(,)?) => {
+        tauri::generate_handler![$(commands::$module::$command),*]
+    };
+}
 
 /// Builds and runs the app. Returns a failure exit code (after logging why) instead of
 /// panicking when the app cannot start. Call it first thing in `main`, before any thread is
@@ -53,6 +84,9 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_notification::init())
         .manage(state.clone())
         .manage(home::Home::default())
+        .manage(channels::Channels::default())
+        .manage(notifications::DesktopNotifier::default())
+        .manage(windows::TwitchPagesToCome::default())
         .on_window_event(|window, event| {
             if matches!(event, tauri::WindowEvent::Destroyed)
                 && windows::is_streamer_window(window.label())
@@ -68,26 +102,21 @@ pub fn run() -> ExitCode {
             // thread builds the windows, instead of after them. A link's window waits for the
             // login: against Twitch its round trip now overlaps the ~100 ms the home window
             // takes to build (the simulator answers at once: no change in the benchmark).
-            bridge::forward_live(&handle, &state);
+            forwarding::forward_live(&handle, &state);
             notifications::spawn(&handle, state.clone());
-            bridge::refresh_viewers(state.clone());
+            forwarding::refresh_viewers(state.clone());
             {
                 let (handle, state) = (handle.clone(), state.clone());
                 tauri::async_runtime::spawn(async move {
-                    if let Err(e) = bridge::connect(&handle, state.clone()).await {
+                    if let Err(e) = session::connect(&handle, state.clone()).await {
                         tracing::warn!("could not connect to Twitch at start: {e}");
                     }
                     state.started.send_replace(true);
                 });
             }
-            use tauri_plugin_deep_link::DeepLinkExt;
-            // A cold start with a link: on_open_url does not fire for it (stack.md).
-            let links: Vec<_> = match app.deep_link().get_current() {
-                Ok(Some(urls)) => urls.iter().map(tev_core::deeplink::DeepLink::try_from).collect(),
-                _ => Vec::new(),
-            };
-            let for_link =
-                links.iter().any(|l| matches!(l, Ok(tev_core::deeplink::DeepLink::Watch { .. })));
+            // A cold start with a link builds the home window hidden (see `home`).
+            let links = deeplinks::at_start(&handle);
+            let for_link = deeplinks::asks_for_a_window(&links);
             let home = home::build(app, for_link)?;
             tracing::debug!(for_link, "home window built");
             #[cfg(target_os = "linux")]
@@ -97,59 +126,11 @@ pub fn run() -> ExitCode {
             }
             #[cfg(not(target_os = "linux"))]
             let _ = home;
-            {
-                // Registers the scheme handler for this user (a .desktop file on Linux) so
-                // `gio open twitch-event-viewer://…` reaches the app outside a package too
-                // (a build, an AppImage). An installed package's own desktop entry already
-                // handles the scheme; registering over it would leave a handler pointing at a
-                // removed binary after an uninstall.
-                // Off this thread: on Linux it writes the file and runs two programs
-                // (`update-desktop-database`, `xdg-mime`), ~20 ms that a start by a link
-                // waited for before building its window (issue 9, start-up).
-                #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-                if !installed_by_a_package() {
-                    let h = handle.clone();
-                    tauri::async_runtime::spawn_blocking(move || {
-                        match h.deep_link().register_all() {
-                            Ok(()) => tracing::debug!("link handler registered"),
-                            Err(e) => tracing::info!("could not register the link handler: {e}"),
-                        }
-                    });
-                }
-                let h = handle.clone();
-                app.deep_link().on_open_url(move |event| {
-                    for url in event.urls() {
-                        deeplinks::handle(&h, tev_core::deeplink::DeepLink::try_from(&url));
-                    }
-                });
-                for link in links {
-                    deeplinks::handle(&handle, link);
-                }
-            }
+            deeplinks::listen(&handle, links);
             tracing::debug!("set up");
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::settings_get,
-            commands::setup_save,
-            commands::auth_state,
-            commands::login_start,
-            commands::login_cancel,
-            commands::login_open_activation,
-            commands::logout,
-            commands::search_channels,
-            commands::followed_channels,
-            commands::set_favourite,
-            commands::open_streamer,
-            commands::streamer_snapshot,
-            commands::streamer_events,
-            commands::streamer_painted,
-            commands::notifications_get,
-            commands::notifications_set,
-            commands::feed_prefs_get,
-            commands::feed_prefs_set,
-        ])
+        .invoke_handler(commands::app_commands!(handlers))
         .run(context());
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -167,13 +148,6 @@ fn context() -> tauri::Context {
     let embedded = context.set_assets(Box::new(inline_pages::NoAssets));
     context.set_assets(Box::new(inline_pages::InlinedPages::new(embedded)));
     context
-}
-
-/// Whether this binary came from a system package (.deb/.rpm put it under `/usr`), whose
-/// desktop entry registers the link scheme for everyone.
-#[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-fn installed_by_a_package() -> bool {
-    cfg!(target_os = "linux") && std::env::current_exe().is_ok_and(|exe| exe.starts_with("/usr/"))
 }
 
 /// Endpoints, settings store and the stored recent events, before any window opens.

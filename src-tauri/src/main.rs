@@ -1,3 +1,5 @@
+//! The app's binary: everything is in the library (`lib.rs`), started at once.
+
 // Prevents an extra console window on Windows in release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 

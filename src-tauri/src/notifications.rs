@@ -1,41 +1,65 @@
 //! Desktop notifications: every new row of the live feed goes through `tev_core::notify` (which
 //! decides, unit-tested there) and what it lets through is shown with
 //! tauri-plugin-notification. Only Rust calls the plugin: no page holds a notification
-//! permission.
+//! permission. The app's one [`DesktopNotifier`] is managed by the app and reached through the
+//! app handle ([`DesktopNotifierExt`]).
 
+use crate::channels::{self, ChannelsExt};
+use crate::error::{ErrorCode, UiError};
 use crate::state::AppState;
-use crate::{bridge, windows};
-use std::sync::{Arc, Mutex, OnceLock};
+use crate::views::NotifyKind;
+use crate::windows;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::{ActionPerformed, NotificationExt};
 use tev_core::live::LiveUpdate;
 use tev_core::notify::{Notifier, NotifyInput, NotifyPolicy, Suppressed};
 
-/// The one notifier of the app (its burst limiter spans every channel).
-fn notifier() -> &'static Mutex<Notifier> {
-    static N: OnceLock<Mutex<Notifier>> = OnceLock::new();
-    N.get_or_init(Default::default)
+/// The app's desktop notifications, managed by the app (one for its lifetime).
+#[derive(Default)]
+pub struct DesktopNotifier {
+    /// The one notifier of the app: its policy (which kinds notify) and its burst limiter,
+    /// which spans every channel.
+    notifier: Mutex<Notifier>,
 }
 
-/// The favourite streamer's login: its go-live notifies even with no window open.
-fn favourite() -> &'static Mutex<Option<String>> {
-    static F: OnceLock<Mutex<Option<String>>> = OnceLock::new();
-    F.get_or_init(Default::default)
-}
-
-/// Uses `policy` from now on (at start and when the user changes it).
-pub fn set_policy(policy: NotifyPolicy) {
-    if let Ok(mut n) = notifier().lock() {
-        n.set_policy(policy);
+impl DesktopNotifier {
+    /// Uses `policy` from now on (at start and when the user changes it).
+    pub fn set_policy(&self, policy: NotifyPolicy) {
+        if let Ok(mut n) = self.notifier.lock() {
+            n.set_policy(policy);
+        }
     }
 }
 
-/// Remembers the favourite (at start and when the user picks another).
-pub fn set_favourite(login: Option<&str>) {
-    if let Ok(mut f) = favourite().lock() {
-        *f = login.map(str::to_ascii_lowercase);
+/// Reaches the app's [`DesktopNotifier`] from anything that reaches the app (the pattern of
+/// Tauri's own plugins, e.g. `NotificationExt`).
+pub trait DesktopNotifierExt<R: Runtime> {
+    /// The app's desktop notifier.
+    fn desktop_notifier(&self) -> &DesktopNotifier;
+}
+
+impl<R: Runtime, T: Manager<R>> DesktopNotifierExt<R> for T {
+    fn desktop_notifier(&self) -> &DesktopNotifier {
+        self.state::<DesktopNotifier>().inner()
     }
+}
+
+/// Turns notifications for one `kind` on or off, from now on and in the settings; unknown kinds
+/// are refused. Every kind's choice, as the home page lists them.
+pub fn set_wanted<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    kind: &str,
+    on: bool,
+) -> Result<Vec<NotifyKind>, UiError> {
+    if !tev_core::notify::KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(UiError::new(ErrorCode::BadKind, "That is not a kind of event."));
+    }
+    let (s, _) = state.config.update(|s| s.notifications.set_wanted(kind, on))?;
+    app.desktop_notifier().set_policy(s.notifications.clone());
+    Ok(NotifyKind::all(&s.notifications))
 }
 
 /// The notification's extra field naming its channel.
@@ -59,7 +83,7 @@ fn on_click(app: &AppHandle, state: &Arc<AppState>, action: &ActionPerformed) {
     let app = app.clone();
     let state = state.clone();
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = bridge::open_channel(&app, state, &login).await {
+        if let Err(e) = channels::open_channel(&app, state, &login).await {
             tracing::warn!(%login, error = %e.message, "could not open the window of a notification");
         }
     });
@@ -73,8 +97,7 @@ pub fn spawn(app: &AppHandle, state: Arc<AppState>) {
         let _ = app.notification().on_action(move |a| on_click(&app2, &state2, a));
     }
     if let Ok((s, _)) = state.config.load_or_default() {
-        set_favourite(s.favourite.as_deref());
-        set_policy(s.notifications);
+        app.desktop_notifier().set_policy(s.notifications);
     }
     let mut rx = state.live.subscribe();
     let app = app.clone();
@@ -95,24 +118,29 @@ pub fn spawn(app: &AppHandle, state: Arc<AppState>) {
 fn on_new_event(app: &AppHandle, state: &AppState, ev: &tev_core::feed::StreamEvent) {
     let kind = ev.kind.as_str();
     let login = ev.channel_login.as_str();
-    let wanted = notifier().lock().is_ok_and(|n| n.policy().wants(kind));
+    let notifier = &app.desktop_notifier().notifier;
+    let wanted = notifier.lock().is_ok_and(|n| n.policy().wants(kind));
     if !wanted {
         return;
     }
-    // A kind muted in the channel's panel never notifies (read only for kinds that would).
-    if state.config.load_or_default().is_ok_and(|(s, _)| s.feed_muted(&ev.channel_id, kind)) {
+    // Read only for kinds that would notify.
+    let settings = state.config.load_or_default().ok().map(|(s, _)| s);
+    // A kind muted in the channel's panel never notifies.
+    if settings.as_ref().is_some_and(|s| s.feed_muted(&ev.channel_id, kind)) {
         tracing::debug!(%login, %kind, "no desktop notification: muted for this channel");
         return;
     }
-    let favourite = favourite()
-        .lock()
-        .is_ok_and(|f| f.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(login)));
-    let open = bridge::channel_of(login).is_some();
+    // The favourite's go-live notifies even with no window open.
+    let favourite = settings
+        .as_ref()
+        .and_then(|s| s.favourite.as_deref())
+        .is_some_and(|f| f.eq_ignore_ascii_case(login));
+    let open = app.channels().open(login).is_some();
     let focused = app
         .get_window(&windows::window_label(login))
         .and_then(|w| w.is_focused().ok())
         .unwrap_or(false);
-    let name = bridge::display_name(login);
+    let name = app.channels().display_name(login);
     let input = NotifyInput {
         kind,
         channel_login: login,
@@ -123,7 +151,7 @@ fn on_new_event(app: &AppHandle, state: &AppState, ev: &tev_core::feed::StreamEv
         // LiveFeed sends NewEvent only for rows that are new (not restored, not gaps).
         is_new: true,
     };
-    let decision = match notifier().lock() {
+    let decision = match notifier.lock() {
         Ok(mut n) => n.evaluate(&input, Instant::now()),
         Err(_) => return,
     };

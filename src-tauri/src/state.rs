@@ -1,6 +1,8 @@
-//! What the app keeps for the lifetime of the process.
+//! What the app keeps for the lifetime of the process: [`AppState`], managed by the app and
+//! reached through a command's `State` or the app handle ([`AppStateExt`]).
 
 use std::sync::Arc;
+use tauri::{Manager, Runtime};
 use tev_core::Endpoints;
 use tev_core::auth::TokenOwner;
 use tev_core::config::ConfigStore;
@@ -19,6 +21,17 @@ pub struct Connected {
     pub helix: Helix,
     /// The one EventSub socket of the app.
     pub watcher: WatcherHandle,
+}
+
+/// The signed-in user as the pages show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedInUser {
+    /// Their login: the name is only shown while this login is the signed-in one.
+    pub login: String,
+    /// Their display name, from Helix (the token owner only knows the login).
+    pub display_name: String,
+    /// Their avatar, from Helix, for the home window's account corner.
+    pub profile_image_url: String,
 }
 
 /// Shared, managed state reachable from every command.
@@ -40,6 +53,8 @@ pub struct AppState {
     pub started: tokio::sync::watch::Sender<bool>,
     /// The last device-flow activation URL, for "Open activation page".
     pub activation_url: std::sync::Mutex<Option<String>>,
+    /// The signed-in user's display name and avatar, learnt from Helix at sign-in.
+    pub user: std::sync::Mutex<Option<SignedInUser>>,
 }
 
 /// The OS keychain; `TEV_KEYCHAIN_SERVICE` names another service for the entries (a second
@@ -52,6 +67,7 @@ fn keychain_from_env() -> Keychain {
 }
 
 impl AppState {
+    /// The state at start: nothing connected yet.
     pub fn new(endpoints: Endpoints, config: ConfigStore, live: LiveFeed) -> Arc<Self> {
         Arc::new(Self {
             endpoints,
@@ -62,10 +78,30 @@ impl AppState {
             connected_changed: tokio::sync::watch::Sender::new(()),
             started: tokio::sync::watch::Sender::new(false),
             activation_url: std::sync::Mutex::new(None),
+            user: std::sync::Mutex::new(None),
         })
     }
 
+    /// Owner, Helix and watcher, if a Client ID is configured.
     pub async fn connected(&self) -> Option<Connected> {
         self.connected.read().await.clone()
+    }
+
+    /// The signed-in user as Helix knows them, once learnt.
+    pub fn signed_in_user(&self) -> Option<SignedInUser> {
+        self.user.lock().ok().and_then(|u| u.clone())
+    }
+}
+
+/// Reaches the app's [`AppState`] from anything that reaches the app (the pattern of Tauri's own
+/// plugins, e.g. `NotificationExt`).
+pub trait AppStateExt<R: Runtime> {
+    /// The app's state.
+    fn app_state(&self) -> &Arc<AppState>;
+}
+
+impl<R: Runtime, T: Manager<R>> AppStateExt<R> for T {
+    fn app_state(&self) -> &Arc<AppState> {
+        self.state::<Arc<AppState>>().inner()
     }
 }

@@ -9,6 +9,7 @@
 //! and kept proportional on resize.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use tauri::{
     AppHandle, LogicalPosition, LogicalSize, Manager, Runtime, WebviewBuilder, WebviewUrl,
 };
@@ -57,7 +58,7 @@ pub fn focus<R: Runtime>(app: &AppHandle<R>, login: &str) {
 pub struct StreamerPages {
     /// The channel's display name, for the window's title.
     pub title: String,
-    /// The panel's initialisation script carrying its first data (`bridge::boot_script`).
+    /// The panel's initialisation script carrying its first data (`panel::boot_script`).
     pub boot: Option<String>,
     /// Twitch's player embed.
     pub player_url: url::Url,
@@ -104,7 +105,7 @@ pub fn open_streamer<R: Runtime>(
         panel_label(login),
         WebviewUrl::App(format!("streamer.html?login={login}").into()),
     );
-    // Its first data comes with it (see `bridge::boot_script`): the stored rows are in the
+    // Its first data comes with it (see `panel::boot_script`): the stored rows are in the
     // page's first paint.
     if let Some(script) = pages.boot {
         panel_builder = panel_builder.initialization_script(script);
@@ -123,7 +124,7 @@ pub fn open_streamer<R: Runtime>(
     layout::arrange_panel(&window, &panel, on_geometry)?;
     let (player_url, chat_url) = (pages.player_url, pages.chat_url);
     let win = window.clone();
-    if let Ok(mut pending) = pending_twitch_pages().lock() {
+    if let Ok(mut pending) = app.state::<TwitchPagesToCome>().adders.lock() {
         pending.insert(
             label.clone(),
             Box::new(move || {
@@ -141,25 +142,27 @@ pub fn open_streamer<R: Runtime>(
             }),
         );
     }
+    let app = app.clone();
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(TWITCH_PAGES_AT_LATEST).await;
-        add_twitch_pages_now(&label);
+        add_twitch_pages_now(&app, &label);
     });
     Ok(())
 }
 
-/// What adds Twitch's pages to a streamer window, by window label, until it has run.
-type PendingPages = std::sync::Mutex<HashMap<String, Box<dyn FnOnce() + Send>>>;
-
-fn pending_twitch_pages() -> &'static PendingPages {
-    static PENDING: std::sync::OnceLock<PendingPages> = std::sync::OnceLock::new();
-    PENDING.get_or_init(Default::default)
+/// The streamer windows whose Twitch pages are still to come (see [`open_streamer`]), managed by
+/// the app.
+#[derive(Default)]
+pub struct TwitchPagesToCome {
+    /// What adds them, by window label, until it has run.
+    adders: Mutex<HashMap<String, Box<dyn FnOnce() + Send>>>,
 }
 
 /// Adds Twitch's player and chat to the streamer window `window_label` now, if they are still
 /// to come; the first call does it, later calls do nothing. Any thread.
-pub fn add_twitch_pages_now(window_label: &str) {
-    let add = pending_twitch_pages().lock().ok().and_then(|mut p| p.remove(window_label));
+pub fn add_twitch_pages_now<R: Runtime>(app: &AppHandle<R>, window_label: &str) {
+    let to_come = app.state::<TwitchPagesToCome>();
+    let add = to_come.adders.lock().ok().and_then(|mut p| p.remove(window_label));
     if let Some(add) = add {
         add();
     }

@@ -1,0 +1,299 @@
+//! The channels the app watches: the channel of each open streamer window (opened here, with
+//! its window), the favourite watched in the background for its go-live, and the display names
+//! learnt on the way. What is known of them is [`Channels`], managed by the app and reached
+//! through the app handle ([`ChannelsExt`]). Also the picker's channels: found by a search, or
+//! followed by the user.
+
+use crate::error::{ErrorCode, UiError};
+use crate::state::{AppState, Connected};
+use crate::views::{ChannelRow, SettingsView};
+use crate::{panel, windows};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tauri::{AppHandle, Manager, Runtime};
+use tev_core::watcher::WatchedChannel;
+
+/// The channel of an open streamer window.
+#[derive(Debug, Clone)]
+pub struct OpenChannel {
+    /// The channel as the watcher resolved it (id, login, display name, role).
+    pub channel: WatchedChannel,
+    /// When its window opened: the panel's "listening since".
+    pub opened_at: DateTime<Utc>,
+}
+
+/// What the app knows of the channels it watches, managed by the app (one for its lifetime).
+#[derive(Default)]
+pub struct Channels {
+    /// The channel of each open streamer window, by login: a panel reads only its own, and a
+    /// new watcher (new Client ID, new roles) watches them again.
+    open: Mutex<HashMap<String, OpenChannel>>,
+    /// The channel the watcher keeps without a window, for its go-live only, if any: the
+    /// favourite once it has been added (the favourite itself is the setting's). `None` again
+    /// whenever the watcher starts from nothing (new pieces, signed out).
+    background: Mutex<Option<String>>,
+    /// Display names of the channels watched so far ("NightOwl" for `nightowl`), from Helix,
+    /// for the notifications' titles.
+    names: Mutex<HashMap<String, String>>,
+}
+
+impl Channels {
+    /// The open window's channel of `login`, if its window is open.
+    pub fn open(&self, login: &str) -> Option<OpenChannel> {
+        self.open.lock().ok()?.get(login).cloned()
+    }
+
+    /// The logins of every open streamer window.
+    pub fn open_logins(&self) -> Vec<String> {
+        self.open.lock().map(|g| g.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The display name of a watched channel, if known.
+    pub fn display_name(&self, login: &str) -> Option<String> {
+        self.names.lock().ok()?.get(login).cloned()
+    }
+
+    /// The watcher starts from nothing (new pieces, or signed out): no channel is watched in
+    /// the background any more; the favourite is added again at sign-in.
+    pub fn forget_background(&self) {
+        if let Ok(mut b) = self.background.lock() {
+            *b = None;
+        }
+    }
+
+    /// Remembers the display name of a channel just watched.
+    fn remember_name(&self, c: &WatchedChannel) {
+        if let Ok(mut g) = self.names.lock() {
+            g.insert(c.login.clone(), c.display_name.clone());
+        }
+    }
+
+    /// Whether the watcher keeps `login` in the background (for its go-live).
+    fn is_background(&self, login: &str) -> bool {
+        self.background.lock().is_ok_and(|b| b.as_deref() == Some(login))
+    }
+}
+
+/// Reaches the app's [`Channels`] from anything that reaches the app (the pattern of Tauri's
+/// own plugins, e.g. `NotificationExt`).
+pub trait ChannelsExt<R: Runtime> {
+    /// The app's channels.
+    fn channels(&self) -> &Channels;
+}
+
+impl<R: Runtime, T: Manager<R>> ChannelsExt<R> for T {
+    fn channels(&self) -> &Channels {
+        self.state::<Channels>().inner()
+    }
+}
+
+/// Checks a login typed or clicked in the UI (the same rule as deep links,
+/// `^[A-Za-z0-9_]{1,25}$`), lowercased.
+pub fn checked_login(login: &str) -> Result<String, UiError> {
+    if tev_core::deeplink::is_valid_login(login) {
+        Ok(login.to_ascii_lowercase())
+    } else {
+        Err(UiError::new(ErrorCode::BadLogin, "That is not a Twitch channel name."))
+    }
+}
+
+/// Makes `login` the favourite (and a recent channel), and watches it for its go-live.
+pub async fn choose_favourite(
+    app: &AppHandle,
+    state: &AppState,
+    login: &str,
+) -> Result<SettingsView, UiError> {
+    let (s, warning) = state.config.update(|s| {
+        s.favourite = Some(login.to_string());
+        s.push_recent(login);
+    })?;
+    watch_favourite(app, state, Some(login)).await;
+    Ok(SettingsView::new(&s, warning.map(|w| w.to_string())))
+}
+
+/// Watches the favourite channel even with no window open, so its go-live can notify
+/// (issue: "on go-live of any open or favourite channel"); stops watching the previous
+/// favourite unless its window is open. Needs a signed-in user (the watcher asks Helix).
+pub async fn watch_favourite(app: &AppHandle, state: &AppState, favourite: Option<&str>) {
+    let Some(c) = state.connected().await else { return };
+    let channels = app.channels();
+    let wanted = favourite.map(str::to_ascii_lowercase);
+    let previous = match channels.background.lock() {
+        Ok(mut b) if *b != wanted => std::mem::replace(&mut *b, wanted.clone()),
+        _ => return,
+    };
+    if let Some(old) = previous
+        && channels.open(&old).is_none()
+        && let Err(e) = c.watcher.remove_channel(&old).await
+    {
+        tracing::warn!(login = %old, error = %e, "could not stop watching the old favourite");
+    }
+    if let Some(login) = wanted {
+        // Only its go-live, after every open window's live status (the planner's rule); an
+        // open window for it keeps it a full channel.
+        match c.watcher.add_background_channel(&login).await {
+            Ok(channel) => channels.remember_name(&channel),
+            Err(e) => {
+                tracing::warn!(%login, error = %e, "could not watch the favourite for go-live");
+                channels.forget_background();
+            }
+        }
+    }
+}
+
+/// Opens (or focuses) the window of `login` and starts watching the channel.
+pub async fn open_channel(
+    app: &AppHandle,
+    state: Arc<AppState>,
+    login: &str,
+) -> Result<(), UiError> {
+    if app.get_window(&windows::window_label(login)).is_some() {
+        windows::focus(app, login);
+        return Ok(());
+    }
+    let c = state.connected().await.ok_or_else(|| {
+        UiError::new(ErrorCode::NotConfigured, "Configure a Twitch application and log in first.")
+    })?;
+    tracing::debug!(%login, "opening a streamer window");
+    // Two independent Helix round trips (the user lookup inside `add_channel`, the stream's
+    // status): side by side, so the window waits for one network delay, not two.
+    let logins = [login.to_string()];
+    let (channel, stream) =
+        tokio::join!(c.watcher.add_channel(login, None), c.helix.streams_by_login(&logins));
+    let channel = channel?;
+    let stream = stream.ok().and_then(|mut v| v.pop());
+    let channels = app.channels();
+    channels.remember_name(&channel);
+    tracing::debug!(%login, "channel watched, stream status read");
+    state.live.watch_channel(&channel.id, &channel.login, stream.as_ref());
+    let opened_at = Utc::now();
+    if let Ok(mut g) = channels.open.lock() {
+        g.insert(login.to_string(), OpenChannel { channel: channel.clone(), opened_at });
+    }
+    state.config.update(|s| s.push_recent(login))?;
+    let geometry = state
+        .config
+        .load_or_default()
+        .ok()
+        .and_then(|(s, _)| s.windows.get(&windows::window_label(login)).cloned());
+    let config = state.config.clone();
+    let label = windows::window_label(login);
+    let pages = windows::StreamerPages {
+        title: channel.display_name.clone(),
+        boot: panel::boot_script(&state, &c, &channel, opened_at),
+        player_url: state.endpoints.player_url(login),
+        chat_url: state.endpoints.chat_url(login),
+    };
+    windows::open_streamer_on_main(app, login.to_string(), pages, geometry, move |g| {
+        if let Err(e) = config.update(|s| {
+            s.windows.insert(label.clone(), g);
+        }) {
+            tracing::warn!(error = %e, "could not remember the window's place");
+        }
+    })
+    .await
+    .map_err(|e| {
+        UiError::new(ErrorCode::Window, format!("Could not open the streamer window: {e}"))
+    })?;
+    tracing::debug!(%login, "streamer window built");
+
+    // Closing the window stops watching the channel (its subscriptions are removed).
+    if let Some(w) = app.get_window(&windows::window_label(login)) {
+        let login = login.to_string();
+        let channel_id = channel.id.clone();
+        let state = state.clone();
+        let app = app.clone();
+        w.on_window_event(move |e| {
+            if matches!(e, tauri::WindowEvent::Destroyed) {
+                if let Ok(mut g) = app.channels().open.lock() {
+                    g.remove(&login);
+                }
+                state.live.unwatch_channel(&channel_id);
+                let state = state.clone();
+                let login = login.clone();
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    let Some(c) = state.connected().await else { return };
+                    // The favourite stays watched for its go-live notification, in the
+                    // background again; any other channel is no longer watched at all.
+                    if app.channels().is_background(&login) {
+                        if let Err(e) = c.watcher.demote_channel(&login).await {
+                            tracing::warn!(%login, error = %e, "could not keep only its go-live");
+                        }
+                        return;
+                    }
+                    if let Err(e) = c.watcher.remove_channel(&login).await {
+                        tracing::warn!(%login, error = %e, "could not stop watching");
+                    }
+                });
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Up to ten channels whose name matches `query` (trimmed, not empty), live or not, with their
+/// avatars.
+pub async fn search(c: &Connected, query: &str) -> Result<Vec<ChannelRow>, UiError> {
+    let found = c.helix.search_channels(query, false, 10).await?;
+    let ids: Vec<String> = found.iter().map(|f| f.id.clone()).collect();
+    let users = c.helix.users(&[], &ids).await.unwrap_or_default();
+    Ok(found
+        .into_iter()
+        .map(|f| ChannelRow {
+            profile_image_url: users
+                .iter()
+                .find(|u| u.id == f.id)
+                .map(|u| u.profile_image_url.clone())
+                .or(Some(f.thumbnail_url.clone()).filter(|t| !t.is_empty())),
+            id: f.id,
+            login: f.broadcaster_login,
+            display_name: f.display_name,
+            is_live: f.is_live,
+            game_name: f.game_name,
+            title: f.title,
+        })
+        .collect())
+}
+
+/// The channels the signed-in user follows, with their avatars and whether each is live.
+pub async fn followed(c: &Connected) -> Result<Vec<ChannelRow>, UiError> {
+    let me = c.helix.credentials().await?;
+    let followed = c.helix.followed_channels(&me.user_id).await?;
+    let ids: Vec<String> = followed.iter().map(|f| f.broadcaster_id.clone()).collect();
+    let logins: Vec<String> = followed.iter().map(|f| f.broadcaster_login.clone()).collect();
+    let users = c.helix.users(&[], &ids).await.unwrap_or_default();
+    let live = c.helix.streams_by_login(&logins).await.unwrap_or_default();
+    Ok(followed
+        .into_iter()
+        .map(|f| {
+            let stream = live.iter().find(|s| s.user_id == f.broadcaster_id);
+            ChannelRow {
+                profile_image_url: users
+                    .iter()
+                    .find(|u| u.id == f.broadcaster_id)
+                    .map(|u| u.profile_image_url.clone()),
+                is_live: stream.is_some(),
+                game_name: stream.map(|s| s.game_name.clone()).unwrap_or_default(),
+                title: stream.map(|s| s.title.clone()).unwrap_or_default(),
+                id: f.broadcaster_id,
+                login: f.broadcaster_login,
+                display_name: f.broadcaster_name,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_are_checked_and_lowercased() {
+        assert_eq!(checked_login("LumenForge_1").ok().as_deref(), Some("lumenforge_1"));
+        for bad in ["", "a b", "../x", "x/y", "é", &"a".repeat(26)] {
+            assert_eq!(checked_login(bad).map_err(|e| e.code), Err(ErrorCode::BadLogin), "{bad}");
+        }
+    }
+}

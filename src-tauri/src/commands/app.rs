@@ -1,0 +1,38 @@
+//! Commands about the app itself: what it runs against, its settings, and the Twitch application
+//! it uses (the home window's setup form).
+
+use super::S;
+use crate::error::UiError;
+use crate::session;
+use crate::views::{AppInfo, SettingsView, SetupResult};
+use tauri::AppHandle;
+
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub fn app_info(state: S<'_>) -> Result<AppInfo, UiError> {
+    let port = state
+        .config
+        .load_or_default()
+        .map(|(s, _)| s.loopback_port)
+        .unwrap_or(tev_core::config::DEFAULT_LOOPBACK_PORT);
+    Ok(AppInfo::new(&state.endpoints, port))
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub fn settings_get(state: S<'_>) -> Result<SettingsView, UiError> {
+    let (s, warning) = state.config.load_or_default()?;
+    Ok(SettingsView::new(&s, warning.map(|w| w.to_string())))
+}
+
+/// Saves the Client ID (and the secret, to the keychain) once Twitch knows it.
+#[tauri::command]
+#[tracing::instrument(skip(app, state, client_secret), err(Debug))]
+pub async fn setup_save(
+    app: AppHandle,
+    state: S<'_>,
+    client_id: String,
+    client_secret: Option<String>,
+) -> Result<SetupResult, UiError> {
+    session::setup(&app, state.inner().clone(), &client_id, client_secret).await
+}

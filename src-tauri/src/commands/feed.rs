@@ -1,0 +1,76 @@
+//! Commands of a streamer window's panel: its snapshot, its rows, its first paint and its feed
+//! controls (filter, mutes, seen mark, pause). Only a panel may call most of these (capability
+//! `streamer-panel`), and only for its own channel: the channel comes from the webview's label,
+//! never from the page.
+
+use super::S;
+use crate::channels::ChannelsExt;
+use crate::error::UiError;
+use crate::views::{FeedPrefsView, Snapshot};
+use crate::{home, panel, windows};
+use tauri::Webview;
+use tev_core::config::FeedPrefsChange;
+use tev_core::feed::StreamEvent;
+
+/// The snapshot for the calling panel.
+#[tauri::command]
+#[tracing::instrument(skip(webview, state), err(Debug))]
+pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapshot, UiError> {
+    let login = panel::login_of(webview.label())?;
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
+    let open = webview.channels().open(login).ok_or_else(UiError::not_open)?;
+    let snap = panel::snapshot(&state, &c, open.channel, open.opened_at);
+    tracing::debug!(
+        webview = webview.label(),
+        rows = snap.events.len(),
+        "a panel read its snapshot"
+    );
+    Ok(snap)
+}
+
+/// The calling panel's rows, newest first: what it reads when the core signals `feed` (the
+/// signal carries no data, see `forwarding::forward_live`). Async, so the reply does not wait
+/// for the main thread.
+#[tauri::command]
+#[tracing::instrument(skip(webview, state), err(Debug))]
+pub async fn streamer_events(webview: Webview, state: S<'_>) -> Result<Vec<StreamEvent>, UiError> {
+    let rows = state.live.events(&channel_id(&webview)?);
+    tracing::debug!(webview = webview.label(), rows = rows.len(), "a panel read its rows");
+    Ok(rows)
+}
+
+/// The calling panel's first paint with its rows is on screen: its window's Twitch player and
+/// chat start now (see `windows::open_streamer`). Async, so the reply does not wait for the
+/// main thread.
+#[tauri::command]
+#[tracing::instrument(skip(webview), err(Debug))]
+pub async fn streamer_painted(webview: Webview) -> Result<(), UiError> {
+    let login = panel::login_of(webview.label())?;
+    let app = tauri::Manager::app_handle(&webview);
+    windows::add_twitch_pages_now(app, &windows::window_label(login));
+    // At a cold start with a link the home page waited for this (see `home`).
+    home::load_page(app);
+    Ok(())
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(webview, state), err(Debug))]
+pub async fn feed_prefs_get(webview: Webview, state: S<'_>) -> Result<FeedPrefsView, UiError> {
+    panel::feed_prefs(&state, channel_id(&webview)?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(webview, state), err(Debug))]
+pub async fn feed_prefs_set(
+    webview: Webview,
+    state: S<'_>,
+    change: FeedPrefsChange,
+) -> Result<FeedPrefsView, UiError> {
+    panel::save_feed_prefs(&state, channel_id(&webview)?, change)
+}
+
+/// The broadcaster id of the calling panel's channel.
+fn channel_id(webview: &Webview) -> Result<String, UiError> {
+    let login = panel::login_of(webview.label())?;
+    webview.channels().open(login).map(|open| open.channel.id).ok_or_else(UiError::not_open)
+}

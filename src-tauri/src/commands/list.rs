@@ -1,0 +1,37 @@
+// The app's commands, listed once: `build.rs` declares them to Tauri's ACL from this list,
+// `lib.rs` registers their handlers from it, and `commands::tests` checks the capability files
+// against it. Both the build script and the app `include!` this file, so it is no module: it
+// holds this macro and nothing else.
+
+/// Hands every command of the app to the macro `$then`, as `module::command => "capability"`:
+/// the command is `commands::<module>::<command>`, and it is granted (`allow-<command>`, dashes
+/// for underscores) by `capabilities/<capability>.json` and by no other capability. Adding a
+/// command means adding it here, writing it in `commands/<module>.rs` and granting it in that
+/// capability file.
+macro_rules! app_commands {
+    ($then:ident) => {
+        $then! {
+            app::app_info => "app-pages",
+            app::settings_get => "app-pages",
+            app::setup_save => "app-pages",
+            auth::auth_state => "app-pages",
+            auth::login_start => "app-pages",
+            auth::login_cancel => "app-pages",
+            auth::login_open_activation => "app-pages",
+            auth::logout => "app-pages",
+            channels::search_channels => "app-pages",
+            channels::followed_channels => "app-pages",
+            channels::set_favourite => "app-pages",
+            channels::open_streamer => "app-pages",
+            feed::streamer_snapshot => "app-pages",
+            // Only a streamer panel reads its rows after a `feed` signal, says when its first
+            // paint is on screen and reads and saves its channel's feed controls.
+            feed::streamer_events => "streamer-panel",
+            feed::streamer_painted => "streamer-panel",
+            feed::feed_prefs_get => "streamer-panel",
+            feed::feed_prefs_set => "streamer-panel",
+            notifications::notifications_get => "app-pages",
+            notifications::notifications_set => "app-pages",
+        }
+    };
+}

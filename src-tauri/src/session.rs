@@ -1,0 +1,203 @@
+//! The app's session with Twitch: the Twitch application it uses (its Client ID, checked with
+//! Twitch), the token owner, Helix and the watcher made from the settings (again when the Client
+//! ID or the roles change), the login, and their auth and connection state pushed to the pages as
+//! Tauri events (no polling from the pages).
+
+use crate::channels::{self, ChannelsExt};
+use crate::error::{ErrorCode, UiError};
+use crate::home;
+use crate::state::{AppState, Connected, SignedInUser};
+use crate::views::{AuthView, SetupResult, event};
+use std::sync::Arc;
+use tauri::{AppHandle, Emitter, EventTarget};
+use tev_core::auth::{AuthState, LoginFlow, OAuthClient, SignInProgress, TokenOwner};
+use tev_core::helix::Helix;
+use tev_core::token::TokenSource;
+use tev_core::watcher::{self, WatcherConfig};
+
+/// Saves the Client ID (and the secret, to the keychain) after checking with Twitch that the
+/// client exists: starting a device flow is the cheapest call that names the client. Then makes
+/// the session's pieces with it.
+pub async fn setup(
+    app: &AppHandle,
+    state: Arc<AppState>,
+    client_id: &str,
+    client_secret: Option<String>,
+) -> Result<SetupResult, UiError> {
+    let client_id = client_id.trim().to_string();
+    if client_id.is_empty()
+        || client_id.len() > 64
+        || !client_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(UiError::new(
+            ErrorCode::BadClientId,
+            "A Client ID is the string of letters and digits shown under your application at dev.twitch.tv.",
+        ));
+    }
+    let oauth = OAuthClient::new(state.endpoints.clone(), client_id.clone(), None)
+        .map_err(|e| UiError::new(ErrorCode::SetupFailed, e.to_string()))?;
+    oauth.device_start(&["user:read:chat".to_string()]).await.map_err(|e| {
+        UiError::new(
+            ErrorCode::ClientRejected,
+            format!("Twitch did not accept this Client ID: {e}"),
+        )
+    })?;
+    let secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if let Some(secret) = secret {
+        state.keychain.set_client_secret(&client_id, zeroize::Zeroizing::new(secret)).await?;
+    }
+    state.config.update(|s| s.client_id = Some(client_id.clone()))?;
+    connect(app, state).await?;
+    Ok(SetupResult { message: "Twitch knows this application. You can log in now.".into() })
+}
+
+/// Starts a login; with `privileged`, asking for the broadcaster's and moderator's scopes too
+/// (the pieces are made again for them first).
+pub async fn login(app: &AppHandle, state: Arc<AppState>, privileged: bool) -> Result<(), UiError> {
+    if privileged {
+        state.config.update(|s| {
+            s.roles.broadcaster = true;
+            s.roles.moderator = true;
+        })?;
+        connect(app, state.clone()).await?;
+    }
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
+    // The login runs in the background; its progress reaches the page as "auth" events.
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = c.owner.login(LoginFlow::Auto).await {
+            tracing::warn!(error = %e, "login failed");
+            emit_login_error(&app, &e.to_string());
+        }
+    });
+    Ok(())
+}
+
+/// Opens the device flow's activation page again in the browser, if a device flow showed one.
+pub async fn open_activation_page(state: &AppState) -> Result<(), UiError> {
+    let url = state.activation_url.lock().ok().and_then(|u| u.clone());
+    if let Some(url) = url {
+        tauri::async_runtime::spawn_blocking(move || webbrowser::open(&url))
+            .await
+            .map_err(|_| UiError::new(ErrorCode::Browser, "Could not open the browser."))?
+            .map_err(|e| {
+                UiError::new(ErrorCode::Browser, format!("Could not open the browser: {e}"))
+            })?;
+    }
+    Ok(())
+}
+
+/// Tells the home page that a login failed, in words (the login itself ends signed out).
+fn emit_login_error(app: &AppHandle, message: &str) {
+    let signed_out = AuthView::SignedOut { reason: Some(message.to_string()) };
+    let _ = app.emit_to(EventTarget::webview(home::LABEL), event::AUTH, signed_out);
+}
+
+/// Creates the token owner, Helix and the watcher from the settings (again, after the Client
+/// ID or the roles changed) and starts forwarding their state to the pages.
+pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiError> {
+    let (settings, _) = state.config.load_or_default()?;
+    if settings.effective_client_id().is_none() {
+        return Ok(());
+    }
+    let owner =
+        TokenOwner::from_settings(&settings, state.endpoints.clone(), state.keychain.clone())
+            .await?;
+    tracing::debug!("token owner made");
+    let tokens: Arc<dyn TokenSource> = Arc::new(owner.clone());
+    let helix = Helix::new(state.endpoints.helix.clone(), tokens.clone())?;
+    let watcher = watcher::spawn(&state.endpoints, tokens, WatcherConfig::new(&state.endpoints))?;
+    tracing::debug!("helix and watcher made");
+    {
+        let w = watcher.clone();
+        owner.set_logout_hook(Arc::new(move || {
+            let w = w.clone();
+            Box::pin(async move { w.shutdown().await })
+        }));
+    }
+    let previous = state.connected.write().await.replace(Connected {
+        owner: owner.clone(),
+        helix: helix.clone(),
+        watcher: watcher.clone(),
+    });
+    state.connected_changed.send_replace(());
+    // A new watcher watches nothing yet; the favourite is added again at sign-in.
+    app.channels().forget_background();
+    if let Some(p) = previous {
+        p.watcher.shutdown().await;
+        p.owner.shutdown();
+    }
+
+    // Auth state → every page; on sign-in, learn the user's display name and avatar.
+    let mut auth_rx = owner.subscribe();
+    let app2 = app.clone();
+    let state2 = state.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let a = auth_rx.borrow_and_update().clone();
+            if let AuthState::SigningIn {
+                progress: SignInProgress::DeviceCode { verification_uri, .. },
+            } = &a
+                && let Ok(mut u) = state2.activation_url.lock()
+            {
+                *u = Some(verification_uri.clone());
+            }
+            if matches!(a, AuthState::SignedOut { .. }) {
+                // Logging out stops the watcher; the favourite is added again at sign-in.
+                app2.channels().forget_background();
+            }
+            if let AuthState::SignedIn { login, .. } = &a {
+                if let Ok((s, _)) = state2.config.load_or_default() {
+                    channels::watch_favourite(&app2, &state2, s.favourite.as_deref()).await;
+                }
+                let known =
+                    state2.user.lock().ok().and_then(|g| g.as_ref().map(|u| u.login == *login));
+                if known != Some(true)
+                    && let Ok(u) = helix.me().await
+                    && let Ok(mut g) = state2.user.lock()
+                {
+                    *g = Some(SignedInUser {
+                        login: u.login,
+                        display_name: u.display_name,
+                        profile_image_url: u.profile_image_url,
+                    });
+                }
+            }
+            let _ = app2.emit(event::AUTH, AuthView::new(&a, state2.signed_in_user().as_ref()));
+            if auth_rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+
+    // Connection state → every page.
+    let mut conn_rx = watcher.state();
+    let app3 = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let s = conn_rx.borrow_and_update().clone();
+            let _ = app3.emit(event::CONNECTION, &s);
+            if conn_rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+
+    // The live feed: watcher updates → RecentEvents on disk → each channel's panel.
+    tauri::async_runtime::spawn(
+        state.live.clone().run(watcher.clone(), std::time::Duration::from_secs(2)),
+    );
+
+    // Restore the login (validate, hourly validation) in the background.
+    tauri::async_runtime::spawn(async move {
+        owner.start().await;
+    });
+
+    // Re-add the channels of windows that are open (after a reconnect of the pieces).
+    for login in app.channels().open_logins() {
+        if let Err(e) = watcher.add_channel(&login, None).await {
+            tracing::warn!(%login, error = %e, "could not watch the channel again");
+        }
+    }
+    Ok(())
+}

@@ -336,6 +336,8 @@ pub struct Snapshot {
     pub auth: serde_json::Value,
     pub simulated: bool,
     pub listening_since: chrono::DateTime<chrono::Utc>,
+    /// How each kind of row is named, grouped and drawn: the page keeps no list of its own.
+    pub kinds: &'static [tev_core::kind::KindInfo],
 }
 
 /// The snapshot for the calling panel; the channel comes from the webview's label, so a page
@@ -371,6 +373,7 @@ pub fn snapshot(
         auth: bridge::auth_json(&c.owner.state()),
         simulated: state.endpoints.simulated,
         listening_since: bridge::opened_at(&channel.login).unwrap_or_else(chrono::Utc::now),
+        kinds: tev_core::kind::KIND_TABLE,
         channel,
     }
 }

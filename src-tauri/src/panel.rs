@@ -32,6 +32,7 @@ pub fn snapshot(
         auth: AuthView::new(&c.owner.state(), state.signed_in_user().as_ref()),
         simulated: state.endpoints.simulated,
         listening_since,
+        kinds: tev_core::kind::KIND_TABLE,
         channel,
     }
 }

@@ -253,6 +253,8 @@ pub struct Snapshot {
     pub simulated: bool,
     /// When the window opened: the empty list's "listening since".
     pub listening_since: DateTime<Utc>,
+    /// How each kind of row is named, grouped and drawn: the page keeps no list of its own.
+    pub kinds: &'static [tev_core::kind::KindInfo],
 }
 
 /// One channel's feed choices and the groups they are made of, for its panel

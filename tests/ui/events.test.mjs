@@ -2,15 +2,9 @@
 // test runner: `node --test tests/ui/`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { pageModule } from "./page-module.mjs";
 
-// The page modules are ES modules in `.js` files with no package.json around them (they are
-// the app's assets); Node before 20.10 would read them as CommonJS. Loading the source as a
-// module from a data: URL works on every Node with ES modules (events.js imports nothing).
-const source = await readFile(new URL("../../ui/js/events.js", import.meta.url), "utf8");
-const { relativeTime, msUntilRelativeChange } = await import(
-  `data:text/javascript;base64,${Buffer.from(source).toString("base64")}`
-);
+const { relativeTime, msUntilRelativeChange } = await pageModule("events.js");
 
 const at = Date.parse("2026-11-28T12:00:00Z");
 const iso = new Date(at).toISOString();

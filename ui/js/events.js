@@ -1,38 +1,6 @@
-// Rendering of feed events (tev_core::feed::StreamEvent as JSON) into list rows.
-// Pure DOM building, no IPC: the streamer page feeds it.
-
-/** kind → [glyph, colour family] */
-const KINDS = {
-  stream_online: ["●", "k-stream"],
-  stream_offline: ["○", "k-stream"],
-  channel_update: ["✎", "k-info"],
-  raid_incoming: ["➜", "k-raid"],
-  raid_outgoing: ["➜", "k-raid"],
-  sub: ["★", "k-sub"],
-  resub: ["★", "k-sub"],
-  prime_paid_upgrade: ["★", "k-sub"],
-  gift_paid_upgrade: ["★", "k-sub"],
-  sub_gift: ["♦", "k-gift"],
-  community_sub_gift: ["♦", "k-gift"],
-  pay_it_forward: ["♦", "k-gift"],
-  cheer: ["◆", "k-cheer"],
-  bits_badge_tier: ["◆", "k-cheer"],
-  charity_donation: ["♥", "k-gift"],
-  announcement: ["!", "k-info"],
-  watch_streak: ["✓", "k-info"],
-  follow: ["+", "k-follow"],
-  hype_train_begin: ["▲", "k-hype"],
-  hype_train_end: ["▲", "k-hype"],
-  poll_begin: ["?", "k-info"],
-  poll_end: ["?", "k-info"],
-  prediction_begin: ["%", "k-info"],
-  prediction_end: ["%", "k-info"],
-  ad_break: ["▮", "k-info"],
-  reward_redemption: ["✦", "k-follow"],
-  shoutout_received: ["✉", "k-raid"],
-  other: ["•", "k-info"],
-  gap: ["┄", ""],
-};
+// Rendering of feed events (tev_core::feed::StreamEvent as JSON) into list rows, and the rows'
+// time labels. Pure DOM building, no IPC: the streamer page feeds it; how each kind looks comes
+// from the core's kind table (panel.js, `KindLooks`).
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
@@ -80,9 +48,9 @@ function chipText(ev) {
   return "";
 }
 
-/** Builds the <li> for one event. */
-export function eventRow(ev) {
-  const [glyph, family] = KINDS[ev.kind] || KINDS.other;
+/** Builds the <li> for one event, drawn as `look` says ({glyph, family}: `KindLooks.look`). */
+export function eventRow(ev, look) {
+  const { glyph, family } = look;
   const li = document.createElement("li");
   li.className = `event ${family}`;
   li.dataset.id = ev.id;
@@ -129,80 +97,4 @@ export function eventRow(ev) {
 export function clockTime(iso) {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? "" : timeFmt.format(new Date(t));
-}
-
-/**
- * What the panel shows of a channel's recent events under the viewer's feed choices
- * (tev_core::config::FeedPrefs, from `feed_prefs_get`). Pure logic: no DOM, no IPC.
- *
- * - filter (`prefs.hidden`): groups this view leaves out; counted as "hidden by filter";
- * - mute (`prefs.muted`): groups never shown (and never notified) for this channel;
- * - seen mark (`prefs.seen`): rows at or before it are seen; newer ones stand out;
- * - gap rows belong to no group: nothing hides them, and they never stand out.
- */
-export class FeedView {
-  /** groups: [{id, label, kinds}] in menu order; prefs: {hidden, muted, seen, paused}. */
-  constructor(groups = [], prefs = {}) {
-    this.groups = groups;
-    this.kindGroup = new Map();
-    for (const g of groups) for (const k of g.kinds) this.kindGroup.set(k, g.id);
-    this.prefs = {
-      hidden: Array.isArray(prefs.hidden) ? prefs.hidden : [],
-      muted: Array.isArray(prefs.muted) ? prefs.muted : [],
-      seen: prefs.seen && typeof prefs.seen.at === "string" ? prefs.seen : null,
-      paused: prefs.paused === true,
-    };
-  }
-
-  /** The group id of a kind; null for gaps; "other" for kinds no group lists. */
-  groupOf(kind) {
-    if (kind === "gap") return null;
-    return this.kindGroup.get(kind) || "other";
-  }
-
-  isMuted(kind) {
-    const g = this.groupOf(kind);
-    return g !== null && this.prefs.muted.includes(g);
-  }
-
-  /** Hidden by the filter (and not muted, which says more). */
-  isFiltered(kind) {
-    const g = this.groupOf(kind);
-    return g !== null && !this.prefs.muted.includes(g) && this.prefs.hidden.includes(g);
-  }
-
-  isShown(kind) {
-    return !this.isMuted(kind) && !this.isFiltered(kind);
-  }
-
-  /** Whether a row should stand out: newer than the seen mark, and not a gap. */
-  isUnseen(ev) {
-    if (ev.kind === "gap") return false;
-    if (!this.prefs.seen) return true;
-    const t = Date.parse(ev.occurred_at);
-    const mark = Date.parse(this.prefs.seen.at);
-    return Number.isNaN(t) || Number.isNaN(mark) ? false : t > mark;
-  }
-
-  /** { shown, filtered, muted } rows of `events`, each in the given order. */
-  split(events) {
-    const out = { shown: [], filtered: [], muted: [] };
-    for (const ev of events) {
-      if (this.isMuted(ev.kind)) out.muted.push(ev);
-      else if (this.isFiltered(ev.kind)) out.filtered.push(ev);
-      else out.shown.push(ev);
-    }
-    return out;
-  }
-
-  /** The seen mark for "mark all seen" over `rows`: the newest one, as {id, at}; or null. */
-  static newestMark(rows) {
-    let best = null;
-    for (const ev of rows) {
-      const t = Date.parse(ev.occurred_at);
-      if (Number.isNaN(t)) continue;
-      if (!best || t > best.t) best = { t, id: ev.id, at: ev.occurred_at };
-    }
-    return best && { id: best.id, at: best.at };
-  }
 }

@@ -1,14 +1,13 @@
 // The app's strip of a streamer window: stream info, connection state and the last ten events.
 // Everything is pushed from the Rust core (Tauri events); nothing here polls Twitch.
 import { call, closeWindow, markPainted, on } from "./ipc.js";
-import { eventRow, relativeTime, msUntilRelativeChange, clockTime, FeedView } from "./events.js";
+import { eventRow, relativeTime, msUntilRelativeChange, clockTime } from "./events.js";
+import { FeedView, KindLooks, Panel } from "./panel.js";
 
 const $ = (id) => document.getElementById(id);
 const login = new URLSearchParams(location.search).get("login") || "";
 let channelName = login;
 let listeningSince = new Date().toISOString();
-/** The channel's last ten events as the core sent them, newest first. */
-let latest = [];
 
 function renderHeader(h) {
   if (!h) return;
@@ -66,10 +65,12 @@ function renderAuth(a) {
 
 // ---- The events list and its controls (issue 7): filter, mute, seen mark, pause. ------------
 // The choices live in the settings, per channel (`feed_prefs_get` / `feed_prefs_set`); the
-// panel applies them to the channel's ten most recent events that the core keeps. Hidden rows
-// are counted, not replaced by older ones: the panel never pretends to have more than ten.
+// panel applies them to the channel's ten most recent events that the core keeps. What shows,
+// what is hidden and what is new is worked out by `Panel` (panel.js, no DOM); this draws it.
 
-let view = new FeedView();
+const panel = new Panel();
+/** How each kind is drawn: the core's kind table, from the snapshot. */
+let looks = new KindLooks();
 /** Rows shown at load (restored from disk) do not slide in; later ones do. */
 let renderedOnce = false;
 /** How long a new row's slide-in lasts (`.event.enter` in streamer.css). */
@@ -78,9 +79,6 @@ const SLIDE_MS = 260;
 let lastArrival = -Infinity;
 /** The ids of the rows (shown or hidden) at the last render: any other row is news. */
 let known = new Set();
-/** While paused: the rows on screen (the list as it was), and ids that came in since. */
-let frozen = null;
-const arrivedWhilePaused = new Map(); // id → kind
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 /** Saves one change; saves run one after another so they apply in click order. The saved
@@ -93,7 +91,7 @@ function savePrefs(change) {
     try {
       const r = await call("feed_prefs_set", { change });
       pending -= 1;
-      if (pending === 0) view = new FeedView(r.groups, r.prefs);
+      if (pending === 0) panel.view = new FeedView(r.groups, r.prefs);
       showError(null);
     } catch (e) {
       pending -= 1;
@@ -108,31 +106,21 @@ function savePrefs(change) {
 
 async function loadPrefs() {
   const r = await call("feed_prefs_get");
-  view = new FeedView(r.groups, r.prefs);
+  panel.view = new FeedView(r.groups, r.prefs);
   if (r.warning) showError({ message: r.warning });
 }
 
 /** Applies a change at once (the save follows). */
 function change(c) {
-  const prefs = { ...view.prefs, ...c };
-  view = new FeedView(view.groups, prefs);
+  panel.view = panel.view.with(c);
   renderEvents();
   buildMenu();
   return savePrefs(c);
 }
 
 function renderEvents(events) {
-  if (events) latest = events;
-  const paused = view.prefs.paused;
-  if (!paused || !frozen) frozen = latest;
-  if (paused) {
-    const onScreen = new Set(frozen.map((ev) => ev.id));
-    for (const ev of latest) {
-      if (!onScreen.has(ev.id) && arrivedWhilePaused.size < 1000) arrivedWhilePaused.set(ev.id, ev.kind);
-    }
-  }
-  const source = frozen;
-  const parts = view.split(source);
+  const st = panel.update(events);
+  const { rows: source, parts, paused } = st;
   const list = $("events");
   const old = new Map([...list.children].map((li) => [li.dataset.id, li]));
   let added = false;
@@ -146,7 +134,7 @@ function renderEvents(events) {
     let li = old.get(ev.id);
     if (!li) {
       // Only rows new to the screen slide in: re-inserting a kept row must not replay it.
-      li = eventRow(ev);
+      li = eventRow(ev, looks.look(ev.kind));
       // A row shown again (filter cleared, unmuted) is not news: it appears without fuss.
       if (renderedOnce && !known.has(ev.id)) {
         if (calm) {
@@ -156,7 +144,7 @@ function renderEvents(events) {
         added = true;
       }
     }
-    li.classList.toggle("unseen", view.isUnseen(ev));
+    li.classList.toggle("unseen", st.unseen.has(ev.id));
     return li;
   });
   list.replaceChildren(...next);
@@ -168,7 +156,7 @@ function renderEvents(events) {
   }
   list.dataset.count = String(next.length);
 
-  const unseen = parts.shown.filter((ev) => view.isUnseen(ev)).length;
+  const unseen = st.unseen.size;
   $("unseen-count").hidden = unseen === 0;
   $("unseen-count").textContent = String(unseen);
   $("mark-seen").disabled = unseen === 0;
@@ -176,27 +164,20 @@ function renderEvents(events) {
 
   // Say what is hidden.
   const showAll = $("show-all");
-  const filterOn = view.prefs.hidden.some((g) => !view.prefs.muted.includes(g));
-  showAll.hidden = !filterOn;
-  showAll.textContent = parts.filtered.length
-    ? `${parts.filtered.length} hidden by filter · show all`
-    : "Filter on · show all";
+  showAll.hidden = !st.filterOn;
+  showAll.textContent = st.showAllText;
   const mutedNote = $("muted-note");
-  const mutedLabels = view.groups.filter((g) => view.prefs.muted.includes(g.id)).map((g) => g.label);
-  mutedNote.hidden = mutedLabels.length === 0;
-  const names = mutedLabels.length > 2 ? `${mutedLabels.slice(0, 2).join(", ")} +${mutedLabels.length - 2}` : mutedLabels.join(", ");
-  mutedNote.textContent = parts.muted.length ? `${parts.muted.length} muted (${names})` : `Muted: ${names}`;
-  $("filter-button").dataset.active = String(filterOn || mutedLabels.length > 0);
+  mutedNote.hidden = st.mutedLabels.length === 0;
+  mutedNote.textContent = st.mutedNote;
+  $("filter-button").dataset.active = String(st.choicesActive);
   $("feed-status").dataset.filtered = String(parts.filtered.length);
   $("feed-status").dataset.muted = String(parts.muted.length);
 
   const empty = $("events-empty");
-  const hiddenCount = parts.filtered.length + parts.muted.length;
   empty.hidden = next.length > 0;
-  empty.textContent = source.length === 0
-    ? `Listening for events on ${channelName} since ${clockTime(listeningSince)}`
-    : `All ${source.length} recent events are hidden (${parts.filtered.length} by the filter, ${parts.muted.length} muted).`;
-  empty.dataset.hidden = String(hiddenCount);
+  empty.textContent = st.allHiddenText ??
+    `Listening for events on ${channelName} since ${clockTime(listeningSince)}`;
+  empty.dataset.hidden = String(st.hiddenCount);
 
   // Paused: the list stays as it was; a pill counts what came in.
   const pause = $("pause");
@@ -205,21 +186,18 @@ function renderEvents(events) {
   // aria-pressed, so a screen reader says "Pause auto-scroll, pressed").
   pause.textContent = paused ? "\u25B6 Resume" : "\u275A\u275A Pause";
   pause.title = paused ? "Auto-scroll is paused — resume to follow new events" : "Pause auto-scroll: new events do not move the list";
-  let fresh = 0;
-  for (const kind of arrivedWhilePaused.values()) if (view.isShown(kind)) fresh += 1;
   const pill = $("new-pill");
-  pill.hidden = !paused || fresh === 0;
-  pill.textContent = `↑ ${fresh > 99 ? "99+" : fresh} new`;
-  pill.dataset.count = String(fresh);
-  $("paused-status").textContent = paused && fresh ? `${fresh} new events while paused` : "";
-  updateMenuCounts(source);
+  pill.hidden = !paused || st.fresh === 0;
+  pill.textContent = st.pillText;
+  pill.dataset.count = String(st.fresh);
+  $("paused-status").textContent = st.pausedStatus;
+  updateMenuCounts(st.groupCounts);
   tick();
 }
 
 /** Shows the newest rows (the pill, or resuming). */
 function jumpToNewest() {
-  frozen = latest;
-  arrivedWhilePaused.clear();
+  panel.jumpToNewest();
   renderEvents();
   $("events").scrollTo({ top: 0, behavior: reducedMotion.matches ? "auto" : "smooth" });
 }
@@ -229,8 +207,8 @@ function jumpToNewest() {
 function buildMenu() {
   const ul = $("filter-groups");
   const focused = document.activeElement && document.activeElement.id;
-  ul.replaceChildren(...view.groups.map((g) => {
-    const muted = view.prefs.muted.includes(g.id);
+  ul.replaceChildren(...panel.view.menu().map((g) => {
+    const muted = g.muted;
     const li = document.createElement("li");
     li.className = `filter-group${muted ? " is-muted" : ""}`;
     li.dataset.group = g.id;
@@ -238,13 +216,9 @@ function buildMenu() {
     const box = document.createElement("input");
     box.type = "checkbox";
     box.id = `show-${g.id}`;
-    box.checked = !muted && !view.prefs.hidden.includes(g.id);
+    box.checked = g.shown;
     box.disabled = muted;
-    box.addEventListener("change", () => {
-      const hidden = new Set(view.prefs.hidden);
-      if (box.checked) hidden.delete(g.id); else hidden.add(g.id);
-      change({ hidden: [...hidden] });
-    });
+    box.addEventListener("change", () => change(panel.view.filterChange(g.id, box.checked)));
     const name = document.createElement("span");
     name.className = "group-name";
     name.textContent = g.label;
@@ -260,25 +234,16 @@ function buildMenu() {
     mute.setAttribute("aria-label", `Mute ${g.label}`);
     mute.title = muted ? `${g.label}: muted for this channel — click to unmute` : `Mute ${g.label}: hide and never notify for this channel`;
     mute.textContent = muted ? "Muted" : "Mute";
-    mute.addEventListener("click", () => {
-      const set = new Set(view.prefs.muted);
-      if (muted) set.delete(g.id); else set.add(g.id);
-      change({ muted: [...set] });
-    });
+    mute.addEventListener("click", () => change(panel.view.muteChange(g.id, !muted)));
     li.append(label, mute);
     return li;
   }));
   if (focused) document.getElementById(focused)?.focus();
-  updateMenuCounts(frozen || latest);
+  updateMenuCounts(panel.state().groupCounts);
 }
 
 /** How many of the current rows each group has, next to its name. */
-function updateMenuCounts(rows) {
-  const counts = new Map();
-  for (const ev of rows) {
-    const g = view.groupOf(ev.kind);
-    if (g) counts.set(g, (counts.get(g) || 0) + 1);
-  }
+function updateMenuCounts(counts) {
   for (const el of document.querySelectorAll(".group-count")) {
     const n = counts.get(el.dataset.group) || 0;
     el.textContent = n ? String(n) : "";
@@ -316,14 +281,14 @@ $("menu-show-all").addEventListener("click", () => change({ hidden: [] }));
 $("show-all").addEventListener("click", () => change({ hidden: [] }));
 
 $("mark-seen").addEventListener("click", () => {
-  const mark = FeedView.newestMark(view.split(frozen || latest).shown);
+  const mark = panel.seenMark();
   if (mark) change({ seen: mark });
 });
 
 $("pause").addEventListener("click", () => {
-  const paused = !view.prefs.paused;
+  const paused = !panel.view.prefs.paused;
   if (!paused) jumpToNewest();
-  else frozen = latest;
+  else panel.freeze();
   change({ paused });
 });
 $("new-pill").addEventListener("click", jumpToNewest);
@@ -392,6 +357,7 @@ function showSnapshot(snap) {
   $("channel-name").textContent = channelName;
   document.title = channelName;
   $("sim-badge").hidden = !snap.simulated;
+  if (Array.isArray(snap.kinds)) looks = new KindLooks(snap.kinds);
   renderHeader(snap.header);
   renderConnection(snap.connection);
   renderAuth(snap.auth);
@@ -418,7 +384,7 @@ async function start() {
   // round trip (issue 9, start-up). Without it the page reads everything below first.
   const boot = window.__TEV_BOOT__;
   if (boot && boot.snapshot && boot.prefs) {
-    view = new FeedView(boot.prefs.groups, boot.prefs.prefs);
+    panel.view = new FeedView(boot.prefs.groups, boot.prefs.prefs);
     showSnapshot(boot.snapshot);
     markPainted(painted);
   }
@@ -446,7 +412,7 @@ async function start() {
     buildMenu();
     // A channel opened for the first time: what is already listed counts as seen; from now on
     // new rows stand out until marked.
-    if (!view.prefs.seen) {
+    if (!panel.view.prefs.seen) {
       const mark = FeedView.newestMark(snap.events);
       if (mark) await change({ seen: mark });
     }

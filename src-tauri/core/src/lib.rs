@@ -13,11 +13,14 @@ pub mod eventsub;
 pub mod feed;
 pub mod helix;
 pub mod keychain;
+pub mod kind;
 pub mod live;
 pub mod memory;
 pub mod notify;
+pub mod paths;
 pub mod recent;
 pub mod replay;
+pub mod settings;
 pub mod token;
 pub mod watcher;
 

@@ -6,8 +6,8 @@
 //! - go-live (`stream_online`) of any channel that is open in a window or is the favourite:
 //!   on by default;
 //! - every other kind only when the viewer opted into it, by the feed's snake_case kind name
-//!   (`"raid_incoming"`); names are plain strings so this module does not depend on the
-//!   feed's enum and a settings file can name kinds a newer version adds;
+//!   (`"raid_incoming"`); names are plain strings so a settings file can name kinds a newer
+//!   version adds;
 //! - never while that channel's window is focused (the viewer is already looking at it);
 //! - never for events that are not new: restored from disk, duplicates, and `gap` markers;
 //! - at most one notification per channel and kind per [`NotifyPolicy::burst_window_secs`],
@@ -19,11 +19,13 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::kind::EventKind;
+
 /// The feed's kind for a channel going live.
-pub const GO_LIVE_KIND: &str = "stream_online";
+pub const GO_LIVE_KIND: &str = EventKind::StreamOnline.as_str();
 
 /// The feed's kind for a gap marker (a time when events could have been missed).
-pub const GAP_KIND: &str = "gap";
+pub const GAP_KIND: &str = EventKind::Gap.as_str();
 
 /// Default burst window: one notification per channel and kind per minute.
 pub const DEFAULT_BURST_WINDOW_SECS: u64 = 60;
@@ -36,38 +38,10 @@ const MAX_BODY_CHARS: usize = 200;
 /// limiter's memory stays bounded over a session of many hours.
 const PRUNE_ABOVE: usize = 256;
 
-/// The feed's event kinds (issue 4) with the words a notification uses for them, in the
-/// order a settings page can list them. `gap` is absent: it never notifies.
-pub const KINDS: &[(&str, &str)] = &[
-    ("stream_online", "Live now"),
-    ("stream_offline", "Stream ended"),
-    ("channel_update", "Channel updated"),
-    ("raid_incoming", "Incoming raid"),
-    ("raid_outgoing", "Outgoing raid"),
-    ("sub", "New subscriber"),
-    ("resub", "Resubscription"),
-    ("sub_gift", "Gifted sub"),
-    ("community_sub_gift", "Gifted subs"),
-    ("gift_paid_upgrade", "Gift sub upgraded"),
-    ("prime_paid_upgrade", "Prime sub upgraded"),
-    ("pay_it_forward", "Paid it forward"),
-    ("announcement", "Announcement"),
-    ("bits_badge_tier", "New Bits badge"),
-    ("charity_donation", "Charity donation"),
-    ("watch_streak", "Watch streak"),
-    ("cheer", "Cheer"),
-    ("follow", "New follower"),
-    ("hype_train_begin", "Hype train started"),
-    ("hype_train_end", "Hype train ended"),
-    ("poll_begin", "Poll started"),
-    ("poll_end", "Poll ended"),
-    ("prediction_begin", "Prediction started"),
-    ("prediction_end", "Prediction ended"),
-    ("ad_break", "Ad break"),
-    ("reward_redemption", "Reward redeemed"),
-    ("shoutout_received", "Shoutout received"),
-    ("other", "Other event"),
-];
+/// The feed's event kinds with the words a notification uses for them, in the order a settings
+/// page can list them: [`crate::kind::NOTIFY_KINDS`], derived from the kind table. `gap` is
+/// absent: it never notifies.
+pub const KINDS: &[(&str, &str)] = crate::kind::NOTIFY_KINDS;
 
 /// The viewer's notification choices, stored with the settings.
 ///

@@ -16,6 +16,8 @@ mod text;
 pub use normalise::{Feed, FeedConfig};
 pub(crate) use normalise::{app_closed_gap, gap_row};
 
+pub use crate::kind::EventKind;
+
 use crate::eventsub::protocol::Amount;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -90,108 +92,6 @@ pub struct Actor {
     pub login: String,
     /// Display name, used in summaries.
     pub display_name: String,
-}
-
-/// The kinds of rows (issue 4, "Feed"); serialised in snake_case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    /// The channel went live.
-    StreamOnline,
-    /// The channel went offline.
-    StreamOffline,
-    /// Title/category/language changed.
-    ChannelUpdate,
-    /// Another channel raided this one.
-    RaidIncoming,
-    /// This channel raided another one.
-    RaidOutgoing,
-    /// A new subscription.
-    Sub,
-    /// A resubscription shared in chat.
-    Resub,
-    /// One gifted sub.
-    SubGift,
-    /// A gift bomb (several subs gifted to the community).
-    CommunitySubGift,
-    /// A gifted sub continued as a paid one.
-    GiftPaidUpgrade,
-    /// A Prime sub upgraded to a paid tier.
-    PrimePaidUpgrade,
-    /// A gift recipient paid it forward.
-    PayItForward,
-    /// A chat announcement.
-    Announcement,
-    /// A user reached a new bits badge tier.
-    BitsBadgeTier,
-    /// A charity donation.
-    CharityDonation,
-    /// A viewer's watch streak.
-    WatchStreak,
-    /// Bits cheered.
-    Cheer,
-    /// A new follower.
-    Follow,
-    /// A hype train started.
-    HypeTrainBegin,
-    /// A hype train ended.
-    HypeTrainEnd,
-    /// A poll started.
-    PollBegin,
-    /// A poll ended.
-    PollEnd,
-    /// A prediction started.
-    PredictionBegin,
-    /// A prediction ended.
-    PredictionEnd,
-    /// An ad break started.
-    AdBreak,
-    /// A channel-points reward was redeemed.
-    RewardRedemption,
-    /// Another channel gave this one a shoutout.
-    ShoutoutReceived,
-    /// Something this app has no kind for (unknown type or notice).
-    Other,
-    /// Events may have been missed in this interval.
-    Gap,
-}
-
-impl EventKind {
-    /// The snake_case name, as serialised.
-    pub fn as_str(self) -> &'static str {
-        use EventKind::*;
-        match self {
-            StreamOnline => "stream_online",
-            StreamOffline => "stream_offline",
-            ChannelUpdate => "channel_update",
-            RaidIncoming => "raid_incoming",
-            RaidOutgoing => "raid_outgoing",
-            Sub => "sub",
-            Resub => "resub",
-            SubGift => "sub_gift",
-            CommunitySubGift => "community_sub_gift",
-            GiftPaidUpgrade => "gift_paid_upgrade",
-            PrimePaidUpgrade => "prime_paid_upgrade",
-            PayItForward => "pay_it_forward",
-            Announcement => "announcement",
-            BitsBadgeTier => "bits_badge_tier",
-            CharityDonation => "charity_donation",
-            WatchStreak => "watch_streak",
-            Cheer => "cheer",
-            Follow => "follow",
-            HypeTrainBegin => "hype_train_begin",
-            HypeTrainEnd => "hype_train_end",
-            PollBegin => "poll_begin",
-            PollEnd => "poll_end",
-            PredictionBegin => "prediction_begin",
-            PredictionEnd => "prediction_end",
-            AdBreak => "ad_break",
-            RewardRedemption => "reward_redemption",
-            ShoutoutReceived => "shoutout_received",
-            Other => "other",
-            Gap => "gap",
-        }
-    }
 }
 
 /// Why a gap row exists.

@@ -1,0 +1,148 @@
+//! [`ConfigStore`]: reads `settings.json` (a corrupt file is set aside and reported) and writes
+//! it atomically (temp file + rename), one change at a time.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{ConfigError, Settings};
+use crate::paths::config_dir;
+
+/// The name of the settings file inside the config dir.
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// Reads and writes `settings.json` in one directory.
+#[derive(Debug, Clone)]
+pub struct ConfigStore {
+    /// The directory holding `settings.json`.
+    dir: PathBuf,
+    /// Serialises [`ConfigStore::update`] across every clone of this store, so two changes
+    /// made at once (a panel's feed choice and the favourite, say) both survive.
+    updating: std::sync::Arc<std::sync::Mutex<()>>,
+}
+
+impl ConfigStore {
+    /// The store in the standard config dir.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self::at(config_dir()?))
+    }
+
+    /// A store in `dir` (tests, portable setups).
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into(), updating: Default::default() }
+    }
+
+    /// The path of the settings file.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(SETTINGS_FILE)
+    }
+
+    /// Loads the settings. A missing file gives the defaults; a corrupt one is moved aside
+    /// and reported as [`ConfigError::Corrupt`] (the caller shows it and goes on with
+    /// defaults, see [`ConfigStore::load_or_default`]).
+    pub fn load(&self) -> Result<Settings, ConfigError> {
+        let path = self.path();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(source) => return Err(ConfigError::Io { action: "read", path, source }),
+        };
+        match serde_json::from_slice::<Settings>(&bytes) {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                let reason = e.to_string();
+                let set_aside = self.set_aside(&path)?;
+                tracing::warn!(path = %path.display(), set_aside = %set_aside.display(), %reason,
+                    "settings file is corrupt; moved aside");
+                Err(ConfigError::Corrupt { path, set_aside, reason })
+            }
+        }
+    }
+
+    /// Like [`ConfigStore::load`], but a corrupt file gives the defaults together with the
+    /// error to show. I/O errors are still errors.
+    pub fn load_or_default(&self) -> Result<(Settings, Option<ConfigError>), ConfigError> {
+        match self.load() {
+            Ok(s) => Ok((s, None)),
+            Err(e @ ConfigError::Corrupt { .. }) => Ok((Settings::default(), Some(e))),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn set_aside(&self, path: &Path) -> Result<PathBuf, ConfigError> {
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut target = self.dir.join(format!("{SETTINGS_FILE}.corrupt-{ts}"));
+        let mut n = 1;
+        while target.exists() {
+            target = self.dir.join(format!("{SETTINGS_FILE}.corrupt-{ts}-{n}"));
+            n += 1;
+        }
+        std::fs::rename(path, &target).map_err(|source| ConfigError::Io {
+            action: "move aside",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(target)
+    }
+
+    /// Writes the settings atomically: a temp file in the same directory, synced, then
+    /// renamed over `settings.json`, so a crash leaves either the old or the new file.
+    pub fn save(&self, settings: &Settings) -> Result<(), ConfigError> {
+        if let Some(id) = &settings.client_id
+            && (id.is_empty()
+                || id.len() > 100
+                // Twitch's ids are alphanumeric; '-' and '_' admit the simulator's clients.
+                || id.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')))
+        {
+            return Err(ConfigError::Invalid(
+                "a Client ID has only letters and digits (copy it from the Twitch developer \
+                 console)"
+                    .into(),
+            ));
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|source| ConfigError::Io {
+            action: "create",
+            path: self.dir.clone(),
+            source,
+        })?;
+        let json = serde_json::to_vec_pretty(settings)
+            .map_err(|e| ConfigError::Invalid(format!("cannot serialize the settings: {e}")))?;
+        let tmp = self.dir.join(format!(
+            ".{SETTINGS_FILE}.tmp-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let io = |action, source| ConfigError::Io { action, path: tmp.clone(), source };
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&json)?;
+            f.write_all(b"\n")?;
+            f.sync_all()
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io("write", e));
+        }
+        if let Err(e) = std::fs::rename(&tmp, self.path()) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io("rename", e));
+        }
+        Ok(())
+    }
+
+    /// Loads, applies `f`, saves. A corrupt file is set aside and reported, and the change
+    /// is then applied to the defaults (so the user's edit is not lost either).
+    pub fn update(
+        &self,
+        f: impl FnOnce(&mut Settings),
+    ) -> Result<(Settings, Option<ConfigError>), ConfigError> {
+        let _one_at_a_time =
+            self.updating.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (mut s, warning) = self.load_or_default()?;
+        f(&mut s);
+        self.save(&s)?;
+        Ok((s, warning))
+    }
+}

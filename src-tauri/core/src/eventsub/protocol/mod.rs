@@ -22,7 +22,10 @@
 //! # Layout
 //! - `envelope.rs`: the envelope (metadata, session, subscription, condition) and the typed
 //!   [`Frame`];
-//! - `event.rs`: the [`Event`] enum and the dispatch from a type to its payload;
+//! - `table.rs`: every subscription type listed once, with its version, who may subscribe
+//!   (the cost class), scopes and condition keys ([`SUBSCRIPTION_TYPES`]);
+//! - `event.rs`: the [`Event`] enum and the dispatch from a type to its payload, generated from
+//!   the table;
 //! - `wire.rs`: the single-pass parser, [`parse_frame`];
 //! - `payload/`: the events' payload structs, a file per area (stream, channel, chat, chat
 //!   notifications, subs, bits, hype train, polls and predictions, moderation, rewards, charity,
@@ -31,12 +34,15 @@
 mod envelope;
 mod event;
 mod payload;
+mod table;
 mod wire;
 
 pub use envelope::{
     Condition, Frame, Message, MessageType, Metadata, Notification, Session, Subscription,
     Transport,
 };
-pub use event::Event;
+pub use event::{Event, SUBSCRIPTION_TYPES};
 pub use payload::*;
+pub(crate) use table::table_row;
+pub use table::{ConditionKeys, SubscriptionType, Who, subscription_type};
 pub use wire::{ProtocolError, parse_frame};

@@ -24,9 +24,9 @@
 //! [`Session::next_event`], acts on it and returns [`SessionEvent`]s to the owner (the
 //! `Watcher`). `next_event` is cancel-safe, so the owner can `select!` on it.
 
+use crate::eventsub::protocol::EnvelopeHead;
 use futures_util::StreamExt;
 use rand::Rng;
-use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, oneshot};
@@ -203,47 +203,6 @@ pub enum Incoming {
     },
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    metadata: Metadata,
-    #[serde(default)]
-    payload: Payload,
-}
-
-#[derive(Deserialize)]
-struct Metadata {
-    message_id: String,
-    message_type: String,
-    #[serde(default)]
-    message_timestamp: Option<String>,
-    #[serde(default)]
-    subscription_type: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct Payload {
-    #[serde(default)]
-    session: Option<SessionPayload>,
-    #[serde(default)]
-    subscription: Option<SubscriptionPayload>,
-}
-
-#[derive(Deserialize)]
-struct SessionPayload {
-    id: String,
-    #[serde(default)]
-    keepalive_timeout_seconds: Option<u64>,
-    #[serde(default)]
-    reconnect_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct SubscriptionPayload {
-    id: String,
-    #[serde(default)]
-    status: String,
-}
-
 /// Reads the envelope of a text frame (twitch.md §1.2). Never panics.
 pub fn parse_control(text: &str) -> Incoming {
     parse_envelope(text).0
@@ -252,7 +211,7 @@ pub fn parse_control(text: &str) -> Incoming {
 /// Like [`parse_control`], plus `metadata.message_timestamp` (RFC 3339 with nanoseconds,
 /// twitch.md §1.1) when present and valid.
 pub fn parse_envelope(text: &str) -> (Incoming, Option<SystemTime>) {
-    let env: Envelope = match serde_json::from_str(text) {
+    let env = match EnvelopeHead::parse(text) {
         Ok(e) => e,
         Err(e) => return (Incoming::Malformed { error: e.to_string() }, None),
     };
@@ -265,7 +224,7 @@ pub fn parse_envelope(text: &str) -> (Incoming, Option<SystemTime>) {
     (incoming_of(env), at)
 }
 
-fn incoming_of(env: Envelope) -> Incoming {
+fn incoming_of(env: EnvelopeHead) -> Incoming {
     let m = env.metadata;
     let missing =
         |what: &str| Incoming::Malformed { error: format!("{} without {what}", m.message_type) };

@@ -1,5 +1,9 @@
 //! The envelope of every frame: metadata, session, subscription and its condition, and the
 //! typed [`Frame`] the wire parser builds from them (docs/twitch.md §1.2).
+//!
+//! Two views of the same JSON live here: the typed one ([`Frame`], for the feed) and the
+//! lenient one ([`EnvelopeHead`], for the session, which must act on any frame that has the
+//! envelope's shape). Both name a subscription's channel by one rule, [`Condition::channel`].
 
 use super::event::Event;
 use chrono::{DateTime, Utc};
@@ -246,5 +250,158 @@ impl<'de> Deserialize<'de> for Condition {
                 })
                 .collect(),
         ))
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The one condition rule.
+
+/// The condition keys that name the channel a subscription is about, in the order they are
+/// looked at: most types name it `broadcaster_user_id`; `channel.raid` names one side,
+/// `to_broadcaster_user_id` (raids in) or `from_broadcaster_user_id` (raids out)
+/// (docs/twitch.md §2).
+pub const CHANNEL_KEYS: [&str; 3] =
+    ["broadcaster_user_id", "to_broadcaster_user_id", "from_broadcaster_user_id"];
+
+impl Condition {
+    /// The channel this condition is about: the value of the first of [`CHANNEL_KEYS`] that is
+    /// there and not empty.
+    pub fn channel(&self) -> Option<&str> {
+        CHANNEL_KEYS.iter().find_map(|k| self.get(k).filter(|v| !v.is_empty()))
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The envelope as the session reads it.
+//
+// The session acts on every frame that has the envelope's shape, including one [`Frame`] cannot
+// type (an unknown `message_type`, a timestamp it cannot read, an event of a changed shape): it
+// reads only the few strings it needs and leaves the rest to `parse_frame`.
+
+/// A text frame's envelope, read leniently: the session's view of it (docs/twitch.md §1.2).
+#[derive(Deserialize)]
+pub(crate) struct EnvelopeHead {
+    /// `metadata`; a frame without it is malformed.
+    pub(crate) metadata: MetadataHead,
+    /// `payload`: the parts of it a message type needs.
+    #[serde(default)]
+    pub(crate) payload: PayloadHead,
+}
+
+/// `metadata` as plain strings, so an unknown `message_type` is still read.
+#[derive(Deserialize)]
+pub(crate) struct MetadataHead {
+    /// The dedupe key (docs/twitch.md §1.7).
+    pub(crate) message_id: String,
+    /// Any string; the session ignores the types it does not know.
+    pub(crate) message_type: String,
+    /// RFC 3339 with nanoseconds, read by the session when valid.
+    #[serde(default)]
+    pub(crate) message_timestamp: Option<String>,
+    /// Set on notifications and revocations.
+    #[serde(default)]
+    pub(crate) subscription_type: Option<String>,
+}
+
+/// `payload`: the session of welcome and reconnect frames, the subscription of the others.
+#[derive(Deserialize, Default)]
+pub(crate) struct PayloadHead {
+    /// `payload.session` (welcome, reconnect).
+    #[serde(default)]
+    pub(crate) session: Option<SessionHead>,
+    /// `payload.subscription` (notification, revocation).
+    #[serde(default)]
+    pub(crate) subscription: Option<SubscriptionHead>,
+}
+
+/// What the session needs of `payload.session`.
+#[derive(Deserialize)]
+pub(crate) struct SessionHead {
+    /// The session id.
+    pub(crate) id: String,
+    /// The welcome's keepalive window in seconds.
+    #[serde(default)]
+    pub(crate) keepalive_timeout_seconds: Option<u64>,
+    /// Where a reconnect's successor lives.
+    #[serde(default)]
+    pub(crate) reconnect_url: Option<String>,
+}
+
+/// What the session and the watcher need of `payload.subscription`.
+#[derive(Deserialize)]
+pub(crate) struct SubscriptionHead {
+    /// The subscription id.
+    pub(crate) id: String,
+    /// On a revocation, why (docs/twitch.md §1.2).
+    #[serde(default)]
+    pub(crate) status: String,
+    /// The condition, for [`EnvelopeHead::channel`]. Anything but an object reads as empty, so
+    /// an odd condition never costs the session a frame.
+    #[serde(default, deserialize_with = "lenient_condition")]
+    pub(crate) condition: Condition,
+}
+
+impl EnvelopeHead {
+    /// Reads the envelope of a text frame.
+    pub(crate) fn parse(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// The channel the frame's subscription condition names ([`Condition::channel`]).
+    pub(crate) fn channel(&self) -> Option<&str> {
+        self.payload.subscription.as_ref()?.condition.channel()
+    }
+}
+
+/// A condition object as [`Condition`] reads it; any other JSON value as an empty condition.
+fn lenient_condition<'de, D: Deserializer<'de>>(d: D) -> Result<Condition, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        object @ Value::Object(_) => Condition::deserialize(object).unwrap_or_default(),
+        _ => Condition::default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn condition(pairs: &[(&str, &str)]) -> Condition {
+        pairs.iter().fold(Condition::new(), |c, (k, v)| c.with(*k, *v))
+    }
+
+    #[test]
+    fn the_channel_is_the_broadcaster_then_the_raided_then_the_raiding_side() {
+        let all = [
+            ("from_broadcaster_user_id", "3"),
+            ("to_broadcaster_user_id", "2"),
+            ("broadcaster_user_id", "1"),
+            ("user_id", "9"),
+        ];
+        assert_eq!(condition(&all).channel(), Some("1"));
+        assert_eq!(condition(&all[..2]).channel(), Some("2"));
+        assert_eq!(condition(&all[..1]).channel(), Some("3"));
+        assert_eq!(condition(&[("user_id", "9")]).channel(), None, "a user is not a channel");
+    }
+
+    #[test]
+    fn an_empty_value_names_no_channel() {
+        let c = condition(&[("broadcaster_user_id", ""), ("from_broadcaster_user_id", "3")]);
+        assert_eq!(c.channel(), Some("3"));
+        assert_eq!(condition(&[("to_broadcaster_user_id", "")]).channel(), None);
+    }
+
+    #[test]
+    fn the_head_reads_the_channel_and_survives_an_odd_condition() {
+        let frame = |condition: &str| {
+            format!(
+                r#"{{"metadata":{{"message_id":"m","message_type":"notification","subscription_type":"channel.raid"}},"payload":{{"subscription":{{"id":"s","condition":{condition}}},"event":{{}}}}}}"#
+            )
+        };
+        let head = EnvelopeHead::parse(&frame(r#"{"to_broadcaster_user_id":"7"}"#)).unwrap();
+        assert_eq!(head.channel(), Some("7"));
+        for odd in ["null", "[1]", r#""x""#, r#"{"broadcaster_user_id":null}"#] {
+            let head = EnvelopeHead::parse(&frame(odd)).expect(odd);
+            assert_eq!(head.channel(), None, "{odd}");
+        }
     }
 }

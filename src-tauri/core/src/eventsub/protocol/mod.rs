@@ -20,8 +20,9 @@
 //! [`parse_frame`] never panics; anything that is not a valid envelope is a [`ProtocolError`].
 //!
 //! # Layout
-//! - `envelope.rs`: the envelope (metadata, session, subscription, condition) and the typed
-//!   [`Frame`];
+//! - `envelope.rs`: the envelope (metadata, session, subscription, condition), the typed
+//!   [`Frame`], the session's lenient view of it, and the one rule for the channel a condition
+//!   names ([`Condition::channel`]);
 //! - `table.rs`: every subscription type listed once, with its version, who may subscribe
 //!   (the cost class), scopes and condition keys ([`SUBSCRIPTION_TYPES`]);
 //! - `event.rs`: the [`Event`] enum and the dispatch from a type to its payload, generated from
@@ -37,9 +38,10 @@ mod payload;
 mod table;
 mod wire;
 
+pub(crate) use envelope::EnvelopeHead;
 pub use envelope::{
-    Condition, Frame, Message, MessageType, Metadata, Notification, Session, Subscription,
-    Transport,
+    CHANNEL_KEYS, Condition, Frame, Message, MessageType, Metadata, Notification, Session,
+    Subscription, Transport,
 };
 pub use event::{Event, SUBSCRIPTION_TYPES};
 pub use payload::*;

@@ -18,7 +18,7 @@
 use crate::Endpoints;
 use crate::eventsub::dedupe::Dedupe;
 use crate::eventsub::planner::{self, PlanInput, PlannedChannel, Role, SkipReason};
-use crate::eventsub::protocol::parse_frame;
+use crate::eventsub::protocol::{EnvelopeHead, parse_frame};
 use crate::eventsub::reconciler::{self, ActiveSub, ReconcileError, Reconciled};
 use crate::eventsub::session::{Incoming, LossReason, Session, SessionConfig, SessionEvent};
 use crate::feed::{Feed, FeedConfig, FeedUpdate, GapReason};
@@ -1066,9 +1066,5 @@ fn gap_reason(r: &LossReason) -> String {
 /// The channel a frame is about, from its subscription condition (for notifications whose
 /// subscription is unknown locally, e.g. right after a handover).
 fn channel_of_frame(text: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(text).ok()?;
-    let c = v.get("payload")?.get("subscription")?.get("condition")?;
-    ["broadcaster_user_id", "to_broadcaster_user_id", "from_broadcaster_user_id"].iter().find_map(
-        |k| c.get(k).and_then(|x| x.as_str()).filter(|s| !s.is_empty()).map(str::to_string),
-    )
+    EnvelopeHead::parse(text).ok()?.channel().map(str::to_owned)
 }

@@ -16,6 +16,7 @@
 //!   pair does not fit is reported in [`Plan::poll_live`]: its live status comes from batched
 //!   Helix `/streams` polling instead (issue 4, "Planner + reconciler").
 
+use crate::eventsub::protocol::{ConditionKeys, SubscriptionType, Who, table_row};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Twitch's default WebSocket budget (twitch.md §1.6).
@@ -163,152 +164,106 @@ enum Dup {
     ChatMessage,
 }
 
-/// One row of the catalogue (twitch.md §2 tables).
+/// One subscription the planner may create for a channel: a row of the protocol's table of
+/// subscription types (version, scopes, who may subscribe, cost class, condition keys) and
+/// how this app uses it (tier, duplicate, the side of a raid).
 struct Kind {
     sub_type: &'static str,
     version: &'static str,
     cond: Cond,
-    /// Any one of these scopes suffices; empty = no authorization needed (cost 1).
+    /// Any one of these scopes suffices; empty = no authorization needed.
     scopes: &'static [&'static str],
+    /// Needs no authorization: costs 1 unless the condition's user authorized this client.
+    public: bool,
     min_role: Role,
     tier: Tier,
     dup: Dup,
 }
 
-const fn k(
-    sub_type: &'static str,
-    version: &'static str,
-    cond: Cond,
-    scopes: &'static [&'static str],
-    min_role: Role,
-    tier: Tier,
-    dup: Dup,
-) -> Kind {
-    Kind { sub_type, version, cond, scopes, min_role, tier, dup }
+/// The row for `sub_type`, built from the table; a name the table does not have, or a type
+/// whose condition is not about a channel, fails the build.
+const fn k(sub_type: &'static str, tier: Tier, dup: Dup) -> Kind {
+    let t = table_row(sub_type);
+    let cond = match t.condition {
+        ConditionKeys::Broadcaster => OnChannel,
+        ConditionKeys::BroadcasterAndUser => ChatReader,
+        ConditionKeys::BroadcasterAndModerator => AsModerator,
+        ConditionKeys::ToOrFromBroadcaster => panic!("a raid is planned with `raid`"),
+        ConditionKeys::User => panic!("a user's own type is not planned for a channel"),
+    };
+    from_table(t, cond, tier, dup)
 }
 
-const CHAT: &[&str] = &["user:read:chat"];
+/// `channel.raid` in one direction (`RaidTo` or `RaidFrom`).
+const fn raid(cond: Cond, tier: Tier) -> Kind {
+    let t = table_row("channel.raid");
+    assert!(matches!(t.condition, ConditionKeys::ToOrFromBroadcaster));
+    assert!(matches!(cond, RaidTo | RaidFrom));
+    from_table(t, cond, tier, Dup::None)
+}
+
+/// A catalogue row from a table row and this app's use of it.
+const fn from_table(t: &'static SubscriptionType, cond: Cond, tier: Tier, dup: Dup) -> Kind {
+    // Who may subscribe, as the lowest role that may: a viewer reads chat for themselves.
+    let min_role = match t.who {
+        Who::Anyone | Who::Reader => Viewer,
+        Who::Moderator => Moderator,
+        Who::Broadcaster => Broadcaster,
+    };
+    Kind {
+        sub_type: t.name,
+        version: t.version,
+        cond,
+        scopes: t.scopes,
+        public: t.is_public(),
+        min_role,
+        tier,
+        dup,
+    }
+}
+
+/// The chat scope: with it the chat types carry subs, gifts and cheers (see [`Dup`]).
+const CHAT: &[&str] = table_row("channel.chat.notification").scopes;
 use Cond::*;
 use Role::*;
 use Tier::*;
 
-/// The catalogue, in creation order within a channel.
+/// The catalogue, in creation order within a channel: which types of the table this app
+/// subscribes to (versions, scopes and roles are the table's, docs/twitch.md §2).
 const KINDS: &[Kind] = &[
     // Viewer set (DESIGN.md "Data flow"; twitch.md §2 table).
-    k("stream.online", "1", OnChannel, &[], Viewer, Live, Dup::None),
-    k("stream.offline", "1", OnChannel, &[], Viewer, Live, Dup::None),
-    k("channel.chat.notification", "1", ChatReader, CHAT, Viewer, Live, Dup::None),
-    k("channel.chat.message", "1", ChatReader, CHAT, Viewer, Live, Dup::None),
-    k("channel.update", "2", OnChannel, &[], Viewer, Detail, Dup::None),
-    k("channel.raid", "1", RaidTo, &[], Viewer, Detail, Dup::None),
-    k("channel.raid", "1", RaidFrom, &[], Viewer, Extra, Dup::None),
+    k("stream.online", Live, Dup::None),
+    k("stream.offline", Live, Dup::None),
+    k("channel.chat.notification", Live, Dup::None),
+    k("channel.chat.message", Live, Dup::None),
+    k("channel.update", Detail, Dup::None),
+    raid(RaidTo, Detail),
+    raid(RaidFrom, Extra),
     // Moderator extras (twitch.md §2 "What logging in as broadcaster or moderator adds").
-    k(
-        "channel.follow",
-        "2",
-        AsModerator,
-        &["moderator:read:followers"],
-        Moderator,
-        Live,
-        Dup::None,
-    ),
-    k(
-        "channel.shoutout.receive",
-        "1",
-        AsModerator,
-        &["moderator:read:shoutouts", "moderator:manage:shoutouts"],
-        Moderator,
-        Live,
-        Dup::None,
-    ),
+    k("channel.follow", Live, Dup::None),
+    k("channel.shoutout.receive", Live, Dup::None),
     // Broadcaster extras.
-    k(
-        "channel.subscribe",
-        "1",
-        OnChannel,
-        &["channel:read:subscriptions"],
-        Broadcaster,
-        Live,
-        Dup::ChatNotification,
-    ),
-    k(
-        "channel.subscription.gift",
-        "1",
-        OnChannel,
-        &["channel:read:subscriptions"],
-        Broadcaster,
-        Live,
-        Dup::ChatNotification,
-    ),
-    k(
-        "channel.subscription.message",
-        "1",
-        OnChannel,
-        &["channel:read:subscriptions"],
-        Broadcaster,
-        Live,
-        Dup::ChatNotification,
-    ),
-    k("channel.cheer", "1", OnChannel, &["bits:read"], Broadcaster, Live, Dup::ChatMessage),
-    k(
-        "channel.ad_break.begin",
-        "1",
-        OnChannel,
-        &["channel:read:ads", "channel:manage:ads"],
-        Broadcaster,
-        Live,
-        Dup::None,
-    ),
-    k(
-        "channel.hype_train.begin",
-        "2",
-        OnChannel,
-        &["channel:read:hype_train"],
-        Broadcaster,
-        Live,
-        Dup::None,
-    ),
-    k(
-        "channel.hype_train.progress",
-        "2",
-        OnChannel,
-        &["channel:read:hype_train"],
-        Broadcaster,
-        Live,
-        Dup::None,
-    ),
-    k(
-        "channel.hype_train.end",
-        "2",
-        OnChannel,
-        &["channel:read:hype_train"],
-        Broadcaster,
-        Live,
-        Dup::None,
-    ),
-    k("channel.poll.begin", "1", OnChannel, POLLS, Broadcaster, Live, Dup::None),
-    k("channel.poll.progress", "1", OnChannel, POLLS, Broadcaster, Live, Dup::None),
-    k("channel.poll.end", "1", OnChannel, POLLS, Broadcaster, Live, Dup::None),
-    k("channel.prediction.begin", "1", OnChannel, PREDICTIONS, Broadcaster, Live, Dup::None),
-    k("channel.prediction.progress", "1", OnChannel, PREDICTIONS, Broadcaster, Live, Dup::None),
-    k("channel.prediction.lock", "1", OnChannel, PREDICTIONS, Broadcaster, Live, Dup::None),
-    k("channel.prediction.end", "1", OnChannel, PREDICTIONS, Broadcaster, Live, Dup::None),
-    k(
-        "channel.channel_points_custom_reward_redemption.add",
-        "1",
-        OnChannel,
-        &["channel:read:redemptions", "channel:manage:redemptions"],
-        Broadcaster,
-        Live,
-        Dup::None,
-    ),
+    k("channel.subscribe", Live, Dup::ChatNotification),
+    k("channel.subscription.gift", Live, Dup::ChatNotification),
+    k("channel.subscription.message", Live, Dup::ChatNotification),
+    k("channel.cheer", Live, Dup::ChatMessage),
+    k("channel.ad_break.begin", Live, Dup::None),
+    k("channel.hype_train.begin", Live, Dup::None),
+    k("channel.hype_train.progress", Live, Dup::None),
+    k("channel.hype_train.end", Live, Dup::None),
+    k("channel.poll.begin", Live, Dup::None),
+    k("channel.poll.progress", Live, Dup::None),
+    k("channel.poll.end", Live, Dup::None),
+    k("channel.prediction.begin", Live, Dup::None),
+    k("channel.prediction.progress", Live, Dup::None),
+    k("channel.prediction.lock", Live, Dup::None),
+    k("channel.prediction.end", Live, Dup::None),
+    k("channel.channel_points_custom_reward_redemption.add", Live, Dup::None),
 ];
-const POLLS: &[&str] = &["channel:read:polls", "channel:manage:polls"];
-const PREDICTIONS: &[&str] = &["channel:read:predictions", "channel:manage:predictions"];
 
 /// True for types that need no authorization and therefore cost 1 (twitch.md §1.6).
 pub fn is_public_type(sub_type: &str) -> bool {
-    KINDS.iter().any(|k| k.sub_type == sub_type && k.scopes.is_empty())
+    KINDS.iter().any(|k| k.sub_type == sub_type && k.public)
 }
 
 fn condition(cond: Cond, channel: &str, me: &str) -> BTreeMap<String, String> {
@@ -360,7 +315,7 @@ pub fn plan(input: &PlanInput) -> Plan {
                 condition: condition(kind.cond, &ch.broadcaster_id, &input.user_id),
                 // twitch.md §1.6: 1 for a type that needs no authorization, 0 when the user in
                 // the condition authorized the client — the broadcaster on their own channel.
-                cost: u32::from(kind.scopes.is_empty() && ch.broadcaster_id != input.user_id),
+                cost: u32::from(kind.public && ch.broadcaster_id != input.user_id),
             };
             if !has_any(kind.scopes) {
                 let scopes = kind.scopes.iter().map(|s| s.to_string()).collect();

@@ -1,0 +1,50 @@
+//! EventSub WebSocket protocol types (twitch.md §1.2, §2, §6.1).
+//!
+//! Every text frame Twitch sends is `{"metadata": {...}, "payload": {...}}`. [`parse_frame`]
+//! turns one into a [`Frame`]: the [`Metadata`] plus a [`Message`] for the five message types
+//! (`session_welcome`, `session_keepalive`, `notification`, `session_reconnect`, `revocation`).
+//!
+//! The types are deliberately *open*, because Twitch adds things without notice (twitch.md §7.18):
+//! - unknown fields are ignored everywhere (no `deny_unknown_fields`);
+//! - an unknown subscription type (or an unknown version of a known one) becomes
+//!   [`Event::Other`] with its raw event JSON;
+//! - an unknown chat `notice_type` is kept as [`NoticeType::Unknown`] and the event keeps its
+//!   `system_message`;
+//! - fields Twitch documents as nullable are `Option`, and missing fields fall back to defaults;
+//! - timestamps are RFC 3339 with up to nanosecond precision (twitch.md §1.1).
+//!
+//! A known subscription type whose event does not match our struct (Twitch changed a field's
+//! type, say) is not dropped either: it is returned as [`Event::Other`] with the raw JSON, so the
+//! feed can still show that *something* happened on the channel.
+//!
+//! [`parse_frame`] never panics; anything that is not a valid envelope is a [`ProtocolError`].
+//!
+//! # Layout
+//! - `envelope.rs`: the envelope (metadata, session, subscription, condition), the typed
+//!   [`Frame`], the session's lenient view of it, and the one rule for the channel a condition
+//!   names ([`Condition::channel`]);
+//! - `table.rs`: every subscription type listed once, with its version, who may subscribe
+//!   (the cost class), scopes and condition keys ([`SUBSCRIPTION_TYPES`]);
+//! - `event.rs`: the [`Event`] enum and the dispatch from a type to its payload, generated from
+//!   the table;
+//! - `wire.rs`: the single-pass parser, [`parse_frame`];
+//! - `payload/`: the events' payload structs, a file per area (stream, channel, chat, chat
+//!   notifications, subs, bits, hype train, polls and predictions, moderation, rewards, charity,
+//!   goals, user).
+
+mod envelope;
+mod event;
+mod payload;
+mod table;
+mod wire;
+
+pub(crate) use envelope::EnvelopeHead;
+pub use envelope::{
+    CHANNEL_KEYS, Condition, Frame, Message, MessageType, Metadata, Notification, Session,
+    Subscription, Transport,
+};
+pub use event::{Event, SUBSCRIPTION_TYPES};
+pub use payload::*;
+pub(crate) use table::table_row;
+pub use table::{ConditionKeys, SubscriptionType, Who, subscription_type};
+pub use wire::{ProtocolError, parse_frame};

@@ -8,6 +8,7 @@
 //! `gtk::Paned`s, which also gives the user draggable dividers. Elsewhere the bounds are set
 //! and kept proportional on resize.
 
+use crate::panes::PaneRule;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tauri::{
@@ -64,6 +65,8 @@ pub struct StreamerPages {
     pub player_url: url::Url,
     /// Twitch's chat embed.
     pub chat_url: url::Url,
+    /// Which pages the player and chat may show (see `panes`).
+    pub pane_rule: PaneRule,
 }
 
 /// Opens the streamer window of `login`, or focuses it if it is open.
@@ -122,7 +125,7 @@ pub fn open_streamer<R: Runtime>(
     }
     tracing::debug!(%login, "panel webview created");
     layout::arrange_panel(&window, &panel, on_geometry)?;
-    let (player_url, chat_url) = (pages.player_url, pages.chat_url);
+    let (player_url, chat_url, rule) = (pages.player_url, pages.chat_url, pages.pane_rule);
     let win = window.clone();
     if let Ok(mut pending) = app.state::<TwitchPagesToCome>().adders.lock() {
         pending.insert(
@@ -131,7 +134,7 @@ pub fn open_streamer<R: Runtime>(
                 // Queued, not run in place: the caller may be inside a WebKit signal.
                 let w = win.clone();
                 let queued = win.run_on_main_thread(move || {
-                    if let Err(e) = add_twitch_pages(&w, player_url, chat_url) {
+                    if let Err(e) = add_twitch_pages(&w, player_url, chat_url, rule) {
                         // The window closed in between, most likely.
                         tracing::debug!(window = w.label(), error = %e, "Twitch's pages not added");
                     }
@@ -177,27 +180,52 @@ fn add_twitch_pages<R: Runtime>(
     window: &tauri::Window<R>,
     player_url: url::Url,
     chat_url: url::Url,
+    rule: PaneRule,
 ) -> tauri::Result<()> {
     let label = window.label().to_string();
     let scale = window.scale_factor().unwrap_or(1.0);
     let size = window.inner_size()?.to_logical::<f64>(scale);
     let [(px, py, pw, ph), _, (cx, cy, cw, ch)] = bounds(size.width, size.height);
     let player = window.add_child(
-        WebviewBuilder::new(format!("{label}-player"), WebviewUrl::External(player_url)),
+        twitch_pane(format!("{label}-player"), player_url),
         LogicalPosition::new(px, py),
         LogicalSize::new(pw, ph),
     )?;
     let chat = window.add_child(
-        WebviewBuilder::new(format!("{label}-chat"), WebviewUrl::External(chat_url)),
+        twitch_pane(format!("{label}-chat"), chat_url),
         LogicalPosition::new(cx, cy),
         LogicalSize::new(cw, ch),
     )?;
     #[cfg(target_os = "linux")]
     for wv in [&player, &chat] {
         reload_after_crash(wv);
+        crate::panes::confine(wv, rule.clone());
     }
+    #[cfg(not(target_os = "linux"))]
+    drop(rule);
     tracing::debug!(window = %label, "Twitch's webviews created");
     layout::arrange_twitch(window, &player, &chat)
+}
+
+/// The builder of one of Twitch's panes. Elsewhere than Linux (where `panes::confine` does it
+/// all once the view exists) new windows go to the browser and downloads are refused here;
+/// keeping the pane's top-level page on Twitch is done on Linux only so far (macOS's navigation
+/// decisions include subframes, which must stay free).
+fn twitch_pane<R: Runtime>(label: String, url: url::Url) -> WebviewBuilder<R> {
+    let builder = WebviewBuilder::new(label, WebviewUrl::External(url));
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder
+        .on_new_window(|url, _| {
+            crate::panes::hand_to_browser(&url, "new window");
+            tauri::webview::NewWindowResponse::Deny
+        })
+        .on_download(|_, event| {
+            if matches!(event, tauri::webview::DownloadEvent::Requested { .. }) {
+                tracing::warn!("download refused");
+            }
+            false
+        });
+    builder
 }
 
 /// Opens the streamer window on the main thread (see [`in_own_web_process`]: WebKit views are

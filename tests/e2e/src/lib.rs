@@ -404,11 +404,20 @@ fn parent_of(pid: u32) -> Option<u32> {
     after.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// A "browser" that opens nothing (the simulator approves device codes by itself); its path,
-/// for `BROWSER`.
+/// The file in which [`quiet_browser`] notes each URL it was asked to open, one a line.
+pub const BROWSER_OPENED: &str = "browser-opened.txt";
+
+/// A "browser" that opens nothing (the simulator approves device codes by itself) and notes
+/// each URL it is given in `dir/`[`BROWSER_OPENED`]; its path, for `BROWSER` (which `xdg-open`
+/// and the `webbrowser` crate honour on a desktop with no default browser of its own).
 pub fn quiet_browser(dir: &Path) -> String {
     let path = dir.join("browser.sh");
-    std::fs::write(&path, "#!/bin/sh\nexit 0\n").expect("write the browser stand-in");
+    let opened = dir.join(BROWSER_OPENED);
+    let script = format!(
+        "#!/bin/sh\nfor url in \"$@\"; do printf '%s\\n' \"$url\" >> '{}'; done\nexit 0\n",
+        opened.display()
+    );
+    std::fs::write(&path, script).expect("write the browser stand-in");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -488,6 +497,43 @@ impl App {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         panic!("no webview for {what} within 30 s");
+    }
+
+    /// The URLs the stand-in browser of [`Launch::sim`] was asked to open so far, in order.
+    pub fn browser_opened(&self) -> Vec<String> {
+        std::fs::read_to_string(self.home.path().join(BROWSER_OPENED))
+            .map(|t| t.lines().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Waits (up to 30 s) until the stand-in browser was asked to open a URL satisfying `pred`;
+    /// returns it.
+    pub async fn wait_for_browser(&self, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(u) = self.browser_opened().into_iter().find(|u| pred(u)) {
+                return u;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the browser was never asked for such a URL; it got {:?}", self.browser_opened());
+    }
+
+    /// Waits (up to 30 s) until the app's log has a line containing `needle`; returns it.
+    pub async fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let line = self
+                .log
+                .lock()
+                .ok()
+                .and_then(|l| l.lines().find(|l| l.contains(needle)).map(str::to_string));
+            if let Some(line) = line {
+                return line;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the app never logged {needle:?}");
     }
 
     /// Waits until `count` elements match `css`; returns them.

@@ -1,0 +1,86 @@
+//! Twitch's two panes of a streamer window, in the real app against the simulator: the panes
+//! stay on Twitch (pages from elsewhere and new windows go to the system browser, downloads are
+//! refused; docs/ui.md, "Twitch's panes").
+
+use serde_json::json;
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client};
+
+/// Logs in and opens Lumenforge's window (live in the simulator's world); the WebDriver session
+/// is left on the panel.
+async fn open_lumenforge(app: &App) {
+    app.log_in().await;
+    app.wait_for("#followed li[data-login='lumenforge'] button.primary")
+        .await
+        .click()
+        .await
+        .expect("open the streamer window");
+    app.switch_to_webview("streamer.html").await;
+    app.wait_for("body[data-ready='true']").await;
+}
+
+/// Twitch's panes have no address bar, so they stay on Twitch: a page that sets `location` to
+/// another origin, and a chat link that opens a new window, send the URL to the system browser
+/// (a stand-in here, through `BROWSER`) and the pane stays where it was; a file sent as an
+/// attachment is not saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panes_stay_on_twitch_send_other_links_to_the_browser_and_save_no_download() {
+    let sim = approving_sim().await;
+    let base = sim.base_url();
+    let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
+    open_lumenforge(&app).await;
+    let handles = app.client.windows().await.expect("window handles").len();
+
+    // (a) A page script sends the pane to another origin (`localhost` is not the simulator's
+    // `127.0.0.1`).
+    app.switch_to_webview("embed/chat").await;
+    let elsewhere =
+        base.replace("127.0.0.1", "localhost") + "/embed/chat?channel=lumenforge&lure=1";
+    app.client
+        .execute("location.href = arguments[0]; return true;", vec![json!(elsewhere)])
+        .await
+        .expect("set location");
+    app.wait_for_browser(|u| u == elsewhere).await;
+    app.wait_for("#clip-link").await;
+    let url = app.client.current_url().await.expect("the pane's URL");
+    assert!(url.as_str().starts_with(&format!("{base}/embed/chat")), "the pane went to {url}");
+
+    // (b) A chat link opens a new window: the browser gets it, no window opens.
+    app.wait_for("#clip-link").await.click().await.expect("click the chat link");
+    app.wait_for_browser(|u| u == "https://clips.twitch.tv/SimulatedSkipClip").await;
+    let url = app.client.current_url().await.expect("the pane's URL");
+    assert!(url.as_str().starts_with(&format!("{base}/embed/chat")), "the pane went to {url}");
+    assert_eq!(app.client.windows().await.expect("handles").len(), handles, "no new window");
+
+    // (c) An attachment from the pane's own origin: refused, nothing saved.
+    app.switch_to_webview("embed/player").await;
+    app.client
+        .execute("location.href = '/_sim/download/notes.txt'; return true;", vec![])
+        .await
+        .expect("ask for the attachment");
+    app.wait_for_log("download refused").await;
+    let url = app.client.current_url().await.expect("the pane's URL");
+    assert!(url.as_str().starts_with(&format!("{base}/embed/player")), "the pane went to {url}");
+    let saved = files_named(app.home.path(), "notes.txt");
+    assert!(saved.is_empty(), "the attachment was saved: {saved:?}");
+    let downloads = app.home.path().join("Downloads");
+    let listed = std::fs::read_dir(&downloads).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(listed, 0, "{} is not empty", downloads.display());
+    app.quit().await;
+}
+
+/// Every file called `name` under `dir`.
+fn files_named(dir: &std::path::Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(name)) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -27,6 +27,9 @@ pub mod event {
     pub const STREAM_INFO: &str = "stream_info";
     /// A message for the home window ([`super::Notice`]).
     pub const NOTICE: &str = "notice";
+    /// Where a streamer window's chat is (`windows::ChatPlace`: `column`, `hidden`,
+    /// `over_panel`), to that window's panel, when it changes.
+    pub const CHAT_PLACE: &str = "chat_place";
 }
 
 /// What the home page shows about the running app (`app_info`).
@@ -432,8 +435,14 @@ mod tests {
 
     #[test]
     fn every_event_the_pages_listen_for_is_one_the_app_emits() {
-        let emitted =
-            [event::AUTH, event::CONNECTION, event::FEED, event::STREAM_INFO, event::NOTICE];
+        let emitted = [
+            event::AUTH,
+            event::CONNECTION,
+            event::FEED,
+            event::STREAM_INFO,
+            event::NOTICE,
+            event::CHAT_PLACE,
+        ];
         let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/js");
         let mut heard = Vec::new();
         for entry in std::fs::read_dir(&ui).expect("ui/js") {

@@ -364,6 +364,22 @@ function showSnapshot(snap) {
   renderEvents(snap.events);
 }
 
+/**
+ * Where the window's chat is (`column`, `hidden`, `over_panel`): the Chat toggle shows when the
+ * window is too narrow for a chat column, pressed while the chat is over this panel.
+ */
+function renderChatPlace(place) {
+  const toggle = $("chat-toggle");
+  toggle.hidden = place === "column";
+  toggle.setAttribute("aria-pressed", String(place === "over_panel"));
+}
+
+$("chat-toggle").addEventListener("click", () => {
+  call("streamer_chat_toggle")
+    .then((over) => $("chat-toggle").setAttribute("aria-pressed", String(over)))
+    .catch(showError);
+});
+
 // The rows are on screen: Twitch's player and chat may start their (heavy) web processes now,
 // not while this page is still drawing (issue 9, start-up). The core adds them anyway after a
 // short while if this never comes.
@@ -398,6 +414,7 @@ async function start() {
     on("stream_info", (p) => { if (p.channel_login === login) renderHeader(p); }),
     on("connection", renderConnection),
     on("auth", renderAuth),
+    on("chat_place", renderChatPlace),
   ]);
   try {
     const [snap, prefsError] = await Promise.all([

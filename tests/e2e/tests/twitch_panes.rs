@@ -2,7 +2,8 @@
 //! stay on Twitch (pages from elsewhere and new windows go to the system browser, downloads are
 //! refused; docs/ui.md, "Twitch's panes").
 
-use serde_json::json;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
 use tev_e2e::{App, Launch, approving_sim, home_with_sim_client};
 
 /// Logs in and opens Lumenforge's window (live in the simulator's world); the WebDriver session
@@ -16,6 +17,82 @@ async fn open_lumenforge(app: &App) {
         .expect("open the streamer window");
     app.switch_to_webview("streamer.html").await;
     app.wait_for("body[data-ready='true']").await;
+}
+
+/// Runs `script` in the current webview until it returns something other than `null` (up to
+/// `secs`); returns that.
+async fn poll(app: &App, script: &str, secs: u64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut last = Value::Null;
+    while Instant::now() < deadline {
+        if let Ok(v) = app.client.execute(script, vec![]).await {
+            if !v.is_null() {
+                return v;
+            }
+            last = v;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("`{script}` stayed null for {secs} s (last {last})");
+}
+
+/// The size of the current webview's viewport, as `[width, height]`.
+async fn viewport(app: &App) -> (u64, u64) {
+    let v = app
+        .client
+        .execute(
+            "return [window.innerWidth, window.innerHeight, document.visibilityState];",
+            vec![],
+        )
+        .await
+        .expect("the viewport");
+    (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
+}
+
+/// docs/twitch.md §5.1: Twitch's player needs at least 400×300 (smaller, autoplay is blocked).
+/// At the window's minimum size the player keeps it; the chat column gives way first, and the
+/// panel's Chat toggle brings it back over the panel, the player keeping its size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_windows_minimum_size_the_player_keeps_400_by_300_and_the_chat_gives_way() {
+    let sim = approving_sim().await;
+    let app = App::launch(Launch::sim(&sim.base_url(), home_with_sim_client())).await;
+    open_lumenforge(&app).await;
+    app.switch_to_webview("embed/chat").await;
+    // As small as the window goes: GTK keeps it at its minimum size.
+    app.client.set_window_size(200, 150).await.expect("resize the window");
+    app.switch_to_webview("embed/player").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut player = viewport(&app).await;
+    while player.0 > 500 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        player = viewport(&app).await;
+    }
+    assert!(player.0 >= 400 && player.1 >= 300, "the player got {player:?}");
+    assert!(player.0 < 400 + 260, "the window's minimum leaves no room for a chat column");
+    app.switch_to_webview("embed/chat").await;
+    let hidden =
+        poll(&app, "return document.visibilityState === 'hidden' ? true : null;", 30).await;
+    assert_eq!(hidden, json!(true), "the chat gave way");
+    app.screenshot_screen("panes-minimum-size").await;
+
+    // The chat comes back over the panel; the player keeps its size.
+    app.switch_to_webview("streamer.html").await;
+    app.wait_for("#chat-toggle").await.click().await.expect("show the chat");
+    app.wait_for("#chat-toggle[aria-pressed='true']").await;
+    app.switch_to_webview("embed/chat").await;
+    poll(
+        &app,
+        "return document.visibilityState === 'visible' && window.innerHeight >= 100 ? true : null;",
+        30,
+    )
+    .await;
+    let chat = viewport(&app).await;
+    assert!(chat.0 >= 300 && chat.1 >= 100, "the chat over the panel got {chat:?}");
+    app.switch_to_webview("embed/player").await;
+    let player = viewport(&app).await;
+    assert!(player.0 >= 400 && player.1 >= 300, "the player got {player:?} beside the chat");
+    app.screenshot_screen("panes-minimum-size-chat").await;
+    app.quit().await;
 }
 
 /// Twitch's panes have no address bar, so they stay on Twitch: a page that sets `location` to

@@ -357,6 +357,15 @@ impl App {
     pub async fn quit(mut self) -> tempfile::TempDir {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
+        // The app ends with the session, but may take a moment (a web process playing video
+        // tears GStreamer down first); one still running would take the next launch's
+        // single-instance hand-over (all tests share one session bus), and that launch would
+        // exit at once. Wait for it to end (10 s at most), then make sure it has.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !app_pids(self.home.path()).is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        kill_app(None, self.home.path());
         let placeholder = tempfile::tempdir().expect("a placeholder temp dir");
         std::mem::replace(&mut self.home, placeholder)
     }
@@ -378,23 +387,34 @@ impl Drop for App {
 /// Kills the app processes running with `home` as their `HOME` and the children of tauri-driver
 /// `driver` (WebKitWebDriver).
 fn kill_app(driver: Option<u32>, home: &Path) {
+    let mut pids = app_pids(home);
+    if let Some(d) = driver {
+        pids.extend(all_pids().into_iter().filter(|p| parent_of(*p) == Some(d)));
+    }
+    for pid in pids {
+        let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+}
+
+/// Every process id in `/proc`.
+fn all_pids() -> Vec<u32> {
+    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+    procs.flatten().filter_map(|e| e.file_name().to_str().and_then(|p| p.parse().ok())).collect()
+}
+
+/// The app processes running with `home` as their `HOME`.
+fn app_pids(home: &Path) -> Vec<u32> {
     let bin = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
     let home = format!("HOME={}", home.display());
-    let Ok(procs) = std::fs::read_dir("/proc") else { return };
-    for entry in procs.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
-            continue;
-        };
-        let dir = entry.path();
-        let exe = std::fs::read_link(dir.join("exe")).ok();
-        let ours = exe.as_deref() == Some(bin.as_path())
-            && std::fs::read(dir.join("environ"))
-                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()));
-        let driver_child = driver.is_some_and(|d| parent_of(pid) == Some(d));
-        if ours || driver_child {
-            let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
-        }
-    }
+    all_pids()
+        .into_iter()
+        .filter(|pid| {
+            let dir = Path::new("/proc").join(pid.to_string());
+            std::fs::read_link(dir.join("exe")).ok().as_deref() == Some(bin.as_path())
+                && std::fs::read(dir.join("environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()))
+        })
+        .collect()
 }
 
 /// The parent pid of `pid`, from `/proc/PID/stat` (the field after the command's parenthesis).

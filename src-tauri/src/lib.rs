@@ -19,8 +19,9 @@
 //! - `commands`: the commands by domain, each a few lines; listed once in `commands/list.rs`.
 //!
 //! Beside them: `inline_pages` (the pages served with their scripts and styles inlined),
-//! `webkit_env` (WebKit's environment, set before any thread starts) and `panes` (what keeps
-//! Twitch's player and chat on Twitch).
+//! `webkit_env` (WebKit's environment, set before any thread starts), `panes` (what keeps
+//! Twitch's player and chat on Twitch) and `video` (the command a system without an H.264
+//! decoder is told to run).
 
 mod channels;
 mod commands;
@@ -36,6 +37,7 @@ mod panel;
 mod panes;
 mod session;
 mod state;
+mod video;
 mod views;
 mod webkit_env;
 mod windows;

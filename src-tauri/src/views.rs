@@ -258,6 +258,9 @@ pub struct Snapshot {
     pub listening_since: DateTime<Utc>,
     /// How each kind of row is named, grouped and drawn: the page keeps no list of its own.
     pub kinds: &'static [tev_core::kind::KindInfo],
+    /// The command that installs an H.264 decoder for WebKitGTK on this system, for the notice
+    /// the panel shows when its page cannot play Twitch's streams (`video`).
+    pub video_install: &'static str,
 }
 
 /// One channel's feed choices and the groups they are made of, for its panel

@@ -350,8 +350,22 @@ function showError(e) {
   p.textContent = e ? e.message : "";
 }
 
+/** The codecs of a Twitch stream: H.264 Main and AAC-LC (docs/twitch.md §9, "Video"). */
+const STREAM_TYPE = 'video/mp4; codecs="avc1.4d401f,mp4a.40.2"';
+
+/**
+ * Whether this web view can play Twitch's streams (the player's web process has the same
+ * GStreamer); when it cannot, the notice with the command that installs the decoder shows.
+ */
+function checkVideo() {
+  const ok = Boolean(window.MediaSource && MediaSource.isTypeSupported(STREAM_TYPE));
+  document.body.dataset.video = ok ? "ok" : "missing";
+  $("video-notice").hidden = ok;
+}
+
 /** Shows what a snapshot of the channel holds (header, connection, login, rows). */
 function showSnapshot(snap) {
+  if (snap.video_install) $("video-command").textContent = snap.video_install;
   channelName = snap.channel.display_name || login;
   listeningSince = snap.listening_since || listeningSince;
   $("channel-name").textContent = channelName;
@@ -395,6 +409,7 @@ async function start() {
   performance.mark("tev:script");
   $("channel-name").textContent = login;
   document.title = login;
+  checkVideo();
   // The window comes with its first data (an initialisation script the core adds when it opens
   // the window, run before this module): the stored rows are in the page's first paint, with no
   // round trip (issue 9, start-up). Without it the page reads everything below first.

@@ -36,6 +36,65 @@ async fn poll(app: &App, script: &str, secs: u64) -> Value {
     panic!("`{script}` stayed null for {secs} s (last {last})");
 }
 
+/// docs/twitch.md §9 "Video": with GStreamer's H.264 decoder installed (`.dev/setup`), the
+/// player's stream plays: its time runs past one second and it has a picture.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_plays_the_live_channels_stream() {
+    let sim = approving_sim().await;
+    let app = App::launch(Launch::sim(&sim.base_url(), home_with_sim_client())).await;
+    open_lumenforge(&app).await;
+    app.wait_for("body[data-video='ok']").await;
+    app.switch_to_webview("embed/player").await;
+    let played = poll(
+        &app,
+        "const v = document.getElementById('video'); \
+         return v && v.currentTime > 1 && v.videoWidth > 0 \
+           ? { time: v.currentTime, width: v.videoWidth, height: v.videoHeight, \
+               state: document.getElementById('player').dataset.state } : null;",
+        60,
+    )
+    .await;
+    assert_eq!(played["width"], 640, "{played}");
+    assert_eq!(played["height"], 360, "{played}");
+    assert_eq!(played["state"], "playing", "{played}");
+    app.screenshot_screen("panes-video-playing").await;
+    app.quit().await;
+}
+
+/// docs/twitch.md §9 "Video": with the H.264 decoder hidden from GStreamer (ranked NONE, as if
+/// `gstreamer1.0-libav` were not installed), the streamer window says so and gives the command
+/// that installs it, instead of leaving a black pane.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_h264_decoder_the_window_says_how_to_install_one() {
+    let sim = approving_sim().await;
+    let hidden = "avdec_h264:NONE,openh264dec:NONE,vah264dec:NONE,vaapih264dec:NONE,\
+                  nvh264dec:NONE,v4l2h264dec:NONE,v4l2slh264dec:NONE";
+    let app = App::launch(
+        Launch::sim(&sim.base_url(), home_with_sim_client())
+            .with_env("GST_PLUGIN_FEATURE_RANK", hidden),
+    )
+    .await;
+    open_lumenforge(&app).await;
+    app.wait_for("body[data-video='missing']").await;
+    let notice = app.wait_for_text("#video-notice", |t| t.contains("install")).await;
+    assert!(notice.contains("H.264"), "{notice}");
+    let command = app.wait_for_text("#video-command", |t| !t.is_empty()).await;
+    // This machine is Debian (docs/testing.md: CI is a fresh Debian 12).
+    assert!(command.contains("gstreamer1.0-libav"), "{command}");
+    app.screenshot_screen("panes-video-missing").await;
+    // The player itself fails the way Twitch's does, with an error and no picture.
+    app.switch_to_webview("embed/player").await;
+    let state = poll(
+        &app,
+        "const p = document.getElementById('player'); \
+         return p.dataset.state === 'error' ? document.getElementById('error').textContent : null;",
+        30,
+    )
+    .await;
+    assert!(state.as_str().is_some_and(|t| t.contains("NotSupportedError")), "{state}");
+    app.quit().await;
+}
+
 /// The size of the current webview's viewport, as `[width, height]`.
 async fn viewport(app: &App) -> (u64, u64) {
     let v = app

@@ -22,16 +22,19 @@
 //! - `link.rs`: the two-source link — one happening told by chat and by its own EventSub type
 //!   is one row;
 //! - `bombs.rs`: a gift bomb folds its individual gifts, whichever arrives first;
+//! - `gaps.rs`: the only place a gap is decided (from frames, by the watcher's `GapTracker`,
+//!   when the app was closed, when the app's reader fell behind) and the `gap` row, the one
+//!   form a gap takes;
 //! - `text.rs`: small helpers that put events into words.
 
 mod bombs;
+pub(crate) mod gaps;
 mod link;
 mod normalise;
 mod rules;
 mod text;
 
 pub use normalise::{Feed, FeedConfig};
-pub(crate) use normalise::{app_closed_gap, gap_row};
 
 pub use crate::kind::EventKind;
 

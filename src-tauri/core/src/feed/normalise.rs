@@ -1,13 +1,11 @@
 //! [`Feed`]: parsed frames in, [`FeedUpdate`]s out, by the "Precise rules" of issue 4.
 
 use super::bombs::Bombs;
+use super::gaps::{self, FrameGaps};
 use super::link::{Link, Links, Source};
 use super::rules::{self, Outcome, Slot};
-use super::text::{at, words};
-use super::{
-    Activity, ChannelState, Details, EventKind, FeedUpdate, GapReason, Phase, StreamEvent,
-};
-use crate::eventsub::protocol::{Condition, Frame, Message, Metadata, Notification, Subscription};
+use super::{Activity, ChannelState, FeedUpdate, GapReason, Phase, StreamEvent};
+use crate::eventsub::protocol::{Frame, Message, Metadata, Notification};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
 
@@ -58,11 +56,8 @@ pub struct Feed {
     bombs: Bombs,
     /// The newest frame time seen; windows are measured back from it.
     watermark: Option<DateTime<Utc>>,
-    /// The time of the last frame of the current session, the start of a gap if the session
-    /// is lost.
-    last_frame_at: Option<DateTime<Utc>>,
-    /// A `session_reconnect` was seen: the next welcome is its successor, not a new session.
-    handover_pending: bool,
+    /// What the frames tell about gaps (`gaps.rs`).
+    gaps: FrameGaps,
 }
 
 impl Default for Feed {
@@ -81,8 +76,7 @@ impl Feed {
             links: Links::default(),
             bombs: Bombs::default(),
             watermark: None,
-            last_frame_at: None,
-            handover_pending: false,
+            gaps: FrameGaps::default(),
         }
     }
 
@@ -106,26 +100,19 @@ impl Feed {
     /// The session gave up on a `session_reconnect` handover (the successor never welcomed):
     /// the next welcome starts a new session and gets gap rows.
     pub fn handover_failed(&mut self) {
-        self.handover_pending = false;
+        self.gaps.handover_failed();
     }
 
     /// A gap row for every watched channel (`from`..`to`), e.g. from the session when it
     /// knows better than the frames (subscriptions re-created later than the welcome).
     pub fn gap_all(
-        &mut self,
+        &self,
         from: DateTime<Utc>,
         to: Option<DateTime<Utc>>,
         reason: GapReason,
         id_seed: &str,
     ) -> Vec<FeedUpdate> {
-        let mut ids: Vec<(String, String)> =
-            self.channels.iter().map(|(id, login)| (id.clone(), login.clone())).collect();
-        ids.sort();
-        ids.into_iter()
-            .map(|(id, login)| {
-                FeedUpdate::Added(gap_row(&id, &login, from, to, reason.clone(), id_seed))
-            })
-            .collect()
+        gaps::all(&self.channels, from, to, reason, id_seed)
     }
 
     /// Applies one frame (already deduped by message id). Returns what changed.
@@ -136,48 +123,18 @@ impl Feed {
         let out = match &frame.message {
             Message::Keepalive => Vec::new(),
             Message::Reconnect(_) => {
-                // twitch.md §1.3: the successor's welcome follows; subscriptions carry over.
-                self.handover_pending = true;
+                self.gaps.reconnect();
                 Vec::new()
             }
             Message::Welcome(_) => {
-                let out = match (
-                    self.handover_pending || !self.config.gap_on_new_session,
-                    self.last_frame_at,
-                ) {
-                    // A new session that is not a handover: everything between the last frame
-                    // of the old one and this welcome may be lost (twitch.md §1.4).
-                    (false, Some(from)) => {
-                        self.gap_all(from, Some(ts), GapReason::ConnectionLost, &meta.message_id)
-                    }
-                    _ => Vec::new(),
-                };
-                self.handover_pending = false;
-                out
+                self.gaps.welcome(meta, self.config.gap_on_new_session, &self.channels)
             }
-            Message::Revocation(sub) => self.revocation(meta, sub),
+            Message::Revocation(sub) => gaps::revocation(meta, sub, &self.channels),
             Message::Notification(n) => self.notification(meta, n),
         };
-        self.last_frame_at = Some(self.last_frame_at.map_or(ts, |l| l.max(ts)));
+        self.gaps.frame(ts);
         self.prune();
         out
-    }
-
-    fn revocation(&mut self, meta: &Metadata, sub: &Subscription) -> Vec<FeedUpdate> {
-        let Some(channel) = condition_channel(&sub.condition) else {
-            return Vec::new();
-        };
-        let login = self.channels.get(channel).cloned().unwrap_or_default();
-        let reason =
-            GapReason::Revoked { subscription_type: sub.kind.clone(), status: sub.status.clone() };
-        vec![FeedUpdate::Added(gap_row(
-            channel,
-            &login,
-            meta.message_timestamp,
-            None,
-            reason,
-            &meta.message_id,
-        ))]
     }
 
     fn learn(&mut self, channel_id: &str, login: &str) {
@@ -313,71 +270,4 @@ fn added_with_state(r: StreamEvent, st: Option<ChannelState>) -> Vec<FeedUpdate>
     let mut out = vec![FeedUpdate::Added(r)];
     out.extend(st.map(FeedUpdate::State));
     out
-}
-
-/// The channel a subscription is about: its condition's broadcaster, else the raid's side.
-fn condition_channel(c: &Condition) -> Option<&str> {
-    ["broadcaster_user_id", "to_broadcaster_user_id", "from_broadcaster_user_id", "user_id"]
-        .into_iter()
-        .find_map(|k| c.get(k).filter(|v| !v.is_empty()))
-}
-
-pub(crate) fn gap_row(
-    channel_id: &str,
-    login: &str,
-    from: DateTime<Utc>,
-    to: Option<DateTime<Utc>>,
-    reason: GapReason,
-    id_seed: &str,
-) -> StreamEvent {
-    let summary = match (&reason, to) {
-        (GapReason::AppClosed, Some(to)) => format!(
-            "The app was closed: events from {} to {} were not received",
-            at(&from),
-            at(&to)
-        ),
-        (GapReason::AppClosed, None) => {
-            format!("The app was closed: events since {} were not received", at(&from))
-        }
-        (GapReason::ConnectionLost, Some(to)) => format!(
-            "Connection lost: events from {} to {} may have been missed",
-            at(&from),
-            at(&to)
-        ),
-        (GapReason::ConnectionLost, None) => {
-            format!("Connection lost: events since {} may have been missed", at(&from))
-        }
-        (GapReason::Revoked { subscription_type, status }, _) => format!(
-            "Twitch stopped sending “{subscription_type}” events ({}): events since {} may be missing",
-            words(status),
-            at(&from)
-        ),
-    };
-    StreamEvent {
-        id: format!("gap:{id_seed}:{channel_id}"),
-        channel_id: channel_id.to_owned(),
-        channel_login: login.to_owned(),
-        kind: EventKind::Gap,
-        occurred_at: from,
-        actor: None,
-        summary,
-        details: Details::Gap { from, to, reason },
-    }
-}
-
-/// Builds a gap row for one channel (used by `RecentEvents` for the time the app was closed).
-pub(crate) fn app_closed_gap(
-    channel_id: &str,
-    login: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> StreamEvent {
-    gap_row(
-        channel_id,
-        login,
-        from,
-        Some(to),
-        GapReason::AppClosed,
-        &format!("closed-{}", from.timestamp_millis()),
-    )
 }

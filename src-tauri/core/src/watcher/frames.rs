@@ -52,12 +52,7 @@ impl Task {
                         sub.wanted.sub_type
                     ),
                 });
-                self.note_gap_start(
-                    sent_at,
-                    &format!("subscription revoked: {status}"),
-                    false,
-                    [channel.clone()],
-                );
+                self.gaps.revoked(sent_at, channel.clone());
                 match status.as_str() {
                     // twitch.md §8: authorization_revoked means sign out / sign in again.
                     "authorization_revoked" => {

@@ -7,13 +7,15 @@
 //! - [`WatcherHandle::subscriptions`]: a `watch` of [`SubscriptionReport`] (what is enabled,
 //!   what was left out and why, which channels' live status is polled);
 //! - [`WatcherHandle::updates`]: a `broadcast` of [`WatchUpdate`]s — deduplicated
-//!   notifications, gap markers, live status from polling, notices.
+//!   notifications, what the feed made of them (rows, `gap` rows included), live status from
+//!   polling, notices.
 //!
 //! One socket for the whole app (DESIGN.md "Data flow"); the planner decides the wanted set,
 //! the reconciler makes Twitch match it after every fresh session, never after a handover
 //! (twitch.md §7 pitfall 2). A fresh session that is not a handover, and a revocation, produce
-//! a [`WatchUpdate::Gap`] for each affected channel: events between the last frame and the
-//! new subscriptions may have been missed, because Twitch never replays (twitch.md §1.4).
+//! `gap` rows: events between the last frame and the new subscriptions may have been missed,
+//! because Twitch never replays (twitch.md §1.4). The task's `GapTracker` decides them
+//! (`feed/gaps.rs`, the only place a gap is decided).
 //!
 //! # Layout
 //!
@@ -139,15 +141,6 @@ pub enum WatchUpdate {
         sub_type: String,
         /// Arrival time.
         received_at: DateTime<Utc>,
-    },
-    /// Events of `channel_id` between `from` and `to` may have been missed (the watcher's own
-    /// signal; the feed's `gap` rows come as [`WatchUpdate::Feed`]).
-    Gap {
-        channel_id: String,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        /// Why (connection lost, revoked …).
-        reason: String,
     },
     /// Live status from Helix polling, for channels without stream.online/offline.
     Live {

@@ -1,14 +1,11 @@
 //! Reconciles: make Twitch's subscriptions match the plan after every fresh session (never
 //! after a handover, twitch.md §7 pitfall 2), and what their results change.
 
-use super::task::{Task, utc};
+use super::task::Task;
 use super::{ConnectionState, WatchUpdate};
 use crate::eventsub::planner::{self, PlanInput, PlannedChannel, SkipReason};
 use crate::eventsub::reconciler::{self, ReconcileError, Reconciled};
-use crate::feed::GapReason;
-use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 impl Task {
     pub(super) fn start_reconcile(&mut self) {
@@ -93,34 +90,9 @@ impl Task {
                 self.poll_live = self.live_fallback();
                 self.cost = (r.total_cost, r.max_total_cost);
                 let now = (self.config.session.wall_clock)();
-                let open: HashSet<&str> = self.channels.iter().map(|c| c.id.as_str()).collect();
-                let mut lost_from: Option<SystemTime> = None;
-                for (channel_id, (from, reason, lost)) in std::mem::take(&mut self.pending_gaps) {
-                    if open.contains(channel_id.as_str()) {
-                        if lost {
-                            lost_from = Some(lost_from.map_or(from, |f| f.min(from)));
-                        }
-                        self.emit(WatchUpdate::Gap {
-                            channel_id,
-                            from: utc(from),
-                            to: utc(now),
-                            reason,
-                        });
-                    }
-                }
-                // The feed's `gap` rows for a lost connection (a revocation got its row from
-                // the feed when the revocation frame went through it).
-                if let Some(from) = lost_from {
-                    let seed = format!("lost-{}", r.session_id);
-                    let rows = self.feed.gap_all(
-                        utc(from),
-                        Some(utc(now)),
-                        GapReason::ConnectionLost,
-                        &seed,
-                    );
-                    for u in rows {
-                        self.emit(WatchUpdate::Feed(Arc::new(u)));
-                    }
+                let open = self.channels.iter().map(|c| c.id.as_str());
+                for u in self.gaps.reconciled(open, now, &r.session_id, &self.feed) {
+                    self.emit(WatchUpdate::Feed(Arc::new(u)));
                 }
                 if !r.active.is_empty() {
                     self.session.mark_healthy();

@@ -11,8 +11,9 @@ use crate::Endpoints;
 use crate::eventsub::dedupe::Dedupe;
 use crate::eventsub::planner::Role;
 use crate::eventsub::reconciler::{ActiveSub, ReconcileError, Reconciled};
-use crate::eventsub::session::{LossReason, Session, SessionEvent};
-use crate::feed::{Feed, FeedConfig, GapReason};
+use crate::eventsub::session::{Session, SessionEvent};
+use crate::feed::gaps::GapTracker;
+use crate::feed::{Feed, FeedConfig};
 use crate::helix::{Helix, HelixError, Stream};
 use crate::token::{TokenError, TokenSource};
 use chrono::{DateTime, Utc};
@@ -57,9 +58,9 @@ pub(super) struct Task {
     pub(super) maybe_subscribed: HashSet<String>,
     /// When to retry a reconcile that failed on the network.
     pub(super) reconcile_retry_at: Option<tokio::time::Instant>,
-    /// Channels that may have missed events since the time given, closed by the next
-    /// successful reconcile.
-    pub(super) pending_gaps: BTreeMap<String, (SystemTime, String, bool)>,
+    /// When events may have been missed, until the next successful reconcile (the only
+    /// place a gap is decided: `feed/gaps.rs`).
+    pub(super) gaps: GapTracker,
     /// Message ids already shown (twitch.md §1.7), bounded memory.
     pub(super) seen: Dedupe,
     /// Frames → rows (the same normaliser `tev replay` uses).
@@ -98,7 +99,7 @@ pub fn spawn(
     let task = Task {
         seen: Dedupe::with_capacity(config.dedupe_capacity),
         // The watcher knows better than the frames when a gap ends (when the subscriptions
-        // exist again) and adds those gap rows itself (`gap_all`); the feed's own
+        // exist again) and adds those gap rows itself (`gaps`); the feed's own
         // new-session gap would show every lost connection twice.
         feed: Feed::new(FeedConfig { gap_on_new_session: false, ..FeedConfig::default() }),
         rejected: 0,
@@ -118,7 +119,7 @@ pub fn spawn(
         reconcile_after_handover: false,
         maybe_subscribed: HashSet::new(),
         reconcile_retry_at: None,
-        pending_gaps: BTreeMap::new(),
+        gaps: GapTracker::default(),
         state: state_tx,
         subs: subs_tx,
         updates: upd_tx.clone(),
@@ -337,7 +338,7 @@ impl Task {
                 r.abort();
             }
             self.active.clear();
-            self.pending_gaps.clear();
+            self.gaps.clear();
             self.poll_live.clear();
             self.set_state(ConnectionState::Idle);
             self.publish_report();
@@ -384,23 +385,6 @@ impl Task {
         self.subs.send_replace(report);
     }
 
-    pub(super) fn note_gap_start(
-        &mut self,
-        from: SystemTime,
-        reason: &str,
-        lost: bool,
-        channels: impl IntoIterator<Item = String>,
-    ) {
-        for c in channels {
-            let e = self.pending_gaps.entry(c).or_insert((from, reason.to_string(), lost));
-            if from < e.0 {
-                *e = (from, reason.to_string(), e.2 || lost);
-            } else {
-                e.2 |= lost;
-            }
-        }
-    }
-
     pub(super) fn on_session(&mut self, ev: SessionEvent) {
         match ev {
             SessionEvent::Connecting { attempt } => {
@@ -445,50 +429,24 @@ impl Task {
                     self.reconcile_after_handover = true;
                     let now = (self.config.session.wall_clock)();
                     let open: Vec<String> = self.channels.iter().map(|c| c.id.clone()).collect();
-                    self.note_gap_start(
-                        now,
-                        "subscriptions were being changed while Twitch moved the connection",
-                        true,
-                        open,
-                    );
+                    self.gaps.reconcile_cut_short(now, open);
                 }
             }
-            SessionEvent::OldSocketLost { last_seen, switched_at, reason } => {
+            SessionEvent::OldSocketLost { last_seen, switched_at, .. } => {
                 // The session and its subscriptions are fine; only frames still on the old
                 // socket may be gone, a gap with known ends (twitch.md §1.3 step 3).
                 let subscribed = self.possibly_subscribed();
-                let why = gap_reason(&reason);
-                for c in self.channels.iter().filter(|c| subscribed.contains(&c.id)) {
-                    self.emit(WatchUpdate::Gap {
-                        channel_id: c.id.clone(),
-                        from: utc(last_seen),
-                        to: utc(switched_at),
-                        reason: why.clone(),
-                    });
-                }
-                if !subscribed.is_empty() {
-                    let seed =
-                        format!("handover-{}", utc(switched_at).timestamp_nanos_opt().unwrap_or(0));
-                    for u in self.feed.gap_all(
-                        utc(last_seen),
-                        Some(utc(switched_at)),
-                        GapReason::ConnectionLost,
-                        &seed,
-                    ) {
-                        self.emit(WatchUpdate::Feed(Arc::new(u)));
-                    }
+                for u in self.gaps.old_socket_lost(last_seen, switched_at, &subscribed, &self.feed)
+                {
+                    self.emit(WatchUpdate::Feed(Arc::new(u)));
                 }
             }
             SessionEvent::Lost { reason, last_seen, retry_at } => {
                 self.handover = false;
                 self.reconcile_after_handover = false;
-                let had = self.channels.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
-                // Only channels that may have been subscribed can have missed anything.
                 let subscribed = self.possibly_subscribed();
                 self.maybe_subscribed.clear();
-                let affected: Vec<String> =
-                    had.into_iter().filter(|c| subscribed.contains(c)).collect();
-                self.note_gap_start(last_seen, &gap_reason(&reason), true, affected);
+                self.gaps.lost(last_seen, self.channels.iter().map(|c| c.id.as_str()), &subscribed);
                 self.active.clear();
                 if let Some(r) = self.reconcile.take() {
                     r.abort();
@@ -508,8 +466,4 @@ impl Task {
         s.extend(self.active.values().map(|a| a.wanted.channel_id.clone()));
         s
     }
-}
-
-fn gap_reason(r: &LossReason) -> String {
-    format!("connection to Twitch lost ({r})")
 }

@@ -1,11 +1,11 @@
 //! Bits: `channel.cheer`, and the same cheer as chat shows it (a `channel.chat.message` with a
 //! `cheer`); the two are shown once.
 
-use super::{Outcome, actor, is_foreign, row};
+use super::{Outcome, actor, is_foreign, opt_actor, row};
 use crate::eventsub::protocol::{ChatMessage, Cheer, Metadata};
 use crate::feed::link::Source;
 use crate::feed::text::{count, name};
-use crate::feed::{Details, EventKind};
+use crate::feed::{Actor, Details, EventKind};
 
 /// `channel.chat.message`: plain chat is not an event; a cheer is.
 pub(super) fn chat_cheer(meta: &Metadata, e: &ChatMessage) -> Outcome {
@@ -16,47 +16,39 @@ pub(super) fn chat_cheer(meta: &Metadata, e: &ChatMessage) -> Outcome {
         return Outcome::Nothing;
     }
     let a = actor(&e.chatter_user_id, &e.chatter_user_login, &e.chatter_user_name);
-    let summary = format!(
-        "{} cheered {}",
-        name(a.as_ref(), "An anonymous cheerer"),
-        count(cheer.bits, "bit", "bits")
-    );
-    let r = row(
-        meta,
-        (&e.broadcaster_user_id, &e.broadcaster_user_login),
-        EventKind::Cheer,
-        None,
-        a,
-        summary,
-        Details::Cheer { bits: cheer.bits, message: e.message.text.clone() },
-    );
-    Outcome::Linked { row: r, source: Source::Chat, amount: cheer.bits }
+    let channel = (e.broadcaster_user_id.as_str(), e.broadcaster_user_login.as_str());
+    cheered(meta, channel, a, cheer.bits, e.message.text.clone(), Source::Chat)
 }
 
 /// `channel.cheer`.
 pub(super) fn cheer(meta: &Metadata, e: &Cheer) -> Outcome {
-    let a = if e.is_anonymous {
-        None
-    } else {
-        actor(
-            e.user_id.as_deref().unwrap_or_default(),
-            e.user_login.as_deref().unwrap_or_default(),
-            e.user_name.as_deref().unwrap_or_default(),
-        )
-    };
+    let a = opt_actor(e.is_anonymous, &e.user_id, &e.user_login, &e.user_name);
+    let channel = (e.broadcaster_user_id.as_str(), e.broadcaster_user_login.as_str());
+    cheered(meta, channel, a, e.bits, e.message.clone(), Source::EventSub)
+}
+
+/// A cheer's row, the same whichever `source` told it, linked with the other source's copy.
+fn cheered(
+    meta: &Metadata,
+    channel: (&str, &str),
+    actor: Option<Actor>,
+    bits: u64,
+    message: String,
+    source: Source,
+) -> Outcome {
     let summary = format!(
         "{} cheered {}",
-        name(a.as_ref(), "An anonymous cheerer"),
-        count(e.bits, "bit", "bits")
+        name(actor.as_ref(), "An anonymous cheerer"),
+        count(bits, "bit", "bits")
     );
     let r = row(
         meta,
-        (&e.broadcaster_user_id, &e.broadcaster_user_login),
+        channel,
         EventKind::Cheer,
         None,
-        a,
+        actor,
         summary,
-        Details::Cheer { bits: e.bits, message: e.message.clone() },
+        Details::Cheer { bits, message },
     );
-    Outcome::Linked { row: r, source: Source::EventSub, amount: e.bits }
+    Outcome::Linked { row: r, source, amount: bits }
 }

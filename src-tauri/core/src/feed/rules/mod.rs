@@ -234,6 +234,23 @@ fn actor(id: &str, login: &str, display: &str) -> Option<Actor> {
     Some(Actor { id: id.to_owned(), login: login.to_owned(), display_name: display.to_owned() })
 }
 
+/// [`actor`] from optional user fields; `None` when `anonymous`.
+fn opt_actor(
+    anonymous: bool,
+    id: &Option<String>,
+    login: &Option<String>,
+    display: &Option<String>,
+) -> Option<Actor> {
+    if anonymous {
+        return None;
+    }
+    actor(
+        id.as_deref().unwrap_or_default(),
+        login.as_deref().unwrap_or_default(),
+        display.as_deref().unwrap_or_default(),
+    )
+}
+
 /// The channel's display name, or its login when Twitch gave none.
 fn chan(nm: &str, login: &str) -> String {
     if nm.is_empty() { login.to_owned() } else { nm.to_owned() }

@@ -4,7 +4,7 @@
 //! both); an unknown notice is `other`, in Twitch's words.
 
 use super::subs::{gift_summary, resub_summary};
-use super::{Outcome, actor, is_foreign};
+use super::{Outcome, actor, is_foreign, opt_actor};
 use crate::eventsub::protocol::{ChatNotification, Metadata, NoticeType};
 use crate::feed::link::Source;
 use crate::feed::text::{count, name, system_or, tier, words};
@@ -18,15 +18,12 @@ pub(super) fn row(meta: &Metadata, c: &ChatNotification) -> Outcome {
     {
         return Outcome::Nothing;
     }
-    let chatter = if c.chatter_is_anonymous {
-        None
-    } else {
-        actor(
-            c.chatter_user_id.as_deref().unwrap_or_default(),
-            c.chatter_user_login.as_deref().unwrap_or_default(),
-            c.chatter_user_name.as_deref().unwrap_or_default(),
-        )
-    };
+    let chatter = opt_actor(
+        c.chatter_is_anonymous,
+        &c.chatter_user_id,
+        &c.chatter_user_login,
+        &c.chatter_user_name,
+    );
     let n = Notice { meta, c, who: name(chatter.as_ref(), "An anonymous user").to_owned() };
     match &c.notice_type {
         NoticeType::Sub => sub(n, chatter),
@@ -172,15 +169,12 @@ fn community_sub_gift(n: Notice<'_>, chatter: Option<Actor>) -> Outcome {
 /// `gift_paid_upgrade`
 fn gift_paid_upgrade(n: Notice<'_>, chatter: Option<Actor>) -> Outcome {
     let g = n.c.gift_paid_upgrade.clone().unwrap_or_default();
-    let gifter = if g.gifter_is_anonymous {
-        None
-    } else {
-        actor(
-            g.gifter_user_id.as_deref().unwrap_or_default(),
-            g.gifter_user_login.as_deref().unwrap_or_default(),
-            g.gifter_user_name.as_deref().unwrap_or_default(),
-        )
-    };
+    let gifter = opt_actor(
+        g.gifter_is_anonymous,
+        &g.gifter_user_id,
+        &g.gifter_user_login,
+        &g.gifter_user_name,
+    );
     let summary = format!(
         "{} is continuing the gift sub from {}",
         n.who,
@@ -215,20 +209,14 @@ fn raid(n: Notice<'_>, chatter: Option<Actor>) -> Outcome {
 /// `pay_it_forward`
 fn pay_it_forward(n: Notice<'_>, chatter: Option<Actor>) -> Outcome {
     let p = n.c.pay_it_forward.clone().unwrap_or_default();
-    let gifter = if p.gifter_is_anonymous {
-        None
-    } else {
-        actor(
-            p.gifter_user_id.as_deref().unwrap_or_default(),
-            p.gifter_user_login.as_deref().unwrap_or_default(),
-            p.gifter_user_name.as_deref().unwrap_or_default(),
-        )
-    };
-    let recipient = actor(
-        p.recipient_user_id.as_deref().unwrap_or_default(),
-        p.recipient_user_login.as_deref().unwrap_or_default(),
-        p.recipient_user_name.as_deref().unwrap_or_default(),
+    let gifter = opt_actor(
+        p.gifter_is_anonymous,
+        &p.gifter_user_id,
+        &p.gifter_user_login,
+        &p.gifter_user_name,
     );
+    let recipient =
+        opt_actor(false, &p.recipient_user_id, &p.recipient_user_login, &p.recipient_user_name);
     let summary = format!(
         "{} is paying forward the gift from {} to {}",
         n.who,

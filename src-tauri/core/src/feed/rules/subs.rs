@@ -2,7 +2,7 @@
 //! `channel.subscription.message` (resubs) and `channel.subscription.gift`. Chat tells each of
 //! them too (`notices.rs`); the two are shown once.
 
-use super::{Outcome, actor, row};
+use super::{Outcome, actor, opt_actor, row};
 use crate::eventsub::protocol::{Metadata, Subscribe, SubscriptionGift, SubscriptionMessage};
 use crate::feed::link::Source;
 use crate::feed::text::{count, name, tier};
@@ -54,15 +54,7 @@ pub(super) fn resub(meta: &Metadata, e: &SubscriptionMessage) -> Outcome {
 
 /// `channel.subscription.gift`: one gift, or a gift bomb when `total` is more than one.
 pub(super) fn gift(meta: &Metadata, e: &SubscriptionGift) -> Outcome {
-    let a = if e.is_anonymous {
-        None
-    } else {
-        actor(
-            e.user_id.as_deref().unwrap_or_default(),
-            e.user_login.as_deref().unwrap_or_default(),
-            e.user_name.as_deref().unwrap_or_default(),
-        )
-    };
+    let a = opt_actor(e.is_anonymous, &e.user_id, &e.user_login, &e.user_name);
     let total = e.total.max(1);
     let kind = if total == 1 { EventKind::SubGift } else { EventKind::CommunitySubGift };
     let summary = gift_summary(name(a.as_ref(), "An anonymous gifter"), total, &e.tier, None);

@@ -1,6 +1,6 @@
 //! Gaps: the one place that decides when events may have been missed, and the one form a gap
 //! takes — a `gap` row ([`StreamEvent`] of kind `gap` with [`Details::Gap`]: from, to, why)
-//! for each channel concerned. Twitch never replays what nobody received (twitch.md §1.4), so
+//! for each channel concerned. Twitch never replays what nobody received (docs/twitch.md §1.4), so
 //! every such time is shown, never silently skipped.
 //!
 //! | When | From → to | Reason | Decided by |
@@ -93,8 +93,8 @@ impl FrameGaps {
     }
 }
 
-/// A `revocation`: an open-ended gap row on the subscription's channel (twitch.md §1.2,
-/// §1.7), named from `channels` (id → login).
+/// A `revocation`: an open-ended gap row on the subscription's channel (docs/twitch.md
+/// §1.2, §1.7), named from `channels` (id → login).
 pub(super) fn revocation(
     meta: &Metadata,
     sub: &Subscription,
@@ -135,7 +135,7 @@ pub(crate) struct GapTracker {
 }
 
 impl GapTracker {
-    /// The socket was lost (twitch.md §1.4): the `watched` channels that may have been
+    /// The socket was lost (docs/twitch.md §1.4): the `watched` channels that may have been
     /// subscribed (`subscribed`) may miss events from `last_seen` until they are subscribed
     /// again.
     pub(crate) fn lost<'a>(
@@ -204,7 +204,7 @@ impl GapTracker {
 
     /// A handover's old socket was cut off before Twitch answered its close: the session and
     /// its subscriptions are fine, only frames still on the old socket may be gone, a gap with
-    /// known ends (twitch.md §1.3 step 3) for every channel of `feed` when any channel may
+    /// known ends (docs/twitch.md §1.3 step 3) for every channel of `feed` when any channel may
     /// have been subscribed.
     pub(crate) fn old_socket_lost(
         &self,

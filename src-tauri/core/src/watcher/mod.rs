@@ -14,7 +14,7 @@
 //! the reconciler makes Twitch match it after every fresh session, never after a handover
 //! (twitch.md §7 pitfall 2). A fresh session that is not a handover, and a revocation, produce
 //! `gap` rows: events between the last frame and the new subscriptions may have been missed,
-//! because Twitch never replays (twitch.md §1.4). The task's `GapTracker` decides them
+//! because Twitch never replays (docs/twitch.md §1.4). The task's `GapTracker` decides them
 //! (`feed/gaps.rs`, the only place a gap is decided).
 //!
 //! # Layout

@@ -1,5 +1,5 @@
 //! The live-status poll: channels without both `stream.online` and `stream.offline` (over
-//! the cost budget, twitch.md §1.6) get their live status from batched Helix `/streams`.
+//! the cost budget, docs/twitch.md §1.6) get their live status from batched Helix `/streams`.
 
 use super::WatchUpdate;
 use super::task::Task;

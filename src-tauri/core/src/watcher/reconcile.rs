@@ -1,5 +1,5 @@
 //! Reconciles: make Twitch's subscriptions match the plan after every fresh session (never
-//! after a handover, twitch.md §7 pitfall 2), and what their results change.
+//! after a handover, docs/twitch.md §7 pitfall 2), and what their results change.
 
 use super::task::Task;
 use super::{ConnectionState, WatchUpdate};

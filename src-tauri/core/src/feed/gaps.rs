@@ -1,7 +1,7 @@
 //! Gaps: the one place that decides when events may have been missed, and the one form a gap
 //! takes — a `gap` row ([`StreamEvent`] of kind `gap` with [`Details::Gap`]: from, to, why)
-//! for each channel concerned. Twitch never replays what nobody received (docs/twitch.md §1.4), so
-//! every such time is shown, never silently skipped.
+//! for each channel concerned. Twitch never replays what nobody received (docs/twitch.md
+//! §1.4), so every such time is shown, never silently skipped.
 //!
 //! | When | From → to | Reason | Decided by |
 //! |---|---|---|---|

@@ -374,7 +374,7 @@ mod layout {
             let outer = gtk::Paned::new(gtk::Orientation::Horizontal);
             outer.pack1(&left, true, false);
             outer.pack2(&chat_slot, false, false);
-            // twitch.md §5.1: the player needs at least 400×300.
+            // docs/twitch.md §5.1: the player needs at least 400×300.
             player_slot.set_size_request(400, 225);
             chat_slot.set_size_request(260, -1);
             panel.set_size_request(-1, 160);
@@ -531,7 +531,7 @@ mod tests {
         assert_eq!((px, py, pw, ph), (0.0, 0.0, 940.0, 500.0), "player: the room");
         assert_eq!((ax, ay, aw, ah), (0.0, 500.0, 940.0, 300.0), "panel: a strip under it");
         assert_eq!((cx, cy, cw, ch), (940.0, 0.0, 340.0, 800.0), "chat: a column");
-        // twitch.md §5.1: the player keeps at least 400 wide however small the window.
+        // docs/twitch.md §5.1: the player keeps at least 400 wide however small the window.
         let [(_, _, pw, ph), _, (cx, _, _, _)] = bounds(500.0, 300.0);
         assert_eq!((pw, ph, cx), (400.0, 225.0, 400.0));
     }

@@ -27,7 +27,7 @@ pub enum LiveSource {
     /// `stream.online`/`stream.offline` over EventSub (or Helix at open, then EventSub).
     #[default]
     Eventsub,
-    /// Batched Helix `/streams` polling: the cost budget had no room (twitch.md §1.6).
+    /// Batched Helix `/streams` polling: the cost budget had no room (docs/twitch.md §1.6).
     Polling,
 }
 

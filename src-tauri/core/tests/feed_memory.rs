@@ -40,7 +40,7 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).expect("fixture")).expect("fixture json")
 }
 
-/// Event `i` of a train: a sub, a resub, a raid or a gift (twitch.md §6.1 chat notification
+/// Event `i` of a train: a sub, a resub, a raid or a gift (docs/twitch.md §6.1 chat notification
 /// shapes), each from a viewer of its own, 100 ms apart.
 fn train_frame(templates: &[Value], i: usize) -> String {
     let mut v = templates[i % templates.len()].clone();

@@ -135,8 +135,8 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     let rows = app.try_invoke("streamer_events").await.expect("the panel reads its rows");
     assert_eq!(rows.as_array().map(Vec::len), Some(2), "the two rows shown: {rows}");
 
-    // A dropped connection (twitch.md §1.5 4005): the header says so, then recovers, and a gap
-    // row covers the time nobody listened (twitch.md §1.4: no replay).
+    // A dropped connection (docs/twitch.md §1.5 4005): the header says so, then recovers, and a gap
+    // row covers the time nobody listened (docs/twitch.md §1.4: no replay).
     let session = live_session(&base).await;
     sim_post(&base, &format!("/_sim/sessions/{session}/close"), json!({"code": 4005})).await;
     wait_connection(&app, "reconnecting", 30).await;
@@ -144,7 +144,7 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     wait_connection(&app, "connected", 60).await;
     app.wait_for("#events > li.gap").await;
 
-    // Keepalive loss (twitch.md §1.2): the watchdog notices the silence and reconnects.
+    // Keepalive loss (docs/twitch.md §1.2): the watchdog notices the silence and reconnects.
     let session = live_session(&base).await;
     sim_post(&base, &format!("/_sim/sessions/{session}/keepalive"), json!({"enabled": false}))
         .await;

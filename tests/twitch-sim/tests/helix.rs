@@ -1,4 +1,4 @@
-//! Helix endpoints against twitch.md §4 (users, streams, search, channels, follows, rate
+//! Helix endpoints against docs/twitch.md §4 (users, streams, search, channels, follows, rate
 //! limits) and the default world pinned in issue 3.
 
 mod common;
@@ -290,7 +290,7 @@ async fn control_users_creates_channels_visible_through_helix() {
     assert_eq!(sm["moderates"], json!(["lumenforge"]));
 }
 
-/// `GET /moderation/channels` (not in twitch.md; shape from twitch_api
+/// `GET /moderation/channels` (not in docs/twitch.md; shape from twitch_api
 /// `get_moderated_channels.rs`, copied from Twitch's reference): scope
 /// `user:read:moderated_channels`, `user_id` = the token user, the channels it moderates.
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Frame corpora for the feed benchmarks, built from the fixture frames (twitch.md §6.1).
+//! Frame corpora for the feed benchmarks, built from the fixture frames (docs/twitch.md §6.1).
 
 // Each bench uses part of this module.
 #![allow(dead_code)]

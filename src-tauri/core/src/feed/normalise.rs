@@ -218,7 +218,7 @@ impl Feed {
         Some(st.clone())
     }
 
-    /// Hype train / poll / prediction state, guarded against stale frames (twitch.md §1.7: a
+    /// Hype train / poll / prediction state, guarded against stale frames (docs/twitch.md §1.7: a
     /// progress can arrive before its begin, or after its end). Returns the new state if
     /// anything changed.
     fn activity(

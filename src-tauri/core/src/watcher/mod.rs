@@ -12,7 +12,7 @@
 //!
 //! One socket for the whole app (DESIGN.md "Data flow"); the planner decides the wanted set,
 //! the reconciler makes Twitch match it after every fresh session, never after a handover
-//! (twitch.md §7 pitfall 2). A fresh session that is not a handover, and a revocation, produce
+//! (docs/twitch.md §7 pitfall 2). A fresh session that is not a handover, and a revocation, produce
 //! `gap` rows: events between the last frame and the new subscriptions may have been missed,
 //! because Twitch never replays (docs/twitch.md §1.4). The task's `GapTracker` decides them
 //! (`feed/gaps.rs`, the only place a gap is decided).
@@ -128,7 +128,7 @@ pub enum WatchUpdate {
     /// `gap` rows for lost connections and revocations. Apply these to `RecentEvents`.
     /// Shared, not copied: every receiver of the broadcast gets the same update.
     Feed(Arc<FeedUpdate>),
-    /// A notification, first copy only (deduplicated by `message_id`, twitch.md §1.7),
+    /// A notification, first copy only (deduplicated by `message_id`, docs/twitch.md §1.7),
     /// before the feed; sent just before the [`WatchUpdate::Feed`] updates it produced. (The
     /// frame itself is not in it: the watcher runs the feed, and a frame held in the broadcast
     /// until the slowest receiver had it only made a burst cost more memory; issue 9.)

@@ -50,7 +50,7 @@ struct Validated {
     scopes: Vec<String>,
 }
 
-/// `GET /oauth2/validate` (twitch.md §3): who the token is for and its scopes.
+/// `GET /oauth2/validate` (docs/twitch.md §3): who the token is for and its scopes.
 async fn validate(
     http: &reqwest::Client,
     ep: &Endpoints,

@@ -1,5 +1,5 @@
-//! How much memory the feed keeps for a train of events (issue 9, growth): a raid or sub train
-//! of distinct viewers fills the two-source link table up to its bound (`max_tracked`, 4,096
+//! How much memory the feed keeps for a train of events (BENCHMARKS.md "Growth"): a raid or sub
+//! train of distinct viewers fills the two-source link table up to its bound (`max_tracked`, 4,096
 //! entries), and that table is part of what the app keeps all evening. Counted exactly with a
 //! counting allocator (bytes live), so the figure does not depend on the machine.
 

@@ -1,5 +1,6 @@
-//! The "Precise rules" of issue 4, one test (or a few) per rule, on fixture frames
-//! (tests/fixtures/frames, written from docs/twitch.md §6.1) edited where a rule needs it.
+//! The feed's rules (docs/ARCHITECTURE.md "Where each rule lives"), one test (or a few) per rule,
+//! on fixture frames (tests/fixtures/frames, written from docs/twitch.md §6.1) edited where a rule
+//! needs it.
 
 use serde_json::{Value, json};
 use std::path::PathBuf;

@@ -55,8 +55,7 @@ pub fn close_reason(code: u16) -> &'static str {
     }
 }
 
-/// Subscription status after a close with this code (docs/twitch.md §1.7, issue 3 "Pinned
-/// details").
+/// Subscription status after a close with this code (docs/twitch.md §1.7).
 fn status_for(code: u16) -> &'static str {
     match code {
         4000 => "websocket_internal_error",

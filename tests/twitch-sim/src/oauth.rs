@@ -174,7 +174,7 @@ fn deny_redirect(redirect_uri: &str, state: Option<&str>) -> Response {
 }
 
 /// `GET /oauth2/authorize`: the consent page, or straight back with a code when auto-approve
-/// is on (issue 3 "Control API").
+/// is on (`auto_approve` in `/_sim/config`).
 async fn authorize_page(State(sim): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let p = parse_pairs(q.as_deref().unwrap_or(""));
     let mut w = sim.world();
@@ -439,7 +439,7 @@ async fn device(
     if !w.clients.contains_key(&client_id) {
         return Err(bad("invalid client"));
     }
-    // Twitch names the parameter `scopes`; a client sending `scope` is wrong (stack.md "OAuth").
+    // Twitch names the parameter `scopes`; a client sending `scope` is wrong (docs/twitch.md §3.2).
     let Some(scopes) = first(&p, "scopes") else { return Err(bad("missing scopes")) };
     let scopes = split_scopes(scopes);
     let device_code = random_token(40);
@@ -551,7 +551,7 @@ button{{padding:8px 18px;margin-right:8px;border:0;border-radius:4px;cursor:poin
     .into_response()
 }
 
-/// `POST /activate` form: `user_code`, `login`, `decision` (issue 3 "Pinned details").
+/// `POST /activate` form: `user_code`, `login`, `decision` (the simulator's own page).
 async fn activate_submit(State(sim): State<Shared>, body: String) -> Response {
     let p = parse_pairs(&body);
     let code = first(&p, "user_code").unwrap_or("").trim().to_ascii_uppercase();

@@ -125,7 +125,7 @@ pub enum LoopbackError {
     Exchange(OAuthError),
 }
 
-/// Twitch's token response for the `oauth2` crate: `scope` is a JSON array (stack.md
+/// Twitch's token response for the `oauth2` crate: `scope` is a JSON array (docs/platform.md
 /// "OAuth": `StandardTokenResponse` cannot parse it).
 #[derive(Debug, Serialize, Deserialize)]
 struct TwitchTokenResponse {

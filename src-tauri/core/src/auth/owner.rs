@@ -1,7 +1,7 @@
 //! The one owner of the user's tokens.
 //!
 //! One struct behind one async mutex does restore, validate, refresh, login and logout
-//! (STYLE.md, docs/twitch.md §3.5):
+//! (docs/ARCHITECTURE.md "Threads, tasks and shutdown", docs/twitch.md §3.5):
 //! - restore from the keychain and validate at start and every hour (docs/twitch.md §3.4, tokio
 //!   time so tests use a paused clock);
 //! - refresh shortly before expiry and on any 401 ([`TokenSource::refresh_after_401`]); one
@@ -541,7 +541,7 @@ impl TokenOwner {
             *current = Some(cancel.clone());
         }
         // No usable keychain: say so before the user goes through the browser, so they can
-        // choose "this run only" first (DESIGN.md "Rules of the core").
+        // choose "this run only" first (docs/platform.md "Keychain").
         if let Err(e) = self.keychain().get(crate::keychain::TOKENS_ACCOUNT).await {
             lock(&self.inner.login_cancel).take();
             return Err(AuthError::Keychain(e));

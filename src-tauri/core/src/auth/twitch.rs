@@ -81,7 +81,7 @@ pub struct TokenGrant {
     pub refresh: Option<RefreshToken>,
     /// Lifetime of the access token.
     pub expires_in: Option<Duration>,
-    /// Granted scopes (Twitch sends a JSON array, stack.md "OAuth").
+    /// Granted scopes (Twitch sends a JSON array, docs/platform.md "OAuth").
     pub scopes: Vec<String>,
 }
 
@@ -211,7 +211,7 @@ pub(crate) fn error_message(status: u16, body: &[u8]) -> String {
 /// Twitch is.
 #[derive(Clone)]
 pub struct OAuthClient {
-    /// HTTP client; never follows redirects (stack.md "OAuth").
+    /// HTTP client; never follows redirects (docs/platform.md "OAuth").
     http: reqwest::Client,
     /// Where Twitch (or the simulator) is.
     endpoints: Endpoints,
@@ -387,7 +387,7 @@ impl OAuthClient {
     }
 
     /// The `oauth2` crate's HTTP client: a closure over our reqwest 0.13 client (oauth2 5
-    /// pins reqwest 0.12, stack.md "OAuth").
+    /// pins reqwest 0.12, docs/platform.md "OAuth").
     pub(crate) fn oauth2_http(
         &self,
     ) -> impl Fn(

@@ -2,7 +2,7 @@
 //!
 //! A pure function of (channels in priority order, the user's role in each, the granted scopes,
 //! what Twitch refused earlier, the cost budget). Facts it follows:
-//! - the viewer set (DESIGN.md "Data flow"): `stream.online`, `stream.offline`,
+//! - the viewer set: `stream.online`, `stream.offline`,
 //!   `channel.update` v2, `channel.raid` (to, and from for outgoing raids),
 //!   `channel.chat.notification`, `channel.chat.message` — docs/twitch.md §2 table;
 //! - moderator and broadcaster extras from docs/twitch.md §2 "What logging in as broadcaster or
@@ -14,7 +14,7 @@
 //! - priority: live/offline of every channel first (in the given order), then title/category
 //!   and incoming raids channel by channel, then outgoing raids. A channel whose online/offline
 //!   pair does not fit is reported in [`Plan::poll_live`]: its live status comes from batched
-//!   Helix `/streams` polling instead (issue 4, "Planner + reconciler").
+//!   Helix `/streams` polling instead.
 
 use crate::eventsub::protocol::{ConditionKeys, SubscriptionType, Who, table_row};
 use std::collections::{BTreeMap, BTreeSet};
@@ -231,7 +231,7 @@ use Tier::*;
 /// The catalogue, in creation order within a channel: which types of the table this app
 /// subscribes to (versions, scopes and roles are the table's, docs/twitch.md §2).
 const KINDS: &[Kind] = &[
-    // Viewer set (DESIGN.md "Data flow"; docs/twitch.md §2 table).
+    // Viewer set (docs/twitch.md §2 table).
     k("stream.online", Live, Dup::None),
     k("stream.offline", Live, Dup::None),
     k("channel.chat.notification", Live, Dup::None),

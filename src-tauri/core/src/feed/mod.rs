@@ -1,10 +1,10 @@
 //! The normalised feed: [`StreamEvent`] and the rules that turn EventSub frames into it.
 //!
-//! Data flow (DESIGN.md): frame → [`crate::eventsub::protocol::parse_frame`] →
-//! [`crate::eventsub::dedupe::Dedupe`] → [`Feed::push`] → [`FeedUpdate`]s →
-//! [`crate::recent::RecentEvents`] and a broadcast to the UI.
+//! Data flow (docs/ARCHITECTURE.md "From Twitch's socket to a painted row"): frame →
+//! [`crate::eventsub::protocol::parse_frame`] → [`crate::eventsub::dedupe::Dedupe`] →
+//! [`Feed::push`] → [`FeedUpdate`]s → [`crate::recent::RecentEvents`] and a broadcast to the UI.
 //!
-//! [`Feed`] applies the "Precise rules" of issue 4: one row per happening, with its own event
+//! [`Feed`] applies the feed's rules: one row per happening, with its own event
 //! time, its actor, a summary in words, typed details; progress frames only update
 //! [`ChannelState`]; the same sub/raid/cheer/gift seen through chat *and* its dedicated EventSub
 //! type shows once; gift bombs fold their individual gifts; unknown types show as `other`;

@@ -1,4 +1,5 @@
-//! [`Feed`]: parsed frames in, [`FeedUpdate`]s out, by the "Precise rules" of issue 4.
+//! [`Feed`]: parsed frames in, [`FeedUpdate`]s out, by the feed's rules (docs/ARCHITECTURE.md
+//! "Where each rule lives").
 
 use super::bombs::Bombs;
 use super::gaps::{self, FrameGaps};

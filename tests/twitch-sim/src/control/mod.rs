@@ -1,5 +1,5 @@
-//! The control API (`/_sim/*`): settings, applications, users, events, session faults and
-//! a state dump (issue 3 "Control API"). JSON in, JSON out.
+//! The control API (`/_sim/*`): settings, applications, users, events, session faults and a state
+//! dump (docs/testing.md "The Twitch simulator"; every call in the README). JSON in, JSON out.
 
 mod inspect;
 mod sessions;

@@ -285,8 +285,8 @@ pub(super) async fn channels_followed(
 }
 
 /// `GET /helix/moderation/channels`: the channels the token user moderates. Not in
-/// docs/twitch.md; shape from twitch_api `src/helix/endpoints/moderation/get_moderated_channels.rs`
-/// (copied from Twitch's reference, https://dev.twitch.tv/docs/api/reference#get-moderated-channels):
+/// docs/twitch.md; shape from Twitch's reference,
+/// https://dev.twitch.tv/docs/api/reference#get-moderated-channels (as twitch_api models it):
 /// `user_id` must be the token's user, scope `user:read:moderated_channels`, `first` ≤ 100,
 /// `after` cursor; each item `broadcaster_id`, `broadcaster_login`, `broadcaster_name`. The
 /// simulator's `moderates` lists (README "sim_mod moderates lumenforge") are the source.

@@ -138,7 +138,7 @@ pub(super) async fn create_sub(
             "number of websocket transports limit exceeded".into(),
         ));
     }
-    // max_total_cost (docs/twitch.md §1.6, issue 3 "Pinned details": name the cost limit).
+    // max_total_cost (docs/twitch.md §1.6; the error names the cost limit).
     let (_, total_cost) = totals(&w, &caller.client_id, &user_id);
     let max_total_cost = w.config.max_total_cost;
     if total_cost + cost > max_total_cost {

@@ -116,7 +116,7 @@ pub struct SessionConfig {
     /// default on Linux): only when a frame arrives or a deadline passes, with the deadlines
     /// timed on `CLOCK_BOOTTIME`, which keeps counting while the machine is suspended (tokio's
     /// clock does not): a sleep that outlasts the keepalive window is noticed as soon as the
-    /// machine wakes, with no wake-up a second while it is awake (issue 9, idle wake-ups).
+    /// machine wakes, with no wake-up a second while it is awake (BENCHMARKS.md "Idle").
     /// Elsewhere a look every second.
     pub wall_check_interval: Option<Duration>,
     /// The wall clock.
@@ -329,9 +329,9 @@ impl Conn {
 
 /// Frames read from the sockets and not yet handled, at most. When the owner is busy (a
 /// burst), a reader waits and the rest stays in the kernel's socket buffer, where it costs the
-/// app nothing; a larger queue only raised the memory a burst leaves behind (issue 9, growth).
-/// The keepalive deadline counts from frames handled, and frames keep being handled, so
-/// waiting here never looks like a silent connection.
+/// app nothing; a larger queue only raised the memory a burst leaves behind
+/// (BENCHMARKS.md "Growth"). The keepalive deadline counts from frames handled, and frames keep
+/// being handled, so waiting here never looks like a silent connection.
 const FRAMES_IN_FLIGHT: usize = 64;
 
 /// The session state machine. Owned by one task (the `Watcher`).

@@ -106,8 +106,7 @@ impl Serialize for NoticeType {
     }
 }
 
-/// `channel.chat.notification` (docs/twitch.md §6.1). Only the object named by `notice_type` is
-/// set.
+/// `channel.chat.notification` (docs/twitch.md §6.1). Only the object `notice_type` names is set.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ChatNotification {

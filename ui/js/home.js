@@ -267,8 +267,8 @@ async function start() {
   performance.mark("tev:script");
   try {
     // Every round trip goes out at once: the page paints its real state after one round
-    // trip's wait (issue 9, start-up). The login is read alongside adding the listeners, which
-    // may not be in place when it is read; it is read again once they are (below).
+    // trip's wait (BENCHMARKS.md "Start-up"). The login is read alongside adding the listeners,
+    // which may not be in place when it is read; it is read again once they are (below).
     const [, loaded, , , state] = await Promise.all([
       showAppInfo(),
       call("settings_get"),

@@ -1,8 +1,8 @@
 //! A small Helix client: users, streams, search, channels, followed, EventSub subscriptions.
 //!
-//! Rules it follows (twitch.md §4, §1.8):
+//! Rules it follows (docs/twitch.md §4, §1.8):
 //! - the token is read from the [`TokenSource`] at the moment of every call, never kept
-//!   (twitch.md §7 pitfall 10); a 401 asks the owner for a fresh token once and retries once;
+//!   (docs/twitch.md §7 pitfall 10); a 401 asks the owner for a fresh token once and retries once;
 //! - `Client-Id` is the client id that issued the token;
 //! - multiple values repeat the query parameter (`?login=a&login=b`), at most 100 per request;
 //! - `Ratelimit-Remaining`/`Ratelimit-Reset` are remembered: when the bucket is empty the next
@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
 
-/// Helix accepts at most this many ids/logins in one request (twitch.md §4).
+/// Helix accepts at most this many ids/logins in one request (docs/twitch.md §4).
 pub const MAX_IDS_PER_REQUEST: usize = 100;
 
 /// What went wrong talking to Helix.
@@ -28,7 +28,7 @@ pub enum HelixError {
     /// No usable token: signed out, or the refresh after a 401 failed.
     #[error(transparent)]
     Token(#[from] TokenError),
-    /// Twitch answered with an error status and its usual body (twitch.md §1.8, §4).
+    /// Twitch answered with an error status and its usual body (docs/twitch.md §1.8, §4).
     #[error("Twitch answered {status} {error}: {message}")]
     Api {
         /// The HTTP status (400, 401, 403, 404, 409, 410, 429, 5xx).
@@ -93,7 +93,7 @@ impl Default for HelixOptions {
     }
 }
 
-/// What the last response said about the rate-limit bucket (twitch.md §4 "Rate limits").
+/// What the last response said about the rate-limit bucket (docs/twitch.md §4 "Rate limits").
 #[derive(Debug, Clone, Copy, Default)]
 struct Bucket {
     /// `Ratelimit-Remaining` of the last response.
@@ -143,7 +143,7 @@ pub struct User {
     pub created_at: Option<String>,
 }
 
-/// A live stream (`GET /streams`); offline channels are simply absent (twitch.md §4).
+/// A live stream (`GET /streams`); offline channels are simply absent (docs/twitch.md §4).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Stream {
     pub id: String,
@@ -239,7 +239,7 @@ pub struct ModeratedChannel {
 /// The scope `GET /moderation/channels` needs (same source as [`ModeratedChannel`]).
 pub const MODERATED_CHANNELS_SCOPE: &str = "user:read:moderated_channels";
 
-/// The transport of an EventSub subscription as Helix lists it (twitch.md §1.8).
+/// The transport of an EventSub subscription as Helix lists it (docs/twitch.md §1.8).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub struct SubscriptionTransport {
     pub method: String,
@@ -255,7 +255,7 @@ pub struct SubscriptionTransport {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Subscription {
     pub id: String,
-    /// `enabled`, or why it is not (twitch.md §1.7).
+    /// `enabled`, or why it is not (docs/twitch.md §1.7).
     pub status: String,
     #[serde(rename = "type")]
     pub sub_type: String,
@@ -320,7 +320,7 @@ pub struct SubscriptionList {
     pub max_total_cost: u32,
 }
 
-/// The one filter `GET /eventsub/subscriptions` accepts per request (twitch.md §1.8).
+/// The one filter `GET /eventsub/subscriptions` accepts per request (docs/twitch.md §1.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubscriptionFilter {
     Status(String),
@@ -405,7 +405,7 @@ impl Helix {
         Ok(self.tokens.current().await?)
     }
 
-    /// Waits while the last response said the bucket is empty (twitch.md §4).
+    /// Waits while the last response said the bucket is empty (docs/twitch.md §4).
     async fn wait_for_bucket(&self) {
         let b = self.bucket.lock().map(|b| *b).unwrap_or_default();
         if let (Some(0), Some(reset)) = (b.remaining, b.reset_at) {
@@ -478,7 +478,7 @@ impl Helix {
                 return Ok(resp);
             }
             if status == 401 && !refreshed {
-                // twitch.md §7 pitfall 10: ask the owner, who refreshes once for all callers.
+                // docs/twitch.md §7 pitfall 10: ask the owner, who refreshes once for all callers.
                 refreshed = true;
                 tracing::info!(path = call.path, "Helix 401; asking for a fresh token");
                 creds = self.tokens.refresh_after_401(&creds.token).await?;
@@ -524,7 +524,7 @@ impl Helix {
         Ok((page.data, cursor))
     }
 
-    /// Users by login and/or id, batched by 100 (twitch.md §4).
+    /// Users by login and/or id, batched by 100 (docs/twitch.md §4).
     pub async fn users(&self, logins: &[String], ids: &[String]) -> Result<Vec<User>, HelixError> {
         let mut params: Vec<(&str, String)> = logins
             .iter()
@@ -635,7 +635,7 @@ impl Helix {
         }
     }
 
-    /// `POST /eventsub/subscriptions` (twitch.md §1.8). Errors keep Twitch's status so the
+    /// `POST /eventsub/subscriptions` (docs/twitch.md §1.8). Errors keep Twitch's status so the
     /// reconciler can tell 403/409/429 apart.
     pub async fn create_subscription(
         &self,
@@ -651,7 +651,7 @@ impl Helix {
         .await
     }
 
-    /// `GET /eventsub/subscriptions`, all pages, with at most one filter (twitch.md §1.8).
+    /// `GET /eventsub/subscriptions`, all pages, with at most one filter (docs/twitch.md §1.8).
     pub async fn list_subscriptions(
         &self,
         filter: Option<&SubscriptionFilter>,

@@ -27,7 +27,7 @@ pub enum LiveSource {
     /// `stream.online`/`stream.offline` over EventSub (or Helix at open, then EventSub).
     #[default]
     Eventsub,
-    /// Batched Helix `/streams` polling: the cost budget had no room (twitch.md §1.6).
+    /// Batched Helix `/streams` polling: the cost budget had no room (docs/twitch.md §1.6).
     Polling,
 }
 
@@ -56,7 +56,7 @@ pub enum LiveUpdate {
     /// The recent list of a channel changed; [`LiveFeed::events`] reads it. The rows are not
     /// in the update: in a burst the list changes with every event, and a copy of its ten rows
     /// per event, held in the broadcast until every receiver had it, was most of what a burst
-    /// allocated (issue 9, growth); the one reader that shows rows reads them when it draws.
+    /// allocated (BENCHMARKS.md "Growth"); the one reader that shows rows reads them when it draws.
     Events {
         /// Broadcaster id.
         channel_id: String,
@@ -276,7 +276,7 @@ impl LiveFeed {
     pub async fn run(self, watcher: WatcherHandle, save_every: Duration) {
         let mut rx = watcher.updates();
         // A save is due `save_every` after the first unsaved change; with nothing to save no
-        // timer runs, so an idle evening costs no wake-ups here (issue 9, idle).
+        // timer runs, so an idle evening costs no wake-ups here (BENCHMARKS.md "Idle").
         let mut save_at: Option<tokio::time::Instant> = None;
         // After a burst, the memory it used goes back to the system at the next save (the
         // first quiet moment this task has anyway; no timer of its own).

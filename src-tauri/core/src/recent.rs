@@ -1,7 +1,7 @@
 //! `RecentEvents`: the last N events per channel, newest first by event time, on disk.
 //!
 //! - N defaults to 10 ([`RecentEvents::DEFAULT_CAPACITY`]); a `gap` row counts as one of N.
-//! - Order is by [`StreamEvent::occurred_at`], newest first, not by arrival (twitch.md §1.7:
+//! - Order is by [`StreamEvent::occurred_at`], newest first, not by arrival (docs/twitch.md §1.7:
 //!   no ordering guarantee). An event older than every kept row of a full list is not kept.
 //! - Persisted as one JSON file, [`RecentEvents::FILE_NAME`], in the data directory the app
 //!   passes (its `directories` data dir). Writes are atomic: a temp file in the same directory,

@@ -1,7 +1,7 @@
-//! Journey 1–4 of DESIGN.md in the real app against the simulator: first run → setup → log in
-//! (device flow, auto-approved by the simulator) → search and pick a streamer → the streamer
-//! window → events sent through the simulator's control API appear in the panel, newest first,
-//! at most ten.
+//! The first-run journey (docs/testing.md "End-to-end tests") in the real app against the
+//! simulator: first run → setup → log in (device flow, auto-approved by the simulator) → search and
+//! pick a streamer → the streamer window → events sent through the simulator's control API appear
+//! in the panel, newest first, at most ten.
 
 use fantoccini::Locator;
 use serde_json::json;

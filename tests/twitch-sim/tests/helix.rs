@@ -1,5 +1,5 @@
-//! Helix endpoints against twitch.md §4 (users, streams, search, channels, follows, rate
-//! limits) and the default world pinned in issue 3.
+//! Helix endpoints against docs/twitch.md §4 (users, streams, search, channels, follows, rate
+//! limits) and the default world (docs/testing.md "The Twitch simulator").
 
 mod common;
 
@@ -290,8 +290,8 @@ async fn control_users_creates_channels_visible_through_helix() {
     assert_eq!(sm["moderates"], json!(["lumenforge"]));
 }
 
-/// `GET /moderation/channels` (not in twitch.md; shape from twitch_api
-/// `get_moderated_channels.rs`, copied from Twitch's reference): scope
+/// `GET /moderation/channels` (not in docs/twitch.md; shape from Twitch's reference,
+/// https://dev.twitch.tv/docs/api/reference#get-moderated-channels): scope
 /// `user:read:moderated_channels`, `user_id` = the token user, the channels it moderates.
 #[tokio::test]
 async fn moderated_channels_needs_its_scope_and_lists_what_the_user_moderates() {

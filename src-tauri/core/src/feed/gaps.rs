@@ -56,7 +56,7 @@ pub(super) struct FrameGaps {
 impl FrameGaps {
     /// A `session_reconnect`.
     pub(super) fn reconnect(&mut self) {
-        // twitch.md §1.3: the successor's welcome follows; subscriptions carry over.
+        // docs/twitch.md §1.3: the successor's welcome follows; subscriptions carry over.
         self.handover_pending = true;
     }
 
@@ -77,7 +77,7 @@ impl FrameGaps {
         let ts = meta.message_timestamp;
         let out = match (self.handover_pending || !on_new_session, self.last_frame_at) {
             // A new session that is not a handover: everything between the last frame
-            // of the old one and this welcome may be lost (twitch.md §1.4).
+            // of the old one and this welcome may be lost (docs/twitch.md §1.4).
             (false, Some(from)) => {
                 all(channels, from, Some(ts), GapReason::ConnectionLost, &meta.message_id)
             }

@@ -54,20 +54,19 @@ struct LinkEntry {
     /// Already matched by a copy from the other source.
     matched: bool,
     /// The row itself, kept for gifts from EventSub only (a gift bomb seen through chat must be
-    /// able to fold its individual gifts into the row shown from `channel.subscription.gift`;
-    /// a chat gift's row is never asked for). Boxed: most
-    /// entries have none, and an inline row would make every entry ten times its size (issue 9,
-    /// growth: 4,096 entries of a raid or sub train held ~6 MiB, now ~1 MiB).
+    /// able to fold its individual gifts into the row shown from `channel.subscription.gift`; a
+    /// chat gift's row is never asked for). Boxed: most entries have none, and an inline row would
+    /// make every entry ten times its size (docs/bench-log.md, session 12: 4,096 entries of a raid
+    /// or sub train held ~6 MiB, now ~1 MiB).
     row: Option<Box<StreamEvent>>,
 }
 
 /// The rows that a copy from the other source may still match.
 #[derive(Debug, Default)]
 pub(super) struct Links {
-    /// Entries by happening. The key is shared with
-    /// `link_order`: one allocation per distinct happening, not one per entry (issue 9,
-    /// growth: 4,096 entries, each with its own copy of the key's two strings, were most of
-    /// what the feed kept after a burst).
+    /// Entries by happening. The key is shared with `link_order`: one allocation per distinct
+    /// happening, not one per entry (docs/bench-log.md, session 12: 4,096 entries, each with its
+    /// own copy of the key's two strings, were most of what the feed kept after a burst).
     links: HashMap<Arc<LinkKey>, VecDeque<LinkEntry>>,
     /// Insertion order of `links` entries, for pruning.
     link_order: VecDeque<(Arc<LinkKey>, DateTime<Utc>)>,

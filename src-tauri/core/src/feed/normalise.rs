@@ -1,4 +1,5 @@
-//! [`Feed`]: parsed frames in, [`FeedUpdate`]s out, by the "Precise rules" of issue 4.
+//! [`Feed`]: parsed frames in, [`FeedUpdate`]s out, by the feed's rules (docs/ARCHITECTURE.md
+//! "Where each rule lives").
 
 use super::bombs::Bombs;
 use super::gaps::{self, FrameGaps};
@@ -218,7 +219,7 @@ impl Feed {
         Some(st.clone())
     }
 
-    /// Hype train / poll / prediction state, guarded against stale frames (twitch.md §1.7: a
+    /// Hype train / poll / prediction state, guarded against stale frames (docs/twitch.md §1.7: a
     /// progress can arrive before its begin, or after its end). Returns the new state if
     /// anything changed.
     fn activity(

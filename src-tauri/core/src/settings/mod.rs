@@ -2,8 +2,8 @@
 //! the config dir of [`crate::paths`]. The app and the `tev` CLI both use
 //! [`ConfigStore::from_env`], so they read and write the same file.
 //!
-//! Rules (DESIGN.md "Rules of the core"): writes are atomic (temp file + rename); a corrupt
-//! file is reported and set aside as `settings.json.corrupt-<unix seconds>`, never silently
+//! Rules (docs/ARCHITECTURE.md "Where each rule lives"): writes are atomic (temp file + rename); a
+//! corrupt file is reported and set aside as `settings.json.corrupt-<unix seconds>`, never silently
 //! dropped; every field has a serde default so files written by older versions still load;
 //! secrets never live here (the Client Secret and the tokens go to the keychain).
 //!

@@ -11,14 +11,14 @@ use super::feed_prefs::{FeedPrefs, lenient_feeds};
 pub const CLIENT_ID_VAR: &str = "TWITCH_CLIENT_ID";
 /// `TWITCH_CLIENT_SECRET`: overrides the Client Secret from the keychain.
 pub const CLIENT_SECRET_VAR: &str = "TWITCH_CLIENT_SECRET";
-/// The loopback port registered by default (`http://localhost:17563/callback`, twitch.md §3.3:
+/// The loopback port registered by default (`http://localhost:17563/callback`, docs/twitch.md §3.3:
 /// the port must match the registered redirect URL exactly).
 pub const DEFAULT_LOOPBACK_PORT: u16 = 17563;
 /// How many recently watched streamers are remembered.
 pub const MAX_RECENT: usize = 10;
 
 /// Which extra roles the user opted in to; each adds scopes to the consent screen
-/// (twitch.md §2 "What logging in as broadcaster or moderator adds", §3.5).
+/// (docs/twitch.md §2 "What logging in as broadcaster or moderator adds", §3.5).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RoleOptIn {

@@ -39,7 +39,7 @@ impl Task {
                 if !self.seen.first_time(&message_id) {
                     return;
                 }
-                // The feed adds the revocation's `gap` row (open-ended, twitch.md §1.2).
+                // The feed adds the revocation's `gap` row (open-ended, docs/twitch.md §1.2).
                 self.through_feed(&text);
                 let Some(sub) = self.active.remove(&subscription_id) else {
                     return;
@@ -54,7 +54,7 @@ impl Task {
                 });
                 self.gaps.revoked(sent_at, channel.clone());
                 match status.as_str() {
-                    // twitch.md §8: authorization_revoked means sign out / sign in again.
+                    // docs/twitch.md §8: authorization_revoked means sign out / sign in again.
                     "authorization_revoked" => {
                         self.fail(
                             TokenError::Expired("Twitch revoked the app's authorization".into()),

@@ -10,12 +10,12 @@
 //!   notifications, what the feed made of them (rows, `gap` rows included), live status from
 //!   polling, notices.
 //!
-//! One socket for the whole app (DESIGN.md "Data flow"); the planner decides the wanted set,
-//! the reconciler makes Twitch match it after every fresh session, never after a handover
-//! (twitch.md §7 pitfall 2). A fresh session that is not a handover, and a revocation, produce
-//! `gap` rows: events between the last frame and the new subscriptions may have been missed,
-//! because Twitch never replays (docs/twitch.md §1.4). The task's `GapTracker` decides them
-//! (`feed/gaps.rs`, the only place a gap is decided).
+//! One socket for the whole app (docs/ARCHITECTURE.md "From Twitch's socket to a painted row"); the
+//! planner decides the wanted set, the reconciler makes Twitch match it after every fresh session,
+//! never after a handover (docs/twitch.md §7 pitfall 2). A fresh session that is not a handover,
+//! and a revocation, produce `gap` rows: events between the last frame and the new subscriptions
+//! may have been missed, because Twitch never replays (docs/twitch.md §1.4). The task's
+//! `GapTracker` decides them (`feed/gaps.rs`, the only place a gap is decided).
 //!
 //! # Layout
 //!
@@ -128,10 +128,11 @@ pub enum WatchUpdate {
     /// `gap` rows for lost connections and revocations. Apply these to `RecentEvents`.
     /// Shared, not copied: every receiver of the broadcast gets the same update.
     Feed(Arc<FeedUpdate>),
-    /// A notification, first copy only (deduplicated by `message_id`, twitch.md §1.7),
+    /// A notification, first copy only (deduplicated by `message_id`, docs/twitch.md §1.7),
     /// before the feed; sent just before the [`WatchUpdate::Feed`] updates it produced. (The
     /// frame itself is not in it: the watcher runs the feed, and a frame held in the broadcast
-    /// until the slowest receiver had it only made a burst cost more memory; issue 9.)
+    /// until the slowest receiver had it only made bursts cost more memory;
+    /// BENCHMARKS.md "Growth".)
     Notification {
         /// The channel it belongs to (by its subscription), if known.
         channel_id: Option<String>,

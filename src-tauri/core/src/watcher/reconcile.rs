@@ -17,7 +17,7 @@ impl Task {
             return;
         }
         if self.handover {
-            // twitch.md §1.3: wait for the successor's welcome (see `handover`).
+            // docs/twitch.md §1.3: wait for the successor's welcome (see `handover`).
             self.reconcile_after_handover = true;
             return;
         }
@@ -114,7 +114,7 @@ impl Task {
                 }
             }
             Err(ReconcileError::Token(e)) => {
-                // twitch.md §7 pitfall 11: a dead token does not kill a working socket; only a
+                // docs/twitch.md §7 pitfall 11: a dead token does not kill a working socket; only a
                 // fresh session that cannot be subscribed is given up.
                 let keep_socket = !self.active.is_empty();
                 self.fail(e, keep_socket)

@@ -46,7 +46,7 @@ pub(super) struct Task {
     /// The plan changed while a reconcile ran: run another.
     pub(super) dirty: bool,
     /// Between `session_reconnect` and the successor's welcome. Twitch moves the
-    /// subscriptions to the successor meanwhile (twitch.md §1.3 steps 3–4), so no reconcile
+    /// subscriptions to the successor meanwhile (docs/twitch.md §1.3 steps 3–4), so no reconcile
     /// may run then: working on the old session id it would delete the moved subscriptions
     /// as orphans, or create ones that stay behind on a socket about to close.
     pub(super) handover: bool,
@@ -61,7 +61,7 @@ pub(super) struct Task {
     /// When events may have been missed, until the next successful reconcile (the only
     /// place a gap is decided: `feed/gaps.rs`).
     pub(super) gaps: GapTracker,
-    /// Message ids already shown (twitch.md §1.7), bounded memory.
+    /// Message ids already shown (docs/twitch.md §1.7), bounded memory.
     pub(super) seen: Dedupe,
     /// Frames → rows (the same normaliser `tev replay` uses).
     pub(super) feed: Feed,
@@ -394,7 +394,8 @@ impl Task {
             SessionEvent::Welcome { session_id, handover, .. } => {
                 self.handover = false;
                 if handover {
-                    // twitch.md §1.3: subscriptions carried over; never resubscribe (pitfall 2).
+                    // docs/twitch.md §1.3: subscriptions carried over; never resubscribe
+                    // (pitfall 2).
                     tracing::info!(session_id, "EventSub session moved (reconnect handover)");
                     self.publish_report();
                     if std::mem::take(&mut self.reconcile_after_handover) {
@@ -434,7 +435,7 @@ impl Task {
             }
             SessionEvent::OldSocketLost { last_seen, switched_at, .. } => {
                 // The session and its subscriptions are fine; only frames still on the old
-                // socket may be gone, a gap with known ends (twitch.md §1.3 step 3).
+                // socket may be gone, a gap with known ends (docs/twitch.md §1.3 step 3).
                 let subscribed = self.possibly_subscribed();
                 for u in self.gaps.old_socket_lost(last_seen, switched_at, &subscribed, &self.feed)
                 {

@@ -9,7 +9,7 @@ use crate::feed::{Actor, Details, EventKind};
 
 /// `channel.chat.message`: plain chat is not an event; a cheer is.
 pub(super) fn chat_cheer(meta: &Metadata, e: &ChatMessage) -> Outcome {
-    // Plain chat is not an event; a cheer is (issue 4). Shared-chat messages from
+    // Plain chat is not an event; a cheer is. Shared-chat messages from
     // another channel belong to that channel.
     let Some(cheer) = &e.cheer else { return Outcome::Nothing };
     if is_foreign(e.source_broadcaster_user_id.as_deref(), &e.broadcaster_user_id) {

@@ -17,7 +17,7 @@ pub(super) fn row(
     event: &Value,
     logins: &HashMap<String, String>,
 ) -> Outcome {
-    // An unknown type shows as `other` on the condition's broadcaster (issue 4).
+    // An unknown type shows as `other` on the condition's broadcaster.
     let Some(channel) = n.subscription.condition.broadcaster_user_id().filter(|c| !c.is_empty())
     else {
         return Outcome::Nothing;

@@ -189,7 +189,7 @@ let searchSeq = 0;
 $("search").addEventListener("input", () => {
   clearTimeout(searchTimer);
   const q = $("search").value.trim();
-  if (!q) { $("search-results").replaceChildren(); $("search-status").textContent = ""; return; }
+  if (!q) { $("search-results").replaceChildren(); delete $("search-results").dataset.query; $("search-status").textContent = ""; return; }
   // Debounced: one Helix search per pause in typing.
   searchTimer = setTimeout(async () => {
     const seq = ++searchSeq;
@@ -198,6 +198,8 @@ $("search").addEventListener("input", () => {
       const results = await call("search_channels", { query: q });
       if (seq !== searchSeq) return;
       $("search-results").replaceChildren(...results.map(channelRow));
+      // Which query the list answers: typing quickly can show an earlier query's list first.
+      $("search-results").dataset.query = q;
       $("search-status").textContent = results.length ? "" : `No channel matches “${q}”.`;
     } catch (e) {
       if (seq === searchSeq) $("search-status").textContent = e.message;

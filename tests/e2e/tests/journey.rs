@@ -41,7 +41,9 @@ async fn first_run_setup_login_pick_and_watch_events() {
     // 3. Search and pick.
     let search = app.wait_for("#search").await;
     search.send_keys("lumen").await.expect("type a search");
-    let row = app.wait_for("#search-results li[data-login='lumenforge']").await;
+    // The list that answers the whole query: one for an earlier pause in typing ("lu…") may
+    // be drawn first and then replaced, which would leave `row` pointing at a removed element.
+    let row = app.wait_for("#search-results[data-query='lumen'] li[data-login='lumenforge']").await;
     app.screenshot("05-search").await;
     let fav = row.find(Locator::Css("button:not(.primary)")).await.expect("favourite button");
     fav.click().await.expect("favourite");

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tev_core::Endpoints;
 use tev_core::auth::{AuthState, SignInProgress};
-use tev_core::config::{FeedGroup, FeedPrefs, Settings};
+use tev_core::config::{ClientIdSource, FeedGroup, FeedPrefs, Settings};
 use tev_core::feed::StreamEvent;
 use tev_core::live::Header;
 use tev_core::notify::NotifyPolicy;
@@ -66,11 +66,17 @@ impl AppInfo {
     }
 }
 
-/// The settings the home page needs (never a secret): `settings_get`, `set_favourite`.
+/// The settings the home page needs (never a secret): `settings_get`, `set_favourite`,
+/// `setup_save`, `use_built_in_client`.
 #[derive(Debug, Serialize)]
 pub struct SettingsView {
-    /// The configured Client ID; the setup form shows while there is none.
+    /// The Client ID in use; the first window is the setup form while there is none.
     pub client_id: Option<String>,
+    /// Where that Client ID comes from: the settings say which application is used and offer
+    /// the other.
+    pub client_source: Option<ClientIdSource>,
+    /// Whether this build has a Client ID built in: the settings offer to go back to it.
+    pub built_in: bool,
     /// The favourite channel's login, starred in the picker.
     pub favourite: Option<String>,
     /// The channels opened lately, newest first.
@@ -82,8 +88,11 @@ pub struct SettingsView {
 impl SettingsView {
     /// What the home page sees of `s`, with the problem met reading it, if any.
     pub fn new(s: &Settings, warning: Option<String>) -> Self {
+        let choice = s.client_choice();
         Self {
-            client_id: s.effective_client_id(),
+            client_source: choice.as_ref().map(|c| c.source),
+            client_id: choice.map(|c| c.id),
+            built_in: tev_core::config::bundled_client_id().is_some(),
             favourite: s.favourite.clone(),
             recent_streamers: s.recent_streamers.clone(),
             warning,

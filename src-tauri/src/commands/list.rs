@@ -14,6 +14,7 @@ macro_rules! app_commands {
             app::app_info => "app-pages",
             app::settings_get => "app-pages",
             app::setup_save => "app-pages",
+            app::use_built_in_client => "app-pages",
             auth::auth_state => "app-pages",
             auth::login_start => "app-pages",
             auth::login_cancel => "app-pages",

@@ -1,6 +1,6 @@
 // The home window: log in (the first window of a build with a built-in Client ID; a build without
-// one asks for an application first), pick a streamer, open the streamer window; the settings
-// choose the Twitch application.
+// one asks for an application first), pick a streamer — the followed channels live now first —,
+// open the streamer window; the settings choose the Twitch application.
 import { call, markPainted, on } from "./ipc.js";
 
 const $ = (id) => document.getElementById(id);
@@ -209,8 +209,16 @@ function channelRow(c) {
   sub.className = "channel-sub";
   sub.textContent = [c.is_live ? "Live" : "Offline", c.game_name, c.title].filter(Boolean).join(" · ");
   main.append(name, sub);
+  li.append(img, main, ...rowButtons(c));
+  li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") openStreamer(c.login); });
+  return li;
+}
+
+/** ☆ Favourite and Open, for a channel row or a live card. */
+function rowButtons(c) {
   const fav = document.createElement("button");
   fav.type = "button";
+  fav.className = "fav";
   fav.textContent = settings && settings.favourite === c.login ? "★ Favourite" : "☆ Favourite";
   fav.addEventListener("click", (ev) => { ev.stopPropagation(); chooseFavourite(c); });
   const open = document.createElement("button");
@@ -218,7 +226,51 @@ function channelRow(c) {
   open.className = "primary";
   open.textContent = "Open";
   open.addEventListener("click", (ev) => { ev.stopPropagation(); openStreamer(c.login); });
-  li.append(img, main, fav, open);
+  return [fav, open];
+}
+
+const viewers = new Intl.NumberFormat(undefined);
+
+/** A followed channel live now: its stream's preview, name, category and title. */
+function liveCard(c) {
+  if (c.display_name) displayNames.set(c.login, c.display_name);
+  const li = document.createElement("li");
+  li.className = "live-card";
+  li.tabIndex = 0;
+  li.dataset.login = c.login;
+  const thumb = document.createElement("div");
+  thumb.className = "live-thumb";
+  if (c.thumbnail_url) {
+    const img = document.createElement("img");
+    img.alt = "";
+    img.src = c.thumbnail_url;
+    thumb.append(img);
+  }
+  const badge = document.createElement("span");
+  badge.className = "badge badge-live";
+  badge.textContent = "Live";
+  const count = document.createElement("span");
+  count.className = "live-viewers";
+  count.textContent = `${viewers.format(c.viewer_count)} watching`;
+  thumb.append(badge, count);
+  const name = document.createElement("span");
+  name.className = "live-name";
+  name.textContent = c.display_name || c.login;
+  const sub = document.createElement("span");
+  sub.className = "live-sub";
+  sub.textContent = c.game_name || "Live";
+  const title = document.createElement("span");
+  title.className = "live-title";
+  title.textContent = c.title;
+  title.title = c.title;
+  const body = document.createElement("div");
+  body.className = "live-body";
+  body.append(name, sub, title);
+  const actions = document.createElement("div");
+  actions.className = "live-actions";
+  actions.append(...rowButtons(c));
+  li.append(thumb, body, actions);
+  li.addEventListener("click", () => openStreamer(c.login));
   li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") openStreamer(c.login); });
   return li;
 }
@@ -227,9 +279,9 @@ async function chooseFavourite(c) {
   try {
     settings = await call("set_favourite", { login: c.login });
     renderFavourite();
-    for (const li of document.querySelectorAll(".channel")) {
-      const b = li.querySelector("button:not(.primary)");
-      if (b) b.textContent = li.dataset.login === settings.favourite ? "★ Favourite" : "☆ Favourite";
+    for (const b of document.querySelectorAll("button.fav")) {
+      const login = b.closest("[data-login]")?.dataset.login;
+      b.textContent = login === settings.favourite ? "★ Favourite" : "☆ Favourite";
     }
   } catch (e) {
     $("search-status").textContent = e.message;
@@ -273,10 +325,25 @@ $("search").addEventListener("input", () => {
 });
 
 let pickerLoaded = false;
+async function loadLive() {
+  $("live-status").textContent = "Looking for live channels…";
+  try {
+    const live = await call("followed_live_channels");
+    $("live-followed").replaceChildren(...live.map(liveCard));
+    renderFavourite();
+    $("live-status").textContent = live.length
+      ? ""
+      : "None of the channels you follow is live right now. Search for one below.";
+  } catch (e) {
+    $("live-status").textContent = e.message;
+  }
+}
+
 async function loadPicker() {
   if (pickerLoaded) return;
   pickerLoaded = true;
   renderFavourite();
+  loadLive();
   try {
     const followed = await call("followed_channels");
     $("followed").replaceChildren(...followed.map(channelRow));

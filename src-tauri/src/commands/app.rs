@@ -1,5 +1,6 @@
-//! Commands about the app itself: what it runs against, its settings, and the Twitch application
-//! it uses (the built-in one, or the user's own from the setup form).
+//! Commands about the app itself: what it runs against, its settings, the Twitch application it
+//! uses (the built-in one, or the user's own from the setup form) and the first streamer window's
+//! explanation.
 
 use super::S;
 use crate::error::UiError;
@@ -44,4 +45,12 @@ pub async fn setup_save(
 pub async fn use_built_in_client(app: AppHandle, state: S<'_>) -> Result<SettingsView, UiError> {
     session::use_built_in(&app, state.inner().clone()).await?;
     settings_get(state)
+}
+
+/// The user dismissed the streamer window's explanation of its panes and gap rows: for good.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub fn intro_dismiss(state: S<'_>) -> Result<(), UiError> {
+    state.config.update(|s| s.intro_dismissed = true)?;
+    Ok(())
 }

@@ -22,6 +22,7 @@ macro_rules! app_commands {
             auth::logout => "app-pages",
             channels::search_channels => "app-pages",
             channels::followed_channels => "app-pages",
+            channels::followed_live_channels => "app-pages",
             channels::set_favourite => "app-pages",
             channels::open_streamer => "app-pages",
             feed::streamer_snapshot => "app-pages",
@@ -31,6 +32,8 @@ macro_rules! app_commands {
             feed::streamer_painted => "streamer-panel",
             feed::feed_prefs_get => "streamer-panel",
             feed::feed_prefs_set => "streamer-panel",
+            // The panel's explanation of its panes, dismissed for good.
+            app::intro_dismiss => "streamer-panel",
             notifications::notifications_get => "app-pages",
             notifications::notifications_set => "app-pages",
         }

@@ -47,7 +47,7 @@ async fn first_run_setup_login_pick_and_watch_events() {
     app.screenshot("05-search").await;
     // Typed one key at a time, "lumen" may run a search per pause in typing: each answer
     // redraws the list, so the row is found again for each click.
-    click_again_if_redrawn(&app, "#search-results li[data-login='lumenforge'] button:not(.primary)").await;
+    click_again_if_redrawn(&app, "#search-results li[data-login='lumenforge'] button.fav").await;
     app.wait_for_text("#favourite-name", |t| t == "Lumenforge").await;
     let home = app.client.window().await.expect("home handle");
     click_again_if_redrawn(&app, "#search-results li[data-login='lumenforge'] button.primary")

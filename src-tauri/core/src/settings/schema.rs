@@ -80,6 +80,9 @@ pub struct Settings {
     /// broadcaster id; see [`FeedPrefs`]. Read leniently: a bad entry is dropped, not fatal.
     #[serde(deserialize_with = "lenient_feeds", skip_serializing_if = "BTreeMap::is_empty")]
     pub feeds: BTreeMap<String, FeedPrefs>,
+    /// The user dismissed the first streamer window's explanation of its panes and gap rows:
+    /// it is not shown again.
+    pub intro_dismissed: bool,
     /// Fields this version does not know; kept so a downgrade does not erase them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -96,6 +99,7 @@ impl Default for Settings {
             windows: BTreeMap::new(),
             notifications: crate::notify::NotifyPolicy::default(),
             feeds: BTreeMap::new(),
+            intro_dismissed: false,
             extra: BTreeMap::new(),
         }
     }

@@ -8,7 +8,7 @@
 //! events arrive pushed over EventSub, and the only polling is the watcher's fallback for
 //! channels over the cost budget.
 
-use crate::feed::{ChannelState, FeedUpdate, StreamEvent};
+use crate::feed::{ChannelState, FeedUpdate, StreamEvent, gaps};
 use crate::helix::Stream;
 use crate::recent::{LoadReport, RecentError, RecentEvents};
 use crate::watcher::{WatchUpdate, WatcherHandle};
@@ -213,9 +213,8 @@ impl LiveFeed {
             let g = &mut *g;
             let feed_updates = match update {
                 WatchUpdate::Feed(u) => vec![u],
-                // The raw frame and the watcher's own gap signal: the feed's rows for them
-                // arrive as `WatchUpdate::Feed`.
-                WatchUpdate::Notification { .. } | WatchUpdate::Gap { .. } => Vec::new(),
+                // The raw frame: the feed's rows for it arrive as `WatchUpdate::Feed`.
+                WatchUpdate::Notification { .. } => Vec::new(),
                 WatchUpdate::Live { channel_id, stream } => {
                     if let Some(h) = g.headers.get_mut(&channel_id) {
                         apply_stream(h, stream.as_deref());
@@ -293,18 +292,7 @@ impl LiveFeed {
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         // Never silently: the user sees a gap for every channel shown.
                         tracing::warn!(missed = n, "the feed fell behind the watcher");
-                        let now = Utc::now();
-                        let ids: Vec<String> = lock(&self.inner).headers.keys().cloned().collect();
-                        for channel_id in ids {
-                            let login = self.header(&channel_id).map(|h| h.channel_login).unwrap_or_default();
-                            let row = crate::feed::gap_row(
-                                &channel_id,
-                                &login,
-                                now,
-                                Some(now),
-                                crate::feed::GapReason::ConnectionLost,
-                                &format!("lagged-{}", now.timestamp_millis()),
-                            );
+                        for row in gaps::lagged(self.watched(), Utc::now()) {
                             self.apply(WatchUpdate::Feed(Arc::new(FeedUpdate::Added(row))));
                         }
                     }

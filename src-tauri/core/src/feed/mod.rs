@@ -9,12 +9,32 @@
 //! [`ChannelState`]; the same sub/raid/cheer/gift seen through chat *and* its dedicated EventSub
 //! type shows once; gift bombs fold their individual gifts; unknown types show as `other`;
 //! revocations and new sessions that are not a handover add `gap` rows.
+//!
+//! # Layout
+//!
+//! - `mod.rs`: the row ([`StreamEvent`] and its parts), [`FeedUpdate`], [`ChannelState`];
+//! - `normalise.rs`: [`Feed`] and [`FeedConfig`] — a frame in, its updates out: learns the
+//!   channels, applies what a rule made of a notification, keeps each channel's state
+//!   (live, title, hype train, poll, prediction; stale frames ignored) and bounds the memory;
+//! - `rules/`: what each notification shows, one file per area (stream, raids, subs, bits,
+//!   chat notices, hype trains/polls/predictions, the channel's other events, unknown types),
+//!   each row built whole; `rules/mod.rs` dispatches, one line per type;
+//! - `link.rs`: the two-source link — one happening told by chat and by its own EventSub type
+//!   is one row;
+//! - `bombs.rs`: a gift bomb folds its individual gifts, whichever arrives first;
+//! - `gaps.rs`: the only place a gap is decided (from frames, by the watcher's `GapTracker`,
+//!   when the app was closed, when the app's reader fell behind) and the `gap` row, the one
+//!   form a gap takes;
+//! - `text.rs`: small helpers that put events into words.
 
+mod bombs;
+pub(crate) mod gaps;
+mod link;
 mod normalise;
+mod rules;
 mod text;
 
 pub use normalise::{Feed, FeedConfig};
-pub(crate) use normalise::{app_closed_gap, gap_row};
 
 pub use crate::kind::EventKind;
 

@@ -135,8 +135,8 @@ fn describe_state(s: &ConnectionState) -> String {
     }
 }
 
-/// One output line for an update, or none (raw notifications and the watcher's own gap
-/// signals are already in the feed's rows; progress state is not printed).
+/// One output line for an update, or none (raw notifications are already in the feed's rows;
+/// progress state is not printed).
 fn line(u: &WatchUpdate, pretty: bool) -> Option<String> {
     let text = match u {
         WatchUpdate::Feed(f) => match f.as_ref() {
@@ -162,7 +162,7 @@ fn line(u: &WatchUpdate, pretty: bool) -> Option<String> {
             }
             FeedUpdate::State(_) => return None,
         },
-        WatchUpdate::Notification { .. } | WatchUpdate::Gap { .. } => return None,
+        WatchUpdate::Notification { .. } => return None,
         WatchUpdate::Live { channel_id, stream } => {
             if pretty {
                 format!("{channel_id} is {}", if stream.is_some() { "live" } else { "offline" })

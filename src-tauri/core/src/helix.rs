@@ -1,8 +1,8 @@
 //! A small Helix client: users, streams, search, channels, followed, EventSub subscriptions.
 //!
-//! Rules it follows (twitch.md §4, §1.8):
+//! Rules it follows (docs/twitch.md §4, §1.8):
 //! - the token is read from the [`TokenSource`] at the moment of every call, never kept
-//!   (twitch.md §7 pitfall 10); a 401 asks the owner for a fresh token once and retries once;
+//!   (docs/twitch.md §7 pitfall 10); a 401 asks the owner for a fresh token once and retries once;
 //! - `Client-Id` is the client id that issued the token;
 //! - multiple values repeat the query parameter (`?login=a&login=b`), at most 100 per request;
 //! - `Ratelimit-Remaining`/`Ratelimit-Reset` are remembered: when the bucket is empty the next
@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
 
-/// Helix accepts at most this many ids/logins in one request (twitch.md §4).
+/// Helix accepts at most this many ids/logins in one request (docs/twitch.md §4).
 pub const MAX_IDS_PER_REQUEST: usize = 100;
 
 /// What went wrong talking to Helix.
@@ -28,7 +28,7 @@ pub enum HelixError {
     /// No usable token: signed out, or the refresh after a 401 failed.
     #[error(transparent)]
     Token(#[from] TokenError),
-    /// Twitch answered with an error status and its usual body (twitch.md §1.8, §4).
+    /// Twitch answered with an error status and its usual body (docs/twitch.md §1.8, §4).
     #[error("Twitch answered {status} {error}: {message}")]
     Api {
         /// The HTTP status (400, 401, 403, 404, 409, 410, 429, 5xx).
@@ -93,7 +93,7 @@ impl Default for HelixOptions {
     }
 }
 
-/// What the last response said about the rate-limit bucket (twitch.md §4 "Rate limits").
+/// What the last response said about the rate-limit bucket (docs/twitch.md §4 "Rate limits").
 #[derive(Debug, Clone, Copy, Default)]
 struct Bucket {
     /// `Ratelimit-Remaining` of the last response.
@@ -143,7 +143,7 @@ pub struct User {
     pub created_at: Option<String>,
 }
 
-/// A live stream (`GET /streams`); offline channels are simply absent (twitch.md §4).
+/// A live stream (`GET /streams`); offline channels are simply absent (docs/twitch.md §4).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Stream {
     pub id: String,
@@ -239,7 +239,7 @@ pub struct ModeratedChannel {
 /// The scope `GET /moderation/channels` needs (same source as [`ModeratedChannel`]).
 pub const MODERATED_CHANNELS_SCOPE: &str = "user:read:moderated_channels";
 
-/// The transport of an EventSub subscription as Helix lists it (twitch.md §1.8).
+/// The transport of an EventSub subscription as Helix lists it (docs/twitch.md §1.8).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub struct SubscriptionTransport {
     pub method: String,
@@ -255,7 +255,7 @@ pub struct SubscriptionTransport {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Subscription {
     pub id: String,
-    /// `enabled`, or why it is not (twitch.md §1.7).
+    /// `enabled`, or why it is not (docs/twitch.md §1.7).
     pub status: String,
     #[serde(rename = "type")]
     pub sub_type: String,
@@ -320,7 +320,7 @@ pub struct SubscriptionList {
     pub max_total_cost: u32,
 }
 
-/// The one filter `GET /eventsub/subscriptions` accepts per request (twitch.md §1.8).
+/// The one filter `GET /eventsub/subscriptions` accepts per request (docs/twitch.md §1.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubscriptionFilter {
     Status(String),
@@ -405,7 +405,7 @@ impl Helix {
         Ok(self.tokens.current().await?)
     }
 
-    /// Waits while the last response said the bucket is empty (twitch.md §4).
+    /// Waits while the last response said the bucket is empty (docs/twitch.md §4).
     async fn wait_for_bucket(&self) {
         let b = self.bucket.lock().map(|b| *b).unwrap_or_default();
         if let (Some(0), Some(reset)) = (b.remaining, b.reset_at) {
@@ -478,7 +478,7 @@ impl Helix {
                 return Ok(resp);
             }
             if status == 401 && !refreshed {
-                // twitch.md §7 pitfall 10: ask the owner, who refreshes once for all callers.
+                // docs/twitch.md §7 pitfall 10: ask the owner, who refreshes once for all callers.
                 refreshed = true;
                 tracing::info!(path = call.path, "Helix 401; asking for a fresh token");
                 creds = self.tokens.refresh_after_401(&creds.token).await?;
@@ -524,7 +524,7 @@ impl Helix {
         Ok((page.data, cursor))
     }
 
-    /// Users by login and/or id, batched by 100 (twitch.md §4).
+    /// Users by login and/or id, batched by 100 (docs/twitch.md §4).
     pub async fn users(&self, logins: &[String], ids: &[String]) -> Result<Vec<User>, HelixError> {
         let mut params: Vec<(&str, String)> = logins
             .iter()
@@ -611,6 +611,15 @@ impl Helix {
         }
     }
 
+    /// The live streams of the channels `user_id` (the token user) follows, most watched first:
+    /// `GET /streams/followed?user_id=…&first=100`, scope `user:read:follows`
+    /// (https://dev.twitch.tv/docs/api/reference/#get-followed-streams, docs/twitch.md §4). One
+    /// page: the hundred most watched are more than a picker offers.
+    pub async fn followed_streams(&self, user_id: &str) -> Result<Vec<Stream>, HelixError> {
+        let q = vec![("user_id", user_id.to_string()), ("first", "100".to_string())];
+        Ok(self.get_data("streams/followed", q).await?.0)
+    }
+
     /// Every channel `user_id` (the token user) moderates, all pages: `GET
     /// /moderation/channels?user_id=…&first=100&after=…`, scope
     /// [`MODERATED_CHANNELS_SCOPE`] (see [`ModeratedChannel`] for the source).
@@ -635,7 +644,7 @@ impl Helix {
         }
     }
 
-    /// `POST /eventsub/subscriptions` (twitch.md §1.8). Errors keep Twitch's status so the
+    /// `POST /eventsub/subscriptions` (docs/twitch.md §1.8). Errors keep Twitch's status so the
     /// reconciler can tell 403/409/429 apart.
     pub async fn create_subscription(
         &self,
@@ -651,7 +660,7 @@ impl Helix {
         .await
     }
 
-    /// `GET /eventsub/subscriptions`, all pages, with at most one filter (twitch.md §1.8).
+    /// `GET /eventsub/subscriptions`, all pages, with at most one filter (docs/twitch.md §1.8).
     pub async fn list_subscriptions(
         &self,
         filter: Option<&SubscriptionFilter>,
@@ -890,6 +899,27 @@ mod tests {
         assert!(shown.contains("Invalid OAuth token"), "{shown}");
         assert!(!shown.contains("secret-token"), "{shown}");
         assert_eq!(tokens.refreshes.load(Ordering::SeqCst), 1, "refresh exactly once");
+    }
+
+    /// https://dev.twitch.tv/docs/api/reference/#get-followed-streams: the token user's live
+    /// follows, most watched first; `user_id` must be the token's user.
+    #[tokio::test]
+    async fn followed_streams_are_the_users_live_follows_most_watched_first() {
+        let sim = Sim::start().await;
+        sim.post("/_sim/users", json!({"login": "nightowl", "viewer_count": 5000})).await;
+        let t = sim
+            .post("/_sim/tokens", json!({"login": "sim_viewer", "scopes": ["user:read:follows"]}))
+            .await;
+        let t = t["access_token"].as_str().expect("token").to_string();
+        let h = Helix::new(sim.helix_base(), rotating(&t, &t)).expect("client");
+        let me = h.credentials().await.expect("credentials").user_id;
+        let live = h.followed_streams(&me).await.expect("followed streams");
+        let logins: Vec<&str> = live.iter().map(|s| s.user_login.as_str()).collect();
+        assert_eq!(logins, ["nightowl", "lumenforge"], "pixelpaladin is offline");
+        assert_eq!(live[0].viewer_count, 5000);
+        assert!(live[0].thumbnail_url.contains("{width}x{height}"), "{}", live[0].thumbnail_url);
+        let qs = sim.queries("/helix/streams/followed").await;
+        assert_eq!(qs, [format!("user_id={me}&first=100")]);
     }
 
     #[tokio::test]

@@ -1,13 +1,13 @@
-//! Which scopes to request (twitch.md §2 "What logging in as broadcaster or moderator adds",
+//! Which scopes to request (docs/twitch.md §2 "What logging in as broadcaster or moderator adds",
 //! §3.5 "Scopes for the viewer feature set").
 
 use crate::config::RoleOptIn;
 
-/// Every viewer: chat and chat notifications (`channel.chat.*`, twitch.md §2) and the
+/// Every viewer: chat and chat notifications (`channel.chat.*`, docs/twitch.md §2) and the
 /// followed-channels picker.
 pub const VIEWER: &[&str] = &["user:read:chat", "user:read:follows"];
 
-/// Added by "I'm a moderator" (twitch.md §2: follow v2, shoutouts, shield mode, automod,
+/// Added by "I'm a moderator" (docs/twitch.md §2: follow v2, shoutouts, shield mode, automod,
 /// suspicious users, warnings, unban requests, channel.moderate), plus
 /// `user:read:moderated_channels` so the app can tell which channels the user moderates
 /// (`GET /moderation/channels`, see `helix::ModeratedChannel`).
@@ -23,7 +23,7 @@ pub const MODERATOR: &[&str] = &[
     "moderator:read:chatters",
 ];
 
-/// Added by "I'm the broadcaster" (twitch.md §3.5's list plus §2's broadcaster types:
+/// Added by "I'm the broadcaster" (docs/twitch.md §3.5's list plus §2's broadcaster types:
 /// charity, redemptions, VIP and moderator changes, bans).
 pub const BROADCASTER: &[&str] = &[
     "moderator:read:followers",

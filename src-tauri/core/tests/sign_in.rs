@@ -346,6 +346,47 @@ async fn device_flow_polls_at_the_interval_and_slows_down_on_429() {
     owner.shutdown();
 }
 
+/// docs/twitch.md §9 "Device flow": Twitch was seen answering `invalid device code` to polls
+/// of a code the user had not approved yet (https://github.com/twitchdev/issues/issues/971).
+/// With the simulator answering so to the first three polls, the login still succeeds.
+#[tokio::test(start_paused = true)]
+async fn device_flow_keeps_polling_through_invalid_device_code_while_pending() {
+    let sim = Sim::with_twitch_timings().await;
+    sim.config(json!({"auto_approve": "sim_viewer", "device_invalid_while_pending": 3})).await;
+    let (owner, keychain) = owner(&sim, PUBLIC, None, OwnerOptions::default(), nobody());
+    let state =
+        owner.login(LoginFlow::Device).await.expect("signed in after three invalid answers");
+    assert_eq!(state.login(), Some("sim_viewer"));
+    assert!(keychain.load_tokens().await.expect("kc").is_some(), "the login is stored");
+    let polls = sim
+        .log(Some("oauth"))
+        .await
+        .iter()
+        .filter(|e| e["path"] == "/oauth2/token" && e["params"]["grant_type"] == DEVICE_GRANT)
+        .count();
+    assert_eq!(polls, 4, "three invalid answers, then the token");
+    owner.shutdown();
+}
+
+/// The other side of the same rule: a code that really is invalid (used, expired, unknown)
+/// also answers `invalid device code`, so the login ends once the code's `expires_in` has
+/// passed (docs/twitch.md §3.2 step 2: give up at `expires_in`), with the expiry error.
+#[tokio::test(start_paused = true)]
+async fn a_device_code_that_stays_invalid_ends_the_login_when_it_expires() {
+    let sim = Sim::with_twitch_timings().await;
+    sim.config(json!({"device_code_secs": 60, "device_invalid_while_pending": 1000})).await;
+    let (owner, keychain) = owner(&sim, PUBLIC, None, OwnerOptions::default(), nobody());
+    let started = tokio::time::Instant::now();
+    let err = owner.login(LoginFlow::Device).await.expect_err("never approved");
+    assert_eq!(err, AuthError::Device(DeviceError::Expired));
+    assert!(err.to_string().contains("expired") && err.to_string().contains("again"), "{err}");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(60), "gave up before expires_in: {waited:?}");
+    assert!(waited < Duration::from_secs(70), "polled past expires_in: {waited:?}");
+    assert!(keychain.load_tokens().await.expect("kc").is_none());
+    assert!(matches!(owner.state(), AuthState::SignedOut { .. }), "{:?}", owner.state());
+}
+
 /// Any other 400 while polling is fatal (docs/twitch.md §3.2), and nothing is stored.
 #[tokio::test(start_paused = true)]
 async fn device_flow_other_400_is_a_denial() {

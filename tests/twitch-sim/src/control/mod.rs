@@ -126,6 +126,7 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     let welcome_keepalive = opt_u64(&v, "welcome_keepalive_secs")?;
     let subscribe_delay = opt_u64(&v, "subscribe_delay_ms")?;
     let welcome_delay = opt_u64(&v, "successor_welcome_delay_ms")?;
+    let invalid_while_pending = opt_u64(&v, "device_invalid_while_pending")?;
     let page_size = match v.get("helix_page_size") {
         None => None,
         Some(Value::Null) => Some(None),
@@ -220,6 +221,9 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     }
     if let Some(p) = page_size {
         c.helix_page_size = p;
+    }
+    if let Some(n) = invalid_while_pending {
+        c.device_invalid_while_pending = n;
     }
     if bucket.is_some() {
         // A new bucket size starts full, so tests get a predictable count.

@@ -169,3 +169,47 @@ async fn pitfall_11_an_expired_token_does_not_touch_the_socket() {
     assert_eq!(*h.state().borrow(), ConnectionState::Connected);
     h.shutdown().await;
 }
+
+/// docs/twitch.md §4, §9 "Not every 401 is an expired token": Helix answers 401 for a scope
+/// the token lacks ("Missing scope: user:read:follows") and for a Client ID that does not
+/// match the token. Neither is cured by a refresh, so neither may spend the single-use refresh
+/// token (a client refreshing in a loop on a missing scope:
+/// https://github.com/nicklaw5/helix/issues/204); the caller gets Twitch's error as it is.
+#[tokio::test]
+async fn a_401_that_is_not_an_invalid_token_leaves_the_refresh_token_unspent() {
+    use std::sync::Arc;
+    use tev_core::helix::Helix;
+    let sim = Sim::with_twitch_timings().await;
+    // The stored login has `user:read:chat` only: no `user:read:follows`.
+    let (owner, keychain, minted) = signed_in_owner(&sim, OwnerOptions::default()).await;
+    let refreshes_before = sim.counters().await["refreshes"].as_u64().expect("counter");
+    let helix = Helix::new(sim.endpoints().helix, Arc::new(owner.clone())).expect("helix");
+
+    let err = helix.followed_channels(&minted.user_id).await.expect_err("no follows scope");
+    assert_eq!(err.status(), Some(401), "{err}");
+    assert!(err.to_string().contains("Missing scope: user:read:follows"), "{err}");
+    assert_eq!(refresh_requests(&sim).await, 0, "a missing scope spent the refresh token");
+
+    // A Client ID that does not match the token: Twitch's message, and no refresh either.
+    sim.fault(json!({"path": "/helix/users", "status": 401,
+                     "message": "Client ID and OAuth token do not match"}))
+        .await;
+    let err = helix.me().await.expect_err("client id mismatch");
+    assert!(err.to_string().contains("Client ID and OAuth token do not match"), "{err}");
+
+    assert_eq!(refresh_requests(&sim).await, 0, "no refresh was sent");
+    assert_eq!(sim.counters().await["refreshes"].as_u64(), Some(refreshes_before));
+    assert_eq!(owner.refresh_count(), 0);
+    let stored = keychain.load_tokens().await.expect("kc").expect("stored");
+    let refresh = stored.refresh.as_ref().expect("the refresh token is still held");
+    assert_eq!(refresh.secret(), minted.refresh, "the same, unspent refresh token");
+    let live = sim.lookup(refresh.secret()).await.is_some_and(|l| l["live"] == true);
+    assert!(live, "the simulator still holds it unspent");
+    assert_eq!(owner.state().login(), Some("sim_viewer"), "still signed in");
+
+    // An "Invalid OAuth token" 401 still refreshes, once.
+    sim.revoke(&minted.access).await;
+    helix.me().await.expect("refreshed and retried");
+    assert_eq!(refresh_requests(&sim).await, 1);
+    owner.shutdown();
+}

@@ -2,7 +2,10 @@
 //!
 //! Rules it follows (twitch.md §4, §1.8):
 //! - the token is read from the [`TokenSource`] at the moment of every call, never kept
-//!   (twitch.md §7 pitfall 10); a 401 asks the owner for a fresh token once and retries once;
+//!   (twitch.md §7 pitfall 10); a 401 that says the token is invalid asks the owner for a fresh
+//!   token once and retries once. Any other 401 — a missing scope, a Client ID that does not
+//!   match the token — goes back to the caller as Twitch's error: a refresh cannot cure it and
+//!   would spend the single-use refresh token (docs/twitch.md §4, §9);
 //! - `Client-Id` is the client id that issued the token;
 //! - multiple values repeat the query parameter (`?login=a&login=b`), at most 100 per request;
 //! - `Ratelimit-Remaining`/`Ratelimit-Reset` are remembered: when the bucket is empty the next
@@ -62,6 +65,17 @@ impl HelixError {
             HelixError::Api { message, .. } => message.to_lowercase(),
             _ => String::new(),
         }
+    }
+
+    /// True for a 401 whose message says the token itself is no good (expired, revoked):
+    /// the only 401 a refresh can cure. Helix also answers 401 for "Missing scope: …",
+    /// "Client ID and OAuth token do not match", "incorrect user authorization" and a missing
+    /// token (docs/twitch.md §4), and a client that refreshed on those refreshed in a loop
+    /// (https://github.com/nicklaw5/helix/issues/204).
+    pub fn is_invalid_token(&self) -> bool {
+        let message = self.message_lower();
+        self.status() == Some(401)
+            && (message.contains("invalid oauth token") || message.contains("invalid access token"))
     }
 }
 
@@ -238,8 +252,8 @@ impl Helix {
         }
     }
 
-    /// Sends `call`: current token, one refresh-and-retry on 401, one wait-and-retry on a
-    /// rate-limit 429. Returns the successful response.
+    /// Sends `call`: current token, one refresh-and-retry on a 401 for an invalid token, one
+    /// wait-and-retry on a rate-limit 429. Returns the successful response.
     async fn execute(&self, call: Call<'_>) -> Result<reqwest::Response, HelixError> {
         let mut creds = self.tokens.current().await?;
         let mut refreshed = false;
@@ -252,10 +266,17 @@ impl Helix {
             if resp.status().is_success() {
                 return Ok(resp);
             }
-            if status == 401 && !refreshed {
+            if status == 401 {
+                let err = Self::error_of(resp).await;
+                if refreshed || !err.is_invalid_token() {
+                    return Err(err);
+                }
                 // twitch.md §7 pitfall 10: ask the owner, who refreshes once for all callers.
                 refreshed = true;
-                tracing::info!(path = call.path, "Helix 401; asking for a fresh token");
+                tracing::info!(
+                    path = call.path,
+                    "Helix 401 Invalid OAuth token; asking for a fresh token"
+                );
                 creds = self.tokens.refresh_after_401(&creds.token).await?;
                 continue;
             }

@@ -106,9 +106,7 @@ pub(super) async fn streams_followed(
     let w = sim.world();
     let caller = authenticate(&w, &headers)?;
     let uid = caller.user()?.to_string();
-    if !caller.has_scope("user:read:follows") {
-        return Err(HelixError::Unauthorized("Missing scope: user:read:follows".into()));
-    }
+    caller.require_scope("user:read:follows")?;
     let p = query(&q);
     match first(&p, "user_id") {
         None => return Err(bad("Missing required parameter \"user_id\"")),
@@ -244,9 +242,7 @@ pub(super) async fn channels_followed(
     let w = sim.world();
     let caller = authenticate(&w, &headers)?;
     let uid = caller.user()?.to_string();
-    if !caller.has_scope("user:read:follows") {
-        return Err(HelixError::Unauthorized("Missing scope: user:read:follows".into()));
-    }
+    caller.require_scope("user:read:follows")?;
     let p = query(&q);
     match first(&p, "user_id") {
         None => return Err(bad("Missing required parameter \"user_id\"")),
@@ -298,9 +294,7 @@ pub(super) async fn moderated_channels(
     let w = sim.world();
     let caller = authenticate(&w, &headers)?;
     let uid = caller.user()?.to_string();
-    if !caller.has_scope("user:read:moderated_channels") {
-        return Err(HelixError::Unauthorized("Missing scope: user:read:moderated_channels".into()));
-    }
+    caller.require_scope("user:read:moderated_channels")?;
     let p = query(&q);
     match first(&p, "user_id") {
         None => return Err(bad("Missing required parameter \"user_id\"")),

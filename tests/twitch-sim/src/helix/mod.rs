@@ -94,6 +94,19 @@ impl Caller {
         self.scopes.iter().any(|x| x == s)
     }
 
+    /// A scoped endpoint's check. Helix answers a scope the token lacks with 401 and
+    /// `Missing scope: <scope>`, not with `Invalid OAuth token`: docs/twitch.md §4 (the error
+    /// tables of https://dev.twitch.tv/docs/api/reference/, and the prefix Chatterino matches,
+    /// https://github.com/Chatterino/chatterino2/pull/4000). A client that took it for an
+    /// expired token refreshed in a loop (https://github.com/nicklaw5/helix/issues/204).
+    fn require_scope(&self, scope: &str) -> Result<(), HelixError> {
+        if self.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(HelixError::Unauthorized(format!("Missing scope: {scope}")))
+        }
+    }
+
     fn user(&self) -> Result<&str, HelixError> {
         self.user_id
             .as_deref()

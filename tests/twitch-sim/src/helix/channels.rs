@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{HelixError, all, authenticate, bad, page, paging, query, secs};
+use super::{HelixError, all, authenticate, bad, page, paging, query, secs, served};
 use crate::world::{Shared, User, World, first};
 
 fn stream_json(w: &World, u: &User) -> Value {
@@ -57,7 +57,7 @@ pub(super) async fn users(
             .map(|u| w.user_json(u))
             .collect()
     };
-    Ok(axum::Json(json!({"data": data})).into_response())
+    Ok(axum::Json(json!({"data": served(&w, data)})).into_response())
 }
 
 /// `GET /helix/streams`: live channels only; empty `data` when offline (twitch.md §4).
@@ -94,6 +94,7 @@ pub(super) async fn streams(
     live.sort_by_key(|u| std::cmp::Reverse(u.viewer_count));
     let items = live.into_iter().map(|u| stream_json(&w, u)).collect();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
@@ -130,6 +131,7 @@ pub(super) async fn streams_followed(
         })
         .unwrap_or_default();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
@@ -190,6 +192,7 @@ pub(super) async fn search_channels(
         })
         .collect();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
@@ -229,7 +232,7 @@ pub(super) async fn channels(
             })
         })
         .collect();
-    Ok(axum::Json(json!({"data": data})).into_response())
+    Ok(axum::Json(json!({"data": served(&w, data)})).into_response())
 }
 
 /// `GET /helix/channels/followed` (twitch.md §4): user token with `user:read:follows`,
@@ -277,6 +280,7 @@ pub(super) async fn channels_followed(
         .unwrap_or_default();
     let total = items.len();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"total": total, "data": data, "pagination": pagination})).into_response())
 }
 
@@ -323,5 +327,6 @@ pub(super) async fn moderated_channels(
         })
         .unwrap_or_default();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }

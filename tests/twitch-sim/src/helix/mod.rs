@@ -249,6 +249,30 @@ fn page(items: Vec<Value>, offset: usize, size: usize) -> (Vec<Value>, Value) {
     (data, pagination)
 }
 
+/// The items of a Helix answer as served: unchanged, or with the `helix_nulls` switch on,
+/// every empty array and every empty string among their fields answered as `null`. Twitch has
+/// answered `null` where its reference promises an array (`tag_ids`:
+/// https://github.com/twitch-rs/twitch_api/issues/184; twitch_api reads `Stream.tags` with a
+/// null-to-default deserializer and tests `"tags": null`,
+/// https://github.com/twitch-rs/twitch_api/blob/main/src/helix/endpoints/streams/get_streams.rs),
+/// docs/twitch.md §9. Only sometimes, so it is a switch.
+fn served(w: &World, mut items: Vec<Value>) -> Vec<Value> {
+    if w.config.helix_nulls {
+        for field in items.iter_mut().filter_map(Value::as_object_mut).flat_map(|o| o.values_mut())
+        {
+            let empty = match field {
+                Value::Array(a) => a.is_empty(),
+                Value::String(s) => s.is_empty(),
+                _ => false,
+            };
+            if empty {
+                *field = Value::Null;
+            }
+        }
+    }
+    items
+}
+
 fn secs(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

@@ -385,7 +385,7 @@ impl Helix {
         Ok(out)
     }
 
-    /// Every channel `user_id` follows (needs `user:read:follows`), all pages.
+    /// Every channel `user_id` follows (needs [`FOLLOWED_CHANNELS`]' scope), all pages.
     pub async fn followed_channels(
         &self,
         user_id: &str,
@@ -397,7 +397,7 @@ impl Helix {
             if let Some(c) = &after {
                 q.push(("after", c.clone()));
             }
-            let (data, cursor) = self.get_data("channels/followed", q).await?;
+            let (data, cursor) = self.get_data(FOLLOWED_CHANNELS.path, q).await?;
             let empty = data.is_empty();
             out.extend(data);
             match cursor {
@@ -421,7 +421,7 @@ impl Helix {
             if let Some(c) = &after {
                 q.push(("after", c.clone()));
             }
-            let (data, cursor) = self.get_data("moderation/channels", q).await?;
+            let (data, cursor) = self.get_data(MODERATED_CHANNELS.path, q).await?;
             let empty = data.is_empty();
             out.extend(data);
             match cursor {

@@ -178,6 +178,27 @@ pub struct ModeratedChannel {
 /// The scope `GET /moderation/channels` needs (same source as [`ModeratedChannel`]).
 pub const MODERATED_CHANNELS_SCOPE: &str = "user:read:moderated_channels";
 
+/// A Helix call that needs a scope of the user's token (docs/twitch.md §4's table): the source
+/// of the scopes the app asks for besides its subscriptions (`auth::scopes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScopedCall {
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path under `helix/`.
+    pub path: &'static str,
+    /// The scope Twitch wants on the token for it.
+    pub scope: &'static str,
+}
+
+/// `GET /channels/followed`: the channels the user follows, `user:read:follows`
+/// (https://dev.twitch.tv/docs/api/reference/#get-followed-channels).
+pub const FOLLOWED_CHANNELS: ScopedCall =
+    ScopedCall { method: "GET", path: "channels/followed", scope: "user:read:follows" };
+
+/// `GET /moderation/channels`: the channels the user moderates.
+pub const MODERATED_CHANNELS: ScopedCall =
+    ScopedCall { method: "GET", path: "moderation/channels", scope: MODERATED_CHANNELS_SCOPE };
+
 /// The transport of an EventSub subscription as Helix lists it (twitch.md §1.8).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub struct SubscriptionTransport {

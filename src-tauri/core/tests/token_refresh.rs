@@ -213,3 +213,33 @@ async fn a_401_that_is_not_an_invalid_token_leaves_the_refresh_token_unspent() {
     assert_eq!(refresh_requests(&sim).await, 1);
     owner.shutdown();
 }
+
+/// The app and `tev watch` restore the same stored login (docs/twitch.md §3.5): when one of
+/// them has renewed it, the other must take the rotated pair from the keychain instead of
+/// sending its copy of the spent refresh token, which would revoke the whole authorization
+/// and every subscription (docs/twitch.md §3.2 "Danger").
+#[tokio::test]
+async fn two_owners_of_one_stored_login_never_spend_the_same_refresh_token() {
+    let sim = Sim::with_twitch_timings().await;
+    let (app, keychain, _) = signed_in_owner(&sim, OwnerOptions::default()).await;
+    let oauth = tev_core::auth::OAuthClient::new(sim.endpoints(), PUBLIC, None).expect("client");
+    let cli = tev_core::auth::TokenOwner::new(oauth, keychain.clone(), OwnerOptions::default());
+    assert_eq!(cli.start().await.login(), Some("sim_viewer"));
+    let old = cli.current().await.expect("creds").token;
+
+    let renewed = app.refresh_after_401(&old).await.expect("the app renews").token;
+    // The other copy's token is now revoked at Twitch: its next call gets a 401.
+    let got = cli.refresh_after_401(&old).await.expect("the other copy takes the new pair");
+    assert!(got.token == renewed, "the pair the app stored");
+    assert_eq!(refresh_requests(&sim).await, 1, "one refresh between the two");
+    assert_eq!(sim.counters().await["reuse_revocations"], 0, "the spent token was not sent");
+    // Both go on renewing in turn, each from the other's latest pair.
+    let next = cli.refresh_after_401(&renewed).await.expect("renews").token;
+    let again = app.refresh_after_401(&renewed).await.expect("takes it").token;
+    assert!(again == next);
+    assert_eq!(refresh_requests(&sim).await, 2);
+    assert_eq!(sim.counters().await["reuse_revocations"], 0);
+    assert_eq!(app.validate_now().await.login(), Some("sim_viewer"));
+    app.shutdown();
+    cli.shutdown();
+}

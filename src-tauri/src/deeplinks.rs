@@ -13,7 +13,7 @@ use tev_core::auth::AuthState;
 use tev_core::deeplink::{DeepLink, DeepLinkError};
 
 /// The links the app was started with, read: at a cold start with a link, the deep-link
-/// plugin's `on_open_url` does not fire for it (stack.md).
+/// plugin's `on_open_url` does not fire for it (docs/platform.md "Deep links and single instance").
 pub fn at_start(app: &AppHandle) -> Vec<Result<DeepLink, DeepLinkError>> {
     match app.deep_link().get_current() {
         Ok(Some(urls)) => urls.iter().map(DeepLink::try_from).collect(),
@@ -36,7 +36,7 @@ pub fn listen(app: &AppHandle, started_with: Vec<Result<DeepLink, DeepLinkError>
     // removed binary after an uninstall.
     // Off this thread: on Linux it writes the file and runs two programs
     // (`update-desktop-database`, `xdg-mime`), ~20 ms that a start by a link
-    // waited for before building its window (issue 9, start-up).
+    // waited for before building its window (BENCHMARKS.md "Start-up").
     #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
     if !installed_by_a_package() {
         let h = app.clone();
@@ -99,7 +99,7 @@ pub fn handle(app: &AppHandle, link: Result<DeepLink, DeepLinkError>) {
 /// Waits (up to `within`) until a user is signed in; false at the deadline or as soon as it
 /// is known that nobody is (no Client ID, or the stored login came back signed out or
 /// expired). Woken by the state's changes, no polling: at a cold start the link's window opens
-/// the moment the login from the keychain is confirmed (issue 9, start-up), and a link while
+/// the moment the login from the keychain is confirmed (BENCHMARKS.md "Start-up"), and a link while
 /// signed out says so at once instead of after the whole wait. A login in progress is waited for.
 async fn wait_signed_in(state: &AppState, within: Duration) -> bool {
     let mut pieces = state.connected_changed.subscribe();

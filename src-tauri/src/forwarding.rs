@@ -20,9 +20,9 @@ const FEED_EMIT_GAP: std::time::Duration = std::time::Duration::from_millis(100)
 /// The signal carries no data: the panel reads its rows with `streamer_events` (an IPC reply,
 /// parsed as JSON). An event with the rows in it would be a new script for the page to evaluate
 /// on every change, and WebKit keeps each evaluated script's source and bytecode in its code
-/// cache: issue 9 measured ~15 KiB kept in the web process per update (+30 MiB after 2,000),
-/// against ~2 KiB when the same data arrives as JSON. The signal's script is the same every
-/// time, so it is compiled once.
+/// cache: measured (docs/bench-log.md, session 4), ~15 KiB kept in the web process per update
+/// (+30 MiB after 2,000), against ~2 KiB when the same data arrives as JSON. The signal's script is
+/// the same every time, so it is compiled once.
 pub fn forward_live(app: &AppHandle, state: &AppState) {
     let mut rx = state.live.subscribe();
     let app = app.clone();

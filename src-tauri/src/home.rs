@@ -4,11 +4,12 @@
 //! At a cold start with a `watch/<login>` link the user asked for one streamer window. The home
 //! window is then built hidden on a blank page of the app, so that the link's panel has the web
 //! process it shares with the home page to itself while it loads: both pages starting at the same
-//! moment made the panel's first paint with its rows ~150 ms later (issue 9, start-up;
-//! BENCHMARKS.md). The home page loads once that panel is on screen (`streamer_painted`), or
-//! [`PAGE_AT_LATEST`] after the start, and the window is shown then only if no streamer window
-//! is open; else it comes up when the last streamer window closes (as a video-call app's main
-//! window does after a meeting opened from a link), or whenever something brings it forward.
+//! moment made the panel's first paint with its rows ~150 ms later (BENCHMARKS.md "Start-up";
+//! docs/bench-log.md, session 6). The home page loads once that panel is on screen
+//! (`streamer_painted`), or [`PAGE_AT_LATEST`] after the start, and the window is shown then only
+//! if no streamer window is open; else it comes up when the last streamer window closes (as a
+//! video-call app's main window does after a meeting opened from a link), or whenever something
+//! brings it forward.
 
 use crate::views::{Notice, event};
 use crate::windows;

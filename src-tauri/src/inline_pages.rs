@@ -1,11 +1,11 @@
 //! The app's pages as its webviews get them: each HTML page with its style sheets and its module
-//! scripts put into the page itself (issue 9, start-up).
+//! scripts put into the page itself (BENCHMARKS.md "Start-up").
 //!
 //! Every file a page needs is one more request over `tauri://`, and a streamer panel asked for
 //! five (two style sheets, three modules, each waiting for the one before it to be parsed). With
 //! everything in the HTML, the panel's rows were painted ~50 ms sooner after its navigation
-//! (BENCHMARKS.md, session 11). `ui/` stays plain files and ES modules, as the pages are written
-//! and tested (`tests/ui`); this is done once, when the app starts, on the embedded copies.
+//! (docs/bench-log.md, session 11). `ui/` stays plain files and ES modules, as the pages are
+//! written and tested (`tests/ui`); this is done once, when the app starts, on the embedded copies.
 //!
 //! The app's CSP stays strict: each inlined `<style>` and `<script>` is allowed by its SHA-256
 //! hash (handed to Tauri through [`Assets::csp_hashes`]), never by `'unsafe-inline'`.
@@ -377,8 +377,8 @@ mod tests {
         let s = inline_page("streamer.html", &ui("streamer.html").expect("page"), &ui)
             .expect("inlined");
         assert_eq!((s.styles.len(), s.scripts.len()), (2, 1));
-        // The panel and the home page still start hidden until their data is in (app.css,
-        // issue 9): the rule comes inlined with each.
+        // The panel and the home page still start hidden until their data is in (app.css
+        // `body.booting`): the rule comes inlined with each.
         for (page, body) in [("streamer.html", "streamer booting"), ("index.html", "home booting")]
         {
             let p = inline_page(page, &ui(page).expect("page"), &ui).expect("inlined");

@@ -51,14 +51,14 @@ macro_rules! handlers {
 /// panicking when the app cannot start. Call it first thing in `main`, before any thread is
 /// started: it sets WebKit's environment (see `webkit_env`).
 pub fn run() -> ExitCode {
-    // One arena for the whole app (issue 9, growth); before any thread exists, as it must be.
+    // One arena for the app (BENCHMARKS.md "Growth"), set before any thread exists, as it must be.
     let tuned = tev_core::memory::tune_allocator();
     // SAFETY: the first thing the app does (main calls run at once): no other thread exists.
     unsafe { webkit_env::apply() };
     init_tracing();
     tracing::debug!(tuned, "allocator set up");
     // rustls needs exactly one process-wide crypto provider before any wss:// connect
-    // (stack.md: tokio-tungstenite panics otherwise).
+    // (docs/platform.md "WebSocket and TLS": tokio-tungstenite panics otherwise).
     let _ = rustls::crypto::ring::default_provider().install_default();
 
     let state = match startup_state() {
@@ -72,8 +72,9 @@ pub fn run() -> ExitCode {
     tracing::info!(endpoints = %state.endpoints.describe(), "starting");
 
     let result = tauri::Builder::default()
-        // Registered first (stack.md): a second launch hands its arguments — a link — to this
-        // instance and exits. With the `deep-link` feature the link reaches `on_open_url`.
+        // Registered first (docs/platform.md "Deep links and single instance"): a second launch
+        // hands its arguments — a link — to this instance and exits. With the `deep-link` feature
+        // the link reaches `on_open_url`.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             if tev_core::deeplink::find_in_args(&args).is_none() {
                 home::show(app);

@@ -33,6 +33,7 @@ pub fn snapshot(
         simulated: state.endpoints.simulated,
         listening_since,
         kinds: tev_core::kind::KIND_TABLE,
+        intro: !state.config.load_or_default().is_ok_and(|(s, _)| s.intro_dismissed),
         channel,
     }
 }
@@ -65,7 +66,7 @@ pub fn save_feed_prefs(
 /// The panel's first data, given with its window as an initialisation script (run before the
 /// page's own scripts): the snapshot and the feed choices the page would otherwise ask for in
 /// two round trips after its first paint, while the main thread is busy creating Twitch's
-/// webviews (issue 9, start-up). The page still asks once its listeners are in place, for
+/// webviews (BENCHMARKS.md "Start-up"). The page still asks once its listeners are in place, for
 /// anything that changed in between. `None` (the page asks as before) if it cannot be built.
 pub fn boot_script(
     state: &AppState,

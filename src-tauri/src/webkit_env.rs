@@ -4,7 +4,7 @@
 //! `/proc/self/smaps` every 30 s (a walk of all its page tables, parsed with `sscanf`), and the
 //! UI process runs a `PressureMonitor` thread reading `/proc/meminfo`. In the app at idle that is
 //! most of the CPU it uses: with the monitor on, the app's own part took 66 ms a minute and each
-//! of Twitch's two pages ~24; with it off, 24 and 2–3 (issue 9, BENCHMARKS.md "Idle"). What the
+//! of Twitch's two pages ~24; with it off, 24 and 2–3 (BENCHMARKS.md "Idle"). What the
 //! monitor buys with the defaults (`WebKitMemoryPressureSettings`: kill threshold 0, so nothing
 //! is ever killed; memory released only above a third of min(RAM, 3 GB) per process, or when the
 //! system is short of memory) hardly ever applies to the app's pages (80–120 MiB each). The cost

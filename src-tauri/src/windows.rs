@@ -4,9 +4,9 @@
 //!
 //! Layout: the player gets the room, the chat a column on the right, the panel a strip under
 //! the player. On Linux, Tauri ignores child webview bounds and stacks children in the window's
-//! `gtk::Box` (stack.md, tauri#10420), so there we re-pack the three webviews into two
-//! `gtk::Paned`s, which also gives the user draggable dividers. Elsewhere the bounds are set
-//! and kept proportional on resize.
+//! `gtk::Box` (docs/platform.md "Multi-webview on Linux", tauri#10420), so there we re-pack the
+//! three webviews into two `gtk::Paned`s, which also gives the user draggable dividers. Elsewhere
+//! the bounds are set and kept proportional on resize.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,7 +36,7 @@ pub fn login_of_panel(label: &str) -> Option<&str> {
     label.strip_prefix("streamer-")?.strip_suffix("-panel")
 }
 
-/// Default size of a streamer window (UI.md: 1280×800).
+/// Default size of a streamer window (docs/ui.md "Streamer window": 1280×800).
 const DEFAULT_SIZE: (f64, f64) = (1280.0, 800.0);
 /// Width of the chat column.
 const CHAT_WIDTH: f64 = 340.0;
@@ -73,7 +73,7 @@ pub struct StreamerPages {
 /// are added once the panel says its rows are on screen (`streamer_painted`, see
 /// [`add_twitch_pages_now`]), or after [`TWITCH_PAGES_AT_LATEST`]: each starts a web process of
 /// its own, and on a two-core machine those two starts delayed the panel's first paint with its
-/// rows by a few hundred milliseconds (issue 9, start-up; BENCHMARKS.md).
+/// rows by a few hundred milliseconds (BENCHMARKS.md "Start-up").
 pub fn open_streamer<R: Runtime>(
     app: &AppHandle<R>,
     login: &str,
@@ -219,7 +219,7 @@ pub async fn open_streamer_on_main<R: Runtime>(
 
 /// Makes a new panel share the WebKit web process of a page of the app that is already open
 /// (the home page, else another panel) instead of starting one of its own: a web process costs
-/// ~110 MiB PSS (BENCHMARKS.md, memory). Only the app's own pages share: Twitch's player and
+/// ~110 MiB PSS (BENCHMARKS.md "Memory"). Only the app's own pages share: Twitch's player and
 /// chat keep their own processes. Falls back to a process of its own when no own page is open
 /// (WebKit does the same if the related view is gone). Must run on the main thread, where
 /// `with_webview` runs its closure at once.
@@ -250,7 +250,7 @@ fn in_own_web_process<R: Runtime>(
 
 /// The app's own pages (home, panels) draw without GPU compositing: they are a header, a form
 /// and ten rows, and a GL context costs their web process memory (and under software GL, CPU at
-/// every frame) for nothing (issue 9, BENCHMARKS.md). Twitch's player and chat keep WebKit's
+/// every frame) for nothing (BENCHMARKS.md "Memory"). Twitch's player and chat keep WebKit's
 /// default (video wants the GPU).
 #[cfg(target_os = "linux")]
 pub fn draw_in_software<R: Runtime>(webview: &tauri::Webview<R>) {
@@ -264,7 +264,7 @@ pub fn draw_in_software<R: Runtime>(webview: &tauri::Webview<R>) {
 }
 
 /// Reloads the page of `webview` when its web process ends by a crash or by WebKit's memory
-/// limit, so a window left open all evening does not stay blank (issue 9: the app's own pages
+/// limit, so a window left open all evening does not stay blank (the app's own pages
 /// share one web process, so one crash would take the home page and every panel down at once;
 /// Twitch's player and chat get the same care). A page that keeps crashing is reloaded at most
 /// [`ReloadBudget::MAX`] times a minute, then left as it is.
@@ -317,7 +317,7 @@ impl ReloadBudget {
 
 /// Where the three webviews go in a window of `w`×`h` (logical): player, panel, chat, each as
 /// (x, y, width, height). The player gets the room, the chat a column, the panel a strip under
-/// the player (UI.md).
+/// the player (docs/ui.md "Layout").
 fn bounds(w: f64, h: f64) -> [(f64, f64, f64, f64); 3] {
     let pw = (w - CHAT_WIDTH).max(400.0);
     let ph = (h - PANEL_HEIGHT).max(225.0);
@@ -374,7 +374,7 @@ mod layout {
             let outer = gtk::Paned::new(gtk::Orientation::Horizontal);
             outer.pack1(&left, true, false);
             outer.pack2(&chat_slot, false, false);
-            // twitch.md §5.1: the player needs at least 400×300.
+            // docs/twitch.md §5.1: the player needs at least 400×300.
             player_slot.set_size_request(400, 225);
             chat_slot.set_size_request(260, -1);
             panel.set_size_request(-1, 160);
@@ -531,7 +531,7 @@ mod tests {
         assert_eq!((px, py, pw, ph), (0.0, 0.0, 940.0, 500.0), "player: the room");
         assert_eq!((ax, ay, aw, ah), (0.0, 500.0, 940.0, 300.0), "panel: a strip under it");
         assert_eq!((cx, cy, cw, ch), (940.0, 0.0, 340.0, 800.0), "chat: a column");
-        // twitch.md §5.1: the player keeps at least 400 wide however small the window.
+        // docs/twitch.md §5.1: the player keeps at least 400 wide however small the window.
         let [(_, _, pw, ph), _, (cx, _, _, _)] = bounds(500.0, 300.0);
         assert_eq!((pw, ph, cx), (400.0, 225.0, 400.0));
     }

@@ -23,7 +23,7 @@ export function relativeTime(iso, now = Date.now()) {
  * before then (a date, or an unreadable time). Labels only ever move forward ("just now" →
  * "1 min ago" → … → a date, none comes back), so the first change is found by bisection, to the
  * millisecond. The panel wakes for its time labels only when one of them changes, instead of
- * on a fixed tick that repaints unchanged text (issue 9, idle wake-ups).
+ * on a fixed tick that repaints unchanged text (BENCHMARKS.md "Idle").
  */
 export function msUntilRelativeChange(iso, now = Date.now(), horizon = 3_600_000) {
   const label = relativeTime(iso, now);

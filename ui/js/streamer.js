@@ -63,7 +63,7 @@ function renderAuth(a) {
     a.state === "signed_out" ? "not signed in" : "";
 }
 
-// ---- The events list and its controls (issue 7): filter, mute, seen mark, pause. ------------
+// ---- Events list and controls: filter, mute, seen mark, pause (docs/ui.md "Recent events"). -
 // The choices live in the settings, per channel (`feed_prefs_get` / `feed_prefs_set`); the
 // panel applies them to the channel's ten most recent events that the core keeps. What shows,
 // what is hidden and what is new is worked out by `Panel` (panel.js, no DOM); this draws it.
@@ -126,7 +126,7 @@ function renderEvents(events) {
   let added = false;
   // New rows slide in as they come; in a flood (new rows again before the last slide ended)
   // they simply appear: ten slides a second are noise, and every frame of a slide is a repaint
-  // of the panel (issue 9: CPU and memory of the web process during bursts).
+  // of the panel (the web process's CPU and memory during bursts, docs/bench-log.md, session 4).
   const now = performance.now();
   const calm = now - lastArrival >= SLIDE_MS;
   const next = parts.shown.map((ev) => {
@@ -296,7 +296,7 @@ $("new-pill").addEventListener("click", jumpToNewest);
 // The rows' "3 min ago" labels. One timer, set for the moment the first label changes; a label
 // is written only when its text changes. (A fixed 20 s tick rewrote every label: WebKit replaces
 // the text node even when the text is the same, so each tick repainted the panel and kept
-// WebKit's frame clock running for a while — wake-ups with nothing new to show; issue 9.)
+// WebKit's frame clock running for a while — wake-ups with nothing new; BENCHMARKS.md "Idle".)
 let tickTimer = null;
 function tick() {
   const now = Date.now();
@@ -313,9 +313,9 @@ function tick() {
 
 // The core signals `feed` when the rows change; the signal carries no data and the panel reads
 // the rows (an IPC reply, parsed as JSON). An event with the rows in it would be a new script to
-// evaluate on every change, and WebKit keeps every evaluated script in its code cache (issue 9:
-// the panel's web process grew ~15 KiB per update). One read at a time; a change signalled
-// during a read is read right after it.
+// evaluate on every change, and WebKit keeps every evaluated script in its code cache
+// (docs/bench-log.md, session 4: the panel's web process grew ~15 KiB per update). One read at a
+// time; a change signalled during a read is read right after it.
 let reading = false;
 let readAgain = false;
 // Until the snapshot is shown a signal is only noted, and read after it (so an older snapshot
@@ -350,8 +350,21 @@ function showError(e) {
   p.textContent = e ? e.message : "";
 }
 
+// The explanation of the window's panes and of gap rows: shown until the user dismisses it, which
+// the core remembers for every later window.
+let introDismissed = false;
+function renderIntro(show) {
+  $("intro").hidden = introDismissed || !show;
+}
+$("intro-dismiss").addEventListener("click", () => {
+  introDismissed = true;
+  renderIntro(false);
+  call("intro_dismiss").catch(showError);
+});
+
 /** Shows what a snapshot of the channel holds (header, connection, login, rows). */
 function showSnapshot(snap) {
+  renderIntro(snap.intro);
   channelName = snap.channel.display_name || login;
   listeningSince = snap.listening_since || listeningSince;
   $("channel-name").textContent = channelName;
@@ -365,8 +378,8 @@ function showSnapshot(snap) {
 }
 
 // The rows are on screen: Twitch's player and chat may start their (heavy) web processes now,
-// not while this page is still drawing (issue 9, start-up). The core adds them anyway after a
-// short while if this never comes.
+// not while this page is still drawing (BENCHMARKS.md "Start-up"). The core adds them anyway after
+// a short while if this never comes.
 let paintedSaid = false;
 function painted() {
   if (paintedSaid) return;
@@ -381,7 +394,7 @@ async function start() {
   document.title = login;
   // The window comes with its first data (an initialisation script the core adds when it opens
   // the window, run before this module): the stored rows are in the page's first paint, with no
-  // round trip (issue 9, start-up). Without it the page reads everything below first.
+  // round trip (BENCHMARKS.md "Start-up"). Without it the page reads everything below first.
   const boot = window.__TEV_BOOT__;
   if (boot && boot.snapshot && boot.prefs) {
     panel.view = new FeedView(boot.prefs.groups, boot.prefs.prefs);

@@ -1,7 +1,7 @@
 //! Frames/s through the app's path — parse → dedupe → normalise → RecentEvents → broadcast —
-//! against plain `serde_json::from_str::<Value>` of the same frames, in the same run (issue 4:
-//! target ≥ 0.8× the baseline). Two corpora: every notification type mixed, and a chat
-//! firehose of `channel.chat.message` frames with 1 % cheers.
+//! against plain `serde_json::from_str::<Value>` of the same frames, in the same run (BENCHMARKS.md
+//! "Feed pipeline": target ≥ 0.8× the baseline). Two corpora: every notification type mixed, and a
+//! chat firehose of `channel.chat.message` frames with 1 % cheers.
 //!
 //! `cargo bench -p tev-core --bench feed`; the ratio is printed at the end.
 

@@ -1,5 +1,6 @@
-//! Memory after 100,000 events through the app's path (issue 4: flat). Prints VmRSS from
-//! /proc/self/status before, during and after. `cargo bench -p tev-core --bench feed_rss`.
+//! Memory after 100,000 events through the app's path: it must stay flat
+//! (BENCHMARKS.md "Feed pipeline"). Prints VmRSS from /proc/self/status before, during and after.
+//! `cargo bench -p tev-core --bench feed_rss`.
 
 #[path = "support/frames.rs"]
 mod frames;

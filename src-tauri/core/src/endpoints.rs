@@ -25,7 +25,7 @@ pub struct Endpoints {
     pub oauth: Url,
     /// `https://api.twitch.tv/helix/` — the REST API.
     pub helix: Url,
-    /// `wss://eventsub.wss.twitch.tv/ws` — the EventSub WebSocket (twitch.md §1.1).
+    /// `wss://eventsub.wss.twitch.tv/ws` — the EventSub WebSocket (docs/twitch.md §1.1).
     pub eventsub_ws: Url,
     /// Where the device flow's user code is entered (`verification_uri` normally comes from
     /// Twitch's answer; this is only the fallback and the sim's page).
@@ -102,7 +102,7 @@ impl Endpoints {
         self.base.as_ref()
     }
 
-    /// The player page for a channel, loaded top-level in its own webview (twitch.md §5.1,
+    /// The player page for a channel, loaded top-level in its own webview (docs/twitch.md §5.1,
     /// §5.3: top-level avoids the `frame-ancestors` check; `parent` is then only syntax).
     pub fn player_url(&self, login: &str) -> Url {
         match &self.base {
@@ -123,7 +123,7 @@ impl Endpoints {
     }
 
     /// The chat page for a channel: Twitch's popout chat, which refuses to be framed but
-    /// works top-level (twitch.md §5.1).
+    /// works top-level (docs/twitch.md §5.1).
     pub fn chat_url(&self, login: &str) -> Url {
         match &self.base {
             Some(base) => {
@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(e.helix.as_str(), "https://api.twitch.tv/helix/");
         assert_eq!(e.eventsub_ws.as_str(), "wss://eventsub.wss.twitch.tv/ws");
         assert!(!e.simulated);
-        // twitch.md §5.1: top-level player with a syntactically valid parent.
+        // docs/twitch.md §5.1: top-level player with a syntactically valid parent.
         assert_eq!(
             e.player_url("lumenforge").as_str(),
             "https://player.twitch.tv/?channel=lumenforge&parent=localhost&autoplay=true"

@@ -6,7 +6,7 @@
 //! stores are selected by target.
 //!
 //! Every call runs on a blocking thread with a timeout: a *locked* keyring can wait forever
-//! on an unlock prompt (stack.md "Keychain"). No usable keychain is a clear
+//! on an unlock prompt (docs/platform.md "Keychain"). No usable keychain is a clear
 //! [`KeychainError::Unavailable`]; the user may then explicitly choose
 //! [`Keychain::session_only`] (memory, this run only). There is never a plaintext fallback.
 
@@ -193,8 +193,8 @@ impl std::fmt::Debug for Keychain {
     }
 }
 
-/// Maps `keyring` errors per stack.md: no store / platform failure / no access mean "no
-/// usable keychain"; the payload-bearing variants are reported without their payload.
+/// Maps `keyring` errors per docs/platform.md "Keychain": no store / platform failure / no access
+/// mean "no usable keychain"; the payload-bearing variants are reported without their payload.
 fn map_err(e: keyring_core::Error) -> KeychainError {
     use keyring_core::Error as E;
     match e {

@@ -8,7 +8,7 @@
 //! events arrive pushed over EventSub, and the only polling is the watcher's fallback for
 //! channels over the cost budget.
 
-use crate::feed::{ChannelState, FeedUpdate, StreamEvent};
+use crate::feed::{ChannelState, FeedUpdate, StreamEvent, gaps};
 use crate::helix::Stream;
 use crate::recent::{LoadReport, RecentError, RecentEvents};
 use crate::watcher::{WatchUpdate, WatcherHandle};
@@ -27,7 +27,7 @@ pub enum LiveSource {
     /// `stream.online`/`stream.offline` over EventSub (or Helix at open, then EventSub).
     #[default]
     Eventsub,
-    /// Batched Helix `/streams` polling: the cost budget had no room (twitch.md §1.6).
+    /// Batched Helix `/streams` polling: the cost budget had no room (docs/twitch.md §1.6).
     Polling,
 }
 
@@ -56,7 +56,7 @@ pub enum LiveUpdate {
     /// The recent list of a channel changed; [`LiveFeed::events`] reads it. The rows are not
     /// in the update: in a burst the list changes with every event, and a copy of its ten rows
     /// per event, held in the broadcast until every receiver had it, was most of what a burst
-    /// allocated (issue 9, growth); the one reader that shows rows reads them when it draws.
+    /// allocated (BENCHMARKS.md "Growth"); the one reader that shows rows reads them when it draws.
     Events {
         /// Broadcaster id.
         channel_id: String,
@@ -213,9 +213,8 @@ impl LiveFeed {
             let g = &mut *g;
             let feed_updates = match update {
                 WatchUpdate::Feed(u) => vec![u],
-                // The raw frame and the watcher's own gap signal: the feed's rows for them
-                // arrive as `WatchUpdate::Feed`.
-                WatchUpdate::Notification { .. } | WatchUpdate::Gap { .. } => Vec::new(),
+                // The raw frame: the feed's rows for it arrive as `WatchUpdate::Feed`.
+                WatchUpdate::Notification { .. } => Vec::new(),
                 WatchUpdate::Live { channel_id, stream } => {
                     if let Some(h) = g.headers.get_mut(&channel_id) {
                         apply_stream(h, stream.as_deref());
@@ -277,7 +276,7 @@ impl LiveFeed {
     pub async fn run(self, watcher: WatcherHandle, save_every: Duration) {
         let mut rx = watcher.updates();
         // A save is due `save_every` after the first unsaved change; with nothing to save no
-        // timer runs, so an idle evening costs no wake-ups here (issue 9, idle).
+        // timer runs, so an idle evening costs no wake-ups here (BENCHMARKS.md "Idle").
         let mut save_at: Option<tokio::time::Instant> = None;
         // After a burst, the memory it used goes back to the system at the next save (the
         // first quiet moment this task has anyway; no timer of its own).
@@ -293,18 +292,7 @@ impl LiveFeed {
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         // Never silently: the user sees a gap for every channel shown.
                         tracing::warn!(missed = n, "the feed fell behind the watcher");
-                        let now = Utc::now();
-                        let ids: Vec<String> = lock(&self.inner).headers.keys().cloned().collect();
-                        for channel_id in ids {
-                            let login = self.header(&channel_id).map(|h| h.channel_login).unwrap_or_default();
-                            let row = crate::feed::gap_row(
-                                &channel_id,
-                                &login,
-                                now,
-                                Some(now),
-                                crate::feed::GapReason::ConnectionLost,
-                                &format!("lagged-{}", now.timestamp_millis()),
-                            );
+                        for row in gaps::lagged(self.watched(), Utc::now()) {
                             self.apply(WatchUpdate::Feed(Arc::new(FeedUpdate::Added(row))));
                         }
                     }

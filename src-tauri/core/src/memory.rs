@@ -1,4 +1,4 @@
-//! Giving memory back after a burst of events (issue 9, growth).
+//! Giving memory back after a burst of events (BENCHMARKS.md "Growth").
 //!
 //! A burst (a raid train, a gift bomb, a reconnect replaying a backlog) parses thousands of
 //! frames and queues their updates for a moment. glibc's malloc keeps what was freed after it
@@ -7,7 +7,7 @@
 //! to keep the rest. The app would then sit at the burst's high-water mark for the rest of the
 //! evening. After a burst the app asks the allocator to return its free pages
 //! (`malloc_trim(0)`, which `madvise`s them away in every arena; WebKit's own memory-pressure
-//! handler does the same in its processes). Measured in BENCHMARKS.md.
+//! handler does the same in its processes). Measured in BENCHMARKS.md "Growth".
 //!
 //! Nothing here runs on a timer: [`AfterBurst`] is told about work as it happens and says when
 //! a release is worth it, and the caller asks at a moment it is awake anyway.
@@ -16,7 +16,7 @@
 //! that: glibc's `malloc_info` after 100,000 events showed the app's bytes in use unchanged
 //! (7.5 MB before and after) while two tokio workers' arenas had grown from 1.2 and 2.1 MB to
 //! 4.2 and 4.3 MB, most of it free in ~1,950 chunks each (1.7 KB on average, between blocks
-//! still in use), which no trim can hand back (BENCHMARKS.md, session 8). Each thread that
+//! still in use), which no trim can hand back (docs/bench-log.md, session 8). Each thread that
 //! allocates gets an arena of its own (up to eight per core), and each arena keeps the
 //! high-water mark of the work that ran on it. [`tune_allocator`] keeps the app to one arena,
 //! so the space one burst freed is the space the next one reuses, whatever thread it lands on

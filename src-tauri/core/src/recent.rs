@@ -1,7 +1,7 @@
 //! `RecentEvents`: the last N events per channel, newest first by event time, on disk.
 //!
 //! - N defaults to 10 ([`RecentEvents::DEFAULT_CAPACITY`]); a `gap` row counts as one of N.
-//! - Order is by [`StreamEvent::occurred_at`], newest first, not by arrival (twitch.md §1.7:
+//! - Order is by [`StreamEvent::occurred_at`], newest first, not by arrival (docs/twitch.md §1.7:
 //!   no ordering guarantee). An event older than every kept row of a full list is not kept.
 //! - Persisted as one JSON file, [`RecentEvents::FILE_NAME`], in the data directory the app
 //!   passes (its `directories` data dir). Writes are atomic: a temp file in the same directory,
@@ -11,7 +11,7 @@
 //! - On load, every channel gets a `gap` row for the time nobody was listening: from the last
 //!   save ([`RecentEvents::save`] — call it on shutdown and now and then while running) to now.
 
-use crate::feed::{FeedUpdate, StreamEvent, app_closed_gap};
+use crate::feed::{FeedUpdate, StreamEvent, gaps};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -119,8 +119,8 @@ impl RecentEvents {
             for row in rows {
                 me.insert(row);
             }
-            if stored.saved_at < now {
-                me.insert(app_closed_gap(&channel, &login, stored.saved_at, now));
+            if let Some(gap) = gaps::app_closed(&channel, &login, stored.saved_at, now) {
+                me.insert(gap);
                 report.gaps_added += 1;
             }
         }

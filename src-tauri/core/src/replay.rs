@@ -1,5 +1,5 @@
 //! `tev replay`: recorded frames through exactly the app's parse → dedupe → normalise →
-//! RecentEvents path (issue 4, "Replay counters").
+//! RecentEvents path (docs/ARCHITECTURE.md "From Twitch's socket to a painted row").
 //!
 //! Input: one EventSub text frame per line. Empty lines are skipped; a line that is not a valid
 //! envelope is counted as rejected, never fatal. Replay starts from empty state and keeps

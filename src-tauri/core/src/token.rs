@@ -2,7 +2,7 @@
 //! token (Helix, the EventSub reconciler).
 //!
 //! Callers never keep a token: they ask [`TokenSource::current`] at the moment of each call
-//! (twitch.md §7 pitfall 10: a token captured at start-up fails after a refresh), and on a
+//! (docs/twitch.md §7 pitfall 10: a token captured at start-up fails after a refresh), and on a
 //! Helix 401 they call [`TokenSource::refresh_after_401`] once, which refreshes at most once
 //! however many callers report the same rejected token at the same time.
 

@@ -1,5 +1,5 @@
-//! `memory::tune_allocator` (issue 9, growth): one arena for every thread, and blocks above a
-//! fixed size mapped on their own. Its own test binary with its own `main` (no test harness):
+//! `memory::tune_allocator` (BENCHMARKS.md "Growth"): one arena for every thread, and blocks above
+//! a fixed size mapped on their own. Its own test binary with its own `main` (no test harness):
 //! the setting must come before any other thread exists, as in the app.
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

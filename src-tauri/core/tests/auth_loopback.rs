@@ -1,4 +1,4 @@
-//! Loopback callback abuse (issue 5, "Tests that must exist"): state missing / wrong /
+//! Loopback callback abuse: state missing / wrong /
 //! reused, second callback, other path, other method, a huge query, access_denied,
 //! redirect_mismatch, timeout, port in use: each refused with a clear error and nothing
 //! stored. The flow ends before any request to Twitch, so no simulator is needed here.

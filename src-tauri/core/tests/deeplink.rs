@@ -1,5 +1,4 @@
-//! The deep-link parser on valid and hostile inputs (issue 7: "Unit: the deep-link parser on
-//! valid and hostile inputs").
+//! The deep-link parser on valid and hostile inputs.
 
 use tev_core::deeplink::{
     DeepLink, DeepLinkError, Excerpt, LinkPart, MAX_LINK_LEN, find_in_args, is_valid_login, parse,

@@ -1,4 +1,4 @@
-//! Property tests of the deep-link parser (issue 7: "proptest ≥ 10,000 cases, no panic").
+//! Property tests of the deep-link parser : at least 10,000 cases, and no panic.
 //!
 //! Each property runs 10,000 cases by default; set `TEV_PROPTEST_CASES` for a longer run.
 

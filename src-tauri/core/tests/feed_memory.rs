@@ -1,5 +1,5 @@
-//! How much memory the feed keeps for a train of events (issue 9, growth): a raid or sub train
-//! of distinct viewers fills the two-source link table up to its bound (`max_tracked`, 4,096
+//! How much memory the feed keeps for a train of events (BENCHMARKS.md "Growth"): a raid or sub
+//! train of distinct viewers fills the two-source link table up to its bound (`max_tracked`, 4,096
 //! entries), and that table is part of what the app keeps all evening. Counted exactly with a
 //! counting allocator (bytes live), so the figure does not depend on the machine.
 
@@ -40,7 +40,7 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).expect("fixture")).expect("fixture json")
 }
 
-/// Event `i` of a train: a sub, a resub, a raid or a gift (twitch.md §6.1 chat notification
+/// Event `i` of a train: a sub, a resub, a raid or a gift (docs/twitch.md §6.1 chat notification
 /// shapes), each from a viewer of its own, 100 ms apart.
 fn train_frame(templates: &[Value], i: usize) -> String {
     let mut v = templates[i % templates.len()].clone();

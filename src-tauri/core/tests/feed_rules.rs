@@ -1,5 +1,6 @@
-//! The "Precise rules" of issue 4, one test (or a few) per rule, on fixture frames
-//! (tests/fixtures/frames, written from twitch.md §6.1) edited where a rule needs it.
+//! The feed's rules (docs/ARCHITECTURE.md "Where each rule lives"), one test (or a few) per rule,
+//! on fixture frames (tests/fixtures/frames, written from docs/twitch.md §6.1) edited where a rule
+//! needs it.
 
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -200,7 +201,7 @@ fn progress_frames_update_state_and_never_add_a_row() {
 
 #[test]
 fn a_late_progress_frame_does_not_reopen_an_ended_hype_train() {
-    // twitch.md §1.7: no ordering guarantee (a progress can arrive after the end).
+    // docs/twitch.md §1.7: no ordering guarantee (a progress can arrive after the end).
     let mut feed = Feed::default();
     one(&mut feed, &at("hype_train_end", "e", 30));
     let ups = push(&mut feed, &at("hype_train_progress", "p", 20));

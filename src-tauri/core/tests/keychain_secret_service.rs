@@ -1,8 +1,8 @@
-//! The real Secret Service (issue 5: "store, restart the process, restore, logout deletes;
-//! keychain unavailable → the clear error").
+//! The real Secret Service : store, restart the process, restore, logout deletes;
+//! keychain unavailable → the clear error.
 //!
 //! Runs only with `TEV_REAL_KEYCHAIN=1`, inside a throw-away D-Bus session with an unlocked
-//! gnome-keyring (stack.md "Keychain"). CI recipe (Debian: `apt-get install gnome-keyring
+//! gnome-keyring (docs/platform.md "Keychain"). CI recipe (Debian: `apt-get install gnome-keyring
 //! libsecret-tools dbus`):
 //!
 //! ```sh

@@ -1,5 +1,5 @@
-//! `memory::release_free_memory` gives back what a burst left behind (issue 9, growth). In its
-//! own test binary: it reads the whole process's RSS.
+//! `memory::release_free_memory` gives back what a burst left behind (BENCHMARKS.md "Growth"). In
+//! its own test binary: it reads the whole process's RSS.
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[test]

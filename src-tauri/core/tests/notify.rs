@@ -1,5 +1,5 @@
-//! When the app shows a desktop notification (issue 7: "Notifications: the core decides when
-//! to notify (unit-tested)").
+//! When the app shows a desktop notification : the core decides when to notify,
+//! so the decision is unit-tested here.
 
 use std::time::{Duration, Instant};
 

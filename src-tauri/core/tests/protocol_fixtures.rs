@@ -1,4 +1,4 @@
-//! Every fixture frame in `tests/fixtures/frames/` parses, with the fields twitch.md §1.2/§6.1
+//! Every fixture frame in `tests/fixtures/frames/` parses, with the fields docs/twitch.md §1.2/§6.1
 //! document. The directory is iterated, so a new fixture file is tested automatically: it gets the
 //! generic envelope checks, and the specific checks below when its name is listed.
 
@@ -27,10 +27,10 @@ fn notification(f: &Frame) -> &tev_core::eventsub::protocol::Notification {
     }
 }
 
-/// Generic checks that hold for every frame (twitch.md §1.2).
+/// Generic checks that hold for every frame (docs/twitch.md §1.2).
 fn check_envelope(name: &str, f: &Frame) {
     assert!(!f.message_id().is_empty(), "{name}: message_id");
-    // Fixtures carry nanosecond timestamps (twitch.md §1.1): all 9 digits must survive.
+    // Fixtures carry nanosecond timestamps (docs/twitch.md §1.1): all 9 digits must survive.
     assert_eq!(f.message_timestamp().timestamp_subsec_nanos(), 634_234_626, "{name}: nanos");
     match &f.message {
         Message::Notification(n) => {
@@ -74,7 +74,7 @@ fn check_specific(name: &str, f: &Frame) -> bool {
             "resub" => {
                 assert_eq!(c.notice_type, NoticeType::Resub);
                 let r = c.resub.as_ref().unwrap();
-                // `sub_plan` in the docs' example is read as `sub_tier` (twitch.md §2).
+                // `sub_plan` in the docs' example is read as `sub_tier` (docs/twitch.md §2).
                 assert_eq!(r.sub_tier, "2000");
                 assert_eq!((r.cumulative_months, r.streak_months), (10, Some(4)));
                 assert_eq!(c.message.text, "10 months already!");
@@ -415,7 +415,7 @@ fn every_message_type_and_every_notice_type_has_a_fixture() {
     ] {
         assert!(names.iter().any(|n| n == required), "{required}");
     }
-    // twitch.md §2: the notice types the feed shows, plus watch_streak and unknown ones.
+    // docs/twitch.md §2: the notice types the feed shows, plus watch_streak and unknown ones.
     for notice in [
         "sub",
         "resub",

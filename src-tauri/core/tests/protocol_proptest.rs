@@ -1,4 +1,4 @@
-//! `parse_frame` never panics (issue 4: ≥ 10,000 proptest cases on the frame parser).
+//! `parse_frame` never panics (at least 10,000 proptest cases on the frame parser).
 //!
 //! Three strategies, each `PROPTEST_CASES` (default 4,000 → 12,000 cases in all): arbitrary
 //! strings, byte-level mutations of the real fixture frames, and JSON-aware mutations that

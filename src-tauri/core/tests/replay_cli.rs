@@ -1,5 +1,5 @@
 //! `tev replay` end to end: the binary on a recorded session (tests/fixtures/replay/session.jsonl,
-//! built from the twitch.md §6.1 fixtures: duplicates, bad lines, two-source copies, a gift
+//! built from the docs/twitch.md §6.1 fixtures: duplicates, bad lines, two-source copies, a gift
 //! bomb with early gifts, a reconnect handover, a lost session, a revocation, an unknown type).
 
 use serde_json::Value;

@@ -535,6 +535,9 @@ mod requested_scopes {
         // The home page's followed list (every mode).
         helix.followed_channels(me).await.expect("followed channels with the requested scopes");
         used.insert(tev_core::helix::FOLLOWED_CHANNELS.scope.to_string());
+        // Which of them are live (the home page's picker).
+        helix.followed_streams(me).await.expect("followed streams with the requested scopes");
+        used.insert(tev_core::helix::FOLLOWED_STREAMS.scope.to_string());
         // Which channels the user moderates (the moderator mode).
         if roles.moderator {
             let list = helix.moderated_channels(me).await.expect("moderated channels");

@@ -1,11 +1,11 @@
-//! Deep links (DESIGN.md journey 6) in the real app: with the app running, launching the binary
-//! with `twitch-event-viewer://watch/<login>` (what the desktop does for a link) opens that
-//! streamer's window in the running instance, and the second process exits; a bad link shows a
-//! clear message on the home window and does nothing else; `gio open` with a link reaches the
-//! running instance through the handler the app registered; a cold start with a link opens
-//! the window once the stored login is back, the home window waiting hidden until its panel is
-//! painted and coming up when that window closes; a bad link at a cold start shows its message
-//! once the home page is there; a link at a cold start while signed out says so at once.
+//! Deep links in the real app: with the app running, launching the binary with
+//! `twitch-event-viewer://watch/<login>` (what the desktop does for a link) opens that streamer's
+//! window in the running instance, and the second process exits; a bad link shows a clear message
+//! on the home window and does nothing else; `gio open` with a link reaches the running instance
+//! through the handler the app registered; a cold start with a link opens the window once the
+//! stored login is back, the home window waiting hidden until its panel is painted and coming up
+//! when that window closes; a bad link at a cold start shows its message once the home page is
+//! there; a link at a cold start while signed out says so at once.
 
 use tev_e2e::{App, Launch, approving_sim, home_with_sim_client};
 
@@ -66,7 +66,7 @@ async fn links_open_streamer_windows_in_the_running_instance_and_bad_links_are_r
 
     // A cold start with a link: the login comes back from the keychain, then the window opens.
     // The home window stays hidden on a blank page while the link's panel loads (they share a web
-    // process; issue 9, start-up): its page starts only after the panel's rows are painted.
+    // process; BENCHMARKS.md "Start-up"): its page starts only after the panel's rows are painted.
     let home = app.quit().await;
     let app = App::launch(Launch {
         args: vec!["twitch-event-viewer://watch/quietfox".into()],

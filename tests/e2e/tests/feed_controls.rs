@@ -1,8 +1,8 @@
-//! Feed controls of the streamer window's events panel (issue 7), in the real app against the
-//! simulator: muting a kind hides its rows and stays muted after a restart; the filter hides
-//! rows and says how many; new rows stand out until "✓ Seen", and the seen mark survives a
-//! restart; pausing keeps the list still while a pill counts the new rows, and without the
-//! pause a new row scrolls the list back to the top. Only the panel may read or change these
+//! Feed controls of the streamer window's events panel (docs/ui.md "Recent events"), in the real
+//! app against the simulator: muting a kind hides its rows and stays muted after a restart; the
+//! filter hides rows and says how many; new rows stand out until "✓ Seen", and the seen mark
+//! survives a restart; pausing keeps the list still while a pill counts the new rows, and without
+//! the pause a new row scrolls the list back to the top. Only the panel may read or change these
 //! choices (capability `streamer-panel`), never the home window.
 
 use fantoccini::Locator;

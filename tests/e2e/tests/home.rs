@@ -12,7 +12,7 @@ async fn home_page_shows_state_from_the_rust_core() {
 
     app.wait_for("body[data-ready='true']").await;
     // The page draws nothing until its data is in (app.css `booting`), so its first contentful
-    // paint already shows the login state, not the page without it (issue 9, start-up).
+    // paint already shows the login state, not the page without it (BENCHMARKS.md "Start-up").
     let first_paint = app
         .client
         .execute_async(

@@ -1,9 +1,10 @@
-//! Several streamer windows on the app's one EventSub socket (issue 7): three windows open →
+//! Several streamer windows on the app's one EventSub socket: three windows open →
 //! the simulator sees one WebSocket session, the subscriptions of all three channels within
-//! `max_total_cost` 10 (twitch.md §1.6), each event reaches its own channel's panel only, and
+//! `max_total_cost` 10 (docs/twitch.md §1.6), each event reaches its own channel's panel only, and
 //! closing a window (Ctrl+W) removes that channel's subscriptions while the others stay.
-//! Also issue 6's window details: a window opens at its remembered size and remembers its
-//! place when closed; viewers are refreshed from Helix now and then (every second here).
+//! Also the window's size and place (docs/ui.md "Streamer window"): a window opens at its
+//! remembered size and remembers its place when closed; viewers are refreshed from Helix now and
+//! then (every second here).
 
 use fantoccini::Locator;
 use serde_json::{Value, json};
@@ -144,7 +145,7 @@ async fn three_windows_share_one_socket_within_the_cost_budget() {
             !kinds.iter().any(|k| k == "raid_incoming"),
             "{other} got NightOwl's raid: {kinds:?}"
         );
-        // Each panel hears only its own channel's `feed` signal (issue 9: with every panel
+        // Each panel hears only its own channel's `feed` signal (with every panel
         // listening to all of them, one busy channel made every open window read and redraw).
         assert_eq!(
             reads_of(&app, other).await,
@@ -201,8 +202,8 @@ async fn three_windows_share_one_socket_within_the_cost_budget() {
 
     // Six channels need more than the budget (live/offline alone costs 2 each): the planner
     // keeps the total within 10 and the channel that does not fit says plainly that its live
-    // status is polled (twitch.md §1.6; issue 7).
-    // (The user's own channel costs nothing, twitch.md §1.6; the simulator's default world
+    // status is polled (docs/twitch.md §1.6; docs/ui.md "Stream header (top of the panel)").
+    // (The user's own channel costs nothing, docs/twitch.md §1.6; the simulator's default world
     // has five others, so a sixth channel is made for this.)
     sim_post(&base, "/_sim/users", json!({"login": "latecomer", "live": true})).await;
     for login in ["quietfox", "sim_mod", "latecomer", "nightowl"] {

@@ -1,7 +1,7 @@
-//! The streamer window over time, in the real app against the simulator (DESIGN.md journeys 4,
-//! 5 and 7): Twitch's webviews cannot call the app; a dropped connection (close 4005) and a
-//! keepalive loss show in the header and recover, with a gap row; a restart keeps the login
-//! (keychain) and shows the stored events at once, with a gap for the time the app was closed.
+//! The streamer window over time, in the real app against the simulator: Twitch's webviews cannot
+//! call the app; a dropped connection (close 4005) and a keepalive loss show in the header and
+//! recover, with a gap row; a restart keeps the login (keychain) and shows the stored events at
+//! once, with a gap for the time the app was closed.
 
 use fantoccini::Locator;
 use serde_json::json;
@@ -74,7 +74,7 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     app.switch_to_webview("streamer.html").await;
     assert!(app.try_invoke("app_info").await.is_ok(), "the panel lost its own IPC");
     app.wait_for("body[data-ready='true']").await;
-    // The panel came as one document (src-tauri/src/inline_pages.rs, issue 9 start-up): its
+    // The panel came as one document (src-tauri/src/inline_pages.rs, BENCHMARKS.md "Start-up"): its
     // style sheets and modules are in it, allowed by their CSP hashes, and nothing else was
     // fetched for them.
     let loaded = app
@@ -92,8 +92,8 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     assert_eq!(loaded["files"], 0, "{loaded}");
     assert_eq!(loaded["inline"], 3, "two style sheets and one script inline: {loaded}");
     wait_connection(&app, "connected", 30).await;
-    // Twitch's pages start only once the panel's first paint is on screen (issue 9, start-up:
-    // their two web processes would slow that paint down). Same machine clock on both sides.
+    // Twitch's pages start only after the panel's first paint (BENCHMARKS.md "Start-up": their two
+    // web processes would slow that paint down). Same machine clock on both sides.
     let painted = app
         .client
         .execute(
@@ -113,7 +113,7 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
         );
     }
 
-    // Events flow. The `feed` signal carries no rows (issue 9: a script with the rows in it is
+    // Events flow. The `feed` signal carries no rows (a script with the rows in it is
     // compiled and kept by WebKit on every update); the panel reads them over IPC.
     app.client
         .execute(
@@ -135,8 +135,8 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     let rows = app.try_invoke("streamer_events").await.expect("the panel reads its rows");
     assert_eq!(rows.as_array().map(Vec::len), Some(2), "the two rows shown: {rows}");
 
-    // A dropped connection (twitch.md §1.5 4005): the header says so, then recovers, and a gap
-    // row covers the time nobody listened (twitch.md §1.4: no replay).
+    // A dropped connection (docs/twitch.md §1.5 4005): the header says so, then recovers, and a gap
+    // row covers the time nobody listened (docs/twitch.md §1.4: no replay).
     let session = live_session(&base).await;
     sim_post(&base, &format!("/_sim/sessions/{session}/close"), json!({"code": 4005})).await;
     wait_connection(&app, "reconnecting", 30).await;
@@ -144,7 +144,7 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     wait_connection(&app, "connected", 60).await;
     app.wait_for("#events > li.gap").await;
 
-    // Keepalive loss (twitch.md §1.2): the watchdog notices the silence and reconnects.
+    // Keepalive loss (docs/twitch.md §1.2): the watchdog notices the silence and reconnects.
     let session = live_session(&base).await;
     sim_post(&base, &format!("/_sim/sessions/{session}/keepalive"), json!({"enabled": false}))
         .await;

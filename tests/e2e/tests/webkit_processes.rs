@@ -1,4 +1,4 @@
-//! The app's WebKit processes (issue 9):
+//! The app's WebKit processes:
 //! - a crash of the web process the app's own pages share (the home page and every events
 //!   panel live in one WebKit process) must not leave the windows blank for the rest of the
 //!   evening: the pages are reloaded and show their data again; the core's socket never noticed;

@@ -1,9 +1,9 @@
 //! The EventSub subscription types the simulator accepts: version, condition, who may
-//! subscribe and with which scope (twitch.md §2 table, §1.8).
+//! subscribe and with which scope (docs/twitch.md §2 table, §1.8).
 
 use serde_json::{Map, Value};
 
-/// Who must own the token for a type (twitch.md §2 "How it works").
+/// Who must own the token for a type (docs/twitch.md §2 "How it works").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Auth {
     /// No authorization: any user token, cost 1.
@@ -49,7 +49,7 @@ macro_rules! spec {
     };
 }
 
-/// Every accepted type (twitch.md §2).
+/// Every accepted type (docs/twitch.md §2).
 pub const TYPES: &[TypeSpec] = &[
     spec!("stream.online", "1", B, None, &[]),
     spec!("stream.offline", "1", B, None, &[]),
@@ -244,7 +244,7 @@ pub const TYPES: &[TypeSpec] = &[
     ),
 ];
 
-/// Subscription statuses Helix knows (twitch.md §1.7).
+/// Subscription statuses Helix knows (docs/twitch.md §1.7).
 pub const STATUSES: &[&str] = &[
     "enabled",
     "webhook_callback_verification_pending",
@@ -281,7 +281,7 @@ pub fn latest(kind: &str) -> Option<&'static TypeSpec> {
     TYPES.iter().filter(|t| t.kind == kind).max_by_key(|t| t.version)
 }
 
-/// Removed versions answer 410 (twitch.md §1.8: `channel.follow` v1).
+/// Removed versions answer 410 (docs/twitch.md §1.8: `channel.follow` v1).
 pub fn removed(kind: &str, version: &str) -> bool {
     kind == "channel.follow" && version == "1"
 }
@@ -308,7 +308,7 @@ pub fn check_condition(
         }
     }
     if spec.kind == "channel.raid" && out.len() != 1 {
-        // twitch.md §2: exactly one of to_/from_broadcaster_user_id.
+        // docs/twitch.md §2: exactly one of to_/from_broadcaster_user_id.
         return Err(
             "channel.raid needs exactly one of to_broadcaster_user_id or from_broadcaster_user_id"
                 .into(),

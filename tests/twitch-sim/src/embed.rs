@@ -1,4 +1,4 @@
-//! Offline stand-ins for Twitch's player and chat pages (twitch.md §5), plus generated
+//! Offline stand-ins for Twitch's player and chat pages (docs/twitch.md §5), plus generated
 //! avatars and stream thumbnails. No external resources: everything is inline.
 
 use axum::Router;

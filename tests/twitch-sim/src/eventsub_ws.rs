@@ -1,4 +1,4 @@
-//! The EventSub WebSocket (`/ws`, twitch.md §1): welcome, keepalives only when idle, Ping
+//! The EventSub WebSocket (`/ws`, docs/twitch.md §1): welcome, keepalives only when idle, Ping
 //! frames, close codes, `session_reconnect` with carried-over subscriptions, and delivery of
 //! notifications to sessions with a matching enabled subscription.
 
@@ -39,7 +39,7 @@ pub fn routes() -> Router<Shared> {
     Router::new().route("/ws", get(ws_handler))
 }
 
-/// Close reasons as twitch-cli sends them (twitch.md §1.5).
+/// Close reasons as twitch-cli sends them (docs/twitch.md §1.5).
 pub fn close_reason(code: u16) -> &'static str {
     match code {
         4000 => "internal server error",
@@ -55,7 +55,7 @@ pub fn close_reason(code: u16) -> &'static str {
     }
 }
 
-/// Subscription status after a close with this code (twitch.md §1.7, issue 3 "Pinned details").
+/// Subscription status after a close with this code (docs/twitch.md §1.7).
 fn status_for(code: u16) -> &'static str {
     match code {
         4000 => "websocket_internal_error",
@@ -80,7 +80,7 @@ async fn ws_handler(
     ws: WebSocketUpgrade,
 ) -> Response {
     let p = parse_pairs(q.as_deref().unwrap_or(""));
-    // twitch.md §1.1: numeric values outside 10–600 are clamped.
+    // docs/twitch.md §1.1: numeric values outside 10–600 are clamped.
     let keepalive = match first(&p, "keepalive_timeout_seconds") {
         None => sim.world().config.welcome_keepalive_secs,
         Some(v) => match v.trim().parse::<i64>() {
@@ -132,7 +132,7 @@ fn open_session(
     let mut old_flushed = None;
     let mut old_session = None;
     if let Some((challenge, old_id)) = reconnect {
-        // twitch.md §1.3 step 7: an unknown, used or modified URL is an invalid reconnect.
+        // docs/twitch.md §1.3 step 7: an unknown, used or modified URL is an invalid reconnect.
         let Some(pending) = w.reconnects.remove(&challenge) else {
             w.note("ws", format!("{id} refused: unknown reconnect URL (4007)"));
             return Err(());
@@ -201,13 +201,13 @@ fn open_session(
 /// Pseudo close code for a dropped connection whose subscriptions stay enabled.
 const ZOMBIE: u16 = 0;
 
-/// Removes a finished session and disables what still points at it (twitch.md §1.4).
+/// Removes a finished session and disables what still points at it (docs/twitch.md §1.4).
 fn finish(sim: &Shared, id: &str, code: u16) {
     let mut w = sim.world();
     if let Some(s) = w.sessions.remove(id)
         && let Some(rid) = s.reconnect_id
     {
-        // The successor never came: its URL is now invalid (twitch.md §1.3 step 7).
+        // The successor never came: its URL is now invalid (docs/twitch.md §1.3 step 7).
         w.reconnects.remove(&rid);
     }
     if code != ZOMBIE {
@@ -281,7 +281,7 @@ async fn run(
         let c = &w.config;
         let ka =
             c.keepalive_ms.map(Duration::from_millis).unwrap_or(Duration::from_secs(keepalive));
-        // twitch.md §1.1: the welcome's keepalive window doubles as the subscribe deadline.
+        // docs/twitch.md §1.1: the welcome's keepalive window doubles as the subscribe deadline.
         let unused = c
             .unused_timeout_ms
             .map(Duration::from_millis)
@@ -306,7 +306,7 @@ async fn run(
                     if socket.send(Message::Text(text.into())).await.is_err() {
                         break 1006;
                     }
-                    // twitch.md §1.2: any message resets the keepalive timer.
+                    // docs/twitch.md §1.2: any message resets the keepalive timer.
                     keepalive_at = Instant::now() + keepalive_period;
                 }
                 Some(SessionCmd::Close { code }) => {
@@ -351,7 +351,7 @@ async fn run(
                     break 1000;
                 }
                 None | Some(Err(_)) => break 1000,
-                // twitch.md §1.1: anything but a Pong is inbound traffic → 4001.
+                // docs/twitch.md §1.1: anything but a Pong is inbound traffic → 4001.
                 Some(Ok(_)) => {
                     sim.world().counters.inbound_frames += 1;
                     close(&sim, &mut socket, 4001).await;
@@ -398,7 +398,7 @@ async fn run(
                 ping_at = Instant::now() + ping_every;
             }
             _ = sleep_until(grace_at.unwrap_or(Instant::now() + far)), if grace_at.is_some() => {
-                // twitch.md §1.3 step 5.
+                // docs/twitch.md §1.3 step 5.
                 close(&sim, &mut socket, 4004).await;
                 break 4004;
             }
@@ -424,7 +424,7 @@ fn ws_base(http_base: &str) -> String {
     }
 }
 
-/// Sends `session_reconnect` to a session and arms its grace timer (twitch.md §1.3).
+/// Sends `session_reconnect` to a session and arms its grace timer (docs/twitch.md §1.3).
 /// Returns the successor URL, or `None` when the session does not exist.
 pub fn start_reconnect(sim: &Shared, id: &str) -> Option<String> {
     let mut w = sim.world();
@@ -461,7 +461,7 @@ pub fn start_reconnect(sim: &Shared, id: &str) -> Option<String> {
 }
 
 /// Builds the event for `kind` on `broadcaster_login` and sends it to every session with a
-/// matching enabled subscription (twitch.md §1.6 "Only enabled subscriptions deliver").
+/// matching enabled subscription (docs/twitch.md §1.6 "Only enabled subscriptions deliver").
 /// Returns one `message_id` per notification sent (a duplicate repeats its id).
 pub fn deliver(
     sim: &Shared,

@@ -2,7 +2,7 @@
 //!
 //! One HTTP server on 127.0.0.1 serves OAuth (`/oauth2/*`, `/activate`), Helix (`/helix/*`),
 //! the EventSub WebSocket (`/ws`), embed pages (`/embed/*`) and a control API (`/_sim/*`),
-//! behaving as `twitch.md` describes Twitch. See `README.md` beside this crate.
+//! behaving as `docs/twitch.md` describes Twitch. See `README.md` beside this crate.
 
 pub mod catalog;
 pub mod control;

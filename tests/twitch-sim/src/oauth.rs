@@ -1,5 +1,5 @@
 //! `id.twitch.tv` stand-in: `/oauth2/{authorize,token,device,validate,revoke}` and the
-//! device flow's `/activate` page (twitch.md §3).
+//! device flow's `/activate` page (docs/twitch.md §3).
 
 use std::time::Duration;
 
@@ -16,10 +16,10 @@ use crate::world::{
     split_scopes, user_code,
 };
 
-/// The device-code grant type (twitch.md §3.2 step 2).
+/// The device-code grant type (docs/twitch.md §3.2 step 2).
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-/// OAuth errors, answered as Twitch's `{"status":N,"message":"..."}` bodies (twitch.md §3).
+/// OAuth errors, answered as Twitch's `{"status":N,"message":"..."}` bodies (docs/twitch.md §3).
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthError {
     /// 400 with Twitch's message (e.g. "authorization_pending", "Invalid refresh token").
@@ -95,7 +95,7 @@ enum AuthorizeCheck {
     Answer(Response),
 }
 
-/// Validates client and redirect URI (twitch.md §3.3: exact match, mismatch goes to the
+/// Validates client and redirect URI (docs/twitch.md §3.3: exact match, mismatch goes to the
 /// first registered URI with `error=redirect_mismatch`, never to the unregistered one).
 fn check_authorize(w: &World, p: &[(String, String)]) -> AuthorizeCheck {
     let client_id = first(p, "client_id").unwrap_or("");
@@ -174,7 +174,7 @@ fn deny_redirect(redirect_uri: &str, state: Option<&str>) -> Response {
 }
 
 /// `GET /oauth2/authorize`: the consent page, or straight back with a code when auto-approve
-/// is on (issue 3 "Control API").
+/// is on (`auto_approve` in `/_sim/config`).
 async fn authorize_page(State(sim): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let p = parse_pairs(q.as_deref().unwrap_or(""));
     let mut w = sim.world();
@@ -256,7 +256,7 @@ async fn authorize_decide(
     approve_redirect(&mut w, &client_id, &uid, &redirect_uri, &scopes, state.as_deref())
 }
 
-/// Checks the client's secret (twitch.md §3.1, §3.2 step 4). `required` is true for grants
+/// Checks the client's secret (docs/twitch.md §3.1, §3.2 step 4). `required` is true for grants
 /// that always need it (authorization code, client credentials).
 fn check_secret(
     w: &World,
@@ -302,7 +302,7 @@ async fn token(
     }
     match first(&p, "grant_type").unwrap_or("") {
         "authorization_code" => {
-            // twitch.md §3.1: no PKCE; public clients cannot use this grant.
+            // docs/twitch.md §3.1: no PKCE; public clients cannot use this grant.
             check_secret(&w, &client_id, secret, true)?;
             let code = first(&p, "code").unwrap_or("");
             let now = w.now();
@@ -321,7 +321,7 @@ async fn token(
             Ok(token_body(&a, r.as_deref(), e, &c.scopes))
         }
         DEVICE_GRANT => {
-            // Device flow works without a secret for both client types (twitch.md §3.1).
+            // Device flow works without a secret for both client types (docs/twitch.md §3.1).
             if secret.is_some() {
                 check_secret(&w, &client_id, secret, false)?;
             }
@@ -369,7 +369,8 @@ async fn token(
             }
         }
         "refresh_token" => {
-            // twitch.md §3.2 step 4: public clients refresh without a secret; confidential ones need it.
+            // docs/twitch.md §3.2 step 4: public clients refresh without a secret; confidential
+            // ones need it.
             let kind = check_secret(&w, &client_id, secret, false)?;
             let value = first(&p, "refresh_token").unwrap_or("").to_string();
             let now = w.now();
@@ -384,7 +385,7 @@ async fn token(
             }
             if rt.spent {
                 // A spent token came back: end the whole grant, subscriptions included
-                // (twitch.md §3.2 "Danger", pitfall 12).
+                // (docs/twitch.md §3.2 "Danger", pitfall 12).
                 tracing::info!(
                     client_id,
                     user_id = auth.user_id,
@@ -434,7 +435,7 @@ async fn token(
     }
 }
 
-/// `POST /oauth2/device` with `client_id` and `scopes` (plural, twitch.md §3.2 step 1).
+/// `POST /oauth2/device` with `client_id` and `scopes` (plural, docs/twitch.md §3.2 step 1).
 async fn device(
     State(sim): State<Shared>,
     RawQuery(q): RawQuery,
@@ -446,7 +447,7 @@ async fn device(
     if !w.clients.contains_key(&client_id) {
         return Err(bad("invalid client"));
     }
-    // Twitch names the parameter `scopes`; a client sending `scope` is wrong (stack.md "OAuth").
+    // Twitch names the parameter `scopes`; a client sending `scope` is wrong (docs/twitch.md §3.2).
     let Some(scopes) = first(&p, "scopes") else { return Err(bad("missing scopes")) };
     let scopes = split_scopes(scopes);
     let device_code = random_token(40);
@@ -476,7 +477,7 @@ async fn device(
     .into_response())
 }
 
-/// `GET /oauth2/validate` with `Authorization: OAuth <token>` (twitch.md §3.4).
+/// `GET /oauth2/validate` with `Authorization: OAuth <token>` (docs/twitch.md §3.4).
 async fn validate(State(sim): State<Shared>, headers: HeaderMap) -> Result<Response, OAuthError> {
     let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
     let token = auth.strip_prefix("OAuth ").map(str::trim);
@@ -499,7 +500,7 @@ async fn validate(State(sim): State<Shared>, headers: HeaderMap) -> Result<Respo
     Ok(axum::Json(body).into_response())
 }
 
-/// `POST /oauth2/revoke` with `client_id` and `token` (twitch.md §3.4).
+/// `POST /oauth2/revoke` with `client_id` and `token` (docs/twitch.md §3.4).
 async fn revoke(
     State(sim): State<Shared>,
     RawQuery(q): RawQuery,
@@ -559,7 +560,7 @@ button{{padding:8px 18px;margin-right:8px;border:0;border-radius:4px;cursor:poin
     .into_response()
 }
 
-/// `POST /activate` form: `user_code`, `login`, `decision` (issue 3 "Pinned details").
+/// `POST /activate` form: `user_code`, `login`, `decision` (the simulator's own page).
 async fn activate_submit(State(sim): State<Shared>, body: String) -> Response {
     let p = parse_pairs(&body);
     let code = first(&p, "user_code").unwrap_or("").trim().to_ascii_uppercase();

@@ -1,4 +1,4 @@
-//! Helix EventSub subscription management against twitch.md §1.6 (limits, cost), §1.8
+//! Helix EventSub subscription management against docs/twitch.md §1.6 (limits, cost), §1.8
 //! (create/list/delete and their error codes) and §2 (who may subscribe to what).
 
 mod common;
@@ -26,7 +26,7 @@ async fn twitch_md_1_8_create_answers_202_with_cost_and_totals() {
     assert_eq!(d["type"], "stream.online");
     assert_eq!(d["version"], "1");
     assert_eq!(d["condition"], b(LUMENFORGE));
-    assert_eq!(d["cost"], 1, "no-authorization type costs 1 (twitch.md §1.6)");
+    assert_eq!(d["cost"], 1, "no-authorization type costs 1 (docs/twitch.md §1.6)");
     assert_eq!(d["transport"]["method"], "websocket");
     assert_eq!(d["transport"]["session_id"], sid.as_str());
     assert!(d["transport"]["connected_at"].is_string());
@@ -37,7 +37,7 @@ async fn twitch_md_1_8_create_answers_202_with_cost_and_totals() {
         (Some(1), Some(1), Some(10))
     );
 
-    // Chat types with the reader's own token and scope cost 0 (twitch.md §2).
+    // Chat types with the reader's own token and scope cost 0 (docs/twitch.md §2).
     let (s, r) =
         t.subscribe(&a, "channel.chat.message", "1", chat(LUMENFORGE, SIM_VIEWER), &sid).await;
     assert_eq!(s, 202, "{r}");
@@ -207,7 +207,7 @@ async fn twitch_md_2_moderator_and_broadcaster_modes_cost_zero() {
     ] {
         let (s, r) = t.subscribe(&bc, k, v, b(LUMENFORGE), &sid2).await;
         assert_eq!(s, 202, "{k}: {r}");
-        assert_eq!(r["data"][0]["cost"], 0, "{k}: own channel costs 0 (twitch.md §1.6)");
+        assert_eq!(r["data"][0]["cost"], 0, "{k}: own channel costs 0 (docs/twitch.md §1.6)");
     }
 }
 
@@ -225,7 +225,7 @@ async fn twitch_md_1_6_409_duplicate_carries_existing_id() {
     // Another condition is not a duplicate.
     let (s, _) = t.subscribe(&a, "stream.online", "1", b(NIGHTOWL), &sid).await;
     assert_eq!(s, 202);
-    // Even from another session of the same user (twitch.md §1.4 caveat, §7 pitfall 6).
+    // Even from another session of the same user (docs/twitch.md §1.4 caveat, §7 pitfall 6).
     let (_ws2, sid2, _) = t.connect("").await;
     let (s, _) = t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid2).await;
     assert_eq!(s, 409);
@@ -253,7 +253,7 @@ async fn twitch_md_1_6_429_over_max_total_cost_names_the_limit() {
     let (s, _) =
         t.subscribe(&a, "channel.chat.message", "1", chat(LUMENFORGE, SIM_VIEWER), &sid).await;
     assert_eq!(s, 202);
-    // Deleting one frees budget (twitch.md §2 "DELETE the old cost-1 subscriptions first").
+    // Deleting one frees budget (docs/twitch.md §2 "DELETE the old cost-1 subscriptions first").
     let (_, list) = t.list_subs(&a, "?type=stream.offline").await;
     let id = list["data"][0]["id"].as_str().unwrap().to_string();
     let r = t

@@ -1,4 +1,4 @@
-//! The EventSub WebSocket against twitch.md §1.1–§1.7: welcome, keepalive, ping, close
+//! The EventSub WebSocket against docs/twitch.md §1.1–§1.7: welcome, keepalive, ping, close
 //! codes, reconnect, loss, revocation, duplicates, no replay. Short durations come from
 //! `/_sim/config`, never from sleeping for real seconds.
 
@@ -15,7 +15,7 @@ fn b(id: &str) -> Value {
     json!({"broadcaster_user_id": id})
 }
 
-/// RFC 3339 with exactly 9 fractional digits and Z (twitch.md §1.1).
+/// RFC 3339 with exactly 9 fractional digits and Z (docs/twitch.md §1.1).
 fn nanos_z(s: &str) -> bool {
     let Some((_, frac)) = s.split_once('.') else { return false };
     frac.len() == 10 && frac.ends_with('Z') && frac[..9].chars().all(|c| c.is_ascii_digit())
@@ -190,7 +190,7 @@ async fn twitch_md_1_4_client_close_disables_with_disconnected_at_and_no_replay(
         "disabled ones do not 409"
     );
     assert_eq!(quiet_for(&mut ws2, 300).await, None);
-    // Disconnected subscriptions drop out of the list after an hour (twitch.md §1.4).
+    // Disconnected subscriptions drop out of the list after an hour (docs/twitch.md §1.4).
     t.post_json("/_sim/clock", json!({"advance_secs": 3601})).await;
     let (_, list) = t.list_subs(&a, "").await;
     assert_eq!(list["total"], 1, "{list}");
@@ -269,14 +269,14 @@ async fn twitch_md_1_3_reconnect_carries_subscriptions_to_the_successor() {
     );
 
     let (mut new, nid, w) = connect_url(url).await;
-    assert_ne!(nid, sid, "a new session id (twitch.md §1.3 step 8)");
+    assert_ne!(nid, sid, "a new session id (docs/twitch.md §1.3 step 8)");
     assert_eq!(w["payload"]["session"]["keepalive_timeout_seconds"], 30, "carried over");
     old.close(None).await.unwrap();
 
     let (_, list) = t.list_subs(&a, "").await;
     assert_eq!(list["data"][0]["status"], "enabled");
     assert_eq!(list["data"][0]["transport"]["session_id"], nid.as_str());
-    // Resubscribing would be a mistake (twitch.md §1.3 step 4): 409.
+    // Resubscribing would be a mistake (docs/twitch.md §1.3 step 4): 409.
     let (s, _) = t
         .subscribe(
             &a,
@@ -326,7 +326,7 @@ async fn twitch_md_1_3_grace_expiry_closes_4004() {
     assert_eq!(close_code(&mut late).await, 4007);
 }
 
-/// twitch.md §1.3 step 3: "Events keep coming on the old connection until the welcome arrives
+/// docs/twitch.md §1.3 step 3: "Events keep coming on the old connection until the welcome arrives
 /// on the new one, so following this flow loses nothing." A client that reads its old socket,
 /// and closes it as soon as the successor's welcome comes, reads every notification routed to
 /// the old session before the old socket's close frame, however many were still queued.
@@ -402,7 +402,7 @@ async fn twitch_md_1_3_bad_or_early_reconnect_gets_4007() {
         tokio_tungstenite::connect_async(url.replace("challenge=", "challenge=x")).await.unwrap();
     assert_eq!(close_code(&mut bad).await, 4007);
 
-    // Closing the old socket before connecting to the new URL (twitch.md §1.3 step 7).
+    // Closing the old socket before connecting to the new URL (docs/twitch.md §1.3 step 7).
     let (mut old2, sid2, _) = t.connect("").await;
     let (m, _) = t.token("sim_mod", &[]).await;
     t.subscribe(&m, "stream.online", "1", b(NIGHTOWL), &sid2).await;

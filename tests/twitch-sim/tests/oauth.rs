@@ -1,4 +1,4 @@
-//! OAuth endpoints against twitch.md §3 (device flow §3.2, authorization code §3.3,
+//! OAuth endpoints against docs/twitch.md §3 (device flow §3.2, authorization code §3.3,
 //! validate/revoke §3.4), over real HTTP.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The event payload builders, field by field against twitch.md §6.1 and the §2 table.
+//! The event payload builders, field by field against docs/twitch.md §6.1 and the §2 table.
 
 use serde_json::{Value, json};
 use twitch_sim::catalog::TYPES;

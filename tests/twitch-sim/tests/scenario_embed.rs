@@ -1,5 +1,5 @@
-//! The demo scenario (issue 3 "Scenario mode"), the binary's first line, and the embed pages
-//! (twitch.md §5: offline stand-ins for the player and chat).
+//! The demo scenario (docs/testing.md "The Twitch simulator"), the binary's first line, and the
+//! embed pages (docs/twitch.md §5: offline stand-ins for the player and chat).
 
 mod common;
 

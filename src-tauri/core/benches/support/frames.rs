@@ -1,4 +1,4 @@
-//! Frame corpora for the feed benchmarks, built from the fixture frames (twitch.md §6.1).
+//! Frame corpora for the feed benchmarks, built from the fixture frames (docs/twitch.md §6.1).
 
 // Each bench uses part of this module.
 #![allow(dead_code)]
@@ -51,7 +51,8 @@ pub fn mixed_from(start: usize, n: usize) -> Vec<String> {
     (start..start + n).map(|i| stamp(all[i % all.len()].clone(), i)).collect()
 }
 
-/// `n` `channel.chat.message` frames, 1 % of them cheers (issue 4's chat firehose case).
+/// `n` `channel.chat.message` frames, 1 % of them cheers
+/// (BENCHMARKS.md "The feed pipeline benchmark": the chat firehose).
 pub fn chat_firehose(n: usize) -> Vec<String> {
     let plain = fixture("chat_message");
     let cheer = fixture("chat_message_cheer");

@@ -1,4 +1,4 @@
-//! The device code flow (public client, nothing secret shipped; twitch.md §3.2).
+//! The device code flow (public client, nothing secret shipped; docs/twitch.md §3.2).
 //!
 //! `POST /oauth2/device` with `scopes` (plural), show the user code and open the
 //! verification URI, then poll `/oauth2/token` no faster than `interval`:

@@ -1,4 +1,4 @@
-//! The loopback authorization-code flow (confidential client with a secret; twitch.md §3.3).
+//! The loopback authorization-code flow (confidential client with a secret; docs/twitch.md §3.3).
 //!
 //! RFC 8252 as far as Twitch allows: Twitch matches the redirect URL exactly, port included,
 //! so the port is fixed and configurable (default `http://localhost:17563/callback`). The
@@ -88,7 +88,7 @@ pub enum LoopbackError {
     /// The user declined at Twitch.
     #[error("the Twitch login was declined: {0}")]
     Denied(String),
-    /// Twitch says the redirect URL is not the registered one (twitch.md §3.3).
+    /// Twitch says the redirect URL is not the registered one (docs/twitch.md §3.3).
     #[error(
         "Twitch refused the redirect URL {redirect_uri}: register exactly this URL (no trailing \
          slash, same port) for your Twitch application, or change the port to the registered one"
@@ -125,7 +125,7 @@ pub enum LoopbackError {
     Exchange(OAuthError),
 }
 
-/// Twitch's token response for the `oauth2` crate: `scope` is a JSON array (stack.md
+/// Twitch's token response for the `oauth2` crate: `scope` is a JSON array (docs/platform.md
 /// "OAuth": `StandardTokenResponse` cannot parse it).
 #[derive(Debug, Serialize, Deserialize)]
 struct TwitchTokenResponse {
@@ -195,7 +195,7 @@ fn oauth2_client(oauth: &OAuthClient, port: u16) -> Result<Client, LoopbackError
         .set_auth_uri(AuthUrl::from_url(auth))
         .set_token_uri(TokenUrl::from_url(token))
         .set_redirect_uri(redirect)
-        // Twitch wants client_id and client_secret in the form body (twitch.md §3.3).
+        // Twitch wants client_id and client_secret in the form body (docs/twitch.md §3.3).
         .set_auth_type(AuthType::RequestBody))
 }
 

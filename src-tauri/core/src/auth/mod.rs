@@ -2,7 +2,7 @@
 //!
 //! Twitch has no PKCE and refuses the authorization-code exchange without a client secret;
 //! public clients get the device flow only, with single-use rotating refresh tokens whose
-//! reuse revokes everything (twitch.md §3). So: two flows ([`loopback`], [`device`]) and one
+//! reuse revokes everything (docs/twitch.md §3). So: two flows ([`loopback`], [`device`]) and one
 //! token owner ([`owner::TokenOwner`]) that the app, the `tev` CLI, Helix and EventSub share.
 //!
 //! What the UI sees is [`AuthState`] (serializable, never a token).
@@ -143,8 +143,9 @@ impl AuthState {
 pub enum AuthError {
     /// No Client ID configured.
     #[error(
-        "no Twitch Client ID is configured: register an application at dev.twitch.tv and enter \
-         its Client ID in the setup screen, `tev config --client-id <ID>` or TWITCH_CLIENT_ID"
+        "no Twitch Client ID is configured and none is built into this build: register an \
+         application at dev.twitch.tv and enter its Client ID in the app's setup screen, \
+         `tev config --client-id <ID>` or TWITCH_CLIENT_ID"
     )]
     NoClientId,
     /// The loopback flow failed.

@@ -1,8 +1,8 @@
 //! The one owner of the user's tokens.
 //!
 //! One struct behind one async mutex does restore, validate, refresh, login and logout
-//! (STYLE.md, twitch.md §3.5):
-//! - restore from the keychain and validate at start and every hour (twitch.md §3.4, tokio
+//! (docs/ARCHITECTURE.md "Threads, tasks and shutdown", docs/twitch.md §3.5):
+//! - restore from the keychain and validate at start and every hour (docs/twitch.md §3.4, tokio
 //!   time so tests use a paused clock);
 //! - refresh shortly before expiry and on a Helix 401 for an invalid token
 //!   ([`TokenSource::refresh_after_401`]); one refresh at a time, and concurrent callers
@@ -10,7 +10,7 @@
 //! - the refresh token is spent by sending it: the keychain entry is rewritten without it
 //!   *before* the request, and the rotated one is written to the keychain *before* the new
 //!   access token is handed out, so a spent refresh token is never sent again (reuse revokes
-//!   the whole authorization, twitch.md §3.2). Another process with the same stored login (the
+//!   the whole authorization, docs/twitch.md §3.2). Another process with the same stored login (the
 //!   app beside `tev watch`) is seen through the same entry: before spending, the keychain is
 //!   read, and a pair that process stored is taken instead;
 //! - 400 "Invalid refresh token" or a rejected validation → signed out with the reason;
@@ -67,7 +67,7 @@ pub type LogoutHook = Arc<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>;
 /// Timing and flow options of the owner.
 #[derive(Debug, Clone)]
 pub struct OwnerOptions {
-    /// Validate this often (Twitch requires hourly, twitch.md §3.4).
+    /// Validate this often (Twitch requires hourly, docs/twitch.md §3.4).
     pub validate_every: Duration,
     /// Refresh when the access token has less than this left.
     pub refresh_margin: Duration,
@@ -362,7 +362,7 @@ impl TokenOwner {
         self.inner.wake.notify_one();
     }
 
-    /// Validates the held token (twitch.md §3.4); a rejection tries one refresh (the token
+    /// Validates the held token (docs/twitch.md §3.4); a rejection tries one refresh (the token
     /// may simply have expired while the machine slept) and signs out if that fails too.
     async fn validate_locked(&self, slot: &mut Option<Held>) {
         let Some(held) = slot.as_mut() else { return };
@@ -614,7 +614,7 @@ impl TokenOwner {
             *current = Some(cancel.clone());
         }
         // No usable keychain: say so before the user goes through the browser, so they can
-        // choose "this run only" first (DESIGN.md "Rules of the core").
+        // choose "this run only" first (docs/platform.md "Keychain").
         if let Err(e) = self.keychain().get(crate::keychain::TOKENS_ACCOUNT).await {
             lock(&self.inner.login_cancel).take();
             return Err(AuthError::Keychain(e));

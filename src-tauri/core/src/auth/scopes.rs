@@ -28,12 +28,12 @@ pub struct Feature {
 }
 
 /// Every viewer: live status, title, raids and chat of the open channels (the chat types need
-/// `user:read:chat`), and the home page's followed list.
+/// `user:read:chat`), and the home page's followed list and which of those are live.
 pub const VIEWER: Feature = Feature {
     name: "viewer",
     enabled: |_| true,
     role: Role::Viewer,
-    calls: &[helix::FOLLOWED_CHANNELS],
+    calls: &[helix::FOLLOWED_CHANNELS, helix::FOLLOWED_STREAMS],
 };
 
 /// "I'm a moderator": follows and shoutouts of the channels the user moderates, and the list

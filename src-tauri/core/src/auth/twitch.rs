@@ -1,5 +1,5 @@
 //! Twitch's OAuth endpoints over HTTP: token (refresh, device polling), device, validate,
-//! revoke (twitch.md §3.2, §3.4). The authorization-code exchange goes through the `oauth2`
+//! revoke (docs/twitch.md §3.2, §3.4). The authorization-code exchange goes through the `oauth2`
 //! crate in `loopback.rs`, using [`OAuthClient::oauth2_http`].
 //!
 //! Twitch's error bodies are `{"status":400,"message":"…"}`; only `status` and `message` ever
@@ -77,11 +77,11 @@ impl WithoutUrl for reqwest::Error {
 pub struct TokenGrant {
     /// The access token.
     pub access: AccessToken,
-    /// The refresh token (rotated on every refresh for public clients, twitch.md §3.2).
+    /// The refresh token (rotated on every refresh for public clients, docs/twitch.md §3.2).
     pub refresh: Option<RefreshToken>,
     /// Lifetime of the access token.
     pub expires_in: Option<Duration>,
-    /// Granted scopes (Twitch sends a JSON array, stack.md "OAuth").
+    /// Granted scopes (Twitch sends a JSON array, docs/platform.md "OAuth").
     pub scopes: Vec<String>,
 }
 
@@ -140,7 +140,7 @@ impl TokenGrant {
     }
 }
 
-/// `/oauth2/validate`'s answer (twitch.md §3.4).
+/// `/oauth2/validate`'s answer (docs/twitch.md §3.4).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct Validation {
     /// The client the token belongs to.
@@ -157,7 +157,7 @@ pub struct Validation {
     pub expires_in: u64,
 }
 
-/// `/oauth2/device`'s answer (twitch.md §3.2 step 1).
+/// `/oauth2/device`'s answer (docs/twitch.md §3.2 step 1).
 pub struct DeviceStart {
     /// The code we poll with (single-use; kept out of logs).
     pub device_code: Zeroizing<String>,
@@ -211,7 +211,7 @@ pub(crate) fn error_message(status: u16, body: &[u8]) -> String {
 /// Twitch is.
 #[derive(Clone)]
 pub struct OAuthClient {
-    /// HTTP client; never follows redirects (stack.md "OAuth").
+    /// HTTP client; never follows redirects (docs/platform.md "OAuth").
     http: reqwest::Client,
     /// Where Twitch (or the simulator) is.
     endpoints: Endpoints,
@@ -293,7 +293,7 @@ impl OAuthClient {
         OAuthError::Rejected { status, message: error_message(status, body) }
     }
 
-    /// Refreshes (twitch.md §3.2 step 4): no secret for a public client. The refresh
+    /// Refreshes (docs/twitch.md §3.2 step 4): no secret for a public client. The refresh
     /// token is spent once this request has reached Twitch, whatever the answer.
     pub async fn refresh(&self, refresh: &RefreshToken) -> Result<TokenGrant, OAuthError> {
         let mut form = vec![
@@ -311,7 +311,7 @@ impl OAuthClient {
         TokenGrant::from_json(&body)
     }
 
-    /// Starts the device flow (twitch.md §3.2 step 1; the parameter is `scopes`, plural).
+    /// Starts the device flow (docs/twitch.md §3.2 step 1; the parameter is `scopes`, plural).
     pub async fn device_start(&self, scopes: &[String]) -> Result<DeviceStart, OAuthError> {
         let scopes = scopes.join(" ");
         let (status, body) = self
@@ -331,7 +331,7 @@ impl OAuthClient {
         })
     }
 
-    /// One device-flow poll (twitch.md §3.2 step 2). `Rejected{400,"authorization_pending"}`
+    /// One device-flow poll (docs/twitch.md §3.2 step 2). `Rejected{400,"authorization_pending"}`
     /// means "not yet".
     pub async fn device_poll(
         &self,
@@ -356,7 +356,7 @@ impl OAuthClient {
         TokenGrant::from_json(&body)
     }
 
-    /// Validates an access token (twitch.md §3.4). 401 → `Rejected{401, …}`.
+    /// Validates an access token (docs/twitch.md §3.4). 401 → `Rejected{401, …}`.
     pub async fn validate(&self, token: &AccessToken) -> Result<Validation, OAuthError> {
         let resp = self
             .http
@@ -374,7 +374,7 @@ impl OAuthClient {
             .map_err(|_| OAuthError::BadResponse("validate response unreadable".into()))
     }
 
-    /// Revokes a token (twitch.md §3.4). 400 "Invalid token" (already gone) counts as done.
+    /// Revokes a token (docs/twitch.md §3.4). 400 "Invalid token" (already gone) counts as done.
     pub async fn revoke(&self, token: &str) -> Result<(), OAuthError> {
         let (status, body) = self
             .post_form("revoke", &[("client_id", self.client_id.as_str()), ("token", token)])
@@ -387,7 +387,7 @@ impl OAuthClient {
     }
 
     /// The `oauth2` crate's HTTP client: a closure over our reqwest 0.13 client (oauth2 5
-    /// pins reqwest 0.12, stack.md "OAuth").
+    /// pins reqwest 0.12, docs/platform.md "OAuth").
     pub(crate) fn oauth2_http(
         &self,
     ) -> impl Fn(

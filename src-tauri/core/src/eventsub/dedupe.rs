@@ -1,9 +1,10 @@
 //! Dedupe of EventSub messages by `metadata.message_id`, in bounded memory.
 //!
 //! Twitch delivers at least once: when it is not sure a message arrived it sends it again with
-//! the **same** `message_id` (twitch.md §1.7). Duplicates also show up around a
-//! `session_reconnect` handover, when the old and the new socket are both read (twitch.md §1.3,
-//! a 30 s window). So a resend is always *recent*, and remembering the last N ids is enough.
+//! the **same** `message_id` (docs/twitch.md §1.7). Duplicates also show up around a
+//! `session_reconnect` handover, when the old and the new socket are both read
+//! (docs/twitch.md §1.3, a 30 s window). So a resend is always *recent*, and remembering the last N
+//! ids is enough.
 //!
 //! # The bound
 //! [`Dedupe`] remembers the last [`Dedupe::DEFAULT_CAPACITY`] (65,536) distinct ids; the oldest
@@ -123,7 +124,7 @@ mod tests {
 
     #[test]
     fn a_resend_with_the_same_id_is_dropped() {
-        // twitch.md §1.7: resends carry the same message_id.
+        // docs/twitch.md §1.7: resends carry the same message_id.
         let mut d = Dedupe::new();
         assert!(d.first_time("befa7b53-d79d-478f-86b9-120f112b044e"));
         assert!(!d.first_time("befa7b53-d79d-478f-86b9-120f112b044e"));

@@ -2,26 +2,26 @@
 //!
 //! A pure function of (channels in priority order, the user's role in each, the granted scopes,
 //! what Twitch refused earlier, the cost budget). Facts it follows:
-//! - the viewer set (DESIGN.md "Data flow"): `stream.online`, `stream.offline`,
+//! - the viewer set: `stream.online`, `stream.offline`,
 //!   `channel.update` v2, `channel.raid` (to, and from for outgoing raids),
-//!   `channel.chat.notification`, `channel.chat.message` — twitch.md §2 table;
-//! - moderator and broadcaster extras from twitch.md §2 "What logging in as broadcaster or
+//!   `channel.chat.notification`, `channel.chat.message` — docs/twitch.md §2 table;
+//! - moderator and broadcaster extras from docs/twitch.md §2 "What logging in as broadcaster or
 //!   moderator adds", without a second source for the same happening: with `user:read:chat`
 //!   the chat notification already carries subs/resubs/gifts and chat messages carry cheers, so
 //!   `channel.subscribe`/`.subscription.*`/`channel.cheer` are only planned without it;
 //! - cost 1 for types that need no authorization, 0 for scoped types conditioned on the token
-//!   user; `max_total_cost` 10 across all WebSocket subscriptions (twitch.md §1.6);
+//!   user; `max_total_cost` 10 across all WebSocket subscriptions (docs/twitch.md §1.6);
 //! - priority: live/offline of every channel first (in the given order), then title/category
 //!   and incoming raids channel by channel, then outgoing raids. A channel whose online/offline
 //!   pair does not fit is reported in [`Plan::poll_live`]: its live status comes from batched
-//!   Helix `/streams` polling instead (issue 4, "Planner + reconciler").
+//!   Helix `/streams` polling instead.
 
 use crate::eventsub::protocol::{
     ConditionKeys, SubscriptionType, Who, subscription_type, table_row,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Twitch's default WebSocket budget (twitch.md §1.6).
+/// Twitch's default WebSocket budget (docs/twitch.md §1.6).
 pub const DEFAULT_MAX_TOTAL_COST: u32 = 10;
 
 /// The user's role in a channel.
@@ -139,7 +139,7 @@ enum Cond {
     RaidTo,
     /// `{from_broadcaster_user_id}`
     RaidFrom,
-    /// `{broadcaster_user_id, user_id: me}` (chat types, twitch.md §2)
+    /// `{broadcaster_user_id, user_id: me}` (chat types, docs/twitch.md §2)
     ChatReader,
     /// `{broadcaster_user_id, moderator_user_id: me}`
     AsModerator,
@@ -233,7 +233,7 @@ use Tier::*;
 /// The catalogue, in creation order within a channel: which types of the table this app
 /// subscribes to (versions, scopes and roles are the table's, docs/twitch.md §2).
 const KINDS: &[Kind] = &[
-    // Viewer set (DESIGN.md "Data flow"; twitch.md §2 table).
+    // Viewer set (docs/twitch.md §2 table).
     k("stream.online", Live, Dup::None),
     k("stream.offline", Live, Dup::None),
     k("channel.chat.notification", Live, Dup::None),
@@ -241,7 +241,7 @@ const KINDS: &[Kind] = &[
     k("channel.update", Detail, Dup::None),
     raid(RaidTo, Detail),
     raid(RaidFrom, Extra),
-    // Moderator extras (twitch.md §2 "What logging in as broadcaster or moderator adds").
+    // Moderator extras (docs/twitch.md §2 "What logging in as broadcaster or moderator adds").
     k("channel.follow", Live, Dup::None),
     k("channel.shoutout.receive", Live, Dup::None),
     // Broadcaster extras.
@@ -275,7 +275,7 @@ pub fn types_for_role(role: Role, chat: bool) -> Vec<&'static SubscriptionType> 
         .collect()
 }
 
-/// True for types that need no authorization and therefore cost 1 (twitch.md §1.6).
+/// True for types that need no authorization and therefore cost 1 (docs/twitch.md §1.6).
 pub fn is_public_type(sub_type: &str) -> bool {
     KINDS.iter().any(|k| k.sub_type == sub_type && k.public)
 }
@@ -327,7 +327,7 @@ pub fn plan(input: &PlanInput) -> Plan {
                 sub_type: kind.sub_type.to_string(),
                 version: kind.version.to_string(),
                 condition: condition(kind.cond, &ch.broadcaster_id, &input.user_id),
-                // twitch.md §1.6: 1 for a type that needs no authorization, 0 when the user in
+                // docs/twitch.md §1.6: 1 for a type that needs no authorization, 0 when the user in
                 // the condition authorized the client — the broadcaster on their own channel.
                 cost: u32::from(kind.public && ch.broadcaster_id != input.user_id),
             };
@@ -379,7 +379,7 @@ pub fn plan(input: &PlanInput) -> Plan {
     }
     out.total_cost = input.max_total_cost - budget;
     // Creation order: the first live pair first (any subscription starts the 4003 clock's
-    // relief, twitch.md §1.1), then the free ones, then the rest of the paid ones.
+    // relief, docs/twitch.md §1.1), then the free ones, then the rest of the paid ones.
     let first_pair = paid.len().min(2);
     let rest = paid.split_off(first_pair);
     out.subscriptions = paid.into_iter().chain(free).chain(rest).collect();
@@ -445,12 +445,13 @@ mod tests {
                 "stream.online"
             ]
         );
-        // twitch.md §2 budget: 4–8 of 10 for one favourite (5 here: online, offline, update, raid×2).
+        // docs/twitch.md §2 budget: 4–8 of 10 for one favourite (5 here: online, offline, update,
+        // raid×2).
         assert_eq!(p.total_cost, 5);
         assert!(p.poll_live.is_empty());
         let update =
             p.subscriptions.iter().find(|s| s.sub_type == "channel.update").expect("update");
-        assert_eq!(update.version, "2", "twitch.md §2: channel.update v2");
+        assert_eq!(update.version, "2", "docs/twitch.md §2: channel.update v2");
         let chat =
             p.subscriptions.iter().find(|s| s.sub_type == "channel.chat.message").expect("chat");
         assert_eq!(chat.cost, 0);
@@ -535,7 +536,7 @@ mod tests {
         }
         let ht =
             p.subscriptions.iter().find(|s| s.sub_type == "channel.hype_train.begin").expect("ht");
-        assert_eq!(ht.version, "2", "twitch.md §2: hype train v2");
+        assert_eq!(ht.version, "2", "docs/twitch.md §2: hype train v2");
         // No subscription twice.
         let mut keys: Vec<_> =
             p.subscriptions.iter().map(|s| (&s.sub_type, &s.condition)).collect();
@@ -604,7 +605,7 @@ mod tests {
 
     #[test]
     fn the_broadcasters_own_live_status_costs_nothing() {
-        // twitch.md §1.6: 0 when the user in the condition authorized the client.
+        // docs/twitch.md §1.6: 0 when the user in the condition authorized the client.
         let p = plan(&input(vec![ch("900", Broadcaster)], &["user:read:chat"]));
         let online = p.subscriptions.iter().find(|s| s.sub_type == "stream.online");
         assert_eq!(online.map(|s| s.cost), Some(0));

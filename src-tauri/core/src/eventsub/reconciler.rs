@@ -1,18 +1,18 @@
 //! The reconciler: makes Twitch's subscriptions match the plan for the current session.
 //!
-//! After a fresh session (twitch.md §8 "On any other loss"): list what Twitch has, delete
+//! After a fresh session (docs/twitch.md §8 "On any other loss"): list what Twitch has, delete
 //! every WebSocket subscription of another session (orphans of a dirty disconnect still count
-//! against the cost and cause 409s, twitch.md §1.4, §7 pitfalls 6–7), adopt what already
-//! matches on the current session, create the rest. Create errors (twitch.md §1.8):
+//! against the cost and cause 409s, docs/twitch.md §1.4, §7 pitfalls 6–7), adopt what already
+//! matches on the current session, create the rest. Create errors (docs/twitch.md §1.8):
 //! - 403: the token user may not have that type; dropped with Twitch's reason;
 //! - 409: adopted only if the existing subscription is on the current session, otherwise the
 //!   stale one is deleted and the create retried once;
 //! - 429 (cost or same type+condition): clean up other sessions' subscriptions, retry once;
 //! - 401: the Helix client already asked the token owner for a fresh token once;
 //! - 400 "session does not exist / has already disconnected": the session is gone, the caller
-//!   must reconnect rather than retry (twitch.md §7 pitfall 9).
+//!   must reconnect rather than retry (docs/twitch.md §7 pitfall 9).
 //!
-//! The result replaces all local "already subscribed" state (twitch.md §7 pitfall 5).
+//! The result replaces all local "already subscribed" state (docs/twitch.md §7 pitfall 5).
 
 use crate::eventsub::planner::WantedSub;
 use crate::helix::{CreateSubscription, Helix, HelixError, Subscription, SubscriptionFilter};
@@ -174,7 +174,7 @@ pub async fn reconcile(
                         break;
                     }
                     (Some(409), false) => {
-                        // twitch.md §1.6: it exists. Adopt only if it is ours on this session.
+                        // docs/twitch.md §1.6: it exists. Adopt only if it is ours on this session.
                         retried = true;
                         let same = helix
                             .list_subscriptions(Some(&SubscriptionFilter::Type(w.sub_type.clone())))
@@ -196,13 +196,14 @@ pub async fn reconcile(
                         out.deleted += delete_all(helix, stale).await?;
                     }
                     (Some(429), false) => {
-                        // twitch.md §7 pitfalls 6–8: orphans still count; clean up, retry once.
+                        // docs/twitch.md §7 pitfalls 6–8: orphans still count; clean up, retry
+                        // once.
                         retried = true;
                         out.deleted += delete_orphans(helix, session_id).await?;
                     }
                     (Some(401), _) => return Err(ReconcileError::from(e)),
                     // A server error: retry the whole reconcile later rather than give up on
-                    // the subscription (twitch.md §7 pitfall 4).
+                    // the subscription (docs/twitch.md §7 pitfall 4).
                     (Some(s), _) if s >= 500 => return Err(ReconcileError::Helix(e)),
                     _ => match ReconcileError::from(e) {
                         e @ (ReconcileError::Token(_) | ReconcileError::SessionGone(_)) => {

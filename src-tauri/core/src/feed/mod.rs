@@ -1,20 +1,40 @@
 //! The normalised feed: [`StreamEvent`] and the rules that turn EventSub frames into it.
 //!
-//! Data flow (DESIGN.md): frame → [`crate::eventsub::protocol::parse_frame`] →
-//! [`crate::eventsub::dedupe::Dedupe`] → [`Feed::push`] → [`FeedUpdate`]s →
-//! [`crate::recent::RecentEvents`] and a broadcast to the UI.
+//! Data flow (docs/ARCHITECTURE.md "From Twitch's socket to a painted row"): frame →
+//! [`crate::eventsub::protocol::parse_frame`] → [`crate::eventsub::dedupe::Dedupe`] →
+//! [`Feed::push`] → [`FeedUpdate`]s → [`crate::recent::RecentEvents`] and a broadcast to the UI.
 //!
-//! [`Feed`] applies the "Precise rules" of issue 4: one row per happening, with its own event
+//! [`Feed`] applies the feed's rules: one row per happening, with its own event
 //! time, its actor, a summary in words, typed details; progress frames only update
 //! [`ChannelState`]; the same sub/raid/cheer/gift seen through chat *and* its dedicated EventSub
 //! type shows once; gift bombs fold their individual gifts; unknown types show as `other`;
 //! revocations and new sessions that are not a handover add `gap` rows.
+//!
+//! # Layout
+//!
+//! - `mod.rs`: the row ([`StreamEvent`] and its parts), [`FeedUpdate`], [`ChannelState`];
+//! - `normalise.rs`: [`Feed`] and [`FeedConfig`] — a frame in, its updates out: learns the
+//!   channels, applies what a rule made of a notification, keeps each channel's state
+//!   (live, title, hype train, poll, prediction; stale frames ignored) and bounds the memory;
+//! - `rules/`: what each notification shows, one file per area (stream, raids, subs, bits,
+//!   chat notices, hype trains/polls/predictions, the channel's other events, unknown types),
+//!   each row built whole; `rules/mod.rs` dispatches, one line per type;
+//! - `link.rs`: the two-source link — one happening told by chat and by its own EventSub type
+//!   is one row;
+//! - `bombs.rs`: a gift bomb folds its individual gifts, whichever arrives first;
+//! - `gaps.rs`: the only place a gap is decided (from frames, by the watcher's `GapTracker`,
+//!   when the app was closed, when the app's reader fell behind) and the `gap` row, the one
+//!   form a gap takes;
+//! - `text.rs`: small helpers that put events into words.
 
+mod bombs;
+pub(crate) mod gaps;
+mod link;
 mod normalise;
+mod rules;
 mod text;
 
 pub use normalise::{Feed, FeedConfig};
-pub(crate) use normalise::{app_closed_gap, gap_row};
 
 pub use crate::kind::EventKind;
 
@@ -100,9 +120,9 @@ pub struct Actor {
 pub enum GapReason {
     /// Nobody was listening: the app was closed.
     AppClosed,
-    /// The socket was lost without a `session_reconnect` handover (twitch.md §1.4).
+    /// The socket was lost without a `session_reconnect` handover (docs/twitch.md §1.4).
     ConnectionLost,
-    /// Twitch revoked a subscription of this channel (twitch.md §1.2, §1.7).
+    /// Twitch revoked a subscription of this channel (docs/twitch.md §1.2, §1.7).
     Revoked {
         /// The subscription type.
         subscription_type: String,
@@ -369,7 +389,7 @@ pub struct Activity {
     /// One line in words ("Level 3, 700 points", "“Yeah!” 12 · “No!” 40").
     pub summary: String,
     /// The frame time this state is from, so older frames arriving later are ignored
-    /// (EventSub does not guarantee order, twitch.md §1.7).
+    /// (EventSub does not guarantee order, docs/twitch.md §1.7).
     pub as_of: DateTime<Utc>,
 }
 

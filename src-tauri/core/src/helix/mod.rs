@@ -1,8 +1,8 @@
 //! A small Helix client: users, streams, search, channels, followed, EventSub subscriptions.
 //!
-//! Rules it follows (twitch.md §4, §1.8):
+//! Rules it follows (docs/twitch.md §4, §1.8):
 //! - the token is read from the [`TokenSource`] at the moment of every call, never kept
-//!   (twitch.md §7 pitfall 10); a 401 that says the token is invalid asks the owner for a fresh
+//!   (docs/twitch.md §7 pitfall 10); a 401 that says the token is invalid asks the owner for a fresh
 //!   token once and retries once. Any other 401 — a missing scope, a Client ID that does not
 //!   match the token — goes back to the caller as Twitch's error: a refresh cannot cure it and
 //!   would spend the single-use refresh token (docs/twitch.md §4, §9);
@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
 
-/// Helix accepts at most this many ids/logins in one request (twitch.md §4).
+/// Helix accepts at most this many ids/logins in one request (docs/twitch.md §4).
 pub const MAX_IDS_PER_REQUEST: usize = 100;
 
 /// What went wrong talking to Helix.
@@ -30,7 +30,7 @@ pub enum HelixError {
     /// No usable token: signed out, or the refresh after a 401 failed.
     #[error(transparent)]
     Token(#[from] TokenError),
-    /// Twitch answered with an error status and its usual body (twitch.md §1.8, §4).
+    /// Twitch answered with an error status and its usual body (docs/twitch.md §1.8, §4).
     #[error("Twitch answered {status} {error}: {message}")]
     Api {
         /// The HTTP status (400, 401, 403, 404, 409, 410, 429, 5xx).
@@ -106,7 +106,7 @@ impl Default for HelixOptions {
     }
 }
 
-/// What the last response said about the rate-limit bucket (twitch.md §4 "Rate limits").
+/// What the last response said about the rate-limit bucket (docs/twitch.md §4 "Rate limits").
 #[derive(Debug, Clone, Copy, Default)]
 struct Bucket {
     /// `Ratelimit-Remaining` of the last response.
@@ -194,7 +194,7 @@ impl Helix {
         Ok(self.tokens.current().await?)
     }
 
-    /// Waits while the last response said the bucket is empty (twitch.md §4).
+    /// Waits while the last response said the bucket is empty (docs/twitch.md §4).
     async fn wait_for_bucket(&self) {
         let b = self.bucket.lock().map(|b| *b).unwrap_or_default();
         if let (Some(0), Some(reset)) = (b.remaining, b.reset_at) {
@@ -271,7 +271,7 @@ impl Helix {
                 if refreshed || !err.is_invalid_token() {
                     return Err(err);
                 }
-                // twitch.md §7 pitfall 10: ask the owner, who refreshes once for all callers.
+                // docs/twitch.md §7 pitfall 10: ask the owner, who refreshes once for all callers.
                 refreshed = true;
                 tracing::info!(
                     path = call.path,
@@ -320,7 +320,7 @@ impl Helix {
         Ok((page.data, cursor))
     }
 
-    /// Users by login and/or id, batched by 100 (twitch.md §4).
+    /// Users by login and/or id, batched by 100 (docs/twitch.md §4).
     pub async fn users(&self, logins: &[String], ids: &[String]) -> Result<Vec<User>, HelixError> {
         let mut params: Vec<(&str, String)> = logins
             .iter()
@@ -407,6 +407,15 @@ impl Helix {
         }
     }
 
+    /// The live streams of the channels `user_id` (the token user) follows, most watched first:
+    /// `GET /streams/followed?user_id=…&first=100`, scope [`FOLLOWED_STREAMS`]'
+    /// (https://dev.twitch.tv/docs/api/reference/#get-followed-streams, docs/twitch.md §4). One
+    /// page: the hundred most watched are more than a picker offers.
+    pub async fn followed_streams(&self, user_id: &str) -> Result<Vec<Stream>, HelixError> {
+        let q = vec![("user_id", user_id.to_string()), ("first", "100".to_string())];
+        Ok(self.get_data(FOLLOWED_STREAMS.path, q).await?.0)
+    }
+
     /// Every channel `user_id` (the token user) moderates, all pages: `GET
     /// /moderation/channels?user_id=…&first=100&after=…`, scope
     /// [`MODERATED_CHANNELS_SCOPE`] (see [`ModeratedChannel`] for the source).
@@ -431,7 +440,7 @@ impl Helix {
         }
     }
 
-    /// `POST /eventsub/subscriptions` (twitch.md §1.8). Errors keep Twitch's status so the
+    /// `POST /eventsub/subscriptions` (docs/twitch.md §1.8). Errors keep Twitch's status so the
     /// reconciler can tell 403/409/429 apart.
     pub async fn create_subscription(
         &self,
@@ -447,7 +456,7 @@ impl Helix {
         .await
     }
 
-    /// `GET /eventsub/subscriptions`, all pages, with at most one filter (twitch.md §1.8).
+    /// `GET /eventsub/subscriptions`, all pages, with at most one filter (docs/twitch.md §1.8).
     pub async fn list_subscriptions(
         &self,
         filter: Option<&SubscriptionFilter>,

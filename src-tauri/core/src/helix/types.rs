@@ -46,7 +46,7 @@ pub struct User {
     pub created_at: Option<String>,
 }
 
-/// A live stream (`GET /streams`); offline channels are simply absent (twitch.md §4).
+/// A live stream (`GET /streams`); offline channels are simply absent (docs/twitch.md §4).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Stream {
     /// Twitch's id of the item (user, stream, channel or subscription).
@@ -195,11 +195,16 @@ pub struct ScopedCall {
 pub const FOLLOWED_CHANNELS: ScopedCall =
     ScopedCall { method: "GET", path: "channels/followed", scope: "user:read:follows" };
 
+/// `GET /streams/followed`: the live streams of the channels the user follows,
+/// `user:read:follows` (https://dev.twitch.tv/docs/api/reference/#get-followed-streams).
+pub const FOLLOWED_STREAMS: ScopedCall =
+    ScopedCall { method: "GET", path: "streams/followed", scope: "user:read:follows" };
+
 /// `GET /moderation/channels`: the channels the user moderates.
 pub const MODERATED_CHANNELS: ScopedCall =
     ScopedCall { method: "GET", path: "moderation/channels", scope: MODERATED_CHANNELS_SCOPE };
 
-/// The transport of an EventSub subscription as Helix lists it (twitch.md §1.8).
+/// The transport of an EventSub subscription as Helix lists it (docs/twitch.md §1.8).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub struct SubscriptionTransport {
     /// `websocket` for every subscription this app makes.
@@ -220,7 +225,7 @@ pub struct SubscriptionTransport {
 pub struct Subscription {
     /// Twitch's id of the item (user, stream, channel or subscription).
     pub id: String,
-    /// `enabled`, or why it is not (twitch.md §1.7).
+    /// `enabled`, or why it is not (docs/twitch.md §1.7).
     pub status: String,
     /// The subscription type, e.g. `stream.online`.
     #[serde(rename = "type")]
@@ -301,7 +306,7 @@ pub struct SubscriptionList {
     pub max_total_cost: u32,
 }
 
-/// The one filter `GET /eventsub/subscriptions` accepts per request (twitch.md §1.8).
+/// The one filter `GET /eventsub/subscriptions` accepts per request (docs/twitch.md §1.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubscriptionFilter {
     Status(String),

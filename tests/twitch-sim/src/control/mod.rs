@@ -1,5 +1,5 @@
-//! The control API (`/_sim/*`): settings, applications, users, events, session faults and
-//! a state dump (issue 3 "Control API"). JSON in, JSON out.
+//! The control API (`/_sim/*`): settings, applications, users, events, session faults and a state
+//! dump (docs/testing.md "The Twitch simulator"; every call in the README). JSON in, JSON out.
 
 mod inspect;
 mod sessions;
@@ -289,7 +289,7 @@ async fn add_client(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
         Some(_) => return Err(bad("redirect_uris must be an array of strings")),
     };
     if redirect_uris.is_empty() || redirect_uris.len() > 10 {
-        return Err(bad("redirect_uris needs 1 to 10 entries (twitch.md §3.1)"));
+        return Err(bad("redirect_uris needs 1 to 10 entries (docs/twitch.md §3.1)"));
     }
     let c = Client { client_id: client_id.to_string(), secret, kind, redirect_uris };
     let body = client_json(&c);
@@ -450,7 +450,7 @@ async fn mint_token(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
 
 /// `POST /_sim/authorizations/revoke {"login", "client_id"?}`: the user disconnects the app
 /// (Settings → Connections): every token dies, validate answers 401, and the subscriptions
-/// are revoked with `authorization_revoked` frames (twitch.md §3.4, §1.2).
+/// are revoked with `authorization_revoked` frames (docs/twitch.md §3.4, §1.2).
 async fn revoke_grants(State(sim): State<Shared>, b: Bytes) -> Result<Response, ControlError> {
     let v = body_json(&b)?;
     let login = v.get("login").and_then(Value::as_str).ok_or_else(|| bad("login is required"))?;

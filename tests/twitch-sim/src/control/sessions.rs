@@ -21,7 +21,7 @@ fn with_session<T>(
     Ok(f(&mut w))
 }
 
-/// `POST /_sim/sessions/{id}/reconnect`: sends `session_reconnect` (twitch.md §1.3).
+/// `POST /_sim/sessions/{id}/reconnect`: sends `session_reconnect` (docs/twitch.md §1.3).
 pub(super) async fn session_reconnect(
     State(sim): State<Shared>,
     Path(id): Path<String>,
@@ -31,7 +31,7 @@ pub(super) async fn session_reconnect(
     Ok(axum::Json(json!({"reconnect_url": url})).into_response())
 }
 
-/// `POST /_sim/sessions/{id}/close {"code": 4005}`: closes with that code (twitch.md §1.5).
+/// `POST /_sim/sessions/{id}/close {"code": 4005}`: closes with that code (docs/twitch.md §1.5).
 pub(super) async fn session_close(
     State(sim): State<Shared>,
     Path(id): Path<String>,
@@ -55,7 +55,7 @@ pub(super) async fn session_close(
 
 /// `POST /_sim/sessions/{id}/drop {"zombie": true}`: the TCP connection ends without a close
 /// frame. With `zombie`, the subscriptions stay enabled on the dead session (so they still
-/// count for cost, transports and 409s) until the client deletes them (twitch.md §1.4
+/// count for cost, transports and 409s) until the client deletes them (docs/twitch.md §1.4
 /// "Practical caveat", §7 pitfalls 6–8); without it they get `websocket_network_error`.
 pub(super) async fn session_drop(
     State(sim): State<Shared>,
@@ -95,7 +95,7 @@ pub(super) async fn session_keepalive(
 }
 
 /// `POST /_sim/sessions/{id}/duplicate-next`: the next notification goes out twice, same
-/// `message_id` (twitch.md §1.7 "at least once").
+/// `message_id` (docs/twitch.md §1.7 "at least once").
 pub(super) async fn session_duplicate(
     State(sim): State<Shared>,
     Path(id): Path<String>,
@@ -108,7 +108,8 @@ pub(super) async fn session_duplicate(
     Ok(axum::Json(json!({"session_id": id, "duplicate_next": true})).into_response())
 }
 
-/// `POST /_sim/subscriptions/{id}/revoke {"reason": "authorization_revoked"}` (twitch.md §1.2).
+/// `POST /_sim/subscriptions/{id}/revoke {"reason": "authorization_revoked"}`
+/// (docs/twitch.md §1.2).
 pub(super) async fn sub_revoke(
     State(sim): State<Shared>,
     Path(id): Path<String>,

@@ -1,4 +1,4 @@
-//! Users, streams, search, channels, follows and moderated channels (twitch.md §4).
+//! Users, streams, search, channels, follows and moderated channels (docs/twitch.md §4).
 
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -28,7 +28,7 @@ fn stream_json(w: &World, u: &User) -> Value {
     })
 }
 
-/// `GET /helix/users` (twitch.md §4).
+/// `GET /helix/users` (docs/twitch.md §4).
 pub(super) async fn users(
     State(sim): State<Shared>,
     headers: HeaderMap,
@@ -60,7 +60,7 @@ pub(super) async fn users(
     Ok(axum::Json(json!({"data": served(&w, data)})).into_response())
 }
 
-/// `GET /helix/streams`: live channels only; empty `data` when offline (twitch.md §4).
+/// `GET /helix/streams`: live channels only; empty `data` when offline (docs/twitch.md §4).
 pub(super) async fn streams(
     State(sim): State<Shared>,
     headers: HeaderMap,
@@ -98,7 +98,9 @@ pub(super) async fn streams(
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
-/// `GET /helix/streams/followed` (twitch.md §4): needs `user:read:follows`.
+/// `GET /helix/streams/followed` (docs/twitch.md §4): needs `user:read:follows`; the live follows
+/// only, "in descending order by the number of viewers watching the stream"
+/// (https://dev.twitch.tv/docs/api/reference/#get-followed-streams).
 pub(super) async fn streams_followed(
     State(sim): State<Shared>,
     headers: HeaderMap,
@@ -120,22 +122,17 @@ pub(super) async fn streams_followed(
     }
     let (offset, size) = paging(&w, &p, 100)?;
     let me = w.user_by_id(&uid);
-    let items = me
-        .map(|m| {
-            m.follows
-                .iter()
-                .filter_map(|(b, _)| w.user_by_id(b))
-                .filter(|u| u.live)
-                .map(|u| stream_json(&w, u))
-                .collect()
-        })
+    let mut live: Vec<&User> = me
+        .map(|m| m.follows.iter().filter_map(|(b, _)| w.user_by_id(b)).filter(|u| u.live).collect())
         .unwrap_or_default();
+    live.sort_by_key(|u| std::cmp::Reverse(u.viewer_count));
+    let items = live.into_iter().map(|u| stream_json(&w, u)).collect();
     let (data, pagination) = page(items, offset, size);
     let data = served(&w, data);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
-/// `GET /helix/search/channels` (twitch.md §4): name match, live first.
+/// `GET /helix/search/channels` (docs/twitch.md §4): name match, live first.
 pub(super) async fn search_channels(
     State(sim): State<Shared>,
     headers: HeaderMap,
@@ -196,7 +193,7 @@ pub(super) async fn search_channels(
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
-/// `GET /helix/channels?broadcaster_id=` (twitch.md §4).
+/// `GET /helix/channels?broadcaster_id=` (docs/twitch.md §4).
 pub(super) async fn channels(
     State(sim): State<Shared>,
     headers: HeaderMap,
@@ -235,7 +232,7 @@ pub(super) async fn channels(
     Ok(axum::Json(json!({"data": served(&w, data)})).into_response())
 }
 
-/// `GET /helix/channels/followed` (twitch.md §4): user token with `user:read:follows`,
+/// `GET /helix/channels/followed` (docs/twitch.md §4): user token with `user:read:follows`,
 /// `user_id` must be the token's user.
 pub(super) async fn channels_followed(
     State(sim): State<Shared>,
@@ -285,8 +282,8 @@ pub(super) async fn channels_followed(
 }
 
 /// `GET /helix/moderation/channels`: the channels the token user moderates. Not in
-/// twitch.md; shape from twitch_api `src/helix/endpoints/moderation/get_moderated_channels.rs`
-/// (copied from Twitch's reference, https://dev.twitch.tv/docs/api/reference#get-moderated-channels):
+/// docs/twitch.md; shape from Twitch's reference,
+/// https://dev.twitch.tv/docs/api/reference#get-moderated-channels (as twitch_api models it):
 /// `user_id` must be the token's user, scope `user:read:moderated_channels`, `first` ≤ 100,
 /// `after` cursor; each item `broadcaster_id`, `broadcaster_login`, `broadcaster_name`. The
 /// simulator's `moderates` lists (README "sim_mod moderates lumenforge") are the source.

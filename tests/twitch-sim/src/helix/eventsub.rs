@@ -1,4 +1,4 @@
-//! EventSub subscription management: create, list and delete (twitch.md §1.6, §1.8, §2).
+//! EventSub subscription management: create, list and delete (docs/twitch.md §1.6, §1.8, §2).
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -10,7 +10,7 @@ use super::{HelixError, authenticate, bad, page, paging, query};
 use crate::catalog::{self, Auth};
 use crate::world::{Shared, Subscription, World, first, uuid};
 
-/// The list answer's totals for one user (twitch.md §1.8 "Get").
+/// The list answer's totals for one user (docs/twitch.md §1.8 "Get").
 fn totals(w: &World, client_id: &str, user_id: &str) -> (usize, u32) {
     let total = w
         .subscriptions
@@ -21,14 +21,14 @@ fn totals(w: &World, client_id: &str, user_id: &str) -> (usize, u32) {
     (total, cost)
 }
 
-/// Disconnected WebSocket subscriptions are listed for an hour only (twitch.md §1.4, from
+/// Disconnected WebSocket subscriptions are listed for an hour only (docs/twitch.md §1.4, from
 /// twitch-cli's "Production EventSub only shows disabled WebSocket subscriptions that were
 /// disabled under 1 hour ago").
 fn listed(w: &World, s: &Subscription) -> bool {
     s.disconnected_at.is_none_or(|d| w.utc_now() - d < chrono::Duration::hours(1))
 }
 
-/// `POST /helix/eventsub/subscriptions` (twitch.md §1.6, §1.8, §2).
+/// `POST /helix/eventsub/subscriptions` (docs/twitch.md §1.6, §1.8, §2).
 pub(super) async fn create_sub(
     State(sim): State<Shared>,
     headers: HeaderMap,
@@ -62,7 +62,7 @@ pub(super) async fn create_sub(
         }
         _ => return Err(bad("invalid transport method")),
     }
-    // twitch.md §1.8: WebSocket transport needs a user token.
+    // docs/twitch.md §1.8: WebSocket transport needs a user token.
     let Some(user_id) = caller.user_id.clone() else {
         return Err(HelixError::Unauthorized("invalid transport and auth combination".into()));
     };
@@ -75,7 +75,7 @@ pub(super) async fn create_sub(
     let cond = body.get("condition").and_then(Value::as_object).cloned().unwrap_or_default();
     let condition =
         catalog::check_condition(spec, &cond, |id| w.user_by_id(id).is_some()).map_err(bad)?;
-    // Authorization (twitch.md §2): scoped types need the condition's user to be the caller.
+    // Authorization (docs/twitch.md §2): scoped types need the condition's user to be the caller.
     let scoped_ok = spec.scopes.is_empty() || spec.scopes.iter().any(|s| caller.has_scope(s));
     let str_of = |k: &str| condition.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let authorized = match spec.auth {
@@ -92,7 +92,7 @@ pub(super) async fn create_sub(
     if !authorized {
         return Err(HelixError::Forbidden("subscription missing proper authorization".into()));
     }
-    // Cost (twitch.md §1.6): 0 when the condition's user authorized us (with the scope),
+    // Cost (docs/twitch.md §1.6): 0 when the condition's user authorized us (with the scope),
     // otherwise 1 for types that need no authorization.
     let cost = match spec.auth {
         Auth::None => {
@@ -112,7 +112,7 @@ pub(super) async fn create_sub(
         return Err(bad("websocket transport session does not exist or has already disconnected"));
     };
     let connected_at = session.connected_at;
-    // 409: same type+version+condition already enabled for this user (twitch.md §1.6).
+    // 409: same type+version+condition already enabled for this user (docs/twitch.md §1.6).
     if let Some(existing) = w.user_enabled_subs(&caller.client_id, &user_id).find(|s| {
         s.kind == spec.kind
             && s.version == spec.version
@@ -120,7 +120,7 @@ pub(super) async fn create_sub(
     }) {
         return Err(HelixError::Conflict(existing.id.clone()));
     }
-    // 300 enabled per connection (twitch.md §1.6).
+    // 300 enabled per connection (docs/twitch.md §1.6).
     let on_session =
         w.subscriptions.iter().filter(|s| s.enabled() && s.session_id == session_id).count();
     if on_session >= 300 {
@@ -128,7 +128,7 @@ pub(super) async fn create_sub(
             "You may only create 300 subscriptions within a single WebSocket connection",
         ));
     }
-    // 3 transports with enabled subscriptions per user (twitch.md §1.6).
+    // 3 transports with enabled subscriptions per user (docs/twitch.md §1.6).
     let mut transports: Vec<&str> =
         w.user_enabled_subs(&caller.client_id, &user_id).map(|s| s.session_id.as_str()).collect();
     transports.sort_unstable();
@@ -138,7 +138,7 @@ pub(super) async fn create_sub(
             "number of websocket transports limit exceeded".into(),
         ));
     }
-    // max_total_cost (twitch.md §1.6, issue 3 "Pinned details": name the cost limit).
+    // max_total_cost (docs/twitch.md §1.6; the error names the cost limit).
     let (_, total_cost) = totals(&w, &caller.client_id, &user_id);
     let max_total_cost = w.config.max_total_cost;
     if total_cost + cost > max_total_cost {
@@ -174,7 +174,7 @@ pub(super) async fn create_sub(
     Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response())
 }
 
-/// `GET /helix/eventsub/subscriptions` (twitch.md §1.8 "Get"): the caller's own, one filter.
+/// `GET /helix/eventsub/subscriptions` (docs/twitch.md §1.8 "Get"): the caller's own, one filter.
 pub(super) async fn list_subs(
     State(sim): State<Shared>,
     headers: HeaderMap,
@@ -227,7 +227,7 @@ pub(super) async fn list_subs(
     Ok(axum::Json(body).into_response())
 }
 
-/// `DELETE /helix/eventsub/subscriptions?id=` (twitch.md §1.8 "Delete"): 204/400/401/404.
+/// `DELETE /helix/eventsub/subscriptions?id=` (docs/twitch.md §1.8 "Delete"): 204/400/401/404.
 pub(super) async fn delete_sub(
     State(sim): State<Shared>,
     headers: HeaderMap,

@@ -1,5 +1,5 @@
-//! `api.twitch.tv/helix` stand-in: users, streams, search, channels, follows (twitch.md §4)
-//! and EventSub subscription management (twitch.md §1.6, §1.8), behind a token bucket with
+//! `api.twitch.tv/helix` stand-in: users, streams, search, channels, follows (docs/twitch.md §4)
+//! and EventSub subscription management (docs/twitch.md §1.6, §1.8), behind a token bucket with
 //! `Ratelimit-*` headers.
 
 mod channels;
@@ -23,25 +23,26 @@ use channels::{
 };
 use eventsub::{create_sub, delete_sub, list_subs};
 
-/// Helix errors, answered as `{"error":"<reason>","status":N,"message":"..."}` (twitch.md §1.8, §4).
+/// Helix errors, answered as `{"error":"<reason>","status":N,"message":"..."}`
+/// (docs/twitch.md §1.8, §4).
 #[derive(Debug, thiserror::Error)]
 pub enum HelixError {
     /// 400.
     #[error("{0}")]
     BadRequest(String),
-    /// 401: missing/invalid token, client id mismatch, missing scope (twitch.md §4).
+    /// 401: missing/invalid token, client id mismatch, missing scope (docs/twitch.md §4).
     #[error("{0}")]
     Unauthorized(String),
-    /// 403: token lacks the authorization a subscription type needs (twitch.md §1.8).
+    /// 403: token lacks the authorization a subscription type needs (docs/twitch.md §1.8).
     #[error("{0}")]
     Forbidden(String),
     /// 404.
     #[error("{0}")]
     NotFound(String),
-    /// 409: same type+condition exists; carries the existing id (twitch.md §1.6).
+    /// 409: same type+condition exists; carries the existing id (docs/twitch.md §1.6).
     #[error("subscription already exists")]
     Conflict(String),
-    /// 410: removed type/version (twitch.md §1.8).
+    /// 410: removed type/version (docs/twitch.md §1.8).
     #[error("{0}")]
     Gone(String),
     /// 429: cost, transports, or the rate-limit bucket.
@@ -67,7 +68,7 @@ impl IntoResponse for HelixError {
         });
         if let HelixError::Conflict(id) = &self {
             // Real Twitch only says "subscription already exists"; the id is a simulator extra
-            // that twitch.md §1.6 asks for. Clients should still list to find it.
+            // that docs/twitch.md §1.6 asks for. Clients should still list to find it.
             body["existing_subscription_id"] = json!(id);
         }
         (status, axum::Json(body)).into_response()
@@ -124,7 +125,7 @@ fn client_id_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("client-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Checks token and Client-Id (twitch.md §4 "Common rules", §1.8 401 rows).
+/// Checks token and Client-Id (docs/twitch.md §4 "Common rules", §1.8 401 rows).
 pub fn authenticate(w: &World, headers: &HeaderMap) -> Result<Caller, HelixError> {
     let Some(token) = bearer(headers) else {
         return Err(HelixError::Unauthorized("OAuth token is missing".into()));
@@ -162,7 +163,7 @@ pub fn routes(sim: Shared) -> Router<Shared> {
         .layer(middleware::from_fn_with_state(sim, rate_limit))
 }
 
-/// Token bucket per client+user (twitch.md §4 "Rate limits"): every answer carries
+/// Token bucket per client+user (docs/twitch.md §4 "Rate limits"): every answer carries
 /// `Ratelimit-Limit/Remaining/Reset`; an empty bucket answers 429.
 async fn rate_limit(State(sim): State<Shared>, req: Request, next: Next) -> Response {
     let (limit, remaining, reset, allowed) = {

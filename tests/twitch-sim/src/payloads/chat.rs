@@ -37,7 +37,7 @@ fn cheer_tier(bits: u64) -> u64 {
     }
 }
 
-/// `message{text, fragments}`; with `bits`, a leading cheermote fragment (twitch.md §6.1).
+/// `message{text, fragments}`; with `bits`, a leading cheermote fragment (docs/twitch.md §6.1).
 pub(super) fn chat_message(text: &str, bits: Option<u64>) -> Value {
     match bits {
         Some(b) => {
@@ -64,7 +64,8 @@ fn badges_for(kind: &str) -> Value {
     }
 }
 
-/// All notice objects of `channel.chat.notification`; exactly one is non-null (twitch.md §6.1).
+/// All notice objects of `channel.chat.notification`; exactly one is non-null
+/// (docs/twitch.md §6.1).
 const NOTICE_KEYS: &[&str] = &[
     "sub",
     "resub",
@@ -90,7 +91,7 @@ const NOTICE_KEYS: &[&str] = &[
     "shared_chat_announcement",
 ];
 
-/// `channel.chat.notification` (twitch.md §2 notice types, §6.1 fields).
+/// `channel.chat.notification` (docs/twitch.md §2 notice types, §6.1 fields).
 pub(super) fn chat_notification(w: &World, b: &Who, o: &Value) -> Value {
     let notice = ostr(o, "notice_type").unwrap_or("sub").to_string();
     let base_kind = notice.strip_prefix("shared_chat_").unwrap_or(&notice).to_string();
@@ -176,7 +177,7 @@ pub(super) fn chat_notification(w: &World, b: &Who, o: &Value) -> Value {
             json!({"streak_count": 7, "channel_points_awarded": 450}),
             format!("{c} watched 7 consecutive streams this month and sparked a watch streak!"),
         ),
-        // Unknown/undocumented notice types (twitch.md §2): no object, only system_message.
+        // Unknown/undocumented notice types (docs/twitch.md §2): no object, only system_message.
         other => (Value::Null, format!("{c} did something new ({other}).")),
     };
     let mut m = base(b);
@@ -220,7 +221,7 @@ pub(super) fn chat_notification(w: &World, b: &Who, o: &Value) -> Value {
     Value::Object(m)
 }
 
-/// `channel.chat.message` (twitch.md §6.1); `cheer: {"bits": N}` in overrides makes a cheer.
+/// `channel.chat.message` (docs/twitch.md §6.1); `cheer: {"bits": N}` in overrides makes a cheer.
 pub(super) fn chat_message_event(w: &World, b: &Who, o: &Value) -> Result<Value, PayloadError> {
     let chatter =
         ostr(o, "chatter_user_login").map(|l| who_by_login(w, l)).unwrap_or_else(random_chatter);

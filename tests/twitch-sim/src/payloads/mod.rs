@@ -1,5 +1,5 @@
 //! Event payload builders: the `event` object of every notification, field by field as
-//! twitch.md §6.1 and the §2 table list them, with realistic values. These are the
+//! docs/twitch.md §6.1 and the §2 table list them, with realistic values. These are the
 //! fixtures' truth: the control API, the demo scenario and other crates' tests use them.
 //!
 //! Every builder takes the broadcaster and the `event` overrides of `POST /_sim/events`;

@@ -48,7 +48,7 @@ pub struct User {
     pub color: String,
 }
 
-/// Public or confidential application (twitch.md §3.1).
+/// Public or confidential application (docs/twitch.md §3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClientType {
@@ -67,11 +67,12 @@ pub struct Client {
     pub secret: Option<String>,
     /// Public or confidential.
     pub kind: ClientType,
-    /// Registered redirect URIs, matched exactly (twitch.md §3.3).
+    /// Registered redirect URIs, matched exactly (docs/twitch.md §3.3).
     pub redirect_uris: Vec<String>,
 }
 
-/// A user's grant to a client: the "connection" that revoking ends (twitch.md §3.2, pitfall 12).
+/// A user's grant to a client: the "connection" that revoking ends (docs/twitch.md §3.2,
+/// pitfall 12).
 #[derive(Clone, Debug)]
 pub struct Authorization {
     /// Internal id.
@@ -108,7 +109,7 @@ pub struct AccessToken {
 pub struct RefreshToken {
     /// The grant it belongs to.
     pub auth_id: u64,
-    /// Public clients' refresh tokens are single-use (twitch.md §3.2 step 4).
+    /// Public clients' refresh tokens are single-use (docs/twitch.md §3.2 step 4).
     pub spent: bool,
     /// 30 days after issue.
     pub expires_at: Instant,
@@ -140,7 +141,7 @@ pub enum DeviceState {
     Denied,
 }
 
-/// A device code (twitch.md §3.2).
+/// A device code (docs/twitch.md §3.2).
 #[derive(Clone)]
 pub struct DeviceCode {
     /// The code the user types / sees.

@@ -14,20 +14,20 @@ use super::ts;
 pub enum SessionCmd {
     /// Send this text frame (already serialised); it resets the keepalive timer.
     Frame(String),
-    /// Close with this code; the subscriptions get the code's status (twitch.md §1.7).
+    /// Close with this code; the subscriptions get the code's status (docs/twitch.md §1.7).
     Close {
-        /// Close code (twitch.md §1.5); the reason text follows from it.
+        /// Close code (docs/twitch.md §1.5); the reason text follows from it.
         code: u16,
     },
     /// A `session_reconnect` went out: close with 4004 after this grace period.
     StartGrace(Duration),
     /// The successor took the subscriptions over: nothing is routed here any more. Answered
     /// once every frame queued before it is on the wire, so the successor's welcome follows
-    /// them (twitch.md §1.3 step 3: events keep coming on the old connection until the
+    /// them (docs/twitch.md §1.3 step 3: events keep coming on the old connection until the
     /// welcome arrives on the new one, so following the flow loses nothing).
     HandedOver(tokio::sync::oneshot::Sender<()>),
     /// Drop the TCP connection without a close frame. With `zombie`, Twitch has not noticed:
-    /// the subscriptions stay enabled (twitch.md §1.4 "Practical caveat", §7 pitfall 6).
+    /// the subscriptions stay enabled (docs/twitch.md §1.4 "Practical caveat", §7 pitfall 6).
     Drop {
         /// Keep the subscriptions enabled.
         zombie: bool,
@@ -46,7 +46,7 @@ pub struct Session {
     pub status: &'static str,
     /// Welcome time.
     pub connected_at: DateTime<Utc>,
-    /// Advertised keepalive window (clamped 10–600, twitch.md §1.1).
+    /// Advertised keepalive window (clamped 10–600, docs/twitch.md §1.1).
     pub keepalive_timeout_seconds: u64,
     /// Control API switch for keepalives.
     pub keepalive_enabled: bool,
@@ -84,7 +84,7 @@ pub struct PendingReconnect {
 pub struct Subscription {
     /// UUID.
     pub id: String,
-    /// Status, `enabled` or a disabled reason (twitch.md §1.7).
+    /// Status, `enabled` or a disabled reason (docs/twitch.md §1.7).
     pub status: String,
     /// Type, e.g. `stream.online`.
     pub kind: String,
@@ -100,7 +100,7 @@ pub struct Subscription {
     pub connected_at: DateTime<Utc>,
     /// When it disconnected, once disabled by a socket loss.
     pub disconnected_at: Option<DateTime<Utc>>,
-    /// Cost (0 or 1, twitch.md §1.6).
+    /// Cost (0 or 1, docs/twitch.md §1.6).
     pub cost: u32,
     /// Owner: client id.
     pub client_id: String,
@@ -109,7 +109,7 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    /// Enabled subscriptions are the only ones that deliver or count (twitch.md §1.6).
+    /// Enabled subscriptions are the only ones that deliver or count (docs/twitch.md §1.6).
     pub fn enabled(&self) -> bool {
         self.status == "enabled"
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-/// RFC 3339 with 9 fractional digits and `Z`, as Twitch sends (twitch.md §1.1).
+/// RFC 3339 with 9 fractional digits and `Z`, as Twitch sends (docs/twitch.md §1.1).
 pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
@@ -32,7 +32,7 @@ pub fn uuid() -> String {
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
-/// A random 8-letter user code like Twitch's `ABCDEFGH` (twitch.md §3.2).
+/// A random 8-letter user code like Twitch's `ABCDEFGH` (docs/twitch.md §3.2).
 pub fn user_code() -> String {
     const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
     let mut r = rand::rng();

@@ -28,17 +28,17 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-/// Access tokens last about four hours on Twitch (twitch.md §3.2 step 3).
+/// Access tokens last about four hours on Twitch (docs/twitch.md §3.2 step 3).
 pub const DEFAULT_ACCESS_TOKEN_SECS: u64 = 14_400;
-/// Device codes expire after 1800 s (twitch.md §3.2 step 1).
+/// Device codes expire after 1800 s (docs/twitch.md §3.2 step 1).
 pub const DEFAULT_DEVICE_CODE_SECS: u64 = 1_800;
-/// Refresh tokens expire after 30 days (twitch.md §3.2 step 4).
+/// Refresh tokens expire after 30 days (docs/twitch.md §3.2 step 4).
 pub const REFRESH_TOKEN_SECS: u64 = 30 * 24 * 3600;
-/// Helix bucket: 800 points per minute (twitch.md §4 "Rate limits").
+/// Helix bucket: 800 points per minute (docs/twitch.md §4 "Rate limits").
 pub const DEFAULT_BUCKET: u32 = 800;
-/// Reconnect grace period (twitch.md §1.3 step 5).
+/// Reconnect grace period (docs/twitch.md §1.3 step 5).
 pub const DEFAULT_RECONNECT_GRACE_MS: u64 = 30_000;
-/// `max_total_cost` for WebSocket subscriptions (twitch.md §1.6).
+/// `max_total_cost` for WebSocket subscriptions (docs/twitch.md §1.6).
 pub const MAX_TOTAL_COST: u32 = 10;
 
 /// The shared simulator: the world plus what every handler needs to reach it.
@@ -67,7 +67,7 @@ impl Sim {
     }
 }
 
-/// Helix token bucket state (twitch.md §4 "Rate limits").
+/// Helix token bucket state (docs/twitch.md §4 "Rate limits").
 #[derive(Clone, Debug)]
 pub struct Bucket {
     /// Points left (fractional while refilling).
@@ -89,7 +89,7 @@ pub struct Config {
     pub auto_approve: Option<String>,
     /// Helix bucket size; it refills fully over one minute.
     pub rate_limit_bucket: u32,
-    /// Grace after `session_reconnect` before 4004 (twitch.md §1.3).
+    /// Grace after `session_reconnect` before 4004 (docs/twitch.md §1.3).
     pub reconnect_grace_ms: u64,
     /// Test override of the real keepalive period (the advertised seconds stay as clamped).
     pub keepalive_ms: Option<u64>,
@@ -159,7 +159,7 @@ pub struct Counters {
     pub notifications_sent: u64,
     /// Frames (notifications, revocations, `session_reconnect`) routed to a connection that
     /// ended before writing them: a drop or a close cut them off, as it would at Twitch. A
-    /// handover the client follows never leaves any (twitch.md §1.3 step 3).
+    /// handover the client follows never leaves any (docs/twitch.md §1.3 step 3).
     pub frames_unsent: u64,
     /// Keepalives written.
     pub keepalives_sent: u64,
@@ -290,7 +290,7 @@ impl World {
         format!("{}/_sim/avatar/{}.svg", self.base_url, login)
     }
 
-    /// The Helix user object (twitch.md §4 `GET /users`).
+    /// The Helix user object (docs/twitch.md §4 `GET /users`).
     pub fn user_json(&self, u: &User) -> Value {
         json!({
             "id": u.id,
@@ -372,7 +372,7 @@ impl World {
     }
 
     /// Revokes a whole grant: every token, every refresh token and the EventSub
-    /// subscriptions of that user on that client (twitch.md §3.2 "Danger", pitfall 12).
+    /// subscriptions of that user on that client (docs/twitch.md §3.2 "Danger", pitfall 12).
     pub fn revoke_authorization(&mut self, auth_id: u64) {
         let Some(a) = self.authorizations.get_mut(&auth_id) else { return };
         a.revoked = true;
@@ -390,7 +390,7 @@ impl World {
         }
     }
 
-    /// Marks a subscription revoked and sends the revocation frame once (twitch.md §1.2).
+    /// Marks a subscription revoked and sends the revocation frame once (docs/twitch.md §1.2).
     /// Returns false when no such subscription exists.
     pub fn revoke_subscription(&mut self, id: &str, reason: &str) -> bool {
         let now = self.utc_now();
@@ -421,7 +421,7 @@ impl World {
         true
     }
 
-    /// Disables the subscriptions of a lost session (twitch.md §1.4, §1.7).
+    /// Disables the subscriptions of a lost session (docs/twitch.md §1.4, §1.7).
     pub fn disable_session_subscriptions(&mut self, session_id: &str, status: &str) {
         let now = self.utc_now();
         let mut n = 0;

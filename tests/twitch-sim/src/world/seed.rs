@@ -116,7 +116,7 @@ fn fixed_time(rfc3339: &str) -> DateTime<Utc> {
 }
 
 impl World {
-    /// The default world (issue 3 "World state"; ids pinned for other tests).
+    /// The default world (docs/testing.md "The Twitch simulator"; ids pinned for other tests).
     pub fn seeded(base_url: &str) -> Self {
         let now = Utc::now();
         let mut users = Vec::new();

@@ -50,7 +50,7 @@ struct Validated {
     scopes: Vec<String>,
 }
 
-/// `GET /oauth2/validate` (twitch.md §3): who the token is for and its scopes.
+/// `GET /oauth2/validate` (docs/twitch.md §3): who the token is for and its scopes.
 async fn validate(
     http: &reqwest::Client,
     ep: &Endpoints,
@@ -70,7 +70,8 @@ async fn validate(
 }
 
 /// A token from the simulator's control API (`POST /_sim/tokens`), for `TEV_SIM_LOGIN`
-/// (default `sim_viewer`) and the public simulator client, with the viewer's scopes.
+/// (default `sim_viewer`) and the public simulator client, with the viewer's scopes
+/// (docs/testing.md "The Twitch simulator").
 async fn sim_token(http: &reqwest::Client, ep: &Endpoints) -> Result<(String, String), String> {
     let base = ep.base().ok_or("not a simulator")?;
     let login = std::env::var("TEV_SIM_LOGIN").unwrap_or_else(|_| "sim_viewer".into());
@@ -189,8 +190,8 @@ fn describe_state(s: &ConnectionState) -> String {
     }
 }
 
-/// One output line for an update, or none (raw notifications and the watcher's own gap
-/// signals are already in the feed's rows; progress state is not printed).
+/// One output line for an update, or none (raw notifications are already in the feed's rows;
+/// progress state is not printed).
 fn line(u: &WatchUpdate, pretty: bool) -> Option<String> {
     let text = match u {
         WatchUpdate::Feed(f) => match f.as_ref() {
@@ -216,7 +217,7 @@ fn line(u: &WatchUpdate, pretty: bool) -> Option<String> {
             }
             FeedUpdate::State(_) => return None,
         },
-        WatchUpdate::Notification { .. } | WatchUpdate::Gap { .. } => return None,
+        WatchUpdate::Notification { .. } => return None,
         WatchUpdate::Live { channel_id, stream } => {
             if pretty {
                 format!("{channel_id} is {}", if stream.is_some() { "live" } else { "offline" })

@@ -23,7 +23,7 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// `metadata.message_id`: the key for dedupe (twitch.md §1.7).
+    /// `metadata.message_id`: the key for dedupe (docs/twitch.md §1.7).
     pub fn message_id(&self) -> &str {
         &self.metadata.message_id
     }
@@ -37,10 +37,10 @@ impl Frame {
     }
 }
 
-/// `metadata` of every frame (twitch.md §1.2).
+/// `metadata` of every frame (docs/twitch.md §1.2).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Metadata {
-    /// Unique per message; a resend carries the same id (twitch.md §1.7).
+    /// Unique per message; a resend carries the same id (docs/twitch.md §1.7).
     pub message_id: String,
     /// Which of the five message types this frame is.
     pub message_type: MessageType,
@@ -54,8 +54,8 @@ pub struct Metadata {
     pub subscription_version: Option<String>,
 }
 
-/// `metadata.message_type` (twitch.md §1.2; note it is `session_reconnect`, not `reconnect`,
-/// twitch.md §7.3).
+/// `metadata.message_type` (docs/twitch.md §1.2; note it is `session_reconnect`, not `reconnect`,
+/// docs/twitch.md §7.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageType {
@@ -123,13 +123,13 @@ pub enum Message {
     Keepalive,
     /// `notification`: an event of one subscription.
     Notification(Notification),
-    /// `session_reconnect`: move to `session.reconnect_url` (twitch.md §1.3).
+    /// `session_reconnect`: move to `session.reconnect_url` (docs/twitch.md §1.3).
     Reconnect(Session),
-    /// `revocation`: the subscription is gone; `status` says why (twitch.md §1.2, §1.7).
+    /// `revocation`: the subscription is gone; `status` says why (docs/twitch.md §1.2, §1.7).
     Revocation(Subscription),
 }
 
-/// `payload.session` of welcome and reconnect frames (twitch.md §1.2).
+/// `payload.session` of welcome and reconnect frames (docs/twitch.md §1.2).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Session {
     /// The session id to put in `transport.session_id` when subscribing.
@@ -157,7 +157,8 @@ pub struct Notification {
     pub event: Event,
 }
 
-/// An EventSub subscription as it appears in frames and in Helix responses (twitch.md §1.2, §1.8).
+/// An EventSub subscription as it appears in frames and in Helix responses (docs/twitch.md §1.2,
+/// §1.8).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Subscription {
     /// The subscription id.
@@ -171,7 +172,7 @@ pub struct Subscription {
     /// The subscription version, e.g. `1`.
     #[serde(default)]
     pub version: String,
-    /// What it counts against `max_total_cost` (twitch.md §1.6).
+    /// What it counts against `max_total_cost` (docs/twitch.md §1.6).
     #[serde(default)]
     pub cost: u64,
     /// The condition it was created with.
@@ -185,7 +186,7 @@ pub struct Subscription {
     pub created_at: Option<DateTime<Utc>>,
 }
 
-/// `transport` of a subscription (twitch.md §1.2, §1.4).
+/// `transport` of a subscription (docs/twitch.md §1.2, §1.4).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Transport {
     /// `websocket` for us (also `webhook`, `conduit`).
@@ -197,7 +198,7 @@ pub struct Transport {
     /// When that session connected (Helix responses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connected_at: Option<DateTime<Utc>>,
-    /// When that session disconnected (Helix list of a dead session, twitch.md §1.4).
+    /// When that session disconnected (Helix list of a dead session, docs/twitch.md §1.4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disconnected_at: Option<DateTime<Utc>>,
 }

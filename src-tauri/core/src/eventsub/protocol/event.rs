@@ -32,7 +32,7 @@ macro_rules! events {
             },
         )+)*];
 
-        /// The event of a notification, by subscription type (twitch.md §2).
+        /// The event of a notification, by subscription type (docs/twitch.md §2).
         ///
         /// Open: a type or version this crate does not model is [`Event::Other`].
         #[allow(clippy::large_enum_variant)] // see `Message`

@@ -1,17 +1,18 @@
-//! EventSub WebSocket protocol types (twitch.md §1.2, §2, §6.1).
+//! EventSub WebSocket protocol types (docs/twitch.md §1.2, §2, §6.1).
 //!
 //! Every text frame Twitch sends is `{"metadata": {...}, "payload": {...}}`. [`parse_frame`]
 //! turns one into a [`Frame`]: the [`Metadata`] plus a [`Message`] for the five message types
 //! (`session_welcome`, `session_keepalive`, `notification`, `session_reconnect`, `revocation`).
 //!
-//! The types are deliberately *open*, because Twitch adds things without notice (twitch.md §7.18):
+//! The types are deliberately *open*, because Twitch adds things without notice
+//! (docs/twitch.md §7.18):
 //! - unknown fields are ignored everywhere (no `deny_unknown_fields`);
 //! - an unknown subscription type (or an unknown version of a known one) becomes
 //!   [`Event::Other`] with its raw event JSON;
 //! - an unknown chat `notice_type` is kept as [`NoticeType::Unknown`] and the event keeps its
 //!   `system_message`;
 //! - fields Twitch documents as nullable are `Option`, and missing fields fall back to defaults;
-//! - timestamps are RFC 3339 with up to nanosecond precision (twitch.md §1.1).
+//! - timestamps are RFC 3339 with up to nanosecond precision (docs/twitch.md §1.1).
 //!
 //! A known subscription type whose event does not match our struct (Twitch changed a field's
 //! type, say) is not dropped either: it is returned as [`Event::Other`] with the raw JSON, so the

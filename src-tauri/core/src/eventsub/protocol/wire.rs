@@ -22,12 +22,12 @@ pub enum ProtocolError {
     /// The envelope has no `payload` object.
     #[error("EventSub frame without payload")]
     MissingPayload,
-    /// `metadata.message_type` is not one of the five documented types (twitch.md §1.2).
+    /// `metadata.message_type` is not one of the five documented types (docs/twitch.md §1.2).
     #[error("unknown EventSub message type {0:?}")]
     UnknownMessageType(String),
 }
 
-/// Parses one EventSub WebSocket text frame (twitch.md §1.2). Never panics.
+/// Parses one EventSub WebSocket text frame (docs/twitch.md §1.2). Never panics.
 pub fn parse_frame(text: &str) -> Result<Frame, ProtocolError> {
     match serde_json::from_str::<WireFrame>(text) {
         Ok(WireFrame(frame)) => frame,
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn welcome_from_the_docs_parses_with_nanoseconds() {
-        // twitch.md §1.2 example welcome.
+        // docs/twitch.md §1.2 example welcome.
         let f = parse_frame(WELCOME).unwrap();
         assert_eq!(f.message_type(), MessageType::SessionWelcome);
         assert_eq!(f.message_timestamp().timestamp_subsec_nanos(), 634_234_626);

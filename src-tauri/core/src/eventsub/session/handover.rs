@@ -22,7 +22,7 @@ impl Session {
             ConnMsg::Closed(reason) => {
                 if is_successor {
                     // The reconnect URL failed: the old socket will be closed with 4004 anyway
-                    // (twitch.md §1.3 step 5); start over at the base URL now.
+                    // (docs/twitch.md §1.3 step 5); start over at the base URL now.
                     Some(self.lose(LossReason::HandoverFailed(reason.to_string())))
                 } else if is_active {
                     // Also during a handover: the old socket died before the successor's
@@ -50,8 +50,8 @@ impl Session {
                     Incoming::Welcome { session_id, keepalive_secs } => {
                         let keepalive = Duration::from_secs(keepalive_secs.clamp(1, 600));
                         if is_successor {
-                            // twitch.md §1.3 step 3: switch over, then close the old one. It is
-                            // still read until Twitch's close frame: frames sent on it before
+                            // docs/twitch.md §1.3 step 3: switch over, then close the old one. It
+                            // is still read until Twitch's close frame: frames sent on it before
                             // this welcome may still be on their way.
                             if let Some(mut old) = self.active.take() {
                                 old.close();
@@ -86,7 +86,7 @@ impl Session {
                         }
                         match Url::parse(&url) {
                             Ok(u) => {
-                                // twitch.md §1.3 step 2: use it exactly as given.
+                                // docs/twitch.md §1.3 step 2: use it exactly as given.
                                 let c = self.open(u);
                                 self.successor = Some(c);
                                 Some(SessionEvent::HandoverStarted)

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 /// their text for the feed's own parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {
-    /// `session_welcome` (twitch.md §1.2).
+    /// `session_welcome` (docs/twitch.md §1.2).
     Welcome {
         /// `payload.session.id`.
         session_id: String,
@@ -17,14 +17,14 @@ pub enum Incoming {
     },
     /// `session_keepalive`.
     Keepalive,
-    /// `session_reconnect` with its `reconnect_url` (twitch.md §1.3).
+    /// `session_reconnect` with its `reconnect_url` (docs/twitch.md §1.3).
     Reconnect {
         /// Where the successor lives; used exactly as given.
         url: String,
     },
     /// `notification`.
     Notification {
-        /// `metadata.message_id`, the dedupe key (twitch.md §1.7).
+        /// `metadata.message_id`, the dedupe key (docs/twitch.md §1.7).
         message_id: String,
         /// `metadata.subscription_type`.
         sub_type: String,
@@ -37,7 +37,7 @@ pub enum Incoming {
         message_id: String,
         /// `payload.subscription.id`.
         subscription_id: String,
-        /// `payload.subscription.status`: why (twitch.md §1.2, §1.7).
+        /// `payload.subscription.status`: why (docs/twitch.md §1.2, §1.7).
         status: String,
     },
     /// A valid envelope with a `message_type` we do not know.
@@ -52,13 +52,13 @@ pub enum Incoming {
     },
 }
 
-/// Reads the envelope of a text frame (twitch.md §1.2). Never panics.
+/// Reads the envelope of a text frame (docs/twitch.md §1.2). Never panics.
 pub fn parse_control(text: &str) -> Incoming {
     parse_envelope(text).0
 }
 
 /// Like [`parse_control`], plus `metadata.message_timestamp` (RFC 3339 with nanoseconds,
-/// twitch.md §1.1) when present and valid.
+/// docs/twitch.md §1.1) when present and valid.
 pub fn parse_envelope(text: &str) -> (Incoming, Option<SystemTime>) {
     let env = match EnvelopeHead::parse(text) {
         Ok(e) => e,
@@ -86,7 +86,7 @@ fn incoming_of(env: EnvelopeHead) -> Incoming {
             None => missing("payload.session"),
         },
         "session_keepalive" => Incoming::Keepalive,
-        // twitch.md §7 pitfall 3: the type is `session_reconnect`, not `reconnect`.
+        // docs/twitch.md §7 pitfall 3: the type is `session_reconnect`, not `reconnect`.
         "session_reconnect" => match env.payload.session.and_then(|s| s.reconnect_url) {
             Some(url) => Incoming::Reconnect { url },
             None => missing("payload.session.reconnect_url"),

@@ -2,22 +2,23 @@
 //!
 //! What it does, with the facts it follows:
 //! - connects to the base URL (`Endpoints::eventsub_ws`, optionally with
-//!   `?keepalive_timeout_seconds=N`, twitch.md §1.1) and waits for `session_welcome` within a
+//!   `?keepalive_timeout_seconds=N`, docs/twitch.md §1.1) and waits for `session_welcome` within a
 //!   deadline;
 //! - watches the keepalive: any notification or keepalive resets the timer; silence for
 //!   longer than the welcome's `keepalive_timeout_seconds` plus a grace means the connection
-//!   is dead (twitch.md §1.2). It also compares the wall clock, because a suspended machine's
-//!   monotonic clock stands still while Twitch gives up on us (twitch.md §7 pitfall 9);
+//!   is dead (docs/twitch.md §1.2). It also compares the wall clock, because a suspended machine's
+//!   monotonic clock stands still while Twitch gives up on us (docs/twitch.md §7 pitfall 9);
 //! - on `session_reconnect` opens the successor at the given URL exactly as given, keeps
 //!   reading the old socket until the successor's welcome, then closes the old one with 1000.
 //!   Subscriptions carry over: the owner is told it was a handover and must not resubscribe
-//!   (twitch.md §1.3, §7 pitfalls 1–3);
-//! - on any other loss (close codes 4000–4007 as twitch.md §1.5, errors, timeouts) it goes
+//!   (docs/twitch.md §1.3, §7 pitfalls 1–3);
+//! - on any other loss (close codes 4000–4007 as docs/twitch.md §1.5, errors, timeouts) it goes
 //!   back to the base URL — never a reconnect URL — after an exponential backoff with jitter
-//!   (1 s → 2 min, twitch.md §8), and tells the owner that a fresh session needs subscriptions
-//!   and that events may have been missed since the last frame (twitch.md §1.4);
+//!   (1 s → 2 min, docs/twitch.md §8), and tells the owner that a fresh session needs subscriptions
+//!   and that events may have been missed since the last frame (docs/twitch.md §1.4);
 //! - pongs are automatic (tungstenite answers pings while reading); the only thing it ever
-//!   sends is the close frame of a handover or shutdown (twitch.md §1.1: anything else is 4001).
+//!   sends is the close frame of a handover or shutdown (docs/twitch.md §1.1: anything else
+//!   is 4001).
 //!
 //! Parsing is separate from effects: every socket has a reader task that forwards raw frames;
 //! [`parse_control`] turns a text frame into a small [`Incoming`] enum; one method,
@@ -53,7 +54,7 @@ use watchdog::{boot_timer, sleep_until};
 /// Errors of this module (only configuration can fail; losses are events, not errors).
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    /// `keepalive_timeout_seconds` must be 10–600 (twitch.md §1.1).
+    /// `keepalive_timeout_seconds` must be 10–600 (docs/twitch.md §1.1).
     #[error("keepalive_timeout_seconds must be between 10 and 600, got {0}")]
     BadKeepalive(u32),
     /// The base URL is not a ws:// or wss:// URL.
@@ -61,7 +62,7 @@ pub enum SessionError {
     BadUrl(String),
 }
 
-/// Exponential backoff with jitter for reconnects after a loss (twitch.md §8: 1 s → 2 min).
+/// Exponential backoff with jitter for reconnects after a loss (docs/twitch.md §8: 1 s → 2 min).
 #[derive(Debug, Clone)]
 pub struct Backoff {
     /// The first delay.
@@ -103,7 +104,7 @@ pub struct SessionConfig {
     /// `keepalive_timeout_seconds` to ask for (10–600), or Twitch's default (10).
     pub keepalive_request: Option<u32>,
     /// Slack on top of the keepalive window before declaring the connection dead
-    /// (twitch.md §1.2: clients in the wild use up to 2× the window).
+    /// (docs/twitch.md §1.2: clients in the wild use up to 2× the window).
     pub keepalive_grace: Duration,
     /// How long to wait for `session_welcome` after connecting (also for a successor).
     pub welcome_timeout: Duration,
@@ -115,7 +116,7 @@ pub struct SessionConfig {
     /// default on Linux): only when a frame arrives or a deadline passes, with the deadlines
     /// timed on `CLOCK_BOOTTIME`, which keeps counting while the machine is suspended (tokio's
     /// clock does not): a sleep that outlasts the keepalive window is noticed as soon as the
-    /// machine wakes, with no wake-up a second while it is awake (issue 9, idle wake-ups).
+    /// machine wakes, with no wake-up a second while it is awake (BENCHMARKS.md "Idle").
     /// Elsewhere a look every second.
     pub wall_check_interval: Option<Duration>,
     /// The wall clock.
@@ -172,7 +173,7 @@ impl SessionConfig {
 /// Why a session ended without a handover.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LossReason {
-    /// Twitch closed the socket with this code (twitch.md §1.5) and reason text.
+    /// Twitch closed the socket with this code (docs/twitch.md §1.5) and reason text.
     Closed { code: u16, reason: String },
     /// The socket ended without a close frame, or with a transport error.
     Dropped(String),
@@ -180,9 +181,9 @@ pub enum LossReason {
     ConnectFailed(String),
     /// No `session_welcome` in time.
     WelcomeTimeout,
-    /// No keepalive or notification within the window plus grace (twitch.md §1.2).
+    /// No keepalive or notification within the window plus grace (docs/twitch.md §1.2).
     KeepaliveTimeout,
-    /// The wall clock jumped past the window: the machine slept (twitch.md §7 pitfall 9).
+    /// The wall clock jumped past the window: the machine slept (docs/twitch.md §7 pitfall 9).
     WallClockJump,
     /// The `session_reconnect` successor failed before its welcome.
     HandoverFailed(String),
@@ -211,7 +212,7 @@ impl std::fmt::Display for LossReason {
     }
 }
 
-/// The meaning of an EventSub close code (twitch.md §1.5).
+/// The meaning of an EventSub close code (docs/twitch.md §1.5).
 pub fn close_code_meaning(code: u16) -> &'static str {
     match code {
         4000 => "internal server error",
@@ -237,9 +238,9 @@ pub enum SessionEvent {
     },
     /// A session is ready. `handover == false` means a fresh session: it has no
     /// subscriptions and the owner must create them now, within the keepalive window
-    /// (twitch.md §1.1). `handover == true`: subscriptions carried over; do nothing.
+    /// (docs/twitch.md §1.1). `handover == true`: subscriptions carried over; do nothing.
     Welcome {
-        /// The new `session.id` (store it; twitch.md §1.3 step 8).
+        /// The new `session.id` (store it; docs/twitch.md §1.3 step 8).
         session_id: String,
         /// True after `session_reconnect`.
         handover: bool,
@@ -266,7 +267,7 @@ pub enum SessionEvent {
     HandoverStarted,
     /// After a handover, the old socket ended without Twitch's close frame (dropped, reset,
     /// or silent), so frames Twitch sent on it before the successor's welcome may never have
-    /// arrived (twitch.md §1.3 step 3: until that welcome Twitch sends on the old socket).
+    /// arrived (docs/twitch.md §1.3 step 3: until that welcome Twitch sends on the old socket).
     /// The session itself is fine; events between `last_seen` and `switched_at` may have
     /// been missed.
     OldSocketLost {
@@ -277,7 +278,7 @@ pub enum SessionEvent {
         /// How the old socket ended.
         reason: LossReason,
     },
-    /// The session ended without a handover. Its subscriptions are gone (twitch.md §1.4):
+    /// The session ended without a handover. Its subscriptions are gone (docs/twitch.md §1.4):
     /// events after `last_seen` may have been missed.
     Lost {
         /// Why.
@@ -308,7 +309,7 @@ struct Conn {
     last_frame_at: SystemTime,
 }
 
-/// A socket left behind by a handover, read until it closes (twitch.md §1.3 step 3).
+/// A socket left behind by a handover, read until it closes (docs/twitch.md §1.3 step 3).
 struct Retired {
     /// Its reader's id.
     id: u64,
@@ -328,9 +329,9 @@ impl Conn {
 
 /// Frames read from the sockets and not yet handled, at most. When the owner is busy (a
 /// burst), a reader waits and the rest stays in the kernel's socket buffer, where it costs the
-/// app nothing; a larger queue only raised the memory a burst leaves behind (issue 9, growth).
-/// The keepalive deadline counts from frames handled, and frames keep being handled, so
-/// waiting here never looks like a silent connection.
+/// app nothing; a larger queue only raised the memory a burst leaves behind
+/// (BENCHMARKS.md "Growth"). The keepalive deadline counts from frames handled, and frames keep
+/// being handled, so waiting here never looks like a silent connection.
 const FRAMES_IN_FLIGHT: usize = 64;
 
 /// The session state machine. Owned by one task (the `Watcher`).
@@ -401,7 +402,7 @@ impl Session {
     }
 
     /// Closes every socket (1000) and stays disconnected until [`Session::start`]; no zombie
-    /// socket survives (twitch.md §7 pitfall 14).
+    /// socket survives (docs/twitch.md §7 pitfall 14).
     pub fn stop(&mut self) {
         self.running = false;
         self.reconnect_at = None;
@@ -430,7 +431,7 @@ impl Session {
     }
 
     /// Drops the current session and starts a fresh one after the backoff (e.g. Twitch said
-    /// "websocket transport session does not exist", twitch.md §7 pitfall 9).
+    /// "websocket transport session does not exist", docs/twitch.md §7 pitfall 9).
     pub fn force_reconnect(&mut self, why: &str) -> Option<SessionEvent> {
         if !self.running {
             return None;
@@ -463,7 +464,7 @@ impl Session {
             _ => self.last_seen_wall,
         };
         // A handover's old socket that has not closed cleanly yet may still lose frames
-        // sent before the switch (twitch.md §1.3 step 3): the gap starts at its last frame.
+        // sent before the switch (docs/twitch.md §1.3 step 3): the gap starts at its last frame.
         for r in &self.retired {
             last_seen = last_seen.min(r.last_frame_at);
         }

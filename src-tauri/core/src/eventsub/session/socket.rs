@@ -33,7 +33,7 @@ pub(super) enum ConnMsg {
 const DRAIN_IDLE: Duration = Duration::from_secs(2);
 
 /// One socket: connect, forward text frames, close with 1000 when told. Pongs are sent by
-/// tungstenite while reading; nothing else is ever sent (twitch.md §1.1).
+/// tungstenite while reading; nothing else is ever sent (docs/twitch.md §1.1).
 pub(super) async fn run_socket(
     id: u64,
     url: Url,
@@ -70,7 +70,7 @@ pub(super) async fn run_socket(
                     let frame = CloseFrame { code: CloseCode::Normal, reason: "".into() };
                     let _ = tokio::time::timeout(DRAIN_IDLE, ws.close(Some(frame))).await;
                     // Read until Twitch's close frame so the close completes. Frames already
-                    // on the wire were sent before the successor's welcome (twitch.md §1.3
+                    // on the wire were sent before the successor's welcome (docs/twitch.md §1.3
                     // step 3): pass every one on. Only silence from the server ends this
                     // early, never a consumer that is slow to take them. No close frame means
                     // frames may have been cut off: the owner is told.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// `channel.update` v2 (v1 parses too; twitch.md §2).
+/// `channel.update` v2 (v1 parses too; docs/twitch.md §2).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ChannelUpdate {
@@ -25,7 +25,7 @@ pub struct ChannelUpdate {
     pub content_classification_labels: Vec<String>,
 }
 
-/// `channel.raid` (twitch.md §6.1).
+/// `channel.raid` (docs/twitch.md §6.1).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ChannelRaid {

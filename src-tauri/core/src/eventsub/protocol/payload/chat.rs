@@ -15,7 +15,7 @@ pub struct Badge {
     pub info: String,
 }
 
-/// A chat message body: text and fragments (twitch.md §6.1).
+/// A chat message body: text and fragments (docs/twitch.md §6.1).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MessageBody {
@@ -112,7 +112,7 @@ pub struct Reply {
     pub thread_user_login: String,
 }
 
-/// `channel.chat.message` (twitch.md §6.1).
+/// `channel.chat.message` (docs/twitch.md §6.1).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ChatMessage {

@@ -5,7 +5,7 @@ use super::charity::Amount;
 use super::chat::{Badge, MessageBody};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// `notice_type` of `channel.chat.notification`: an open enum (twitch.md §2, §7.18).
+/// `notice_type` of `channel.chat.notification`: an open enum (docs/twitch.md §2, §7.18).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NoticeType {
     /// `sub`
@@ -106,7 +106,7 @@ impl Serialize for NoticeType {
     }
 }
 
-/// `channel.chat.notification` (twitch.md §6.1). Only the object named by `notice_type` is set.
+/// `channel.chat.notification` (docs/twitch.md §6.1). Only the object `notice_type` names is set.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ChatNotification {
@@ -169,7 +169,7 @@ pub struct ChatNotification {
 }
 
 /// Raw shape shared by `sub` and `resub` objects: Twitch's docs show `sub_plan` where the schema
-/// says `sub_tier` (twitch.md §2, twitchdev/issues#1039), so both are read.
+/// says `sub_tier` (docs/twitch.md §2, twitchdev/issues#1039), so both are read.
 struct RawTier {
     sub_tier: Option<String>,
     sub_plan: Option<String>,
@@ -386,7 +386,7 @@ pub struct CharityDonationNotice {
     pub amount: Amount,
 }
 
-/// `watch_streak` notice (twitch.md §2, twurple#667).
+/// `watch_streak` notice (docs/twitch.md §2, twurple#667).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct WatchStreakNotice {

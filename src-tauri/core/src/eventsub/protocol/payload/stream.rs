@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// `stream.online` (twitch.md §6.1).
+/// `stream.online` (docs/twitch.md §6.1).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct StreamOnline {
@@ -22,7 +22,7 @@ pub struct StreamOnline {
     pub started_at: Option<DateTime<Utc>>,
 }
 
-/// `stream.offline` (twitch.md §2).
+/// `stream.offline` (docs/twitch.md §2).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct StreamOffline {

@@ -1,0 +1,122 @@
+//! [`WatcherHandle`]: the app's side of the watcher, and the commands it sends to the task.
+
+use super::{ConnectionState, SubscriptionReport, WatchUpdate, WatchedChannel, WatcherError};
+use crate::eventsub::planner::Role;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+/// What the handle asks of the task; each carries where to send the answer.
+pub(super) enum Command {
+    Add {
+        login: String,
+        role: Option<Role>,
+        /// Only its go-live, for a notification (no window).
+        background: bool,
+        reply: oneshot::Sender<Result<WatchedChannel, WatcherError>>,
+    },
+    Remove {
+        login: String,
+        reply: oneshot::Sender<bool>,
+    },
+    Demote {
+        login: String,
+        reply: oneshot::Sender<bool>,
+    },
+    Retry,
+    Shutdown {
+        reply: oneshot::Sender<()>,
+    },
+}
+
+/// The app's handle to the watcher task. Cheap to clone.
+#[derive(Clone)]
+pub struct WatcherHandle {
+    /// Commands to the task.
+    pub(super) cmd: mpsc::Sender<Command>,
+    /// Connection state.
+    pub(super) state: watch::Receiver<ConnectionState>,
+    /// Subscription report.
+    pub(super) subs: watch::Receiver<SubscriptionReport>,
+    /// Updates (new receivers via `subscribe`).
+    pub(super) updates: broadcast::Sender<WatchUpdate>,
+}
+
+impl WatcherHandle {
+    /// Starts watching `login` (resolved through Helix). `role`: the user's role there if the
+    /// app knows it; otherwise it is detected: broadcaster when the channel is the token
+    /// user's own, moderator when Helix lists it among the user's moderated channels (with
+    /// the `user:read:moderated_channels` scope), else viewer.
+    pub async fn add_channel(
+        &self,
+        login: &str,
+        role: Option<Role>,
+    ) -> Result<WatchedChannel, WatcherError> {
+        self.ask(|reply| Command::Add { login: login.to_string(), role, background: false, reply })
+            .await?
+    }
+
+    /// Watches `login` in the background: only `stream.online` (for a go-live notification),
+    /// planned after the live status of every channel with a window. A later
+    /// [`add_channel`](Self::add_channel) of the same login makes it a full channel; a full
+    /// channel stays full.
+    pub async fn add_background_channel(
+        &self,
+        login: &str,
+    ) -> Result<WatchedChannel, WatcherError> {
+        self.ask(|reply| Command::Add {
+            login: login.to_string(),
+            role: None,
+            background: true,
+            reply,
+        })
+        .await?
+    }
+
+    /// Puts a full channel back into the background (its window closed, but it is still the
+    /// favourite); true if it was watched.
+    pub async fn demote_channel(&self, login: &str) -> Result<bool, WatcherError> {
+        self.ask(|reply| Command::Demote { login: login.to_string(), reply }).await
+    }
+
+    /// Stops watching `login`; true if it was watched.
+    pub async fn remove_channel(&self, login: &str) -> Result<bool, WatcherError> {
+        self.ask(|reply| Command::Remove { login: login.to_string(), reply }).await
+    }
+
+    /// Sends the command `make` builds around a reply channel and waits for the task's answer.
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, WatcherError> {
+        let (reply, rx) = oneshot::channel();
+        self.cmd.send(make(reply)).await.map_err(|_| WatcherError::Stopped)?;
+        rx.await.map_err(|_| WatcherError::Stopped)
+    }
+
+    /// Tries again after `Failed` (e.g. after signing in again).
+    pub async fn retry(&self) -> Result<(), WatcherError> {
+        self.cmd.send(Command::Retry).await.map_err(|_| WatcherError::Stopped)
+    }
+
+    /// The connection state channel.
+    pub fn state(&self) -> watch::Receiver<ConnectionState> {
+        self.state.clone()
+    }
+
+    /// The subscription report channel.
+    pub fn subscriptions(&self) -> watch::Receiver<SubscriptionReport> {
+        self.subs.clone()
+    }
+
+    /// A new receiver of updates (from now on).
+    pub fn updates(&self) -> broadcast::Receiver<WatchUpdate> {
+        self.updates.subscribe()
+    }
+
+    /// Closes the socket and ends the task.
+    pub async fn shutdown(&self) {
+        let (reply, rx) = oneshot::channel();
+        if self.cmd.send(Command::Shutdown { reply }).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+}

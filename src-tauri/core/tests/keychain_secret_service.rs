@@ -16,8 +16,18 @@
 //! throw-away HOME (which keeps the test away from the developer's real keyring). The "restart" is a second process: this test binary run
 //! again with `TEV_KEYCHAIN_HELPER` set, which only reads the entry and prints what it found.
 //! The unavailable case runs everywhere: a child process whose D-Bus address points nowhere.
+//! `tev watch` signs in with the login `tev login` stored there, renewing it as the app does,
+//! and says how to sign in when there is none (that case runs everywhere too).
 
-use std::process::Command;
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::json;
+use support::Sim;
 
 use tev_core::keychain::{Keychain, KeychainError, RefreshToken, StoredTokens};
 use tev_core::token::AccessToken;
@@ -252,4 +262,117 @@ async fn cli_login_whoami_logout_against_the_sim() {
     let (code, out) = run(&["whoami"]).await.expect("join");
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("signed out"), "{out}");
+}
+
+/// `tev` with a throw-away home, no Twitch settings from the caller's environment.
+fn tev(home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tev"));
+    cmd.env("XDG_CONFIG_HOME", home.join("cfg"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("TWITCH_CLIENT_ID")
+        .env_remove("TWITCH_CLIENT_SECRET")
+        .env_remove("TEV_TWITCH_BASE_URL")
+        .env_remove("TEV_ACCESS_TOKEN")
+        .env_remove("TEV_CLIENT_ID")
+        .env("BROWSER", "true");
+    cmd
+}
+
+/// Nobody signed in and no keychain to find a login in: `tev watch` contacts nobody and says
+/// how to sign in (with the Client ID first when none is configured).
+#[test]
+fn without_a_stored_login_tev_watch_says_how_to_sign_in() {
+    if std::env::var(HELPER_VAR).is_ok() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = tev(home.path())
+        .args(["watch", "lumenforge"])
+        .env("TWITCH_CLIENT_ID", "abc123")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/tev-no-bus")
+        .output()
+        .expect("run tev");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("not signed in") && err.contains("tev login"), "{err}");
+
+    let out = tev(home.path()).args(["watch", "lumenforge"]).output().expect("run tev");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("tev config --client-id") && err.contains("tev login"), "{err}");
+}
+
+/// `tev login` stores `sim_mod`'s login; the access token then runs out at "Twitch"; `tev
+/// watch` restores the stored login, renews it with the refresh token (one refresh, no reuse),
+/// stores the rotated pair, and watches as `sim_mod` — not as the simulator's default viewer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tev_watch_uses_the_stored_login_and_renews_it() {
+    if !real() || std::env::var(HELPER_VAR).is_ok() {
+        return;
+    }
+    let sim = Sim::with_twitch_timings().await;
+    sim.config(json!({"auto_approve": "sim_mod", "device_interval_secs": 1})).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let service = format!("tev-watch-test-{}", std::process::id());
+    let base = sim.base.clone();
+    let cmd = |args: &[&str]| {
+        let mut c = tev(home.path());
+        c.args(args)
+            .env("TEV_TWITCH_BASE_URL", &base)
+            .env("TWITCH_CLIENT_ID", "sim-public-client")
+            .env("TEV_KEYCHAIN_SERVICE", &service);
+        c
+    };
+    let out = cmd(&["login", "--device", "--no-browser"]).output().expect("tev login");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Signed in as sim_mod"), "{text}");
+
+    // Four hours and a bit later the access token is dead at "Twitch".
+    sim.post("/_sim/clock", json!({"advance_secs": 15_000})).await;
+    let refreshes = sim.counters().await["refreshes"].as_u64().expect("counter");
+
+    let mut child = cmd(&["watch", "lumenforge"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tev watch");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let watching = loop {
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) => {
+                let done = line.contains("watching lumenforge");
+                seen.push(line);
+                if done {
+                    break true;
+                }
+            }
+            Err(_) => break false,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(watching, "tev watch did not start watching: {seen:?}");
+    assert!(seen.iter().any(|l| l.contains(" as sim_mod")), "the stored login: {seen:?}");
+
+    let counters = sim.counters().await;
+    assert_eq!(counters["refreshes"].as_u64(), Some(refreshes + 1), "renewed once");
+    assert_eq!(counters["reuse_revocations"].as_u64(), Some(0));
+    // The rotated pair was stored: the next command restores it without another refresh.
+    let out = cmd(&["whoami"]).output().expect("tev whoami");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("sim_mod"));
+    assert_eq!(sim.counters().await["refreshes"].as_u64(), Some(refreshes + 1));
+    let out = cmd(&["logout"]).output().expect("tev logout");
+    assert_eq!(out.status.code(), Some(0));
 }

@@ -346,6 +346,47 @@ async fn device_flow_polls_at_the_interval_and_slows_down_on_429() {
     owner.shutdown();
 }
 
+/// docs/twitch.md §9 "Device flow": Twitch was seen answering `invalid device code` to polls
+/// of a code the user had not approved yet (https://github.com/twitchdev/issues/issues/971).
+/// With the simulator answering so to the first three polls, the login still succeeds.
+#[tokio::test(start_paused = true)]
+async fn device_flow_keeps_polling_through_invalid_device_code_while_pending() {
+    let sim = Sim::with_twitch_timings().await;
+    sim.config(json!({"auto_approve": "sim_viewer", "device_invalid_while_pending": 3})).await;
+    let (owner, keychain) = owner(&sim, PUBLIC, None, OwnerOptions::default(), nobody());
+    let state =
+        owner.login(LoginFlow::Device).await.expect("signed in after three invalid answers");
+    assert_eq!(state.login(), Some("sim_viewer"));
+    assert!(keychain.load_tokens().await.expect("kc").is_some(), "the login is stored");
+    let polls = sim
+        .log(Some("oauth"))
+        .await
+        .iter()
+        .filter(|e| e["path"] == "/oauth2/token" && e["params"]["grant_type"] == DEVICE_GRANT)
+        .count();
+    assert_eq!(polls, 4, "three invalid answers, then the token");
+    owner.shutdown();
+}
+
+/// The other side of the same rule: a code that really is invalid (used, expired, unknown)
+/// also answers `invalid device code`, so the login ends once the code's `expires_in` has
+/// passed (docs/twitch.md §3.2 step 2: give up at `expires_in`), with the expiry error.
+#[tokio::test(start_paused = true)]
+async fn a_device_code_that_stays_invalid_ends_the_login_when_it_expires() {
+    let sim = Sim::with_twitch_timings().await;
+    sim.config(json!({"device_code_secs": 60, "device_invalid_while_pending": 1000})).await;
+    let (owner, keychain) = owner(&sim, PUBLIC, None, OwnerOptions::default(), nobody());
+    let started = tokio::time::Instant::now();
+    let err = owner.login(LoginFlow::Device).await.expect_err("never approved");
+    assert_eq!(err, AuthError::Device(DeviceError::Expired));
+    assert!(err.to_string().contains("expired") && err.to_string().contains("again"), "{err}");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(60), "gave up before expires_in: {waited:?}");
+    assert!(waited < Duration::from_secs(70), "polled past expires_in: {waited:?}");
+    assert!(keychain.load_tokens().await.expect("kc").is_none());
+    assert!(matches!(owner.state(), AuthState::SignedOut { .. }), "{:?}", owner.state());
+}
+
 /// Any other 400 while polling is fatal (docs/twitch.md §3.2), and nothing is stored.
 #[tokio::test(start_paused = true)]
 async fn device_flow_other_400_is_a_denial() {
@@ -417,4 +458,109 @@ async fn session_only_is_the_users_explicit_choice() {
     let fresh = owner.refresh_after_401(&c.token).await.expect("refresh in memory");
     assert!(fresh.token != c.token);
     owner.shutdown();
+}
+
+mod requested_scopes {
+    //! The scopes the app asks for are exactly the scopes its features use (docs/twitch.md §3.5:
+    //! every scope is shown to the user on Twitch's consent page): for each mode, the union of the
+    //! scopes of the subscription types the planner makes for it (the protocol table's scopes,
+    //! docs/twitch.md §2) and of the Helix calls it makes (docs/twitch.md §4); no more, no less.
+    //! The Helix side runs against the simulator with a token of exactly the requested scopes.
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+
+    use super::support::{SIM_MOD, SIM_VIEWER, Sim, TestTokens};
+    use tev_core::auth::scopes;
+    use tev_core::config::RoleOptIn;
+    use tev_core::eventsub::planner::{self, PlanInput, PlannedChannel, Role, SkipReason};
+    use tev_core::eventsub::protocol::subscription_type;
+    use tev_core::helix::Helix;
+
+    /// A channel the user merely watches, one they moderate and their own.
+    const OTHER: &str = "141592653";
+    const MODERATED: &str = "271828182";
+
+    /// What a mode makes the planner subscribe to, as the scopes those types need among the
+    /// granted ones. Asserts that nothing the mode plans is left out for a missing scope.
+    fn subscription_scopes(roles: RoleOptIn, me: &str, granted: &[String]) -> BTreeSet<String> {
+        let mut channels = vec![(OTHER, Role::Viewer)];
+        if roles.moderator {
+            channels.push((MODERATED, Role::Moderator));
+        }
+        if roles.broadcaster {
+            channels.push((me, Role::Broadcaster));
+        }
+        let plan = planner::plan(&PlanInput {
+            user_id: me.to_string(),
+            scopes: granted.to_vec(),
+            channels: channels
+                .iter()
+                .map(|(id, role)| PlannedChannel {
+                    broadcaster_id: id.to_string(),
+                    login: format!("login{id}"),
+                    role: *role,
+                    live_only: false,
+                })
+                .collect(),
+            // Room for everything: the budget decides what fits, not what is needed.
+            max_total_cost: 1000,
+            denied: BTreeMap::new(),
+        });
+        let missing: Vec<_> = plan
+            .skipped
+            .iter()
+            .filter(|s| matches!(s.reason, SkipReason::MissingScope(_)))
+            .map(|s| format!("{} ({})", s.sub.sub_type, s.reason))
+            .collect();
+        assert!(missing.is_empty(), "{roles:?}: planned but not granted: {missing:?}");
+        plan.subscriptions
+            .iter()
+            .flat_map(|s| subscription_type(&s.sub_type).expect("a table type").scopes.iter())
+            .filter(|s| granted.iter().any(|g| g == *s))
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    /// The Helix calls a mode makes that need a scope, made against the simulator with a token
+    /// of exactly `granted`; answers their scopes. Each call must succeed.
+    async fn helix_scopes(sim: &Sim, roles: RoleOptIn, granted: &[String]) -> BTreeSet<String> {
+        let login = if roles.moderator { "sim_mod" } else { "sim_viewer" };
+        let me = if roles.moderator { SIM_MOD } else { SIM_VIEWER };
+        let g: Vec<&str> = granted.iter().map(String::as_str).collect();
+        let m = sim.mint(login, &g).await;
+        let tokens: Arc<TestTokens> = TestTokens::new(&m.access, me, login, &g);
+        let helix = Helix::new(sim.endpoints().helix, tokens).expect("helix");
+        let mut used = BTreeSet::new();
+        // The home page's followed list (every mode).
+        helix.followed_channels(me).await.expect("followed channels with the requested scopes");
+        used.insert(tev_core::helix::FOLLOWED_CHANNELS.scope.to_string());
+        // Which of them are live (the home page's picker).
+        helix.followed_streams(me).await.expect("followed streams with the requested scopes");
+        used.insert(tev_core::helix::FOLLOWED_STREAMS.scope.to_string());
+        // Which channels the user moderates (the moderator mode).
+        if roles.moderator {
+            let list = helix.moderated_channels(me).await.expect("moderated channels");
+            assert!(!list.is_empty(), "sim_mod moderates lumenforge");
+            used.insert(tev_core::helix::MODERATED_CHANNELS.scope.to_string());
+        }
+        used
+    }
+
+    #[tokio::test]
+    async fn each_mode_asks_for_exactly_the_scopes_its_subscriptions_and_calls_need() {
+        let sim = Sim::with_twitch_timings().await;
+        for (broadcaster, moderator) in [(false, false), (false, true), (true, false), (true, true)]
+        {
+            let roles = RoleOptIn { broadcaster, moderator };
+            let requested = scopes::for_roles(roles);
+            let me = if moderator { SIM_MOD } else { SIM_VIEWER };
+            let mut needed = subscription_scopes(roles, me, &requested);
+            needed.extend(helix_scopes(&sim, roles, &requested).await);
+            let asked: BTreeSet<String> = requested.iter().cloned().collect();
+            assert_eq!(asked.len(), requested.len(), "{roles:?}: a scope asked for twice");
+            assert_eq!(asked, needed, "{roles:?}: asked for ≠ used");
+            assert!(!asked.contains("channel:moderate"), "a write scope nobody uses");
+        }
+    }
 }

@@ -169,3 +169,77 @@ async fn pitfall_11_an_expired_token_does_not_touch_the_socket() {
     assert_eq!(*h.state().borrow(), ConnectionState::Connected);
     h.shutdown().await;
 }
+
+/// docs/twitch.md §4, §9 "Not every 401 is an expired token": Helix answers 401 for a scope
+/// the token lacks ("Missing scope: user:read:follows") and for a Client ID that does not
+/// match the token. Neither is cured by a refresh, so neither may spend the single-use refresh
+/// token (a client refreshing in a loop on a missing scope:
+/// https://github.com/nicklaw5/helix/issues/204); the caller gets Twitch's error as it is.
+#[tokio::test]
+async fn a_401_that_is_not_an_invalid_token_leaves_the_refresh_token_unspent() {
+    use std::sync::Arc;
+    use tev_core::helix::Helix;
+    let sim = Sim::with_twitch_timings().await;
+    // The stored login has `user:read:chat` only: no `user:read:follows`.
+    let (owner, keychain, minted) = signed_in_owner(&sim, OwnerOptions::default()).await;
+    let refreshes_before = sim.counters().await["refreshes"].as_u64().expect("counter");
+    let helix = Helix::new(sim.endpoints().helix, Arc::new(owner.clone())).expect("helix");
+
+    let err = helix.followed_channels(&minted.user_id).await.expect_err("no follows scope");
+    assert_eq!(err.status(), Some(401), "{err}");
+    assert!(err.to_string().contains("Missing scope: user:read:follows"), "{err}");
+    assert_eq!(refresh_requests(&sim).await, 0, "a missing scope spent the refresh token");
+
+    // A Client ID that does not match the token: Twitch's message, and no refresh either.
+    sim.fault(json!({"path": "/helix/users", "status": 401,
+                     "message": "Client ID and OAuth token do not match"}))
+        .await;
+    let err = helix.me().await.expect_err("client id mismatch");
+    assert!(err.to_string().contains("Client ID and OAuth token do not match"), "{err}");
+
+    assert_eq!(refresh_requests(&sim).await, 0, "no refresh was sent");
+    assert_eq!(sim.counters().await["refreshes"].as_u64(), Some(refreshes_before));
+    assert_eq!(owner.refresh_count(), 0);
+    let stored = keychain.load_tokens().await.expect("kc").expect("stored");
+    let refresh = stored.refresh.as_ref().expect("the refresh token is still held");
+    assert_eq!(refresh.secret(), minted.refresh, "the same, unspent refresh token");
+    let live = sim.lookup(refresh.secret()).await.is_some_and(|l| l["live"] == true);
+    assert!(live, "the simulator still holds it unspent");
+    assert_eq!(owner.state().login(), Some("sim_viewer"), "still signed in");
+
+    // An "Invalid OAuth token" 401 still refreshes, once.
+    sim.revoke(&minted.access).await;
+    helix.me().await.expect("refreshed and retried");
+    assert_eq!(refresh_requests(&sim).await, 1);
+    owner.shutdown();
+}
+
+/// The app and `tev watch` restore the same stored login (docs/twitch.md §3.5): when one of
+/// them has renewed it, the other must take the rotated pair from the keychain instead of
+/// sending its copy of the spent refresh token, which would revoke the whole authorization
+/// and every subscription (docs/twitch.md §3.2 "Danger").
+#[tokio::test]
+async fn two_owners_of_one_stored_login_never_spend_the_same_refresh_token() {
+    let sim = Sim::with_twitch_timings().await;
+    let (app, keychain, _) = signed_in_owner(&sim, OwnerOptions::default()).await;
+    let oauth = tev_core::auth::OAuthClient::new(sim.endpoints(), PUBLIC, None).expect("client");
+    let cli = tev_core::auth::TokenOwner::new(oauth, keychain.clone(), OwnerOptions::default());
+    assert_eq!(cli.start().await.login(), Some("sim_viewer"));
+    let old = cli.current().await.expect("creds").token;
+
+    let renewed = app.refresh_after_401(&old).await.expect("the app renews").token;
+    // The other copy's token is now revoked at Twitch: its next call gets a 401.
+    let got = cli.refresh_after_401(&old).await.expect("the other copy takes the new pair");
+    assert!(got.token == renewed, "the pair the app stored");
+    assert_eq!(refresh_requests(&sim).await, 1, "one refresh between the two");
+    assert_eq!(sim.counters().await["reuse_revocations"], 0, "the spent token was not sent");
+    // Both go on renewing in turn, each from the other's latest pair.
+    let next = cli.refresh_after_401(&renewed).await.expect("renews").token;
+    let again = app.refresh_after_401(&renewed).await.expect("takes it").token;
+    assert!(again == next);
+    assert_eq!(refresh_requests(&sim).await, 2);
+    assert_eq!(sim.counters().await["reuse_revocations"], 0);
+    assert_eq!(app.validate_now().await.login(), Some("sim_viewer"));
+    app.shutdown();
+    cli.shutdown();
+}

@@ -332,11 +332,19 @@ async fn token(
                 .auto_approve
                 .clone()
                 .and_then(|l| w.user_by_login(&l).map(|u| u.id.clone()));
+            let invalid_first = w.config.device_invalid_while_pending;
             let Some(d) = w.device_codes.get_mut(&device_code) else {
                 return Err(bad("invalid device code"));
             };
             if d.client_id != client_id || d.expires_at <= now {
                 w.device_codes.remove(&device_code);
+                return Err(bad("invalid device code"));
+            }
+            d.polls += 1;
+            // Twitch was seen answering `invalid device code` to polls of a code the user had
+            // not approved yet (https://github.com/twitchdev/issues/issues/971): the code
+            // stays pending and works once approved.
+            if d.state == DeviceState::Pending && d.polls <= invalid_first {
                 return Err(bad("invalid device code"));
             }
             if d.state == DeviceState::Pending
@@ -455,6 +463,7 @@ async fn device(
             scopes,
             state: DeviceState::Pending,
             expires_at,
+            polls: 0,
         },
     );
     let verification_uri = format!("{}/activate?device-code={}", w.base_url, code);

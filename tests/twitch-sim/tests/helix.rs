@@ -461,3 +461,58 @@ async fn a_repeated_chat_message_within_30_s_is_dropped_with_twitchs_reason() {
     assert_eq!(texts, ["gg", "gg wp", "gg wp"], "the dropped one is not shown");
     assert_eq!(lines[0]["sender_name"], "SimViewer");
 }
+
+/// docs/twitch.md §9 "`null` where Helix promises an array": with `helix_nulls` on, every empty
+/// array and empty string Helix serves comes back `null` (Twitch did so for `tag_ids`,
+/// https://github.com/twitch-rs/twitch_api/issues/184); everything else is unchanged.
+#[tokio::test]
+async fn switch_helix_nulls_answers_null_for_empty_arrays_and_strings() {
+    let t = start().await;
+    let (a, _) = t.token("sim_viewer", &["user:read:follows"]).await;
+    let get = |path: &'static str| {
+        let t = &t;
+        let a = a.clone();
+        async move { body(t.helix_get(path, &a, PUBLIC).await).await.1 }
+    };
+    let paths = [
+        "/users?login=sim_viewer&login=lumenforge",
+        "/streams?user_login=lumenforge",
+        "/search/channels?query=sim",
+        "/channels?broadcaster_id=577215664",
+        "/channels/followed?user_id=577215664",
+    ];
+    let mut off = Vec::new();
+    for p in paths {
+        off.push(get(p).await);
+    }
+    t.config(json!({"helix_nulls": true})).await;
+    for (p, before) in paths.iter().zip(&off) {
+        let after = get(p).await;
+        let (b, a) = (before["data"].as_array().unwrap(), after["data"].as_array().unwrap());
+        assert_eq!(b.len(), a.len(), "{p}");
+        for (bi, ai) in b.iter().zip(a) {
+            for (k, v) in bi.as_object().unwrap() {
+                let empty = v.as_array().is_some_and(Vec::is_empty) || v.as_str() == Some("");
+                if empty {
+                    assert!(ai[k].is_null(), "{p}: {k} should be null: {ai}");
+                } else {
+                    assert_eq!(&ai[k], v, "{p}: {k} unchanged");
+                }
+            }
+        }
+    }
+    // The answers have something to null: `tag_ids` of a stream, an offline search hit's tags.
+    let stream = get("/streams?user_login=lumenforge").await;
+    assert!(stream["data"][0]["tag_ids"].is_null(), "{stream}");
+    assert_eq!(stream["data"][0]["tags"][0], "Speedrun");
+    let search = get("/search/channels?query=sim").await;
+    let viewer = search["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["broadcaster_login"] == "sim_viewer")
+        .cloned()
+        .unwrap();
+    assert!(viewer["tags"].is_null() && viewer["started_at"].is_null(), "{viewer}");
+    assert_eq!(t.post_json("/_sim/config", json!({"helix_nulls": 1})).await.0, 400);
+}

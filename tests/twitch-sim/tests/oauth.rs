@@ -27,6 +27,13 @@ async fn poll(t: &T, client: &str, device_code: &str) -> (reqwest::StatusCode, V
     .await
 }
 
+/// Answers the activation page for `d`'s user code as `sim_viewer`.
+async fn activate(t: &T, d: &Value, decision: &str) -> reqwest::StatusCode {
+    let code = d["user_code"].as_str().unwrap();
+    let form = [("user_code", code), ("login", "sim_viewer"), ("decision", decision)];
+    t.http.post(t.url("/activate")).form(&form).send().await.unwrap().status()
+}
+
 async fn validate(t: &T, token: &str) -> (reqwest::StatusCode, Value) {
     body(
         t.http
@@ -96,18 +103,7 @@ async fn twitch_md_3_2_device_flow_pending_activate_then_token_single_use() {
 async fn twitch_md_3_2_denied_code_gives_a_400_other_than_pending() {
     let t = start().await;
     let d = device_start(&t, PUBLIC, "user:read:chat").await;
-    let r = t
-        .http
-        .post(t.url("/activate"))
-        .form(&[
-            ("user_code", d["user_code"].as_str().unwrap()),
-            ("login", "sim_viewer"),
-            ("decision", "deny"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(activate(&t, &d, "deny").await, 200);
     let (s, b) = poll(&t, PUBLIC, d["device_code"].as_str().unwrap()).await;
     assert_eq!(s, 400);
     assert_ne!(b["message"], "authorization_pending");
@@ -123,18 +119,7 @@ async fn twitch_md_3_2_device_code_expires() {
     let (s, b) = poll(&t, PUBLIC, d["device_code"].as_str().unwrap()).await;
     assert_eq!((s.as_u16(), b["message"].as_str().unwrap()), (400, "invalid device code"));
     // An expired code cannot be activated either.
-    let r = t
-        .http
-        .post(t.url("/activate"))
-        .form(&[
-            ("user_code", d["user_code"].as_str().unwrap()),
-            ("login", "sim_viewer"),
-            ("decision", "authorize"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(activate(&t, &d, "authorize").await, 400);
 }
 
 #[tokio::test]
@@ -529,4 +514,39 @@ async fn control_clients_registers_an_app_usable_for_oauth() {
     assert_eq!(s, 200, "{tok}");
     let (_, list) = t.get_json("/_sim/clients").await;
     assert!(list["data"].as_array().unwrap().iter().any(|c| c["client_id"] == "my-app"));
+}
+
+/// docs/twitch.md §9 "Device flow": Twitch was seen answering `invalid device code` while the
+/// code was still pending (https://github.com/twitchdev/issues/issues/971). With
+/// `device_invalid_while_pending: N` the first N polls of each code answer so, and the code
+/// still works afterwards; a code approved meanwhile is not affected.
+#[tokio::test]
+async fn switch_device_invalid_while_pending_answers_invalid_for_the_first_polls() {
+    let t = start().await;
+    t.config(json!({"device_invalid_while_pending": 2})).await;
+    let d = device_start(&t, PUBLIC, "user:read:chat").await;
+    let code = d["device_code"].as_str().unwrap();
+    for _ in 0..2 {
+        let (s, b) = poll(&t, PUBLIC, code).await;
+        assert_eq!((s.as_u16(), b["message"].as_str().unwrap()), (400, "invalid device code"));
+    }
+    let (s, b) = poll(&t, PUBLIC, code).await;
+    assert_eq!((s.as_u16(), b["message"].as_str().unwrap()), (400, "authorization_pending"));
+    // Approved on the page: the next poll gets the token.
+    assert_eq!(activate(&t, &d, "authorize").await, 200);
+    let (s, tok) = poll(&t, PUBLIC, code).await;
+    assert_eq!(s, 200, "{tok}");
+    // Each code counts its own polls, and an approved code is answered at once.
+    t.config(json!({"auto_approve": "sim_viewer", "device_invalid_while_pending": 1})).await;
+    let d = device_start(&t, PUBLIC, "user:read:chat").await;
+    let code = d["device_code"].as_str().unwrap();
+    let (s, b) = poll(&t, PUBLIC, code).await;
+    assert_eq!((s.as_u16(), b["message"].as_str().unwrap()), (400, "invalid device code"));
+    let (s, _) = poll(&t, PUBLIC, code).await;
+    assert_eq!(s, 200);
+    assert_eq!(t.get_json("/_sim/config").await.1["device_invalid_while_pending"], 1);
+    assert_eq!(
+        t.post_json("/_sim/config", json!({"device_invalid_while_pending": "x"})).await.0,
+        400
+    );
 }

@@ -2,8 +2,9 @@
 //!
 //! `POST /oauth2/device` with `scopes` (plural), show the user code and open the
 //! verification URI, then poll `/oauth2/token` no faster than `interval`:
-//! 400 `authorization_pending` → keep waiting; 429 → slow down (+5 s); any other 400 → fatal
-//! ("invalid device code" = expired or used); stop at `expires_in`. Cancellable.
+//! 400 `authorization_pending` → keep waiting; 429 → slow down (+5 s); 400 `invalid device
+//! code` → keep waiting too (Twitch has answered it for pending codes, docs/twitch.md §9);
+//! any other 400 → fatal; stop at `expires_in`. Cancellable.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,10 +102,14 @@ pub async fn login(
                 interval += SLOW_DOWN_STEP;
                 tracing::debug!(?interval, "device poll rate-limited; slowing down");
             }
+            // Twitch was seen answering this while the code was still pending
+            // (https://github.com/twitchdev/issues/issues/971, docs/twitch.md §9): keep polling.
+            // A code that really is used or expired answers the same, so the login still ends
+            // at `expires_in` above, with `Expired`.
             Err(OAuthError::Rejected { status: 400, message })
                 if message.eq_ignore_ascii_case("invalid device code") =>
             {
-                return Err(DeviceError::Expired);
+                tracing::debug!("device poll: invalid device code; polling on until it expires");
             }
             Err(OAuthError::Rejected { status, message }) if (400..500).contains(&status) => {
                 return Err(DeviceError::Denied(message));

@@ -4,12 +4,15 @@
 //! (docs/ARCHITECTURE.md "Threads, tasks and shutdown", docs/twitch.md §3.5):
 //! - restore from the keychain and validate at start and every hour (docs/twitch.md §3.4, tokio
 //!   time so tests use a paused clock);
-//! - refresh shortly before expiry and on any 401 ([`TokenSource::refresh_after_401`]); one
-//!   refresh at a time, and concurrent callers holding the same rejected token share it;
+//! - refresh shortly before expiry and on a Helix 401 for an invalid token
+//!   ([`TokenSource::refresh_after_401`]); one refresh at a time, and concurrent callers
+//!   holding the same rejected token share it;
 //! - the refresh token is spent by sending it: the keychain entry is rewritten without it
 //!   *before* the request, and the rotated one is written to the keychain *before* the new
 //!   access token is handed out, so a spent refresh token is never sent again (reuse revokes
-//!   the whole authorization, docs/twitch.md §3.2);
+//!   the whole authorization, docs/twitch.md §3.2). Another process with the same stored login (the
+//!   app beside `tev watch`) is seen through the same entry: before spending, the keychain is
+//!   read, and a pair that process stored is taken instead;
 //! - 400 "Invalid refresh token" or a rejected validation → signed out with the reason;
 //! - logout runs the hook (the Watcher removes subscriptions), revokes at Twitch, deletes the
 //!   keychain entry.
@@ -40,6 +43,21 @@ pub enum LoginFlow {
     Device,
     /// The loopback authorization-code flow (needs a secret).
     Loopback,
+}
+
+/// How long a refresh waits for another process that is renewing the same stored login.
+const RENEWAL_WAIT: Duration = Duration::from_secs(10);
+/// How often the keychain is read meanwhile.
+const RENEWAL_POLL: Duration = Duration::from_millis(200);
+
+/// What [`TokenOwner::renewed_elsewhere`] found in the keychain.
+enum Renewal {
+    /// Nobody else renewed: spend our refresh token.
+    NotElsewhere,
+    /// Another process renewed: its stored pair replaces ours.
+    Adopt(Box<StoredTokens>),
+    /// Another process spent the refresh token and stored nothing new.
+    Spent,
 }
 
 /// Something to run on logout while the token still works (the Watcher deletes the
@@ -396,9 +414,64 @@ impl TokenOwner {
         self.publish(AuthState::SignedOut { reason });
     }
 
+    /// Before the held refresh token is spent: has another process that restored the same
+    /// stored login (the app and `tev watch`, two windows of the CLI) renewed it already? Its
+    /// rotated pair is in the keychain, and our copy of the refresh token is spent: sending it
+    /// would revoke the whole authorization (docs/twitch.md §3.2 "Danger"). A keychain entry
+    /// whose refresh token is gone while the access token is still ours means that process is
+    /// renewing right now; its pair is waited for.
+    async fn renewed_elsewhere(&self, held: &Held) -> Renewal {
+        let keychain = self.keychain();
+        if keychain.is_session_only() || held.tokens.refresh.is_none() {
+            return Renewal::NotElsewhere;
+        }
+        let deadline = Instant::now() + RENEWAL_WAIT;
+        loop {
+            let stored = match keychain.load_tokens().await {
+                Ok(Some(t)) => t,
+                // Nothing (or nothing readable) stored: nobody else holds this login.
+                _ => return Renewal::NotElsewhere,
+            };
+            let same_login =
+                stored.client_id == held.tokens.client_id && stored.user_id == held.tokens.user_id;
+            if !same_login {
+                return Renewal::NotElsewhere;
+            }
+            if stored.access != held.tokens.access && stored.refresh.is_some() {
+                return Renewal::Adopt(Box::new(stored));
+            }
+            if stored.refresh.is_some() {
+                return Renewal::NotElsewhere;
+            }
+            if Instant::now() >= deadline {
+                return Renewal::Spent;
+            }
+            tokio::time::sleep(RENEWAL_POLL).await;
+        }
+    }
+
     /// Refreshes with the held refresh token. The caller holds the lock.
     async fn refresh_locked(&self, slot: &mut Option<Held>) -> Result<Credentials, TokenError> {
         let Some(held) = slot.as_mut() else { return Err(TokenError::SignedOut) };
+        match self.renewed_elsewhere(held).await {
+            Renewal::NotElsewhere => {}
+            Renewal::Adopt(stored) => {
+                tracing::info!("the login was renewed by another process; using its tokens");
+                let left = u64::try_from(stored.expires_at.saturating_sub(unix_now())).unwrap_or(0);
+                held.refresh_due = self.due(Duration::from_secs(left));
+                held.tokens = *stored;
+                let state = self.signed_in_state(&held.tokens);
+                let creds = self.creds(&held.tokens);
+                self.publish(state);
+                return Ok(creds);
+            }
+            Renewal::Spent => {
+                // Another process sent it and never stored a new pair: it is spent either way.
+                held.tokens.refresh = None;
+                let reason = "another copy of the app was renewing the login and did not finish";
+                tracing::warn!("{reason}; the refresh token is treated as spent");
+            }
+        }
         let Some(rt) = held.tokens.refresh.take() else {
             let reason = "the login cannot be renewed (no refresh token); sign in again";
             self.sign_out_locked(slot, Some(reason.into())).await;

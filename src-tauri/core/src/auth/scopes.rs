@@ -1,63 +1,81 @@
-//! Which scopes to request (docs/twitch.md §2 "What logging in as broadcaster or moderator adds",
-//! §3.5 "Scopes for the viewer feature set").
+//! Which scopes to request: exactly what the enabled features use, derived from one table
+//! ([`FEATURES`]) of what each feature subscribes to or calls, and nothing else. Every scope is
+//! shown to the user on Twitch's consent page (docs/twitch.md §3.5), and a scope no code path
+//! uses is a permission the app holds for nothing.
+//!
+//! A feature's subscriptions are the ones the planner makes on a channel where the user has
+//! the feature's role ([`planner::types_for_role`]), each with the scope the protocol table
+//! lists for it (docs/twitch.md §2); its Helix calls are [`ScopedCall`]s (docs/twitch.md §4).
+
+use std::collections::BTreeSet;
 
 use crate::config::RoleOptIn;
+use crate::eventsub::planner::{self, Role};
+use crate::helix::{self, ScopedCall};
 
-/// Every viewer: chat and chat notifications (`channel.chat.*`, docs/twitch.md §2) and the
-/// followed-channels picker.
-pub const VIEWER: &[&str] = &["user:read:chat", "user:read:follows"];
+/// One feature of the app and what it uses that needs a scope.
+#[derive(Debug, Clone, Copy)]
+pub struct Feature {
+    /// Its name, for messages and tests.
+    pub name: &'static str,
+    /// Whether the user's opt-in turns it on (the viewer feature is always on).
+    pub enabled: fn(RoleOptIn) -> bool,
+    /// The role whose subscriptions it brings: the planner's types for a channel where the
+    /// user has this role.
+    pub role: Role,
+    /// The Helix calls it makes that need a scope.
+    pub calls: &'static [ScopedCall],
+}
 
-/// Added by "I'm a moderator" (docs/twitch.md §2: follow v2, shoutouts, shield mode, automod,
-/// suspicious users, warnings, unban requests, channel.moderate), plus
-/// `user:read:moderated_channels` so the app can tell which channels the user moderates
-/// (`GET /moderation/channels`, see `helix::ModeratedChannel`).
-pub const MODERATOR: &[&str] = &[
-    "user:read:moderated_channels",
-    "moderator:read:followers",
-    "moderator:read:shoutouts",
-    "moderator:read:shield_mode",
-    "moderator:read:automod_settings",
-    "moderator:read:suspicious_users",
-    "moderator:read:warnings",
-    "moderator:read:unban_requests",
-    "moderator:read:chatters",
-];
+/// Every viewer: live status, title, raids and chat of the open channels (the chat types need
+/// `user:read:chat`), and the home page's followed list and which of those are live.
+pub const VIEWER: Feature = Feature {
+    name: "viewer",
+    enabled: |_| true,
+    role: Role::Viewer,
+    calls: &[helix::FOLLOWED_CHANNELS, helix::FOLLOWED_STREAMS],
+};
 
-/// Added by "I'm the broadcaster" (docs/twitch.md §3.5's list plus §2's broadcaster types:
-/// charity, redemptions, VIP and moderator changes, bans).
-pub const BROADCASTER: &[&str] = &[
-    "moderator:read:followers",
-    "channel:read:subscriptions",
-    "bits:read",
-    "channel:read:hype_train",
-    "channel:read:polls",
-    "channel:read:predictions",
-    "channel:read:ads",
-    "channel:read:goals",
-    "moderator:read:shoutouts",
-    "channel:read:charity",
-    "channel:read:redemptions",
-    "channel:read:vips",
-    "moderation:read",
-    "channel:moderate",
-];
+/// "I'm a moderator": follows and shoutouts of the channels the user moderates, and the list
+/// of those channels.
+pub const MODERATOR: Feature = Feature {
+    name: "moderator",
+    enabled: |r| r.moderator,
+    role: Role::Moderator,
+    calls: &[helix::MODERATED_CHANNELS],
+};
 
-/// The scopes to request for the user's opt-in, deduplicated, viewer scopes first.
+/// "I'm the broadcaster": the broadcaster's own events on their channel (those the chat types
+/// do not already carry).
+pub const BROADCASTER: Feature = Feature {
+    name: "broadcaster",
+    enabled: |r| r.broadcaster,
+    role: Role::Broadcaster,
+    calls: &[],
+};
+
+/// The table: every feature the scopes come from, the viewer's first.
+pub const FEATURES: &[Feature] = &[VIEWER, MODERATOR, BROADCASTER];
+
+/// The scopes to request for the user's opt-in, each once: the viewer's first, then each
+/// enabled feature's in the table's order.
 pub fn for_roles(roles: RoleOptIn) -> Vec<String> {
+    // The chat types carry subs, gifts and cheers when the chat scope is granted, so the
+    // broadcaster's own types for those are not planned (the planner's rule); the viewer
+    // feature, always on, brings the chat scope.
+    let chat = true;
     let mut out: Vec<String> = Vec::new();
-    let mut add = |list: &[&str]| {
-        for s in list {
-            if !out.iter().any(|o| o == s) {
-                out.push((*s).to_string());
+    let mut seen = BTreeSet::new();
+    for f in FEATURES.iter().filter(|f| (f.enabled)(roles)) {
+        let subs = planner::types_for_role(f.role, chat);
+        // The table lists the read-only scope of a type first; any one of them suffices.
+        let from_subs = subs.iter().filter_map(|t| t.scopes.first().copied());
+        let from_calls = f.calls.iter().map(|c| c.scope);
+        for s in from_subs.chain(from_calls) {
+            if seen.insert(s) {
+                out.push(s.to_string());
             }
         }
-    };
-    add(VIEWER);
-    if roles.broadcaster {
-        add(BROADCASTER);
-    }
-    if roles.moderator {
-        add(MODERATOR);
     }
     out
 }
@@ -67,18 +85,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn viewer_gets_only_the_two_viewer_scopes() {
-        assert_eq!(for_roles(RoleOptIn::default()), vec!["user:read:chat", "user:read:follows"]);
+    fn a_viewer_asks_for_chat_and_follows_only() {
+        assert_eq!(for_roles(RoleOptIn::default()), ["user:read:chat", "user:read:follows"]);
     }
 
     #[test]
-    fn roles_add_their_scopes_once() {
-        let both = for_roles(RoleOptIn { broadcaster: true, moderator: true });
-        assert!(both.contains(&"channel:read:subscriptions".to_string()));
-        assert!(both.contains(&"moderator:read:shield_mode".to_string()));
-        let n = both.iter().filter(|s| *s == "moderator:read:followers").count();
-        assert_eq!(n, 1);
+    fn no_role_asks_for_a_write_or_manage_scope() {
+        let all = for_roles(RoleOptIn { broadcaster: true, moderator: true });
+        assert!(
+            all.iter().all(|s| !s.contains(":manage:")
+                && !s.contains(":write:")
+                && s != "channel:moderate"),
+            "{all:?}"
+        );
         let m = for_roles(RoleOptIn { broadcaster: false, moderator: true });
-        assert!(!m.contains(&"bits:read".to_string()), "moderators get no broadcaster scopes");
+        assert!(
+            !m.contains(&"channel:read:polls".to_string()),
+            "moderators get no broadcaster scopes"
+        );
+        let n = all.iter().filter(|s| *s == "moderator:read:followers").count();
+        assert_eq!(n, 1, "each scope once");
     }
 }

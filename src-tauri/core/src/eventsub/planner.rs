@@ -16,7 +16,9 @@
 //!   pair does not fit is reported in [`Plan::poll_live`]: its live status comes from batched
 //!   Helix `/streams` polling instead.
 
-use crate::eventsub::protocol::{ConditionKeys, SubscriptionType, Who, table_row};
+use crate::eventsub::protocol::{
+    ConditionKeys, SubscriptionType, Who, subscription_type, table_row,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Twitch's default WebSocket budget (docs/twitch.md §1.6).
@@ -260,6 +262,18 @@ const KINDS: &[Kind] = &[
     k("channel.prediction.end", Live, Dup::None),
     k("channel.channel_points_custom_reward_redemption.add", Live, Dup::None),
 ];
+
+/// The table rows of the types [`plan`] may create on a channel where the user has `role`
+/// (those open to a lower role included), leaving out, with `chat` (the chat scope granted),
+/// the types the chat types already carry, as [`plan`] does. The scopes the app asks for are
+/// derived from it (`auth::scopes`).
+pub fn types_for_role(role: Role, chat: bool) -> Vec<&'static SubscriptionType> {
+    KINDS
+        .iter()
+        .filter(|k| k.min_role <= role && !(chat && k.dup != Dup::None))
+        .filter_map(|k| subscription_type(k.sub_type))
+        .collect()
+}
 
 /// True for types that need no authorization and therefore cost 1 (docs/twitch.md §1.6).
 pub fn is_public_type(sub_type: &str) -> bool {

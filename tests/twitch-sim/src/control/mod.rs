@@ -126,6 +126,12 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     let welcome_keepalive = opt_u64(&v, "welcome_keepalive_secs")?;
     let subscribe_delay = opt_u64(&v, "subscribe_delay_ms")?;
     let welcome_delay = opt_u64(&v, "successor_welcome_delay_ms")?;
+    let invalid_while_pending = opt_u64(&v, "device_invalid_while_pending")?;
+    let helix_nulls = match v.get("helix_nulls") {
+        None => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return Err(bad("helix_nulls must be true or false")),
+    };
     let page_size = match v.get("helix_page_size") {
         None => None,
         Some(Value::Null) => Some(None),
@@ -220,6 +226,12 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     }
     if let Some(p) = page_size {
         c.helix_page_size = p;
+    }
+    if let Some(n) = invalid_while_pending {
+        c.device_invalid_while_pending = n;
+    }
+    if let Some(n) = helix_nulls {
+        c.helix_nulls = n;
     }
     if bucket.is_some() {
         // A new bucket size starts full, so tests get a predictable count.

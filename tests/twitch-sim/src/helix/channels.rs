@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{HelixError, all, authenticate, bad, page, paging, query, secs};
+use super::{HelixError, all, authenticate, bad, page, paging, query, secs, served};
 use crate::world::{Shared, User, World, first};
 
 fn stream_json(w: &World, u: &User) -> Value {
@@ -57,7 +57,7 @@ pub(super) async fn users(
             .map(|u| w.user_json(u))
             .collect()
     };
-    Ok(axum::Json(json!({"data": data})).into_response())
+    Ok(axum::Json(json!({"data": served(&w, data)})).into_response())
 }
 
 /// `GET /helix/streams`: live channels only; empty `data` when offline (docs/twitch.md §4).
@@ -94,6 +94,7 @@ pub(super) async fn streams(
     live.sort_by_key(|u| std::cmp::Reverse(u.viewer_count));
     let items = live.into_iter().map(|u| stream_json(&w, u)).collect();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
@@ -108,9 +109,7 @@ pub(super) async fn streams_followed(
     let w = sim.world();
     let caller = authenticate(&w, &headers)?;
     let uid = caller.user()?.to_string();
-    if !caller.has_scope("user:read:follows") {
-        return Err(HelixError::Unauthorized("Missing scope: user:read:follows".into()));
-    }
+    caller.require_scope("user:read:follows")?;
     let p = query(&q);
     match first(&p, "user_id") {
         None => return Err(bad("Missing required parameter \"user_id\"")),
@@ -129,6 +128,7 @@ pub(super) async fn streams_followed(
     live.sort_by_key(|u| std::cmp::Reverse(u.viewer_count));
     let items = live.into_iter().map(|u| stream_json(&w, u)).collect();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
@@ -189,6 +189,7 @@ pub(super) async fn search_channels(
         })
         .collect();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
@@ -228,7 +229,7 @@ pub(super) async fn channels(
             })
         })
         .collect();
-    Ok(axum::Json(json!({"data": data})).into_response())
+    Ok(axum::Json(json!({"data": served(&w, data)})).into_response())
 }
 
 /// `GET /helix/channels/followed` (docs/twitch.md §4): user token with `user:read:follows`,
@@ -241,9 +242,7 @@ pub(super) async fn channels_followed(
     let w = sim.world();
     let caller = authenticate(&w, &headers)?;
     let uid = caller.user()?.to_string();
-    if !caller.has_scope("user:read:follows") {
-        return Err(HelixError::Unauthorized("Missing scope: user:read:follows".into()));
-    }
+    caller.require_scope("user:read:follows")?;
     let p = query(&q);
     match first(&p, "user_id") {
         None => return Err(bad("Missing required parameter \"user_id\"")),
@@ -278,6 +277,7 @@ pub(super) async fn channels_followed(
         .unwrap_or_default();
     let total = items.len();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"total": total, "data": data, "pagination": pagination})).into_response())
 }
 
@@ -295,9 +295,7 @@ pub(super) async fn moderated_channels(
     let w = sim.world();
     let caller = authenticate(&w, &headers)?;
     let uid = caller.user()?.to_string();
-    if !caller.has_scope("user:read:moderated_channels") {
-        return Err(HelixError::Unauthorized("Missing scope: user:read:moderated_channels".into()));
-    }
+    caller.require_scope("user:read:moderated_channels")?;
     let p = query(&q);
     match first(&p, "user_id") {
         None => return Err(bad("Missing required parameter \"user_id\"")),
@@ -326,5 +324,6 @@ pub(super) async fn moderated_channels(
         })
         .unwrap_or_default();
     let (data, pagination) = page(items, offset, size);
+    let data = served(&w, data);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }

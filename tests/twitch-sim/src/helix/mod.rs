@@ -100,6 +100,19 @@ impl Caller {
         self.scopes.iter().any(|x| x == s)
     }
 
+    /// A scoped endpoint's check. Helix answers a scope the token lacks with 401 and
+    /// `Missing scope: <scope>`, not with `Invalid OAuth token`: docs/twitch.md §4 (the error
+    /// tables of https://dev.twitch.tv/docs/api/reference/, and the prefix Chatterino matches,
+    /// https://github.com/Chatterino/chatterino2/pull/4000). A client that took it for an
+    /// expired token refreshed in a loop (https://github.com/nicklaw5/helix/issues/204).
+    fn require_scope(&self, scope: &str) -> Result<(), HelixError> {
+        if self.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(HelixError::Unauthorized(format!("Missing scope: {scope}")))
+        }
+    }
+
     fn user(&self) -> Result<&str, HelixError> {
         self.user_id
             .as_deref()
@@ -241,6 +254,30 @@ fn page(items: Vec<Value>, offset: usize, size: usize) -> (Vec<Value>, Value) {
         json!({})
     };
     (data, pagination)
+}
+
+/// The items of a Helix answer as served: unchanged, or with the `helix_nulls` switch on,
+/// every empty array and every empty string among their fields answered as `null`. Twitch has
+/// answered `null` where its reference promises an array (`tag_ids`:
+/// https://github.com/twitch-rs/twitch_api/issues/184; twitch_api reads `Stream.tags` with a
+/// null-to-default deserializer and tests `"tags": null`,
+/// https://github.com/twitch-rs/twitch_api/blob/main/src/helix/endpoints/streams/get_streams.rs),
+/// docs/twitch.md §9. Only sometimes, so it is a switch.
+fn served(w: &World, mut items: Vec<Value>) -> Vec<Value> {
+    if w.config.helix_nulls {
+        for field in items.iter_mut().filter_map(Value::as_object_mut).flat_map(|o| o.values_mut())
+        {
+            let empty = match field {
+                Value::Array(a) => a.is_empty(),
+                Value::String(s) => s.is_empty(),
+                _ => false,
+            };
+            if empty {
+                *field = Value::Null;
+            }
+        }
+    }
+    items
 }
 
 fn secs(t: chrono::DateTime<chrono::Utc>) -> String {

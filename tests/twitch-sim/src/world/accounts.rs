@@ -154,4 +154,7 @@ pub struct DeviceCode {
     pub state: DeviceState,
     /// Expiry.
     pub expires_at: Instant,
+    /// How often the token endpoint was polled with this code (for the
+    /// `device_invalid_while_pending` switch).
+    pub polls: u64,
 }

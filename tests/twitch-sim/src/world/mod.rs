@@ -117,6 +117,14 @@ pub struct Config {
     /// Most items on one page of any paged Helix list (Twitch: `first`, at most 100,
     /// docs/twitch.md §4). A test knob: paging with a handful of items.
     pub helix_page_size: Option<u64>,
+    /// Answer `invalid device code` to the first this-many polls of each device code while it
+    /// is still pending, as Twitch was seen doing (docs/twitch.md §9 "Device flow",
+    /// https://github.com/twitchdev/issues/issues/971). 0 (the default): never.
+    pub device_invalid_while_pending: u64,
+    /// Answer `null` for every empty optional array and every empty optional string Helix
+    /// serves, as Twitch has done for `tag_ids` (docs/twitch.md §9 "`null` where Helix promises
+    /// an array", https://github.com/twitch-rs/twitch_api/issues/184). Off by default.
+    pub helix_nulls: bool,
 }
 
 impl Default for Config {
@@ -136,6 +144,8 @@ impl Default for Config {
             subscribe_delay_ms: 0,
             successor_welcome_delay_ms: 0,
             helix_page_size: None,
+            device_invalid_while_pending: 0,
+            helix_nulls: false,
         }
     }
 }

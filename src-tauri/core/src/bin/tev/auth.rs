@@ -1,8 +1,8 @@
 //! `tev login`, `tev logout`, `tev whoami`, `tev config`
 //!
 //! All of them honour `TEV_TWITCH_BASE_URL` (simulator), `TWITCH_CLIENT_ID`,
-//! `TWITCH_CLIENT_SECRET` and the XDG directories (through `directories`). Tokens are never
-//! printed.
+//! `TWITCH_CLIENT_SECRET`, `TEV_KEYCHAIN_SERVICE` (another keychain service name, as the app
+//! takes it) and the XDG directories (through `directories`). Tokens are never printed.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -72,7 +72,18 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
     }
 }
 
-fn load_settings() -> Result<(ConfigStore, Settings), String> {
+/// The keychain service name variable, read as the app reads it (tests keep logins apart).
+const KEYCHAIN_SERVICE_VAR: &str = "TEV_KEYCHAIN_SERVICE";
+
+/// The OS keychain, under `TEV_KEYCHAIN_SERVICE` when set: the same entries as the app's.
+pub fn keychain() -> Keychain {
+    match config::env_nonempty(KEYCHAIN_SERVICE_VAR) {
+        Some(service) => Keychain::os().with_service(service),
+        None => Keychain::os(),
+    }
+}
+
+pub fn load_settings() -> Result<(ConfigStore, Settings), String> {
     let store = ConfigStore::from_env().map_err(|e| e.to_string())?;
     let (settings, warning) = store.load_or_default().map_err(|e| e.to_string())?;
     if let Some(w) = warning {
@@ -83,7 +94,7 @@ fn load_settings() -> Result<(ConfigStore, Settings), String> {
 
 async fn owner(settings: &Settings, no_browser: bool) -> Result<TokenOwner, String> {
     let endpoints = Endpoints::from_env().map_err(|e| e.to_string())?;
-    let owner = TokenOwner::from_settings(settings, endpoints, Keychain::os())
+    let owner = TokenOwner::from_settings(settings, endpoints, keychain())
         .await
         .map_err(|e| e.to_string())?;
     if no_browser {
@@ -293,7 +304,7 @@ pub fn config(a: ConfigArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         }
-        let keychain = Keychain::os();
+        let keychain = keychain();
         if a.secret_stdin {
             let mut line = Zeroizing::new(String::new());
             if let Err(e) = std::io::stdin().lock().read_line(&mut line) {

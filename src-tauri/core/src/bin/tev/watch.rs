@@ -1,16 +1,16 @@
 //! `tev watch <login>…`
 //!
 //! Live events as JSON lines on stdout (`--pretty`: one human line each); connection state
-//! changes on stderr. The token comes from `TEV_ACCESS_TOKEN` + `TEV_CLIENT_ID` (until `tev
-//! login`'s stored login is wired in). Pointed at the simulator (`TEV_TWITCH_BASE_URL`) without
-//! a token, it asks the simulator for one (`POST /_sim/tokens`) for `TEV_SIM_LOGIN` (default
-//! `sim_viewer`) with the public simulator client.
+//! changes on stderr. It signs in as the app does, with the login `tev login` stored in the
+//! keychain, restored, validated and renewed by the same token owner (docs/twitch.md §3.5);
+//! see [`sign_in`] for the order and the two overrides for tests and development.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use tev_core::Endpoints;
+use tev_core::auth::{AuthState, TokenOwner};
 use tev_core::feed::FeedUpdate;
-use tev_core::token::{AccessToken, Credentials, StaticTokens};
+use tev_core::token::{AccessToken, Credentials, StaticTokens, TokenSource};
 use tev_core::watcher::{self, ConnectionState, WatchUpdate, WatcherConfig};
 
 #[derive(clap::Args)]
@@ -69,8 +69,9 @@ async fn validate(
     r.json().await.map_err(|e| format!("unexpected validate answer: {}", e.without_url()))
 }
 
-/// A token from the simulator's control API (`POST /_sim/tokens`) for `TEV_SIM_LOGIN`
-/// (default `sim_viewer`) and the public simulator client (docs/testing.md "The Twitch simulator").
+/// A token from the simulator's control API (`POST /_sim/tokens`), for `TEV_SIM_LOGIN`
+/// (default `sim_viewer`) and the public simulator client, with the viewer's scopes
+/// (docs/testing.md "The Twitch simulator").
 async fn sim_token(http: &reqwest::Client, ep: &Endpoints) -> Result<(String, String), String> {
     let base = ep.base().ok_or("not a simulator")?;
     let login = std::env::var("TEV_SIM_LOGIN").unwrap_or_else(|_| "sim_viewer".into());
@@ -81,7 +82,7 @@ async fn sim_token(http: &reqwest::Client, ep: &Endpoints) -> Result<(String, St
         .json(&serde_json::json!({
             "login": login,
             "client_id": client_id,
-            "scopes": ["user:read:chat", "user:read:follows"],
+            "scopes": tev_core::auth::scopes::for_roles(Default::default()),
         }))
         .send()
         .await
@@ -95,22 +96,76 @@ async fn sim_token(http: &reqwest::Client, ep: &Endpoints) -> Result<(String, St
     Ok((client_id, token.to_string()))
 }
 
-async fn credentials(ep: &Endpoints) -> Result<Credentials, String> {
+/// A token made by hand, for tests and development only: used as it is, never renewed.
+const ACCESS_TOKEN_VAR: &str = "TEV_ACCESS_TOKEN";
+/// The Client ID that token was issued to.
+const CLIENT_ID_VAR: &str = "TEV_CLIENT_ID";
+
+/// Who `tev watch` acts as.
+enum Signed {
+    /// The stored login, kept fresh by the token owner (shut down at the end).
+    Stored(TokenOwner),
+    /// A fixed token: `TEV_ACCESS_TOKEN`, or the simulator's.
+    Fixed(Credentials),
+}
+
+/// Signs in, in this order:
+/// 1. `TEV_ACCESS_TOKEN` with `TEV_CLIENT_ID`: a test and development override, a token made
+///    by hand, used as it is and never renewed;
+/// 2. the login `tev login` (or the app) stored in the keychain, restored, validated and
+///    renewed like the app's;
+/// 3. against the simulator (`TEV_TWITCH_BASE_URL`) with no stored login: a token the simulator
+///    mints (`POST /_sim/tokens`) for `TEV_SIM_LOGIN` (default `sim_viewer`).
+///
+/// Otherwise the error says how to sign in.
+async fn sign_in(ep: &Endpoints) -> Result<Signed, String> {
     let http = reqwest::Client::new();
-    let (client_id, token) = match std::env::var("TEV_ACCESS_TOKEN") {
-        Ok(t) if !t.trim().is_empty() => {
-            let cid = std::env::var("TEV_CLIENT_ID")
-                .map_err(|_| "TEV_CLIENT_ID must be set with TEV_ACCESS_TOKEN")?;
-            (cid, t.trim().to_string())
-        }
-        _ if ep.simulated => sim_token(&http, ep).await?,
-        _ => {
-            return Err("not signed in: set TEV_ACCESS_TOKEN and TEV_CLIENT_ID, or point \
-                        TEV_TWITCH_BASE_URL at the simulator"
-                .into());
-        }
+    if let Some(token) = tev_core::config::env_nonempty(ACCESS_TOKEN_VAR) {
+        let cid = tev_core::config::env_nonempty(CLIENT_ID_VAR)
+            .ok_or("TEV_CLIENT_ID must be set with TEV_ACCESS_TOKEN")?;
+        return Ok(Signed::Fixed(fixed(&http, ep, cid, token).await?));
+    }
+    let (_, settings) = crate::auth::load_settings()?;
+    let not_signed_in = match TokenOwner::from_settings(
+        &settings,
+        ep.clone(),
+        crate::auth::keychain(),
+    )
+    .await
+    {
+        Ok(owner) => match owner.start().await {
+            AuthState::SignedIn { .. } => return Ok(Signed::Stored(owner)),
+            other => {
+                owner.shutdown();
+                let why = match other {
+                    AuthState::SignedOut { reason: Some(r) } | AuthState::Expired { reason: r } => {
+                        format!(" ({r})")
+                    }
+                    _ => String::new(),
+                };
+                format!("not signed in{why}: sign in with `tev login` first")
+            }
+        },
+        Err(e) => format!(
+            "not signed in ({e}): set the Client ID with `tev config --client-id ID`, then sign \
+             in with `tev login`"
+        ),
     };
-    let v = validate(&http, ep, &token).await?;
+    if ep.simulated {
+        let (cid, token) = sim_token(&http, ep).await?;
+        return Ok(Signed::Fixed(fixed(&http, ep, cid, token).await?));
+    }
+    Err(not_signed_in)
+}
+
+/// Credentials for a fixed token, checked with Twitch first.
+async fn fixed(
+    http: &reqwest::Client,
+    ep: &Endpoints,
+    client_id: String,
+    token: String,
+) -> Result<Credentials, String> {
+    let v = validate(http, ep, &token).await?;
     if v.client_id != client_id {
         return Err("the token was issued to another client id than TEV_CLIENT_ID".into());
     }
@@ -186,10 +241,14 @@ fn line(u: &WatchUpdate, pretty: bool) -> Option<String> {
 
 async fn watch(args: Args) -> Result<(), String> {
     let ep = Endpoints::from_env().map_err(|e| e.to_string())?;
-    let creds = credentials(&ep).await?;
-    eprintln!("tev watch: {} as {}", ep.describe(), creds.login);
-    let h = watcher::spawn(&ep, Arc::new(StaticTokens(creds)), WatcherConfig::new(&ep))
-        .map_err(|e| e.to_string())?;
+    let signed = sign_in(&ep).await?;
+    let (tokens, owner): (Arc<dyn TokenSource>, Option<TokenOwner>) = match signed {
+        Signed::Stored(owner) => (Arc::new(owner.clone()), Some(owner)),
+        Signed::Fixed(creds) => (Arc::new(StaticTokens(creds)), None),
+    };
+    let login = tokens.current().await.map_err(|e| e.to_string())?.login;
+    eprintln!("tev watch: {} as {login}", ep.describe());
+    let h = watcher::spawn(&ep, tokens, WatcherConfig::new(&ep)).map_err(|e| e.to_string())?;
     let mut updates = h.updates();
     let mut state = h.state();
     for login in &args.logins {
@@ -216,5 +275,8 @@ async fn watch(args: Args) -> Result<(), String> {
         }
     }
     h.shutdown().await;
+    if let Some(owner) = owner {
+        owner.shutdown();
+    }
     Ok(())
 }

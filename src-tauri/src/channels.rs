@@ -1,12 +1,12 @@
 //! The channels the app watches: the channel of each open streamer window (opened here, with
 //! its window), the favourite watched in the background for its go-live, and the display names
 //! learnt on the way. What is known of them is [`Channels`], managed by the app and reached
-//! through the app handle ([`ChannelsExt`]). Also the picker's channels: found by a search, or
-//! followed by the user.
+//! through the app handle ([`ChannelsExt`]). Also the picker's channels: found by a search,
+//! followed by the user, or followed and live now.
 
 use crate::error::{ErrorCode, UiError};
 use crate::state::{AppState, Connected};
-use crate::views::{ChannelRow, SettingsView};
+use crate::views::{ChannelRow, LiveChannel, SettingsView};
 use crate::{panel, windows};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -283,6 +283,14 @@ pub async fn followed(c: &Connected) -> Result<Vec<ChannelRow>, UiError> {
             }
         })
         .collect())
+}
+
+/// The channels the signed-in user follows that are live now, most watched first (one Helix call,
+/// `GET /streams/followed`).
+pub async fn followed_live(c: &Connected) -> Result<Vec<LiveChannel>, UiError> {
+    let me = c.helix.credentials().await?;
+    let live = c.helix.followed_streams(&me.user_id).await?;
+    Ok(live.into_iter().map(LiveChannel::new).collect())
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub fn snapshot(
         simulated: state.endpoints.simulated,
         listening_since,
         kinds: tev_core::kind::KIND_TABLE,
+        intro: !state.config.load_or_default().is_ok_and(|(s, _)| s.intro_dismissed),
         channel,
     }
 }

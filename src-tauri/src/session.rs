@@ -1,7 +1,8 @@
-//! The app's session with Twitch: the Twitch application it uses (its Client ID, checked with
-//! Twitch), the token owner, Helix and the watcher made from the settings (again when the Client
-//! ID or the roles change), the login, and their auth and connection state pushed to the pages as
-//! Tauri events (no polling from the pages).
+//! The app's session with Twitch: the Twitch application it uses (the built-in Client ID, or the
+//! user's own, checked with Twitch; a change of application signs the user out cleanly first),
+//! the token owner, Helix and the watcher made from the settings (again when the Client ID or the
+//! roles change), the login, and their auth and connection state pushed to the pages as Tauri
+//! events (no polling from the pages).
 
 use crate::channels::{self, ChannelsExt};
 use crate::error::{ErrorCode, UiError};
@@ -11,13 +12,15 @@ use crate::views::{AuthView, SetupResult, event};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, EventTarget};
 use tev_core::auth::{AuthState, LoginFlow, OAuthClient, SignInProgress, TokenOwner};
+use tev_core::config::{ClientChoice, ClientIdSource, bundled_client_id, is_valid_client_id};
 use tev_core::helix::Helix;
 use tev_core::token::TokenSource;
 use tev_core::watcher::{self, WatcherConfig};
 
-/// Saves the Client ID (and the secret, to the keychain) after checking with Twitch that the
-/// client exists: starting a device flow is the cheapest call that names the client. Then makes
-/// the session's pieces with it.
+/// Saves the user's own application: its Client ID (and the secret, to the keychain) after
+/// checking with Twitch that the client exists — starting a device flow is the cheapest call that
+/// names the client. A change of Client ID signs the user out cleanly first. Then makes the
+/// session's pieces with it.
 pub async fn setup(
     app: &AppHandle,
     state: Arc<AppState>,
@@ -25,15 +28,15 @@ pub async fn setup(
     client_secret: Option<String>,
 ) -> Result<SetupResult, UiError> {
     let client_id = client_id.trim().to_string();
-    if client_id.is_empty()
-        || client_id.len() > 64
-        || !client_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if !is_valid_client_id(&client_id) {
         return Err(UiError::new(
             ErrorCode::BadClientId,
             "A Client ID is the string of letters and digits shown under your application at dev.twitch.tv.",
         ));
     }
+    let (settings, _) = state.config.load_or_default()?;
+    let current = settings.client_choice();
+    refuse_if_from_environment(current.as_ref())?;
     let oauth = OAuthClient::new(state.endpoints.clone(), client_id.clone(), None)
         .map_err(|e| UiError::new(ErrorCode::SetupFailed, e.to_string()))?;
     oauth.device_start(&["user:read:chat".to_string()]).await.map_err(|e| {
@@ -42,6 +45,9 @@ pub async fn setup(
             format!("Twitch did not accept this Client ID: {e}"),
         )
     })?;
+    if current.is_some_and(|c| c.id != client_id) {
+        sign_out_before_switching(&state).await;
+    }
     let secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     if let Some(secret) = secret {
         state.keychain.set_client_secret(&client_id, zeroize::Zeroizing::new(secret)).await?;
@@ -49,6 +55,53 @@ pub async fn setup(
     state.config.update(|s| s.client_id = Some(client_id.clone()))?;
     connect(app, state).await?;
     Ok(SetupResult { message: "Twitch knows this application. You can log in now.".into() })
+}
+
+/// Goes back from the user's own application to the Client ID built into the app: signs the user
+/// out cleanly, forgets the own application (its Client ID and its secret in the keychain) and
+/// makes the session's pieces with the built-in one.
+pub async fn use_built_in(app: &AppHandle, state: Arc<AppState>) -> Result<SetupResult, UiError> {
+    if bundled_client_id().is_none() {
+        return Err(UiError::new(
+            ErrorCode::NotConfigured,
+            "This build of the app has no built-in Twitch application.",
+        ));
+    }
+    let (settings, _) = state.config.load_or_default()?;
+    let current = settings.client_choice();
+    refuse_if_from_environment(current.as_ref())?;
+    if current.is_some_and(|c| c.source == ClientIdSource::Own) {
+        sign_out_before_switching(&state).await;
+        if let Err(e) = state.keychain.delete_client_secret().await {
+            tracing::warn!(error = %e, "could not delete the own application's secret");
+        }
+        state.config.update(|s| s.client_id = None)?;
+        connect(app, state).await?;
+    }
+    Ok(SetupResult { message: "The app uses its built-in Twitch application.".into() })
+}
+
+/// `TWITCH_CLIENT_ID` decides the application for this run: the settings cannot change it.
+fn refuse_if_from_environment(current: Option<&ClientChoice>) -> Result<(), UiError> {
+    match current {
+        Some(c) if c.source == ClientIdSource::Environment => Err(UiError::new(
+            ErrorCode::SetupFailed,
+            "TWITCH_CLIENT_ID sets the Twitch application for this run; start the app without it \
+             to choose one here.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Before the app changes to another Twitch application: the login of the old one ends as Log out
+/// ends it — subscriptions removed, the tokens revoked at Twitch (docs/twitch.md §3.4) with the
+/// Client ID they were issued to, the keychain entry deleted — so no live login is left behind.
+async fn sign_out_before_switching(state: &AppState) {
+    if let Some(c) = state.connected().await
+        && let Err(e) = c.owner.logout().await
+    {
+        tracing::warn!(error = %e, "the old application's login did not end cleanly");
+    }
 }
 
 /// Starts a login; with `privileged`, asking for the broadcaster's and moderator's scopes too

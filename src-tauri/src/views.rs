@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tev_core::Endpoints;
 use tev_core::auth::{AuthState, SignInProgress};
-use tev_core::config::{FeedGroup, FeedPrefs, Settings};
+use tev_core::config::{ClientIdSource, FeedGroup, FeedPrefs, Settings};
 use tev_core::feed::StreamEvent;
+use tev_core::helix::Stream;
 use tev_core::live::Header;
 use tev_core::notify::NotifyPolicy;
 use tev_core::watcher::{ConnectionState, WatchedChannel};
@@ -66,11 +67,17 @@ impl AppInfo {
     }
 }
 
-/// The settings the home page needs (never a secret): `settings_get`, `set_favourite`.
+/// The settings the home page needs (never a secret): `settings_get`, `set_favourite`,
+/// `setup_save`, `use_built_in_client`.
 #[derive(Debug, Serialize)]
 pub struct SettingsView {
-    /// The configured Client ID; the setup form shows while there is none.
+    /// The Client ID in use; the first window is the setup form while there is none.
     pub client_id: Option<String>,
+    /// Where that Client ID comes from: the settings say which application is used and offer
+    /// the other.
+    pub client_source: Option<ClientIdSource>,
+    /// Whether this build has a Client ID built in: the settings offer to go back to it.
+    pub built_in: bool,
     /// The favourite channel's login, starred in the picker.
     pub favourite: Option<String>,
     /// The channels opened lately, newest first.
@@ -82,8 +89,11 @@ pub struct SettingsView {
 impl SettingsView {
     /// What the home page sees of `s`, with the problem met reading it, if any.
     pub fn new(s: &Settings, warning: Option<String>) -> Self {
+        let choice = s.client_choice();
         Self {
-            client_id: s.effective_client_id(),
+            client_source: choice.as_ref().map(|c| c.source),
+            client_id: choice.map(|c| c.id),
+            built_in: tev_core::config::bundled_client_id().is_some(),
             favourite: s.favourite.clone(),
             recent_streamers: s.recent_streamers.clone(),
             warning,
@@ -214,6 +224,39 @@ pub struct ChannelRow {
     pub profile_image_url: Option<String>,
 }
 
+/// A followed channel that is live now, for the home window's first choice
+/// (`followed_live_channels`).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct LiveChannel {
+    /// Login: what opening the channel takes.
+    pub login: String,
+    /// Display name, shown.
+    pub display_name: String,
+    /// The category streamed (empty if none).
+    pub game_name: String,
+    /// The stream's title.
+    pub title: String,
+    /// How many watch now: the card says so, and the list is sorted by it.
+    pub viewer_count: u64,
+    /// A 320×180 preview of the stream (Twitch's `{width}x{height}` template filled in), if any.
+    pub thumbnail_url: Option<String>,
+}
+
+impl LiveChannel {
+    /// The card of a live stream (Helix `GET /streams/followed`).
+    pub fn new(s: Stream) -> Self {
+        let thumbnail = s.thumbnail_url.replace("{width}", "320").replace("{height}", "180");
+        Self {
+            thumbnail_url: Some(thumbnail).filter(|t| !t.is_empty()),
+            login: s.user_login,
+            display_name: s.user_name,
+            game_name: s.game_name,
+            title: s.title,
+            viewer_count: s.viewer_count,
+        }
+    }
+}
+
 /// One line of the notification choices (`notifications_get`, `notifications_set`).
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct NotifyKind {
@@ -255,6 +298,8 @@ pub struct Snapshot {
     pub listening_since: DateTime<Utc>,
     /// How each kind of row is named, grouped and drawn: the page keeps no list of its own.
     pub kinds: &'static [tev_core::kind::KindInfo],
+    /// Show the explanation of the window's panes and gap rows: until the user dismisses it.
+    pub intro: bool,
 }
 
 /// One channel's feed choices and the groups they are made of, for its panel
@@ -411,6 +456,28 @@ mod tests {
         let json: String = serde_json::from_str(literal).expect("a JSON string literal");
         let data: Value = serde_json::from_str(&json).expect("JSON inside it");
         assert_eq!(data, json!({"display_name": nasty}));
+    }
+
+    #[test]
+    fn a_live_card_has_a_sized_preview_and_the_viewer_count() {
+        // Twitch's answer to GET /streams/followed, from
+        // https://dev.twitch.tv/docs/api/reference/#get-followed-streams.
+        let stream: Stream = serde_json::from_value(json!({
+            "id": "42170724654", "user_id": "132954738", "user_login": "aws", "user_name": "AWS",
+            "game_id": "417752", "game_name": "Talk Shows & Podcasts", "type": "live",
+            "title": "AWS Howdy Partner! Y'all welcome ExtraHop to the show!",
+            "viewer_count": 20, "started_at": "2021-03-31T20:57:26Z", "language": "en",
+            "thumbnail_url": "https://static-cdn.jtvnw.net/previews-ttv/live_user_aws-{width}x{height}.jpg",
+            "tag_ids": [], "tags": ["English"], "is_mature": false
+        }))
+        .expect("Twitch's example");
+        let card = LiveChannel::new(stream);
+        assert_eq!(
+            card.thumbnail_url.as_deref(),
+            Some("https://static-cdn.jtvnw.net/previews-ttv/live_user_aws-320x180.jpg")
+        );
+        assert_eq!((card.login.as_str(), card.display_name.as_str()), ("aws", "AWS"));
+        assert_eq!(card.viewer_count, 20);
     }
 
     #[test]

@@ -1,4 +1,6 @@
-// The home window: setup (first run), log in, pick a streamer, open the streamer window.
+// The home window: log in (the first window of a build with a built-in Client ID; a build without
+// one asks for an application first), pick a streamer — the followed channels live now first —,
+// open the streamer window; the settings choose the Twitch application.
 import { call, markPainted, on } from "./ipc.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,14 +23,26 @@ async function showAppInfo() {
   if (info.redirect_url) $("redirect-url").textContent = info.redirect_url;
 }
 
+/** The settings page is open (it takes the place of the other panels). */
+let settingsOpen = false;
+
 function layout() {
   const needsSetup = settings && !settings.client_id;
   const signedIn = auth && auth.state === "signed_in";
+  const inSettings = settingsOpen && !needsSetup;
+  // One application form: the first window's when no application is known, else the settings'.
+  const form = $("app-form");
+  const home = needsSetup ? $("setup") : $("own-app-slot");
+  if (form.parentElement !== home) home.append(form);
   $("setup").hidden = !needsSetup;
-  $("login").hidden = needsSetup || signedIn;
-  $("picker").hidden = !signedIn;
-  $("notifications").hidden = !signedIn;
+  $("settings").hidden = !inSettings;
+  $("settings-button").hidden = needsSetup;
+  $("settings-button").setAttribute("aria-expanded", String(inSettings));
+  $("login").hidden = needsSetup || signedIn || inSettings;
+  $("picker").hidden = !signedIn || inSettings;
+  $("notifications").hidden = !signedIn || inSettings;
   $("logout").hidden = !signedIn;
+  renderClientSource();
   $("account-avatar").hidden = !(signedIn && auth.profile_image_url);
   $("account-name").textContent = signedIn ? auth.display_name || auth.login : "Not signed in";
   if (signedIn && auth.profile_image_url) $("account-avatar").src = auth.profile_image_url;
@@ -36,7 +50,53 @@ function layout() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Setup
+// Settings: which Twitch application the app uses
+function renderClientSource() {
+  if (!settings) return;
+  const p = $("client-source");
+  const source = settings.client_source;
+  const id = document.createElement("span");
+  id.className = "mono";
+  id.textContent = settings.client_id || "";
+  if (source === "built_in") {
+    p.replaceChildren("The application built into Twitch Event Viewer: you log in with a code on Twitch's activation page, nothing to register.");
+  } else if (source === "own") {
+    p.replaceChildren("Your own application, Client ID ", id);
+  } else if (source === "environment") {
+    p.replaceChildren("TWITCH_CLIENT_ID sets the application for this run: Client ID ", id);
+  } else {
+    p.replaceChildren("No Twitch application yet.");
+  }
+  $("use-bundled").hidden = !(settings.built_in && source === "own");
+  $("own-app").hidden = source === "environment";
+}
+
+function openSettings(open) {
+  settingsOpen = open;
+  showError($("settings-result"), null);
+  layout();
+  if (open) $("settings-close").focus();
+}
+$("settings-button").addEventListener("click", () => openSettings(!settingsOpen));
+$("settings-close").addEventListener("click", () => openSettings(false));
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && settingsOpen) openSettings(false);
+});
+
+$("use-bundled").addEventListener("click", async () => {
+  $("use-bundled").disabled = true;
+  try {
+    settings = await call("use_built_in_client");
+    $("own-app").open = false;
+    openSettings(false);
+  } catch (e) {
+    showError($("settings-result"), e);
+  } finally {
+    $("use-bundled").disabled = false;
+  }
+});
+
+// Setup: the user's own application (the first window of a build without a built-in one)
 $("setup-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const result = $("setup-result");
@@ -52,6 +112,13 @@ $("setup-form").addEventListener("submit", async (ev) => {
     result.className = "form-result ok";
     result.textContent = r.message;
     settings = await call("settings_get");
+    // From the settings: back to the login, with the new application.
+    if (settingsOpen) {
+      $("client-id").value = "";
+      $("own-app").open = false;
+      result.textContent = "";
+      openSettings(false);
+    }
     layout();
   } catch (e) {
     result.className = "form-result bad";
@@ -142,8 +209,16 @@ function channelRow(c) {
   sub.className = "channel-sub";
   sub.textContent = [c.is_live ? "Live" : "Offline", c.game_name, c.title].filter(Boolean).join(" · ");
   main.append(name, sub);
+  li.append(img, main, ...rowButtons(c));
+  li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") openStreamer(c.login); });
+  return li;
+}
+
+/** ☆ Favourite and Open, for a channel row or a live card. */
+function rowButtons(c) {
   const fav = document.createElement("button");
   fav.type = "button";
+  fav.className = "fav";
   fav.textContent = settings && settings.favourite === c.login ? "★ Favourite" : "☆ Favourite";
   fav.addEventListener("click", (ev) => { ev.stopPropagation(); chooseFavourite(c); });
   const open = document.createElement("button");
@@ -151,7 +226,51 @@ function channelRow(c) {
   open.className = "primary";
   open.textContent = "Open";
   open.addEventListener("click", (ev) => { ev.stopPropagation(); openStreamer(c.login); });
-  li.append(img, main, fav, open);
+  return [fav, open];
+}
+
+const viewers = new Intl.NumberFormat(undefined);
+
+/** A followed channel live now: its stream's preview, name, category and title. */
+function liveCard(c) {
+  if (c.display_name) displayNames.set(c.login, c.display_name);
+  const li = document.createElement("li");
+  li.className = "live-card";
+  li.tabIndex = 0;
+  li.dataset.login = c.login;
+  const thumb = document.createElement("div");
+  thumb.className = "live-thumb";
+  if (c.thumbnail_url) {
+    const img = document.createElement("img");
+    img.alt = "";
+    img.src = c.thumbnail_url;
+    thumb.append(img);
+  }
+  const badge = document.createElement("span");
+  badge.className = "badge badge-live";
+  badge.textContent = "Live";
+  const count = document.createElement("span");
+  count.className = "live-viewers";
+  count.textContent = `${viewers.format(c.viewer_count)} watching`;
+  thumb.append(badge, count);
+  const name = document.createElement("span");
+  name.className = "live-name";
+  name.textContent = c.display_name || c.login;
+  const sub = document.createElement("span");
+  sub.className = "live-sub";
+  sub.textContent = c.game_name || "Live";
+  const title = document.createElement("span");
+  title.className = "live-title";
+  title.textContent = c.title;
+  title.title = c.title;
+  const body = document.createElement("div");
+  body.className = "live-body";
+  body.append(name, sub, title);
+  const actions = document.createElement("div");
+  actions.className = "live-actions";
+  actions.append(...rowButtons(c));
+  li.append(thumb, body, actions);
+  li.addEventListener("click", () => openStreamer(c.login));
   li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") openStreamer(c.login); });
   return li;
 }
@@ -160,9 +279,9 @@ async function chooseFavourite(c) {
   try {
     settings = await call("set_favourite", { login: c.login });
     renderFavourite();
-    for (const li of document.querySelectorAll(".channel")) {
-      const b = li.querySelector("button:not(.primary)");
-      if (b) b.textContent = li.dataset.login === settings.favourite ? "★ Favourite" : "☆ Favourite";
+    for (const b of document.querySelectorAll("button.fav")) {
+      const login = b.closest("[data-login]")?.dataset.login;
+      b.textContent = login === settings.favourite ? "★ Favourite" : "☆ Favourite";
     }
   } catch (e) {
     $("search-status").textContent = e.message;
@@ -189,7 +308,7 @@ let searchSeq = 0;
 $("search").addEventListener("input", () => {
   clearTimeout(searchTimer);
   const q = $("search").value.trim();
-  if (!q) { $("search-results").replaceChildren(); $("search-status").textContent = ""; return; }
+  if (!q) { $("search-results").replaceChildren(); delete $("search-results").dataset.query; $("search-status").textContent = ""; return; }
   // Debounced: one Helix search per pause in typing.
   searchTimer = setTimeout(async () => {
     const seq = ++searchSeq;
@@ -198,6 +317,8 @@ $("search").addEventListener("input", () => {
       const results = await call("search_channels", { query: q });
       if (seq !== searchSeq) return;
       $("search-results").replaceChildren(...results.map(channelRow));
+      // Which query the list answers: typing quickly can show an earlier query's list first.
+      $("search-results").dataset.query = q;
       $("search-status").textContent = results.length ? "" : `No channel matches “${q}”.`;
     } catch (e) {
       if (seq === searchSeq) $("search-status").textContent = e.message;
@@ -206,10 +327,25 @@ $("search").addEventListener("input", () => {
 });
 
 let pickerLoaded = false;
+async function loadLive() {
+  $("live-status").textContent = "Looking for live channels…";
+  try {
+    const live = await call("followed_live_channels");
+    $("live-followed").replaceChildren(...live.map(liveCard));
+    renderFavourite();
+    $("live-status").textContent = live.length
+      ? ""
+      : "None of the channels you follow is live right now. Search for one below.";
+  } catch (e) {
+    $("live-status").textContent = e.message;
+  }
+}
+
 async function loadPicker() {
   if (pickerLoaded) return;
   pickerLoaded = true;
   renderFavourite();
+  loadLive();
   try {
     const followed = await call("followed_channels");
     $("followed").replaceChildren(...followed.map(channelRow));

@@ -350,8 +350,21 @@ function showError(e) {
   p.textContent = e ? e.message : "";
 }
 
+// The explanation of the window's panes and of gap rows: shown until the user dismisses it, which
+// the core remembers for every later window.
+let introDismissed = false;
+function renderIntro(show) {
+  $("intro").hidden = introDismissed || !show;
+}
+$("intro-dismiss").addEventListener("click", () => {
+  introDismissed = true;
+  renderIntro(false);
+  call("intro_dismiss").catch(showError);
+});
+
 /** Shows what a snapshot of the channel holds (header, connection, login, rows). */
 function showSnapshot(snap) {
+  renderIntro(snap.intro);
   channelName = snap.channel.display_name || login;
   listeningSince = snap.listening_since || listeningSince;
   $("channel-name").textContent = channelName;

@@ -611,6 +611,15 @@ impl Helix {
         }
     }
 
+    /// The live streams of the channels `user_id` (the token user) follows, most watched first:
+    /// `GET /streams/followed?user_id=…&first=100`, scope `user:read:follows`
+    /// (https://dev.twitch.tv/docs/api/reference/#get-followed-streams, docs/twitch.md §4). One
+    /// page: the hundred most watched are more than a picker offers.
+    pub async fn followed_streams(&self, user_id: &str) -> Result<Vec<Stream>, HelixError> {
+        let q = vec![("user_id", user_id.to_string()), ("first", "100".to_string())];
+        Ok(self.get_data("streams/followed", q).await?.0)
+    }
+
     /// Every channel `user_id` (the token user) moderates, all pages: `GET
     /// /moderation/channels?user_id=…&first=100&after=…`, scope
     /// [`MODERATED_CHANNELS_SCOPE`] (see [`ModeratedChannel`] for the source).
@@ -890,6 +899,27 @@ mod tests {
         assert!(shown.contains("Invalid OAuth token"), "{shown}");
         assert!(!shown.contains("secret-token"), "{shown}");
         assert_eq!(tokens.refreshes.load(Ordering::SeqCst), 1, "refresh exactly once");
+    }
+
+    /// https://dev.twitch.tv/docs/api/reference/#get-followed-streams: the token user's live
+    /// follows, most watched first; `user_id` must be the token's user.
+    #[tokio::test]
+    async fn followed_streams_are_the_users_live_follows_most_watched_first() {
+        let sim = Sim::start().await;
+        sim.post("/_sim/users", json!({"login": "nightowl", "viewer_count": 5000})).await;
+        let t = sim
+            .post("/_sim/tokens", json!({"login": "sim_viewer", "scopes": ["user:read:follows"]}))
+            .await;
+        let t = t["access_token"].as_str().expect("token").to_string();
+        let h = Helix::new(sim.helix_base(), rotating(&t, &t)).expect("client");
+        let me = h.credentials().await.expect("credentials").user_id;
+        let live = h.followed_streams(&me).await.expect("followed streams");
+        let logins: Vec<&str> = live.iter().map(|s| s.user_login.as_str()).collect();
+        assert_eq!(logins, ["nightowl", "lumenforge"], "pixelpaladin is offline");
+        assert_eq!(live[0].viewer_count, 5000);
+        assert!(live[0].thumbnail_url.contains("{width}x{height}"), "{}", live[0].thumbnail_url);
+        let qs = sim.queries("/helix/streams/followed").await;
+        assert_eq!(qs, [format!("user_id={me}&first=100")]);
     }
 
     #[tokio::test]

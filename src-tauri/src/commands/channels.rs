@@ -1,10 +1,10 @@
-//! Commands about channels: the home window's picker (search, followed channels, the favourite)
-//! and opening a channel's window.
+//! Commands about channels: the home window's picker (search, followed channels and those live
+//! now, the favourite) and opening a channel's window.
 
 use super::S;
 use crate::channels;
 use crate::error::UiError;
-use crate::views::{ChannelRow, SettingsView};
+use crate::views::{ChannelRow, LiveChannel, SettingsView};
 use tauri::AppHandle;
 
 #[tauri::command]
@@ -23,6 +23,14 @@ pub async fn search_channels(state: S<'_>, query: String) -> Result<Vec<ChannelR
 pub async fn followed_channels(state: S<'_>) -> Result<Vec<ChannelRow>, UiError> {
     let c = state.connected().await.ok_or_else(UiError::no_client)?;
     channels::followed(&c).await
+}
+
+/// The followed channels that are live now, most watched first: the first choice after a login.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn followed_live_channels(state: S<'_>) -> Result<Vec<LiveChannel>, UiError> {
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
+    channels::followed_live(&c).await
 }
 
 #[tauri::command]

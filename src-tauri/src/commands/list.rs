@@ -14,6 +14,7 @@ macro_rules! app_commands {
             app::app_info => "app-pages",
             app::settings_get => "app-pages",
             app::setup_save => "app-pages",
+            app::use_built_in_client => "app-pages",
             auth::auth_state => "app-pages",
             auth::login_start => "app-pages",
             auth::login_cancel => "app-pages",
@@ -21,6 +22,7 @@ macro_rules! app_commands {
             auth::logout => "app-pages",
             channels::search_channels => "app-pages",
             channels::followed_channels => "app-pages",
+            channels::followed_live_channels => "app-pages",
             channels::set_favourite => "app-pages",
             channels::open_streamer => "app-pages",
             feed::streamer_snapshot => "app-pages",
@@ -30,6 +32,8 @@ macro_rules! app_commands {
             feed::streamer_painted => "streamer-panel",
             feed::feed_prefs_get => "streamer-panel",
             feed::feed_prefs_set => "streamer-panel",
+            // The panel's explanation of its panes, dismissed for good.
+            app::intro_dismiss => "streamer-panel",
             notifications::notifications_get => "app-pages",
             notifications::notifications_set => "app-pages",
         }

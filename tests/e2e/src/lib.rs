@@ -541,15 +541,62 @@ impl Launch {
         }
     }
 
-    /// The same, with one more environment variable for the app.
+    /// The same, with one more environment variable for the app (replacing one of that name).
     pub fn with_env(mut self, key: &str, value: &str) -> Launch {
+        self.env.retain(|(k, _)| k != key);
         self.env.push((key.into(), value.into()));
         self
     }
+
+    /// The same, as a build without a bundled Client ID: the app's debug-build switch
+    /// `TEV_HIDE_BUNDLED_CLIENT_ID` hides the one `.dev/test` builds in (the simulator's public
+    /// client), so the first window is the setup screen, as in a build made without one.
+    pub fn without_bundled_client_id(self) -> Launch {
+        self.with_env("TEV_HIDE_BUNDLED_CLIENT_ID", "1")
+    }
 }
 
-/// A fresh home whose settings already name the simulator's public client, so a test starts
-/// at the login panel (the journey test covers the setup screen).
+/// A "browser" that opens nothing but writes each URL it is asked to open as a line of a file;
+/// returns its path (for `BROWSER`) and the file's.
+pub fn recording_browser(dir: &Path) -> (String, PathBuf) {
+    let log = dir.join("browser-opened.txt");
+    let path = dir.join("browser-recording.sh");
+    let script = format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\nexit 0\n", log.display());
+    std::fs::write(&path, script).expect("write the browser stand-in");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("make it executable");
+    }
+    (path.to_string_lossy().into_owned(), log)
+}
+
+/// Approves the device code `user_code` for `sim_viewer` on the simulator's activation page, as
+/// the user does in the browser (the form `GET /activate` shows, posted).
+pub async fn approve_device_code(base: &str, user_code: &str) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/activate"))
+        .form(&[("user_code", user_code), ("login", "sim_viewer"), ("decision", "authorize")])
+        .send()
+        .await
+        .expect("POST /activate");
+    assert!(r.status().is_success(), "the activation page refused the code: {}", r.status());
+}
+
+/// The client ids of the live access tokens the simulator has issued (`/_sim/state`).
+pub async fn sim_token_clients(base: &str) -> Vec<String> {
+    let state = sim_state(base).await;
+    state["tokens"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|t| t["client_id"].as_str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
+/// A fresh home whose settings name the simulator's public client, so a test starts at the
+/// login panel in any build: with the bundled Client ID `.dev/test` builds in (the same one) it
+/// is the built-in application; without one it is the user's own. (The journey test covers the
+/// setup screen, `first_run` a fresh home.)
 pub fn home_with_sim_client() -> tempfile::TempDir {
     let home = fresh_home();
     let cfg = home.path().join(".config/twitch-event-viewer");
@@ -564,15 +611,25 @@ impl App {
     /// a page would; `Ok(result)` or `Err(message)` — e.g. a refusal for a page without the
     /// capability.
     pub async fn try_invoke(&self, command: &str) -> Result<serde_json::Value, String> {
+        self.invoke(command, serde_json::json!({})).await
+    }
+
+    /// Calls an app command with `args` (camelCase keys, as the pages send them) through the IPC
+    /// bridge of the current webview; `Ok(result)` or `Err(message)`.
+    pub async fn invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
         let script = r#"
             const done = arguments[arguments.length - 1];
             const t = window.__TAURI_INTERNALS__ || {};
             if (typeof t.invoke !== "function") { done({ err: "no IPC bridge in this page" }); return; }
-            t.invoke(arguments[0], {}).then((v) => done({ ok: v }), (e) => done({ err: String(e && e.message || e) }));
+            t.invoke(arguments[0], arguments[1]).then((v) => done({ ok: v }), (e) => done({ err: String(e && e.message || e) }));
         "#;
         let v = self
             .client
-            .execute_async(script, vec![serde_json::json!(command)])
+            .execute_async(script, vec![serde_json::json!(command), args])
             .await
             .expect("run the script");
         match v.get("ok") {
@@ -584,6 +641,14 @@ impl App {
     /// Clicks "Log in with Twitch" on the home window and waits until signed in (the simulator
     /// must auto-approve device codes).
     pub async fn log_in(&self) {
+        self.wait_for("body[data-ready='true']").await;
+        if self.client.find(Locator::Css("#setup:not([hidden])")).await.is_ok() {
+            panic!(
+                "the app shows the setup screen: its binary has no bundled Client ID. Build it \
+                 with TEV_BUNDLED_CLIENT_ID=sim-public-client (.dev/test does), or start from \
+                 home_with_sim_client()"
+            );
+        }
         self.wait_for("body[data-auth='signed_out']").await;
         self.wait_for("#login-button").await.click().await.expect("click Log in with Twitch");
         self.wait_for("body[data-auth='signed_in']").await;

@@ -1,7 +1,9 @@
-//! The first-run journey (docs/testing.md "End-to-end tests") in the real app against the
-//! simulator: first run → setup → log in (device flow, auto-approved by the simulator) → search and
-//! pick a streamer → the streamer window → events sent through the simulator's control API appear
-//! in the panel, newest first, at most ten.
+//! The whole journey in the real app against the simulator, as a build without a bundled Client
+//! ID has it (the debug-build switch `TEV_HIDE_BUNDLED_CLIENT_ID` hides the one `.dev/test` builds
+//! in): first run → the setup screen takes a Client ID → log in (device flow, auto-approved by the
+//! simulator) → search and pick a streamer → the streamer window → events sent through the
+//! simulator's control API appear in the panel, newest first, at most ten. (`first_run` is the
+//! same start with the bundled Client ID.)
 
 use fantoccini::Locator;
 use serde_json::json;
@@ -12,9 +14,9 @@ use tev_e2e::{App, Launch, approving_sim, fresh_home, sim_post};
 async fn first_run_setup_login_pick_and_watch_events() {
     let sim = approving_sim().await;
     let base = sim.base_url();
-    let app = App::launch(Launch::sim(&base, fresh_home())).await;
+    let app = App::launch(Launch::sim(&base, fresh_home()).without_bundled_client_id()).await;
 
-    // 1. First run: no Client ID → the setup screen.
+    // 1. First run: no Client ID, none built in → the setup screen.
     app.wait_for("body[data-ready='true']").await;
     app.wait_for("#setup:not([hidden])").await;
     app.screenshot("02-setup").await;
@@ -41,14 +43,16 @@ async fn first_run_setup_login_pick_and_watch_events() {
     // 3. Search and pick.
     let search = app.wait_for("#search").await;
     search.send_keys("lumen").await.expect("type a search");
-    let row = app.wait_for("#search-results li[data-login='lumenforge']").await;
+    // Wait for the list that answers the whole query ("lu…" may be answered first).
+    app.wait_for("#search-results[data-query='lumen'] li[data-login='lumenforge']").await;
     app.screenshot("05-search").await;
-    let fav = row.find(Locator::Css("button:not(.primary)")).await.expect("favourite button");
-    fav.click().await.expect("favourite");
+    // Typed one key at a time, "lumen" may run a search per pause in typing: each answer
+    // redraws the list, so the row is found again for each click.
+    click_again_if_redrawn(&app, "#search-results li[data-login='lumenforge'] button.fav").await;
     app.wait_for_text("#favourite-name", |t| t == "Lumenforge").await;
     let home = app.client.window().await.expect("home handle");
-    let open = row.find(Locator::Css("button.primary")).await.expect("open button");
-    open.click().await.expect("open");
+    click_again_if_redrawn(&app, "#search-results li[data-login='lumenforge'] button.primary")
+        .await;
 
     // 4. The streamer window: find its panel among the WebDriver window handles.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -129,4 +133,18 @@ async fn first_run_setup_login_pick_and_watch_events() {
     app.screenshot("06-streamer-panel").await;
     app.screenshot_screen("07-streamer-window").await;
     app.quit().await;
+}
+
+/// Clicks `css`, finding it again when the list it is in was redrawn between finding and clicking.
+async fn click_again_if_redrawn(app: &App, css: &str) {
+    for _ in 0..5 {
+        match app.wait_for(css).await.click().await {
+            Ok(_) => return,
+            Err(e) if e.to_string().contains("not found") || e.to_string().contains("stale") => {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("click {css}: {e}"),
+        }
+    }
+    panic!("{css} was redrawn under every click");
 }

@@ -223,6 +223,36 @@ async fn twitch_md_4_channels_followed_needs_scope_and_own_user() {
     assert_eq!(live["data"].as_array().unwrap().len(), 2);
 }
 
+/// https://dev.twitch.tv/docs/api/reference/#get-followed-streams: "The list is in descending
+/// order by the number of viewers watching the stream"; offline follows are absent.
+#[tokio::test]
+async fn followed_streams_are_the_live_follows_most_watched_first() {
+    let t = start().await;
+    let (a, _) = t.token("sim_viewer", &["user:read:follows"]).await;
+    let logins = |b: &serde_json::Value| -> Vec<String> {
+        b["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["user_login"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let path = format!("/streams/followed?user_id={SIM_VIEWER}");
+    let (_, b) = body(t.helix_get(&path, &a, PUBLIC).await).await;
+    assert_eq!(logins(&b), ["lumenforge", "nightowl"], "1,234 before 387 viewers");
+    // NightOwl overtakes Lumenforge, and PixelPaladin (followed last) goes live with the most.
+    t.post_json("/_sim/users", json!({"login": "nightowl", "viewer_count": 5000})).await;
+    t.post_json(
+        "/_sim/users",
+        json!({"login": "pixelpaladin", "live": true, "viewer_count": 9000}),
+    )
+    .await;
+    let (_, b) = body(t.helix_get(&path, &a, PUBLIC).await).await;
+    assert_eq!(logins(&b), ["pixelpaladin", "nightowl", "lumenforge"]);
+    assert_eq!(b["data"][0]["type"], "live");
+    assert_eq!(b["data"][0]["viewer_count"], 9000);
+}
+
 #[tokio::test]
 async fn twitch_md_4_ratelimit_headers_and_429_from_the_bucket() {
     let t = start().await;

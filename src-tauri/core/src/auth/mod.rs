@@ -143,8 +143,9 @@ impl AuthState {
 pub enum AuthError {
     /// No Client ID configured.
     #[error(
-        "no Twitch Client ID is configured: register an application at dev.twitch.tv and enter \
-         its Client ID in the setup screen, `tev config --client-id <ID>` or TWITCH_CLIENT_ID"
+        "no Twitch Client ID is configured and none is built into this build: register an \
+         application at dev.twitch.tv and enter its Client ID in the app's setup screen, \
+         `tev config --client-id <ID>` or TWITCH_CLIENT_ID"
     )]
     NoClientId,
     /// The loopback flow failed.

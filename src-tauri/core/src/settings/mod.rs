@@ -1,6 +1,7 @@
-//! The user's settings (Client ID, favourite streamer, …): one JSON file, `settings.json`, in
-//! the config dir of [`crate::paths`]. The app and the `tev` CLI both use
-//! [`ConfigStore::from_env`], so they read and write the same file.
+//! The user's settings (their own application's Client ID, favourite streamer, …): one JSON
+//! file, `settings.json`, in the config dir of [`crate::paths`]. The app and the `tev` CLI both
+//! use [`ConfigStore::from_env`], so they read and write the same file. Also which Client ID the
+//! app uses: the environment's, the user's own, or the one built in ([`choose_client_id`]).
 //!
 //! Rules (docs/ARCHITECTURE.md "Where each rule lives"): writes are atomic (temp file + rename); a
 //! corrupt file is reported and set aside as `settings.json.corrupt-<unix seconds>`, never silently
@@ -22,8 +23,10 @@ pub mod store;
 
 pub use feed_prefs::{FeedPrefs, FeedPrefsChange, MAX_FEED_CHANNELS, SeenMark};
 pub use schema::{
-    CLIENT_ID_VAR, CLIENT_SECRET_VAR, DEFAULT_LOOPBACK_PORT, MAX_RECENT, RoleOptIn, Settings,
-    WindowGeometry, env_client_secret, env_nonempty,
+    BUNDLED_CLIENT_ID_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, ClientChoice, ClientIdSource,
+    DEFAULT_LOOPBACK_PORT, HIDE_BUNDLED_CLIENT_ID_VAR, MAX_RECENT, RoleOptIn, Settings,
+    WindowGeometry, bundled_client_id, choose_client_id, env_client_secret, env_nonempty,
+    is_valid_client_id,
 };
 pub use store::{ConfigStore, SETTINGS_FILE};
 

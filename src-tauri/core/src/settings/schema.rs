@@ -9,6 +9,18 @@ use super::feed_prefs::{FeedPrefs, lenient_feeds};
 
 /// `TWITCH_CLIENT_ID`: overrides the Client ID from the settings file.
 pub const CLIENT_ID_VAR: &str = "TWITCH_CLIENT_ID";
+/// `TEV_BUNDLED_CLIENT_ID`, read **at build time**: the public Client ID built into the binary
+/// (the release workflow sets it from a repository variable; `.dev/env` sets the simulator's
+/// public client). A public client needs nothing else for the device code flow, and its Client
+/// ID is no secret (docs/twitch.md §3.1, §3.5).
+pub const BUNDLED_CLIENT_ID_VAR: &str = "TEV_BUNDLED_CLIENT_ID";
+/// `TEV_HIDE_BUNDLED_CLIENT_ID`, read at run time by **debug builds only**: any value hides the
+/// built-in Client ID, so the tests of one build also cover a build made without one (the setup
+/// screen). Release builds ignore it.
+pub const HIDE_BUNDLED_CLIENT_ID_VAR: &str = "TEV_HIDE_BUNDLED_CLIENT_ID";
+/// The Client ID given at build time, as the compiler saw it (cargo rebuilds the crate when the
+/// variable changes: `option_env!` records it in the crate's dep-info).
+const BUILT_IN_CLIENT_ID: Option<&str> = option_env!("TEV_BUNDLED_CLIENT_ID");
 /// `TWITCH_CLIENT_SECRET`: overrides the Client Secret from the keychain.
 pub const CLIENT_SECRET_VAR: &str = "TWITCH_CLIENT_SECRET";
 /// The loopback port registered by default (`http://localhost:17563/callback`, docs/twitch.md §3.3:
@@ -68,6 +80,9 @@ pub struct Settings {
     /// broadcaster id; see [`FeedPrefs`]. Read leniently: a bad entry is dropped, not fatal.
     #[serde(deserialize_with = "lenient_feeds", skip_serializing_if = "BTreeMap::is_empty")]
     pub feeds: BTreeMap<String, FeedPrefs>,
+    /// The user dismissed the first streamer window's explanation of its panes and gap rows:
+    /// it is not shown again.
+    pub intro_dismissed: bool,
     /// Fields this version does not know; kept so a downgrade does not erase them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -84,6 +99,7 @@ impl Default for Settings {
             windows: BTreeMap::new(),
             notifications: crate::notify::NotifyPolicy::default(),
             feeds: BTreeMap::new(),
+            intro_dismissed: false,
             extra: BTreeMap::new(),
         }
     }
@@ -101,12 +117,80 @@ impl Settings {
         self.recent_streamers.truncate(MAX_RECENT);
     }
 
-    /// The Client ID to use: `TWITCH_CLIENT_ID` if set and non-empty, else the file's.
+    /// The Client ID to use: `TWITCH_CLIENT_ID` if set and non-empty, else the user's own
+    /// application's (the file's), else the one built in.
     pub fn effective_client_id(&self) -> Option<String> {
-        env_nonempty(CLIENT_ID_VAR).or_else(|| {
-            self.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from)
-        })
+        self.client_choice().map(|c| c.id)
     }
+
+    /// The Client ID to use and where it comes from (see [`choose_client_id`]).
+    pub fn client_choice(&self) -> Option<ClientChoice> {
+        choose_client_id(
+            env_nonempty(CLIENT_ID_VAR).as_deref(),
+            self.client_id.as_deref(),
+            bundled_client_id(),
+        )
+    }
+}
+
+/// Where the Client ID in use comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientIdSource {
+    /// `TWITCH_CLIENT_ID`, for this run: the settings cannot change it.
+    Environment,
+    /// The user's own application, entered in the settings (`settings.json`).
+    Own,
+    /// The public Client ID built into the app.
+    BuiltIn,
+}
+
+/// The Client ID in use and its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientChoice {
+    /// The Client ID (not a secret).
+    pub id: String,
+    /// Where it comes from, which decides what the settings can change.
+    pub source: ClientIdSource,
+}
+
+/// Which Client ID wins: the environment's, then the user's own application's, then the built-in
+/// one — a build-time value is the weakest, so a user or developer can always replace it. Blank
+/// values count as none; an own Client ID equal to the built-in one is the built-in one.
+pub fn choose_client_id(
+    env: Option<&str>,
+    own: Option<&str>,
+    built_in: Option<&str>,
+) -> Option<ClientChoice> {
+    let given = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).map(String::from);
+    let built_in = given(built_in);
+    if let Some(id) = given(env) {
+        return Some(ClientChoice { id, source: ClientIdSource::Environment });
+    }
+    match given(own) {
+        Some(id) if Some(&id) != built_in.as_ref() => {
+            Some(ClientChoice { id, source: ClientIdSource::Own })
+        }
+        _ => built_in.map(|id| ClientChoice { id, source: ClientIdSource::BuiltIn }),
+    }
+}
+
+/// The Client ID built into this binary (`TEV_BUNDLED_CLIENT_ID` at build time), if any and
+/// well-formed, unless a debug build runs with `TEV_HIDE_BUNDLED_CLIENT_ID`.
+pub fn bundled_client_id() -> Option<&'static str> {
+    let id = BUILT_IN_CLIENT_ID.map(str::trim).filter(|id| is_valid_client_id(id))?;
+    if cfg!(debug_assertions) && std::env::var_os(HIDE_BUNDLED_CLIENT_ID_VAR).is_some() {
+        return None;
+    }
+    Some(id)
+}
+
+/// Whether `id` looks like a Client ID: Twitch's are alphanumeric (30 characters today); '-' and
+/// '_' admit the simulator's clients.
+pub fn is_valid_client_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// The value of an environment variable, if set to something other than blanks.
@@ -129,6 +213,56 @@ mod tests {
         let s = Settings::default();
         assert_eq!(s.loopback_port, 17563);
         assert!(s.client_id.is_none());
+    }
+
+    #[test]
+    fn the_environment_beats_the_users_own_application_which_beats_the_built_in_one() {
+        let choose = |env, own, built_in| {
+            choose_client_id(env, own, built_in).map(|c| (c.id, c.source)).ok_or("none")
+        };
+        let built_in = Some("builtinid");
+        assert_eq!(choose(None, None, built_in), Ok(("builtinid".into(), ClientIdSource::BuiltIn)));
+        assert_eq!(
+            choose(None, Some("ownid"), built_in),
+            Ok(("ownid".into(), ClientIdSource::Own))
+        );
+        assert_eq!(
+            choose(Some("envid"), Some("ownid"), built_in),
+            Ok(("envid".into(), ClientIdSource::Environment))
+        );
+        assert_eq!(
+            choose(None, Some(" builtinid "), built_in),
+            Ok(("builtinid".into(), ClientIdSource::BuiltIn)),
+            "an own Client ID equal to the built-in one is the built-in one"
+        );
+        assert_eq!(choose(Some(" "), Some(""), Some("  ")), Err("none"), "blanks are no value");
+        assert_eq!(choose(None, Some("ownid"), None), Ok(("ownid".into(), ClientIdSource::Own)));
+    }
+
+    #[test]
+    fn a_build_without_a_client_id_has_none_built_in_and_a_build_with_one_uses_it() {
+        let s = Settings::default();
+        match BUILT_IN_CLIENT_ID.map(str::trim).filter(|id| !id.is_empty()) {
+            // `TEV_HIDE_BUNDLED_CLIENT_ID` is never set for the core's unit tests.
+            Some(id) => assert_eq!(s.client_choice().map(|c| (c.id, c.source)), {
+                let env = env_nonempty(CLIENT_ID_VAR);
+                Some(match env {
+                    Some(e) => (e, ClientIdSource::Environment),
+                    None => (id.to_string(), ClientIdSource::BuiltIn),
+                })
+            }),
+            None => assert_eq!(bundled_client_id(), None),
+        }
+    }
+
+    #[test]
+    fn client_ids_are_letters_digits_dashes_and_underscores() {
+        for good in ["abcdefghijklmnopqrstuvwxyz0123", "sim-public-client", "a_b"] {
+            assert!(is_valid_client_id(good), "{good}");
+        }
+        for bad in ["", "a b", "a/b", "é", &"a".repeat(101)] {
+            assert!(!is_valid_client_id(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -91,10 +91,7 @@ impl ConfigStore {
     /// renamed over `settings.json`, so a crash leaves either the old or the new file.
     pub fn save(&self, settings: &Settings) -> Result<(), ConfigError> {
         if let Some(id) = &settings.client_id
-            && (id.is_empty()
-                || id.len() > 100
-                // Twitch's ids are alphanumeric; '-' and '_' admit the simulator's clients.
-                || id.chars().any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')))
+            && !super::is_valid_client_id(id)
         {
             return Err(ConfigError::Invalid(
                 "a Client ID has only letters and digits (copy it from the Twitch developer \

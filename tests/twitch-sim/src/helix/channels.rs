@@ -97,7 +97,9 @@ pub(super) async fn streams(
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }
 
-/// `GET /helix/streams/followed` (docs/twitch.md §4): needs `user:read:follows`.
+/// `GET /helix/streams/followed` (docs/twitch.md §4): needs `user:read:follows`; the live follows
+/// only, "in descending order by the number of viewers watching the stream"
+/// (https://dev.twitch.tv/docs/api/reference/#get-followed-streams).
 pub(super) async fn streams_followed(
     State(sim): State<Shared>,
     headers: HeaderMap,
@@ -121,16 +123,11 @@ pub(super) async fn streams_followed(
     }
     let (offset, size) = paging(&w, &p, 100)?;
     let me = w.user_by_id(&uid);
-    let items = me
-        .map(|m| {
-            m.follows
-                .iter()
-                .filter_map(|(b, _)| w.user_by_id(b))
-                .filter(|u| u.live)
-                .map(|u| stream_json(&w, u))
-                .collect()
-        })
+    let mut live: Vec<&User> = me
+        .map(|m| m.follows.iter().filter_map(|(b, _)| w.user_by_id(b)).filter(|u| u.live).collect())
         .unwrap_or_default();
+    live.sort_by_key(|u| std::cmp::Reverse(u.viewer_count));
+    let items = live.into_iter().map(|u| stream_json(&w, u)).collect();
     let (data, pagination) = page(items, offset, size);
     Ok(axum::Json(json!({"data": data, "pagination": pagination})).into_response())
 }

@@ -339,11 +339,18 @@ pub fn config(a: ConfigArgs) -> ExitCode {
             }
         };
         println!("settings file: {}", store.path().display());
-        let env_id = config::env_nonempty(config::CLIENT_ID_VAR);
-        match (settings.effective_client_id(), env_id.is_some()) {
-            (Some(id), true) => println!("client id:     {id} (from {})", config::CLIENT_ID_VAR),
-            (Some(id), false) => println!("client id:     {id}"),
-            (None, _) => println!("client id:     (not set)"),
+        match settings.client_choice() {
+            Some(c) => {
+                let from = match c.source {
+                    config::ClientIdSource::Environment => {
+                        format!(" (from {})", config::CLIENT_ID_VAR)
+                    }
+                    config::ClientIdSource::Own => String::new(),
+                    config::ClientIdSource::BuiltIn => " (built in)".to_string(),
+                };
+                println!("client id:     {}{from}", c.id);
+            }
+            None => println!("client id:     (not set)"),
         }
         let secret = if config::env_client_secret().is_some() {
             format!("set (from {})", config::CLIENT_SECRET_VAR)

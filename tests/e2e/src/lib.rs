@@ -378,23 +378,37 @@ impl Drop for App {
 /// Kills the app processes running with `home` as their `HOME` and the children of tauri-driver
 /// `driver` (WebKitWebDriver).
 fn kill_app(driver: Option<u32>, home: &Path) {
+    let mut pids = app_pids(home);
+    if let (Some(d), Ok(procs)) = (driver, std::fs::read_dir("/proc")) {
+        pids.extend(
+            procs
+                .flatten()
+                .filter_map(|e| e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()))
+                .filter(|pid| parent_of(*pid) == Some(d)),
+        );
+    }
+    for pid in pids {
+        let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+}
+
+/// The app processes running with `home` as their `HOME`.
+pub fn app_pids(home: &Path) -> Vec<u32> {
     let bin = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
     let home = format!("HOME={}", home.display());
-    let Ok(procs) = std::fs::read_dir("/proc") else { return };
-    for entry in procs.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
-            continue;
-        };
-        let dir = entry.path();
-        let exe = std::fs::read_link(dir.join("exe")).ok();
-        let ours = exe.as_deref() == Some(bin.as_path())
-            && std::fs::read(dir.join("environ"))
-                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()));
-        let driver_child = driver.is_some_and(|d| parent_of(pid) == Some(d));
-        if ours || driver_child {
-            let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
-        }
-    }
+    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+    procs
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok())?;
+            let dir = entry.path();
+            let exe = std::fs::read_link(dir.join("exe")).ok();
+            let ours = exe.as_deref() == Some(bin.as_path())
+                && std::fs::read(dir.join("environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()));
+            ours.then_some(pid)
+        })
+        .collect()
 }
 
 /// The parent pid of `pid`, from `/proc/PID/stat` (the field after the command's parenthesis).

@@ -45,14 +45,20 @@ async fn wait_connection(app: &App, state: &str, secs: u64) {
     panic!("connection never became {state} within {secs} s; last {last:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_restarts() {
+/// A simulator and the app signed in to it, with lumenforge's streamer window asked for.
+async fn signed_in_with_lumenforge_open() -> (twitch_sim::SimHandle, App) {
     let sim = approving_sim().await;
-    let base = sim.base_url();
-    let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
+    let app = App::launch(Launch::sim(&sim.base_url(), home_with_sim_client())).await;
     app.log_in().await;
     let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
     open.click().await.expect("open the streamer window");
+    (sim, app)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_restarts() {
+    let (sim, app) = signed_in_with_lumenforge_open().await;
+    let base = sim.base_url();
 
     // Twitch's pages (player, chat) get no capability: every command is refused.
     let mut twitch_started = Vec::new();
@@ -202,12 +208,8 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
 /// otherwise come two seconds after a change), so the event is on disk.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_one_second_before_sigterm_is_stored() {
-    let sim = approving_sim().await;
+    let (sim, app) = signed_in_with_lumenforge_open().await;
     let base = sim.base_url();
-    let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
-    app.log_in().await;
-    let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
-    open.click().await.expect("open the streamer window");
     app.switch_to_webview("streamer.html").await;
     app.wait_for("body[data-ready='true']").await;
     wait_connection(&app, "connected", 60).await;

@@ -184,6 +184,7 @@ pub async fn open_channel(
         boot: panel::boot_script(&state, &c, &channel, opened_at),
         player_url: state.endpoints.player_url(login),
         chat_url: state.endpoints.chat_url(login),
+        pane_rule: crate::panes::PaneRule::new(state.endpoints.base()),
     };
     windows::open_streamer_on_main(app, login.to_string(), pages, geometry, move |g| {
         if let Err(e) = config.update(|s| {

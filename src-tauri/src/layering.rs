@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// runs beside the commands (the session with Twitch, the forwarding to the pages, the
 /// notifications, the links); the commands.
 const LAYERS: &[&[&str]] = &[
-    &["error", "state", "inline_pages", "webkit_env"],
+    &["error", "state", "inline_pages", "webkit_env", "panes", "video"],
     &["views"],
     &["windows"],
     &["home"],

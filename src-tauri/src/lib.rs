@@ -18,8 +18,10 @@
 //!   login, the core's pieces), the live feed pushed to the panels, desktop notifications, links.
 //! - `commands`: the commands by domain, each a few lines; listed once in `commands/list.rs`.
 //!
-//! Beside them: `inline_pages` (the pages served with their scripts and styles inlined) and
-//! `webkit_env` (WebKit's environment, set before any thread starts).
+//! Beside them: `inline_pages` (the pages served with their scripts and styles inlined),
+//! `webkit_env` (WebKit's environment, set before any thread starts), `panes` (what keeps
+//! Twitch's player and chat on Twitch) and `video` (the command a system without an H.264
+//! decoder is told to run).
 
 mod channels;
 mod commands;
@@ -32,8 +34,10 @@ mod inline_pages;
 mod layering;
 mod notifications;
 mod panel;
+mod panes;
 mod session;
 mod state;
+mod video;
 mod views;
 mod webkit_env;
 mod windows;

@@ -33,6 +33,7 @@ pub fn snapshot(
         simulated: state.endpoints.simulated,
         listening_since,
         kinds: tev_core::kind::KIND_TABLE,
+        video_install: crate::video::this_systems_install_command(),
         intro: !state.config.load_or_default().is_ok_and(|(s, _)| s.intro_dismissed),
         channel,
     }

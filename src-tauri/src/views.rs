@@ -28,6 +28,9 @@ pub mod event {
     pub const STREAM_INFO: &str = "stream_info";
     /// A message for the home window ([`super::Notice`]).
     pub const NOTICE: &str = "notice";
+    /// Where a streamer window's chat is (`windows::ChatPlace`: `column`, `hidden`,
+    /// `over_panel`), to that window's panel, when it changes.
+    pub const CHAT_PLACE: &str = "chat_place";
 }
 
 /// What the home page shows about the running app (`app_info`).
@@ -298,6 +301,9 @@ pub struct Snapshot {
     pub listening_since: DateTime<Utc>,
     /// How each kind of row is named, grouped and drawn: the page keeps no list of its own.
     pub kinds: &'static [tev_core::kind::KindInfo],
+    /// The command that installs an H.264 decoder for WebKitGTK on this system, for the notice
+    /// the panel shows when its page cannot play Twitch's streams (`video`).
+    pub video_install: &'static str,
     /// Show the explanation of the window's panes and gap rows: until the user dismisses it.
     pub intro: bool,
 }
@@ -499,8 +505,14 @@ mod tests {
 
     #[test]
     fn every_event_the_pages_listen_for_is_one_the_app_emits() {
-        let emitted =
-            [event::AUTH, event::CONNECTION, event::FEED, event::STREAM_INFO, event::NOTICE];
+        let emitted = [
+            event::AUTH,
+            event::CONNECTION,
+            event::FEED,
+            event::STREAM_INFO,
+            event::NOTICE,
+            event::CHAT_PLACE,
+        ];
         let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/js");
         let mut heard = Vec::new();
         for entry in std::fs::read_dir(&ui).expect("ui/js") {

@@ -8,7 +8,8 @@
 //! three webviews into two `gtk::Paned`s, which also gives the user draggable dividers. Elsewhere
 //! the bounds are set and kept proportional on resize.
 
-use std::collections::HashMap;
+use crate::panes::PaneRule;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use tauri::{
     AppHandle, LogicalPosition, LogicalSize, Manager, Runtime, WebviewBuilder, WebviewUrl,
@@ -42,6 +43,80 @@ const DEFAULT_SIZE: (f64, f64) = (1280.0, 800.0);
 const CHAT_WIDTH: f64 = 340.0;
 /// Height of the events strip under the player.
 const PANEL_HEIGHT: f64 = 300.0;
+/// The smallest player Twitch allows: smaller, autoplay is blocked (docs/twitch.md §5.1).
+pub const PLAYER_MIN: (f64, f64) = (400.0, 300.0);
+/// The narrowest chat column; a window that cannot give it beside [`PLAYER_MIN`] hides the chat
+/// (docs/ui.md, "Layout").
+const CHAT_MIN_WIDTH: f64 = 260.0;
+/// The lowest events strip.
+const PANEL_MIN_HEIGHT: f64 = 160.0;
+/// What the panel keeps of its height when the chat is shown over it: its stream header, with
+/// the Chat toggle.
+const PANEL_HEADER_HEIGHT: f64 = 52.0;
+/// The window's minimum inner size: the smallest player over the lowest strip; the chat gives
+/// way below `PLAYER_MIN.0 + CHAT_MIN_WIDTH`.
+pub const MIN_SIZE: (f64, f64) = (PLAYER_MIN.0, PLAYER_MIN.1 + PANEL_MIN_HEIGHT);
+
+/// Where the chat is in a streamer window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatPlace {
+    /// A column right of the player and the panel (the window is wide enough).
+    Column,
+    /// Not shown: the window is too narrow for a column beside Twitch's smallest player.
+    Hidden,
+    /// Over the panel (all but its header), as the user asked with the panel's Chat toggle
+    /// while the window is too narrow for a column.
+    OverPanel,
+}
+
+/// Where the chat goes in a window `width` wide (logical), `over_panel` saying whether the user
+/// asked for it over the panel: the player never gets less than [`PLAYER_MIN`], the chat gives
+/// way first.
+pub fn chat_place(width: f64, over_panel: bool) -> ChatPlace {
+    if width >= PLAYER_MIN.0 + CHAT_MIN_WIDTH {
+        ChatPlace::Column
+    } else if over_panel {
+        ChatPlace::OverPanel
+    } else {
+        ChatPlace::Hidden
+    }
+}
+
+/// The streamer windows (labels) whose chat the user asked to see over the panel.
+static CHAT_OVER_PANEL: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// Where each streamer window's panel was last told its chat is.
+static CHAT_PLACE_TOLD: Mutex<BTreeMap<String, ChatPlace>> = Mutex::new(BTreeMap::new());
+
+/// Notes that window `label`'s chat is at `place`; whether that is news for its panel.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn told_chat_place(label: &str, place: ChatPlace) -> bool {
+    CHAT_PLACE_TOLD.lock().is_ok_and(|mut m| m.insert(label.to_string(), place) != Some(place))
+}
+
+/// Whether the user asked for the chat of window `label` over its panel.
+fn chat_over_panel(label: &str) -> bool {
+    CHAT_OVER_PANEL.lock().map(|s| s.contains(label)).unwrap_or(false)
+}
+
+/// The panel's Chat toggle: shows the chat of window `label` over the panel, or hides it again;
+/// lays the window out anew. Returns whether it is now asked for over the panel.
+pub fn toggle_chat<R: Runtime>(app: &AppHandle<R>, label: &str) -> bool {
+    let over = match CHAT_OVER_PANEL.lock() {
+        Ok(mut set) => {
+            if !set.remove(label) {
+                set.insert(label.to_string());
+            }
+            set.contains(label)
+        }
+        Err(_) => false,
+    };
+    if let Some(window) = app.get_window(label) {
+        layout::relayout(&window);
+    }
+    over
+}
 
 pub use tev_core::config::WindowGeometry as Geometry;
 
@@ -64,6 +139,8 @@ pub struct StreamerPages {
     pub player_url: url::Url,
     /// Twitch's chat embed.
     pub chat_url: url::Url,
+    /// Which pages the player and chat may show (see `panes`).
+    pub pane_rule: PaneRule,
 }
 
 /// Opens the streamer window of `login`, or focuses it if it is open.
@@ -94,7 +171,7 @@ pub fn open_streamer<R: Runtime>(
     let mut builder = tauri::window::WindowBuilder::new(app, &label)
         .title(format!("{} — Twitch Event Viewer", pages.title))
         .inner_size(w, h)
-        .min_inner_size(760.0, 520.0);
+        .min_inner_size(MIN_SIZE.0, MIN_SIZE.1);
     builder = match &geometry {
         Some(g) => builder.position(g.x, g.y).maximized(g.maximized),
         None => builder.center(),
@@ -122,7 +199,7 @@ pub fn open_streamer<R: Runtime>(
     }
     tracing::debug!(%login, "panel webview created");
     layout::arrange_panel(&window, &panel, on_geometry)?;
-    let (player_url, chat_url) = (pages.player_url, pages.chat_url);
+    let (player_url, chat_url, rule) = (pages.player_url, pages.chat_url, pages.pane_rule);
     let win = window.clone();
     if let Ok(mut pending) = app.state::<TwitchPagesToCome>().adders.lock() {
         pending.insert(
@@ -131,7 +208,7 @@ pub fn open_streamer<R: Runtime>(
                 // Queued, not run in place: the caller may be inside a WebKit signal.
                 let w = win.clone();
                 let queued = win.run_on_main_thread(move || {
-                    if let Err(e) = add_twitch_pages(&w, player_url, chat_url) {
+                    if let Err(e) = add_twitch_pages(&w, player_url, chat_url, rule) {
                         // The window closed in between, most likely.
                         tracing::debug!(window = w.label(), error = %e, "Twitch's pages not added");
                     }
@@ -177,27 +254,52 @@ fn add_twitch_pages<R: Runtime>(
     window: &tauri::Window<R>,
     player_url: url::Url,
     chat_url: url::Url,
+    rule: PaneRule,
 ) -> tauri::Result<()> {
     let label = window.label().to_string();
     let scale = window.scale_factor().unwrap_or(1.0);
     let size = window.inner_size()?.to_logical::<f64>(scale);
     let [(px, py, pw, ph), _, (cx, cy, cw, ch)] = bounds(size.width, size.height);
     let player = window.add_child(
-        WebviewBuilder::new(format!("{label}-player"), WebviewUrl::External(player_url)),
+        twitch_pane(format!("{label}-player"), player_url),
         LogicalPosition::new(px, py),
         LogicalSize::new(pw, ph),
     )?;
     let chat = window.add_child(
-        WebviewBuilder::new(format!("{label}-chat"), WebviewUrl::External(chat_url)),
+        twitch_pane(format!("{label}-chat"), chat_url),
         LogicalPosition::new(cx, cy),
         LogicalSize::new(cw, ch),
     )?;
     #[cfg(target_os = "linux")]
     for wv in [&player, &chat] {
         reload_after_crash(wv);
+        crate::panes::confine(wv, rule.clone());
     }
+    #[cfg(not(target_os = "linux"))]
+    drop(rule);
     tracing::debug!(window = %label, "Twitch's webviews created");
     layout::arrange_twitch(window, &player, &chat)
+}
+
+/// The builder of one of Twitch's panes. Elsewhere than Linux (where `panes::confine` does it
+/// all once the view exists) new windows go to the browser and downloads are refused here;
+/// keeping the pane's top-level page on Twitch is done on Linux only so far (macOS's navigation
+/// decisions include subframes, which must stay free).
+fn twitch_pane<R: Runtime>(label: String, url: url::Url) -> WebviewBuilder<R> {
+    let builder = WebviewBuilder::new(label, WebviewUrl::External(url));
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder
+        .on_new_window(|url, _| {
+            crate::panes::hand_to_browser(&url, "new window");
+            tauri::webview::NewWindowResponse::Deny
+        })
+        .on_download(|_, event| {
+            if matches!(event, tauri::webview::DownloadEvent::Requested { .. }) {
+                tracing::warn!("download refused");
+            }
+            false
+        });
+    builder
 }
 
 /// Opens the streamer window on the main thread (see [`in_own_web_process`]: WebKit views are
@@ -316,22 +418,28 @@ impl ReloadBudget {
 }
 
 /// Where the three webviews go in a window of `w`×`h` (logical): player, panel, chat, each as
-/// (x, y, width, height). The player gets the room, the chat a column, the panel a strip under
-/// the player (docs/ui.md "Layout").
+/// (x, y, width, height). The player gets the room, never less than [`PLAYER_MIN`]; the chat a
+/// column when there is room for one beside it, else nothing (docs/ui.md "Layout"); the panel
+/// a strip under the player.
 fn bounds(w: f64, h: f64) -> [(f64, f64, f64, f64); 3] {
-    let pw = (w - CHAT_WIDTH).max(400.0);
-    let ph = (h - PANEL_HEIGHT).max(225.0);
+    let pw = match chat_place(w, false) {
+        ChatPlace::Column => (w - CHAT_WIDTH).max(PLAYER_MIN.0).min(w - CHAT_MIN_WIDTH),
+        _ => w,
+    };
+    let ph = (h - PANEL_HEIGHT).max(PLAYER_MIN.1);
     [(0.0, 0.0, pw, ph), (0.0, ph, pw, h - ph), (pw, 0.0, w - pw, h)]
 }
 
 #[cfg(target_os = "linux")]
 mod layout {
-    //! GTK packing: Paned(horizontal)[ Paned(vertical)[player slot, panel], chat slot ]. The
-    //! slots are boxes that take Twitch's webviews when they come.
-    use super::Geometry;
+    //! GTK packing: Paned(horizontal)[ Paned(vertical)[player slot, Paned(vertical)[panel,
+    //! chat-over slot]], chat slot ]. The slots are boxes that take Twitch's webviews when they come; the
+    //! chat moves between its column (the chat slot) and the chat-over slot, under the panel's
+    //! header, as [`super::chat_place`] says (see [`relayout`]).
+    use super::{ChatPlace, Geometry};
     use gtk::prelude::*;
     use std::sync::Arc;
-    use tauri::{Runtime, Webview, Window};
+    use tauri::{Emitter, Runtime, Webview, Window};
 
     use super::bounds;
 
@@ -340,6 +448,9 @@ mod layout {
     const CHAT: &str = "tev-chat";
     const PLAYER_SLOT: &str = "tev-player-slot";
     const CHAT_SLOT: &str = "tev-chat-slot";
+    const CHAT_OVER_SLOT: &str = "tev-chat-over-slot";
+    const OUTER: &str = "tev-outer";
+    const BOTTOM: &str = "tev-bottom";
 
     /// Lays the window out with the panel in its strip and empty slots for the player and the
     /// chat, and remembers the window's place when it closes.
@@ -368,18 +479,29 @@ mod layout {
             player_slot.set_widget_name(PLAYER_SLOT);
             let chat_slot = gtk::Box::new(gtk::Orientation::Vertical, 0);
             chat_slot.set_widget_name(CHAT_SLOT);
+            let chat_over_slot = gtk::Box::new(gtk::Orientation::Vertical, 0);
+            chat_over_slot.set_widget_name(CHAT_OVER_SLOT);
+            // A pane, not a box: a box would give the panel its natural height (its page's)
+            // before the chat over it got any.
+            let bottom = gtk::Paned::new(gtk::Orientation::Vertical);
+            bottom.set_widget_name(BOTTOM);
+            bottom.pack1(&panel, true, false);
+            bottom.pack2(&chat_over_slot, true, false);
             let left = gtk::Paned::new(gtk::Orientation::Vertical);
             left.pack1(&player_slot, true, false);
-            left.pack2(&panel, false, false);
+            left.pack2(&bottom, false, false);
             let outer = gtk::Paned::new(gtk::Orientation::Horizontal);
+            outer.set_widget_name(OUTER);
             outer.pack1(&left, true, false);
             outer.pack2(&chat_slot, false, false);
-            // docs/twitch.md §5.1: the player needs at least 400×300.
-            player_slot.set_size_request(400, 225);
-            chat_slot.set_size_request(260, -1);
-            panel.set_size_request(-1, 160);
+            // docs/twitch.md §5.1: the player needs at least 400×300. The chat column asks for
+            // no width of its own, so the window can get narrower than a column beside the
+            // player: `relayout` hides it then.
+            player_slot.set_size_request(super::PLAYER_MIN.0 as i32, super::PLAYER_MIN.1 as i32);
+            panel.set_size_request(-1, super::PANEL_MIN_HEIGHT as i32);
             vbox.pack_start(&outer, true, true, 0);
             outer.show_all();
+            chat_over_slot.hide();
 
             let scale = win.scale_factor().unwrap_or(1.0);
             let size = win.inner_size().map(|s| s.to_logical::<f64>(scale)).ok();
@@ -408,10 +530,11 @@ mod layout {
                     });
                 }
             };
-            win.on_window_event(move |e| {
-                if matches!(e, tauri::WindowEvent::CloseRequested { .. }) {
-                    report();
-                }
+            let relaid = win.clone();
+            win.on_window_event(move |e| match e {
+                tauri::WindowEvent::CloseRequested { .. } => report(),
+                tauri::WindowEvent::Resized(_) => relayout(&relaid),
+                _ => {}
             });
         })?;
         Ok(())
@@ -444,7 +567,82 @@ mod layout {
                 webview.show();
             }
         })?;
+        relayout(window);
         Ok(())
+    }
+
+    /// Puts the chat where [`super::chat_place`] says for the window's width now (its column,
+    /// nowhere, or over the panel under its header), keeps the column at least
+    /// `CHAT_MIN_WIDTH` wide, and tells the panel where the chat is (`chat_place`) when that
+    /// changed. Queued on the main thread.
+    pub fn relayout<R: Runtime>(window: &Window<R>) {
+        let win = window.clone();
+        let queued = window.run_on_main_thread(move || {
+            let Ok(vbox) = win.default_vbox() else { return };
+            let root: gtk::Widget = vbox.upcast();
+            let find = |name: &str| find_named(&root, name);
+            let (Some(outer), Some(chat_slot), Some(over_slot), Some(bottom), Some(panel)) = (
+                find(OUTER).and_then(|w| w.downcast::<gtk::Paned>().ok()),
+                find(CHAT_SLOT).and_then(|w| w.downcast::<gtk::Box>().ok()),
+                find(CHAT_OVER_SLOT).and_then(|w| w.downcast::<gtk::Box>().ok()),
+                find(BOTTOM).and_then(|w| w.downcast::<gtk::Paned>().ok()),
+                find(PANEL),
+            ) else {
+                return;
+            };
+            let scale = win.scale_factor().unwrap_or(1.0);
+            let Ok(size) = win.inner_size().map(|s| s.to_logical::<f64>(scale)) else { return };
+            let place = super::chat_place(size.width, super::chat_over_panel(win.label()));
+            // The chat's webview, wherever it is (not there yet before Twitch's pages come).
+            let chat = [&chat_slot, &over_slot]
+                .into_iter()
+                .flat_map(|slot| slot.children())
+                .find(|c| c.widget_name() == CHAT);
+            let target = if place == ChatPlace::OverPanel { &over_slot } else { &chat_slot };
+            if let Some(chat) = chat
+                && chat.parent().as_ref() != Some(target.upcast_ref::<gtk::Widget>())
+            {
+                if let Some(from) = chat.parent().and_then(|p| p.downcast::<gtk::Box>().ok()) {
+                    from.remove(&chat);
+                }
+                target.pack_start(&chat, true, true, 0);
+                chat.show();
+            }
+            let header = super::PANEL_HEADER_HEIGHT as i32;
+            match place {
+                ChatPlace::Column => {
+                    over_slot.hide();
+                    chat_slot.show();
+                    panel.set_size_request(-1, super::PANEL_MIN_HEIGHT as i32);
+                    let widest = (size.width - super::CHAT_MIN_WIDTH) as i32;
+                    if outer.position() > widest {
+                        outer.set_position(widest);
+                    }
+                }
+                ChatPlace::Hidden => {
+                    over_slot.hide();
+                    chat_slot.hide();
+                    panel.set_size_request(-1, super::PANEL_MIN_HEIGHT as i32);
+                }
+                ChatPlace::OverPanel => {
+                    chat_slot.hide();
+                    panel.set_size_request(-1, header);
+                    over_slot.show();
+                    bottom.set_position(header);
+                }
+            }
+            if super::told_chat_place(win.label(), place) {
+                let panel_label = format!("{}-panel", win.label());
+                let _ = win.emit_to(
+                    tauri::EventTarget::webview(panel_label),
+                    crate::views::event::CHAT_PLACE,
+                    place,
+                );
+            }
+        });
+        if let Err(e) = queued {
+            tracing::debug!(error = %e, "the window was not laid out anew");
+        }
     }
 
     /// The widget named `name` under `root` (depth first), if any.
@@ -509,6 +707,16 @@ mod layout {
         Ok(())
     }
 
+    /// Places the webviews anew for the window's size now (the chat over the panel is Linux's
+    /// only so far: here a window too narrow for a chat column has none).
+    pub fn relayout<R: Runtime>(window: &Window<R>) {
+        let scale = window.scale_factor().unwrap_or(1.0);
+        if let Ok(s) = window.inner_size() {
+            let s = s.to_logical::<f64>(scale);
+            place(window, s.width, s.height);
+        }
+    }
+
     pub fn arrange_twitch<R: Runtime>(
         window: &Window<R>,
         _player: &Webview<R>,
@@ -531,9 +739,26 @@ mod tests {
         assert_eq!((px, py, pw, ph), (0.0, 0.0, 940.0, 500.0), "player: the room");
         assert_eq!((ax, ay, aw, ah), (0.0, 500.0, 940.0, 300.0), "panel: a strip under it");
         assert_eq!((cx, cy, cw, ch), (940.0, 0.0, 340.0, 800.0), "chat: a column");
-        // docs/twitch.md §5.1: the player keeps at least 400 wide however small the window.
-        let [(_, _, pw, ph), _, (cx, _, _, _)] = bounds(500.0, 300.0);
-        assert_eq!((pw, ph, cx), (400.0, 225.0, 400.0));
+        // docs/twitch.md §5.1: the player keeps 400×300 however small the window; too narrow
+        // for a chat column beside it, the chat gets nothing.
+        let [(_, _, pw, ph), _, (cx, _, cw, _)] = bounds(700.0, 500.0);
+        assert_eq!((pw, ph, cx, cw), (400.0, 300.0, 400.0, 300.0));
+        let [(_, _, pw, ph), (_, ay, _, ah), (_, _, cw, _)] = bounds(MIN_SIZE.0, MIN_SIZE.1);
+        assert_eq!((pw, ph, ay, ah, cw), (400.0, 300.0, 300.0, 160.0, 0.0));
+    }
+
+    #[test]
+    fn the_chat_gives_way_below_a_column_beside_the_smallest_player_and_can_come_back_over_the_panel()
+     {
+        assert_eq!(chat_place(1280.0, false), ChatPlace::Column);
+        assert_eq!(
+            chat_place(660.0, true),
+            ChatPlace::Column,
+            "room for a column: the toggle waits"
+        );
+        assert_eq!(chat_place(659.0, false), ChatPlace::Hidden);
+        assert_eq!(chat_place(MIN_SIZE.0, true), ChatPlace::OverPanel);
+        assert!(MIN_SIZE.0 >= PLAYER_MIN.0 && MIN_SIZE.1 >= PLAYER_MIN.1 + PANEL_MIN_HEIGHT);
     }
 
     #[test]

@@ -350,6 +350,19 @@ function showError(e) {
   p.textContent = e ? e.message : "";
 }
 
+/** The codecs of a Twitch stream: H.264 Main and AAC-LC (docs/twitch.md §9, "Video"). */
+const STREAM_TYPE = 'video/mp4; codecs="avc1.4d401f,mp4a.40.2"';
+
+/**
+ * Whether this web view can play Twitch's streams (the player's web process has the same
+ * GStreamer); when it cannot, the notice with the command that installs the decoder shows.
+ */
+function checkVideo() {
+  const ok = Boolean(window.MediaSource && MediaSource.isTypeSupported(STREAM_TYPE));
+  document.body.dataset.video = ok ? "ok" : "missing";
+  $("video-notice").hidden = ok;
+}
+
 // The explanation of the window's panes and of gap rows: shown until the user dismisses it, which
 // the core remembers for every later window.
 let introDismissed = false;
@@ -365,6 +378,7 @@ $("intro-dismiss").addEventListener("click", () => {
 /** Shows what a snapshot of the channel holds (header, connection, login, rows). */
 function showSnapshot(snap) {
   renderIntro(snap.intro);
+  if (snap.video_install) $("video-command").textContent = snap.video_install;
   channelName = snap.channel.display_name || login;
   listeningSince = snap.listening_since || listeningSince;
   $("channel-name").textContent = channelName;
@@ -377,6 +391,22 @@ function showSnapshot(snap) {
   renderEvents(snap.events);
 }
 
+/**
+ * Where the window's chat is (`column`, `hidden`, `over_panel`): the Chat toggle shows when the
+ * window is too narrow for a chat column, pressed while the chat is over this panel.
+ */
+function renderChatPlace(place) {
+  const toggle = $("chat-toggle");
+  toggle.hidden = place === "column";
+  toggle.setAttribute("aria-pressed", String(place === "over_panel"));
+}
+
+$("chat-toggle").addEventListener("click", () => {
+  call("streamer_chat_toggle")
+    .then((over) => $("chat-toggle").setAttribute("aria-pressed", String(over)))
+    .catch(showError);
+});
+
 // The rows are on screen: Twitch's player and chat may start their (heavy) web processes now,
 // not while this page is still drawing (BENCHMARKS.md "Start-up"). The core adds them anyway after
 // a short while if this never comes.
@@ -385,6 +415,9 @@ function painted() {
   if (paintedSaid) return;
   paintedSaid = true;
   call("streamer_painted").catch(() => {});
+  // After the first paint: the first `isTypeSupported` starts GStreamer in this web process
+  // (a scan of its plugin registry), which must not hold the rows back.
+  setTimeout(checkVideo, 0);
 }
 
 async function start() {
@@ -411,6 +444,7 @@ async function start() {
     on("stream_info", (p) => { if (p.channel_login === login) renderHeader(p); }),
     on("connection", renderConnection),
     on("auth", renderAuth),
+    on("chat_place", renderChatPlace),
   ]);
   try {
     const [snap, prefsError] = await Promise.all([

@@ -53,6 +53,17 @@ pub async fn streamer_painted(webview: Webview) -> Result<(), UiError> {
     Ok(())
 }
 
+/// The panel's Chat toggle, in a window too narrow for a chat column beside Twitch's smallest
+/// player: shows the chat over the panel (under its header), or hides it again (see
+/// `windows::chat_place`). Returns whether the chat is now asked for over the panel.
+#[tauri::command]
+#[tracing::instrument(skip(webview), err(Debug))]
+pub async fn streamer_chat_toggle(webview: Webview) -> Result<bool, UiError> {
+    let login = panel::login_of(webview.label())?;
+    let app = tauri::Manager::app_handle(&webview);
+    Ok(windows::toggle_chat(app, &windows::window_label(login)))
+}
+
 #[tauri::command]
 #[tracing::instrument(skip(webview, state), err(Debug))]
 pub async fn feed_prefs_get(webview: Webview, state: S<'_>) -> Result<FeedPrefsView, UiError> {

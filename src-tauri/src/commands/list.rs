@@ -27,9 +27,11 @@ macro_rules! app_commands {
             channels::open_streamer => "app-pages",
             feed::streamer_snapshot => "app-pages",
             // Only a streamer panel reads its rows after a `feed` signal, says when its first
-            // paint is on screen and reads and saves its channel's feed controls.
+            // paint is on screen, reads and saves its channel's feed controls and shows its
+            // window's chat over it when the window is too narrow for a chat column.
             feed::streamer_events => "streamer-panel",
             feed::streamer_painted => "streamer-panel",
+            feed::streamer_chat_toggle => "streamer-panel",
             feed::feed_prefs_get => "streamer-panel",
             feed::feed_prefs_set => "streamer-panel",
             // The panel's explanation of its panes, dismissed for good.

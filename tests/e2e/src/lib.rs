@@ -357,6 +357,15 @@ impl App {
     pub async fn quit(mut self) -> tempfile::TempDir {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
+        // The app ends with the session, but may take a moment (a web process playing video
+        // tears GStreamer down first); one still running would take the next launch's
+        // single-instance hand-over (all tests share one session bus), and that launch would
+        // exit at once. Wait for it to end (10 s at most), then make sure it has.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !app_pids(self.home.path()).is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        kill_app(None, self.home.path());
         let placeholder = tempfile::tempdir().expect("a placeholder temp dir");
         std::mem::replace(&mut self.home, placeholder)
     }
@@ -379,34 +388,31 @@ impl Drop for App {
 /// `driver` (WebKitWebDriver).
 fn kill_app(driver: Option<u32>, home: &Path) {
     let mut pids = app_pids(home);
-    if let (Some(d), Ok(procs)) = (driver, std::fs::read_dir("/proc")) {
-        pids.extend(
-            procs
-                .flatten()
-                .filter_map(|e| e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()))
-                .filter(|pid| parent_of(*pid) == Some(d)),
-        );
+    if let Some(d) = driver {
+        pids.extend(all_pids().into_iter().filter(|p| parent_of(*p) == Some(d)));
     }
     for pid in pids {
         let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
     }
 }
 
+/// Every process id in `/proc`.
+fn all_pids() -> Vec<u32> {
+    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+    procs.flatten().filter_map(|e| e.file_name().to_str().and_then(|p| p.parse().ok())).collect()
+}
+
 /// The app processes running with `home` as their `HOME`.
 pub fn app_pids(home: &Path) -> Vec<u32> {
     let bin = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
     let home = format!("HOME={}", home.display());
-    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
-    procs
-        .flatten()
-        .filter_map(|entry| {
-            let pid = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok())?;
-            let dir = entry.path();
-            let exe = std::fs::read_link(dir.join("exe")).ok();
-            let ours = exe.as_deref() == Some(bin.as_path())
+    all_pids()
+        .into_iter()
+        .filter(|pid| {
+            let dir = Path::new("/proc").join(pid.to_string());
+            std::fs::read_link(dir.join("exe")).ok().as_deref() == Some(bin.as_path())
                 && std::fs::read(dir.join("environ"))
-                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()));
-            ours.then_some(pid)
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()))
         })
         .collect()
 }
@@ -418,11 +424,20 @@ fn parent_of(pid: u32) -> Option<u32> {
     after.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// A "browser" that opens nothing (the simulator approves device codes by itself); its path,
-/// for `BROWSER`.
+/// The file in which [`quiet_browser`] notes each URL it was asked to open, one a line.
+pub const BROWSER_OPENED: &str = "browser-opened.txt";
+
+/// A "browser" that opens nothing (the simulator approves device codes by itself) and notes
+/// each URL it is given in `dir/`[`BROWSER_OPENED`]; its path, for `BROWSER` (which `xdg-open`
+/// and the `webbrowser` crate honour on a desktop with no default browser of its own).
 pub fn quiet_browser(dir: &Path) -> String {
     let path = dir.join("browser.sh");
-    std::fs::write(&path, "#!/bin/sh\nexit 0\n").expect("write the browser stand-in");
+    let opened = dir.join(BROWSER_OPENED);
+    let script = format!(
+        "#!/bin/sh\nfor url in \"$@\"; do printf '%s\\n' \"$url\" >> '{}'; done\nexit 0\n",
+        opened.display()
+    );
+    std::fs::write(&path, script).expect("write the browser stand-in");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -502,6 +517,43 @@ impl App {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         panic!("no webview for {what} within 30 s");
+    }
+
+    /// The URLs the stand-in browser of [`Launch::sim`] was asked to open so far, in order.
+    pub fn browser_opened(&self) -> Vec<String> {
+        std::fs::read_to_string(self.home.path().join(BROWSER_OPENED))
+            .map(|t| t.lines().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Waits (up to 30 s) until the stand-in browser was asked to open a URL satisfying `pred`;
+    /// returns it.
+    pub async fn wait_for_browser(&self, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(u) = self.browser_opened().into_iter().find(|u| pred(u)) {
+                return u;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the browser was never asked for such a URL; it got {:?}", self.browser_opened());
+    }
+
+    /// Waits (up to 30 s) until the app's log has a line containing `needle`; returns it.
+    pub async fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let line = self
+                .log
+                .lock()
+                .ok()
+                .and_then(|l| l.lines().find(|l| l.contains(needle)).map(str::to_string));
+            if let Some(line) = line {
+                return line;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the app never logged {needle:?}");
     }
 
     /// Waits until `count` elements match `css`; returns them.

@@ -356,3 +356,108 @@ async fn moderated_channels_needs_its_scope_and_lists_what_the_user_moderates() 
     assert_eq!(s, 200);
     assert_eq!(b["data"].as_array().unwrap().len(), 0, "a plain viewer moderates nothing");
 }
+
+/// Send Chat Message (https://dev.twitch.tv/docs/api/reference/#send-chat-message): the scope,
+/// the sender is the token's user, the message is required and at most 500 characters.
+#[tokio::test]
+async fn send_chat_message_checks_the_scope_the_sender_and_the_message() {
+    let t = start().await;
+    let send = |token: String, payload: serde_json::Value| {
+        let http = t.http.clone();
+        let url = t.url("/helix/chat/messages");
+        async move {
+            body(
+                http.post(url)
+                    .bearer_auth(token)
+                    .header("Client-Id", PUBLIC)
+                    .json(&payload)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let msg = |sender: &str, text: &str| json!({"broadcaster_id": LUMENFORGE, "sender_id": sender, "message": text});
+    let (noscope, _) = t.token("sim_viewer", &["user:read:chat"]).await;
+    let (s, b) = send(noscope, msg(SIM_VIEWER, "hi")).await;
+    assert_eq!((s.as_u16(), b["message"].as_str()), (401, Some("Missing scope: user:write:chat")));
+    let (tok, _) = t.token("sim_viewer", &["user:write:chat"]).await;
+    let (s, _) = send(tok.clone(), msg(SIM_MOD, "hi")).await;
+    assert_eq!(s, 401, "another user as the sender");
+    let (s, _) = send(tok.clone(), msg(SIM_VIEWER, "   ")).await;
+    assert_eq!(s, 400, "an empty message");
+    let (s, _) = send(
+        tok.clone(),
+        json!({"broadcaster_id": "999", "sender_id": SIM_VIEWER, "message": "hi"}),
+    )
+    .await;
+    assert_eq!(s, 400, "a channel that does not exist");
+    let (s, b) = send(tok.clone(), msg(SIM_VIEWER, &"x".repeat(501))).await;
+    assert_eq!((s.as_u16(), b["message"].as_str()), (422, Some("The message is too large.")));
+    let (s, b) = send(tok, msg(SIM_VIEWER, &"é".repeat(500))).await;
+    assert_eq!(s, 200, "500 characters (not bytes) pass: {b}");
+    assert_eq!(b["data"][0]["is_sent"], true);
+    assert!(b["data"][0]["message_id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(b["data"][0]["drop_reason"].is_null());
+}
+
+/// The duplicate rule of Twitch's chat (NOTICE msg-id `msg_duplicate`,
+/// https://dev.twitch.tv/docs/chat/irc/): the same text again within 30 s is dropped with a
+/// reason, answered 200 with `is_sent: false`; another text, or the same after 30 s, is sent.
+/// The chat page lists what was sent.
+#[tokio::test]
+async fn a_repeated_chat_message_within_30_s_is_dropped_with_twitchs_reason() {
+    let t = start().await;
+    let (tok, _) = t.token("sim_viewer", &["user:write:chat"]).await;
+    let send = |text: &str| {
+        let http = t.http.clone();
+        let url = t.url("/helix/chat/messages");
+        let tok = tok.clone();
+        let body = json!({"broadcaster_id": LUMENFORGE, "sender_id": SIM_VIEWER, "message": text});
+        async move {
+            body_of(
+                http.post(url)
+                    .bearer_auth(tok)
+                    .header("Client-Id", PUBLIC)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    async fn body_of(r: reqwest::Response) -> serde_json::Value {
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+    assert_eq!(send("gg").await["data"][0]["is_sent"], true);
+    let again = send("gg").await;
+    assert_eq!(again["data"][0]["is_sent"], false, "{again}");
+    assert_eq!(again["data"][0]["message_id"], "");
+    assert_eq!(again["data"][0]["drop_reason"]["code"], "msg_duplicate");
+    assert!(
+        again["data"][0]["drop_reason"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("identical to the previous one")),
+        "{again}"
+    );
+    assert_eq!(send("gg wp").await["data"][0]["is_sent"], true, "another text");
+    t.post_json("/_sim/clock", json!({"advance_secs": 31})).await;
+    assert_eq!(send("gg wp").await["data"][0]["is_sent"], true, "30 s later");
+
+    let lines: serde_json::Value = t
+        .http
+        .get(t.url("/embed/chat/lines?channel=lumenforge&after=0"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let texts: Vec<&str> =
+        lines.as_array().unwrap().iter().filter_map(|l| l["text"].as_str()).collect();
+    assert_eq!(texts, ["gg", "gg wp", "gg wp"], "the dropped one is not shown");
+    assert_eq!(lines[0]["sender_name"], "SimViewer");
+}

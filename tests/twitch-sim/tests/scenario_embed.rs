@@ -125,44 +125,80 @@ async fn binary_prints_its_url_first_and_serves_with_the_demo() {
     }
 }
 
+/// docs/twitch.md §5: the player and chat pages, self-contained (no external resource).
 #[tokio::test]
 async fn twitch_md_5_embed_player_and_chat_pages_work_offline() {
     let t = start().await;
-    let r = t
-        .http
-        .get(t.url("/embed/player?channel=lumenforge&parent=localhost"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    let html = r.text().await.unwrap();
+    let get = |path: &str| {
+        let url = t.url(path);
+        let http = t.http.clone();
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+            r.text().await.unwrap()
+        }
+    };
+    let html = get("/embed/player?channel=lumenforge&parent=localhost").await;
     assert!(html.contains("Lumenforge"));
-    assert!(html.contains("OFFLINE — simulated player"));
-    assert!(!html.contains("http://") && !html.contains("https://"), "no external resources");
+    assert!(!html.contains("src=\"http"), "no external resources");
 
-    let html = t
-        .http
-        .get(t.url("/embed/chat?channel=nightowl"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get("/embed/chat?channel=nightowl").await;
     assert!(html.contains("NightOwl"));
     assert!(html.matches("<li>").count() >= 3, "a few fake lines");
-    assert!(!html.contains("http://") && !html.contains("https://"));
+    assert!(!html.contains("src=\"http"), "no external resources");
 
     // Hostile channel names are escaped/stripped, never echoed raw.
-    let html = t
-        .http
-        .get(t.url("/embed/player?channel=%3Cscript%3Ealert(1)%3C/script%3E"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(!html.contains("<script>"));
+    let html = get("/embed/player?channel=%3Cscript%3Ealert(1)%3C/script%3E").await;
+    assert!(!html.contains("<script>alert"), "{html}");
+}
+
+/// The player says the channel's real state: LIVE and a stream to play for a live channel,
+/// OFFLINE and none for an offline one (it used to say "OFFLINE — simulated player" for both).
+#[tokio::test]
+async fn the_player_is_labelled_with_the_channels_real_state() {
+    let t = start().await;
+    let page = |c: &str| {
+        let url = t.url(&format!("/embed/player?channel={c}"));
+        let http = t.http.clone();
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let live = page("lumenforge").await;
+    assert!(live.contains(r#"data-live="true""#) && live.contains(">LIVE<"), "{live}");
+    assert!(live.contains("Lumenforge is live"));
+    assert!(!live.contains("OFFLINE"), "a live channel is never called offline");
+    let offline = page("quietfox").await;
+    assert!(offline.contains(r#"data-live="false""#) && offline.contains(">OFFLINE<"));
+    assert!(offline.contains("QuietFox is offline") || offline.contains("is offline"));
+}
+
+/// docs/twitch.md §9 "Video": the stream is a fragmented MP4 of H.264 Main video and AAC-LC
+/// audio, the codecs the player asks Media Source Extensions for.
+#[tokio::test]
+async fn the_stream_is_a_fragmented_h264_aac_mp4() {
+    let t = start().await;
+    let r = t.http.get(t.url("/_sim/media/stream.mp4")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "video/mp4");
+    let bytes = r.bytes().await.unwrap();
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert_eq!(&bytes[4..8], b"ftyp", "an MP4");
+    assert!(has(b"mvex"), "fragmented: the movie says fragments follow");
+    assert!(has(b"moof") && has(b"mdat"), "movie fragments");
+    assert!(has(b"avcC") && has(b"mp4a"), "H.264 and AAC sample entries");
+    // avcC: version 1, profile 0x4d (Main), compatibility 0x40, level 0x1f (3.1).
+    let at = bytes.windows(4).position(|w| w == b"avcC").unwrap() + 4;
+    assert_eq!(&bytes[at..at + 4], &[1, 0x4d, 0x40, 0x1f], "avc1.4d401f");
+    let player = t.http.get(t.url("/embed/player?channel=lumenforge")).send().await.unwrap();
+    let html = player.text().await.unwrap();
+    assert!(html.contains(r#"avc1.4d401f,mp4a.40.2"#), "the player asks MSE for those codecs");
+}
+
+/// What the app's panes must refuse to save: a file sent as an attachment.
+#[tokio::test]
+async fn the_download_page_sends_an_attachment() {
+    let t = start().await;
+    let r = t.http.get(t.url("/_sim/download/notes.txt")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"notes.txt\"");
 }

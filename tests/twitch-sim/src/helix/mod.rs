@@ -3,6 +3,7 @@
 //! `Ratelimit-*` headers.
 
 mod channels;
+mod chat;
 mod eventsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -12,7 +13,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
 
@@ -45,6 +46,9 @@ pub enum HelixError {
     /// 410: removed type/version (docs/twitch.md §1.8).
     #[error("{0}")]
     Gone(String),
+    /// 422: a chat message over 500 characters (Send Chat Message).
+    #[error("{0}")]
+    Unprocessable(String),
     /// 429: cost, transports, or the rate-limit bucket.
     #[error("{0}")]
     TooManyRequests(String),
@@ -59,6 +63,7 @@ impl IntoResponse for HelixError {
             HelixError::NotFound(_) => StatusCode::NOT_FOUND,
             HelixError::Conflict(_) => StatusCode::CONFLICT,
             HelixError::Gone(_) => StatusCode::GONE,
+            HelixError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HelixError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         };
         let mut body = json!({
@@ -146,6 +151,7 @@ pub fn routes(sim: Shared) -> Router<Shared> {
         .route("/helix/channels", get(channels))
         .route("/helix/channels/followed", get(channels_followed))
         .route("/helix/moderation/channels", get(moderated_channels))
+        .route("/helix/chat/messages", post(chat::send_message))
         .route("/helix/eventsub/subscriptions", get(list_subs).post(create_sub).delete(delete_sub))
         .layer(middleware::from_fn_with_state(sim, rate_limit))
 }

@@ -5,6 +5,7 @@
 //! and never await, so a blocking mutex is the simple, correct choice here.
 
 mod accounts;
+mod chat;
 mod eventsub;
 mod faults;
 mod ids;
@@ -13,6 +14,7 @@ mod params;
 mod seed;
 
 pub use accounts::*;
+pub use chat::*;
 pub use eventsub::*;
 pub use faults::*;
 pub use ids::*;
@@ -224,6 +226,8 @@ pub struct World {
     pub faults: Vec<Fault>,
     /// What happened to sockets, subscriptions and requests (`/_sim/log`).
     pub log: Log,
+    /// Chat messages sent through Helix, for the chat page and the duplicate rule.
+    pub chat: ChatLog,
     /// Next id for users created through the control API.
     next_user_id: u64,
     /// Next internal id (tokens, grants).

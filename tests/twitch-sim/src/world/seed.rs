@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Client, ClientType, Config, Counters, Log, User, World};
+use super::{ChatLog, Client, ClientType, Config, Counters, Log, User, World};
 
 /// Seed data for one default user.
 struct Seed {
@@ -160,6 +160,7 @@ impl World {
             clock_offset: Duration::ZERO,
             faults: Vec::new(),
             log: Log::default(),
+            chat: ChatLog::default(),
             next_user_id: 900_000_001,
             next_seq: 1,
         };

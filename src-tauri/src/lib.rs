@@ -74,6 +74,7 @@ pub fn run() -> ExitCode {
         }
     };
     tracing::info!(endpoints = %state.endpoints.describe(), "starting");
+    let live = state.live.clone();
 
     let result = tauri::Builder::default()
         // Registered first (docs/platform.md "Deep links and single instance"): a second launch
@@ -108,6 +109,7 @@ pub fn run() -> ExitCode {
             // login: against Twitch its round trip now overlaps the ~100 ms the home window
             // takes to build (the simulator answers at once: no change in the benchmark).
             forwarding::forward_live(&handle, &state);
+            exit_on_signal(&handle);
             notifications::spawn(&handle, state.clone());
             forwarding::refresh_viewers(state.clone());
             {
@@ -136,7 +138,18 @@ pub fn run() -> ExitCode {
             Ok(())
         })
         .invoke_handler(commands::app_commands!(handlers))
-        .run(context());
+        .build(context())
+        .map(|app| {
+            app.run(move |_, event| {
+                // The app stops listening: the rows and this moment go to disk, so the next
+                // start's "app was closed" gap starts here, on the channels shown now.
+                if let tauri::RunEvent::Exit = event
+                    && let Err(e) = live.stopped_listening()
+                {
+                    tracing::warn!(error = %e, "could not save the recent events at exit");
+                }
+            })
+        });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -144,6 +157,33 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// SIGTERM or SIGINT (a logout of the desktop session, `kill`, Ctrl+C) ends the app the way
+/// closing it does, so the exit hook in `run` saves the recent events and the moment the app
+/// stopped listening.
+fn exit_on_signal(handle: &tauri::AppHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let handle = handle.clone();
+        tauri::async_runtime::spawn(async move {
+            let (Ok(mut term), Ok(mut int)) =
+                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+            else {
+                tracing::warn!("cannot listen for SIGTERM/SIGINT; a signal ends the app unsaved");
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::info!("asked to stop by a signal; exiting");
+            handle.exit(0);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = handle;
 }
 
 /// The app's context, its pages served with their style sheets and scripts inlined

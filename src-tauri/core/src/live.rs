@@ -20,6 +20,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
+/// While the app listens, the recent events file is stamped at least this often, so after a
+/// crash or a power cut the next start knows when the app stopped listening to within a
+/// minute (the "app was closed" gap starts there).
+pub const ALIVE_EVERY: Duration = Duration::from_secs(60);
+
 /// Where a channel's live status comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -125,6 +130,7 @@ impl LiveFeed {
     pub fn watch_channel(&self, channel_id: &str, login: &str, stream: Option<&Stream>) {
         let header = {
             let mut g = lock(&self.inner);
+            g.recent.watch(channel_id, login);
             let h = g.headers.entry(channel_id.to_string()).or_default();
             h.channel_id = channel_id.to_string();
             h.channel_login = login.to_string();
@@ -136,7 +142,9 @@ impl LiveFeed {
 
     /// The channel is no longer shown.
     pub fn unwatch_channel(&self, channel_id: &str) {
-        lock(&self.inner).headers.remove(channel_id);
+        let mut g = lock(&self.inner);
+        g.headers.remove(channel_id);
+        g.recent.unwatch(channel_id, Utc::now());
     }
 
     /// The sparing Helix refresh of open windows (viewers are not in EventSub): takes the
@@ -202,6 +210,16 @@ impl LiveFeed {
             g.recent.save(Utc::now())?;
             g.dirty = false;
         }
+        Ok(())
+    }
+
+    /// The app stops listening now (it exits, or its watcher ended): writes the rows, this
+    /// moment and the channels watched now, whether or not rows changed. The next start gives
+    /// those channels, and only those, an "app was closed" gap row from this moment.
+    pub fn stopped_listening(&self) -> Result<(), RecentError> {
+        let mut g = lock(&self.inner);
+        g.recent.save(Utc::now())?;
+        g.dirty = false;
         Ok(())
     }
 
@@ -271,8 +289,9 @@ impl LiveFeed {
         }
     }
 
-    /// Runs until the watcher stops: applies its updates and saves to disk at most every
-    /// `save_every` (and once more at the end).
+    /// Runs until the watcher stops: applies its updates, saves to disk at most every
+    /// `save_every`, stamps the file every [`ALIVE_EVERY`] (the app is still listening), and
+    /// records the end as the moment the app stopped listening.
     pub async fn run(self, watcher: WatcherHandle, save_every: Duration) {
         let mut rx = watcher.updates();
         // A save is due `save_every` after the first unsaved change; with nothing to save no
@@ -281,6 +300,7 @@ impl LiveFeed {
         // After a burst, the memory it used goes back to the system at the next save (the
         // first quiet moment this task has anyway; no timer of its own).
         let mut burst = crate::memory::AfterBurst::default();
+        let mut alive_at = tokio::time::Instant::now() + ALIVE_EVERY;
         loop {
             let due = save_at.unwrap_or_else(tokio::time::Instant::now);
             tokio::select! {
@@ -300,17 +320,25 @@ impl LiveFeed {
                 },
                 _ = tokio::time::sleep_until(due), if save_at.is_some() => {
                     save_at = None;
-                    if let Err(e) = self.save() {
+                    if let Err(e) = self.stopped_listening() {
                         tracing::warn!(error = %e, "could not save the recent events");
                     }
+                    alive_at = tokio::time::Instant::now() + ALIVE_EVERY;
                     burst.release_if_due();
+                }
+                _ = tokio::time::sleep_until(alive_at) => {
+                    // Still listening: the stamp moves on (a save is one too).
+                    if let Err(e) = self.stopped_listening() {
+                        tracing::warn!(error = %e, "could not stamp the recent events");
+                    }
+                    alive_at = tokio::time::Instant::now() + ALIVE_EVERY;
                 }
             }
             if save_at.is_none() && lock(&self.inner).dirty {
                 save_at = Some(tokio::time::Instant::now() + save_every);
             }
         }
-        if let Err(e) = self.save() {
+        if let Err(e) = self.stopped_listening() {
             tracing::warn!(error = %e, "could not save the recent events");
         }
     }

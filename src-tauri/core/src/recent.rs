@@ -8,8 +8,11 @@
 //!   flushed, then renamed over the old file.
 //! - A file that cannot be read as ours is reported ([`LoadReport::set_aside`]) and renamed to
 //!   `recent-events.json.corrupt-<UTC timestamp>` — never deleted — and the list starts empty.
-//! - On load, every channel gets a `gap` row for the time nobody was listening: from the last
-//!   save ([`RecentEvents::save`] — call it on shutdown and now and then while running) to now.
+//! - On load, the channels that were watched when the app stopped listening get a `gap` row
+//!   for the time nobody was listening: from the last save ([`RecentEvents::save`] — the app
+//!   saves on exit and stamps the file at least once a minute while it listens) to now. A
+//!   channel not watched then gets none, so a channel opened once keeps its events however
+//!   often the app starts; two gap rows next to each other become one (`feed::gaps`).
 
 use crate::feed::{FeedUpdate, StreamEvent, gaps};
 use chrono::{DateTime, Utc};
@@ -17,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Why the recent events could not be stored or read.
 #[derive(Debug, thiserror::Error)]
@@ -55,9 +59,17 @@ struct Stored {
     saved_at: DateTime<Utc>,
     /// Rows per channel id, newest first.
     channels: BTreeMap<String, Vec<StreamEvent>>,
+    /// The channels (id → login) watched at `saved_at`: only they get an "app was closed" gap
+    /// row on the next start. Absent in files of older versions: then every stored channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    watched: Option<BTreeMap<String, String>>,
 }
 
 const FORMAT_VERSION: u32 = 1;
+
+/// A channel whose window closed this shortly before a save still counts as watched then:
+/// quitting the app closes its windows a moment before the exit's save.
+const WATCHED_GRACE: Duration = Duration::from_secs(5);
 
 /// The last N rows per channel.
 #[derive(Debug, Clone)]
@@ -68,6 +80,9 @@ pub struct RecentEvents {
     channels: BTreeMap<String, Vec<StreamEvent>>,
     /// The file to persist to (`None`: memory only, as in `tev replay`).
     path: Option<PathBuf>,
+    /// Channels shown now (`None`) or until a moment (`Some`), id → (login, until): what a
+    /// save records as watched.
+    watched: BTreeMap<String, (String, Option<DateTime<Utc>>)>,
 }
 
 impl RecentEvents {
@@ -78,11 +93,17 @@ impl RecentEvents {
 
     /// An empty, memory-only list keeping `capacity` rows per channel (at least 1).
     pub fn new(capacity: usize) -> Self {
-        RecentEvents { capacity: capacity.max(1), channels: BTreeMap::new(), path: None }
+        RecentEvents {
+            capacity: capacity.max(1),
+            channels: BTreeMap::new(),
+            path: None,
+            watched: BTreeMap::new(),
+        }
     }
 
     /// Loads the list stored under `data_dir` (creating nothing yet), sets a corrupt file
-    /// aside, and adds an "app was closed" gap row to each channel for `saved_at..now`.
+    /// aside, and adds an "app was closed" gap row for `saved_at..now` to each channel watched
+    /// at `saved_at` (every stored channel, for a file that does not say).
     pub fn load(
         data_dir: &Path,
         capacity: usize,
@@ -114,17 +135,39 @@ impl RecentEvents {
                 return Ok((me, report));
             }
         };
-        for (channel, rows) in stored.channels {
-            let login = rows.first().map(|r| r.channel_login.clone()).unwrap_or_default();
+        let watched = stored.watched.unwrap_or_else(|| {
+            let login = |rows: &[StreamEvent]| rows.first().map(|r| r.channel_login.clone());
+            stored
+                .channels
+                .iter()
+                .map(|(id, rows)| (id.clone(), login(rows).unwrap_or_default()))
+                .collect()
+        });
+        for rows in stored.channels.into_values() {
             for row in rows {
                 me.insert(row);
             }
+        }
+        for (channel, login) in watched {
             if let Some(gap) = gaps::app_closed(&channel, &login, stored.saved_at, now) {
                 me.insert(gap);
                 report.gaps_added += 1;
             }
         }
         Ok((me, report))
+    }
+
+    /// The channel is shown from now on: watched at every save until [`RecentEvents::unwatch`].
+    pub fn watch(&mut self, channel_id: &str, login: &str) {
+        self.watched.insert(channel_id.to_owned(), (login.to_owned(), None));
+    }
+
+    /// The channel is no longer shown (at `now`).
+    pub fn unwatch(&mut self, channel_id: &str, now: DateTime<Utc>) {
+        if let Some((_, until)) = self.watched.get_mut(channel_id) {
+            *until = Some(now);
+        }
+        self.watched.retain(|_, (_, until)| until.is_none_or(|t| t + watched_grace() >= now));
     }
 
     /// Rows kept per channel.
@@ -187,6 +230,21 @@ impl RecentEvents {
     fn put(&mut self, at: usize, event: StreamEvent) -> bool {
         let Some(rows) = self.channels.get_mut(&event.channel_id) else { return false };
         rows.insert(at, event);
+        // A gap row next to another becomes one row with it (`gaps::merge`).
+        let mut i = at;
+        if i > 0
+            && let Some(m) = gaps::merge(&rows[i - 1], &rows[i])
+        {
+            rows[i - 1] = m;
+            rows.remove(i);
+            i -= 1;
+        }
+        if i + 1 < rows.len()
+            && let Some(m) = gaps::merge(&rows[i], &rows[i + 1])
+        {
+            rows[i] = m;
+            rows.remove(i + 1);
+        }
         rows.truncate(self.capacity);
         true
     }
@@ -214,15 +272,30 @@ impl RecentEvents {
         rows.len() != before
     }
 
-    /// Writes the list atomically (temp file + rename) with `now` as the save time. A no-op
-    /// for a memory-only list.
+    /// Writes the list atomically (temp file + rename) with `now` as the save time, and the
+    /// channels watched then. A no-op for a memory-only list.
     pub fn save(&self, now: DateTime<Utc>) -> Result<(), RecentError> {
         let Some(path) = &self.path else { return Ok(()) };
-        let stored =
-            Stored { version: FORMAT_VERSION, saved_at: now, channels: self.channels.clone() };
+        let watched = self
+            .watched
+            .iter()
+            .filter(|(_, (_, until))| until.is_none_or(|t| t + watched_grace() >= now))
+            .map(|(id, (login, _))| (id.clone(), login.clone()))
+            .collect();
+        let stored = Stored {
+            version: FORMAT_VERSION,
+            saved_at: now,
+            channels: self.channels.clone(),
+            watched: Some(watched),
+        };
         let bytes = serde_json::to_vec_pretty(&stored)?;
         write_atomically(path, &bytes)
     }
+}
+
+/// [`WATCHED_GRACE`] for `chrono` arithmetic.
+fn watched_grace() -> chrono::Duration {
+    chrono::Duration::from_std(WATCHED_GRACE).unwrap_or_default()
 }
 
 /// Renames a bad file to `<name>.corrupt-<timestamp>` next to it and returns the new path.

@@ -69,7 +69,8 @@ fn duplicate_ids_are_ignored_and_updates_and_removals_apply() {
 }
 
 #[test]
-fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed() {
+fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed_on_the_channels_watched_then()
+{
     let dir = tempfile::tempdir().unwrap();
     let (mut r, report) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
     assert_eq!(report.set_aside, None);
@@ -77,6 +78,12 @@ fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed() {
     r.insert(ev("a", "1", 1));
     r.insert(ev("b", "1", 2));
     r.insert(ev("c", "2", 3));
+    r.insert(ev("d", "3", 4));
+    // Channels 1 and 2 are shown when the app stops; 3 was closed long before.
+    r.watch("1", "login1");
+    r.watch("2", "login2");
+    r.watch("3", "login3");
+    r.unwatch("3", t(50));
     r.save(t(100)).unwrap();
     // Only the file itself: no temp file left behind.
     let names: Vec<String> = std::fs::read_dir(dir.path())
@@ -99,12 +106,14 @@ fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed() {
     assert!(gap.summary.contains("The app was closed"), "{}", gap.summary);
     assert_eq!(rows[1..].iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
     assert_eq!(r2.channel("2")[1].id, "c");
+    assert_eq!(ids(&r2, "3"), ["d"], "a channel not watched then gets no gap row");
 }
 
 #[test]
 fn a_save_replaces_the_previous_file_whole() {
     let dir = tempfile::tempdir().unwrap();
     let (mut r, _) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
+    r.watch("1", "login1");
     for i in 0..10 {
         r.insert(ev(&format!("e{i}"), "1", i));
         r.save(t(10 + i)).unwrap();
@@ -161,4 +170,76 @@ fn a_missing_data_dir_is_created_on_save() {
     r.insert(ev("a", "1", 1));
     r.save(t(1)).unwrap();
     assert!(nested.join(RecentEvents::FILE_NAME).exists());
+}
+
+/// A row of channel `channel` happening now (the daily test runs on the real clock, as the
+/// app's start and exit do).
+fn ev_now(id: &str, channel: &str) -> StreamEvent {
+    StreamEvent { occurred_at: Utc::now(), ..ev(id, channel, 0) }
+}
+
+fn add(live: &tev_core::live::LiveFeed, row: StreamEvent) {
+    use tev_core::watcher::WatchUpdate;
+    live.apply(WatchUpdate::Feed(std::sync::Arc::new(FeedUpdate::Added(row))));
+}
+
+fn assert_no_two_gaps_in_a_row(rows: &[StreamEvent], when: &str) {
+    for pair in rows.windows(2) {
+        assert!(
+            !(pair[0].kind == EventKind::Gap && pair[1].kind == EventKind::Gap),
+            "{when}: two gap rows in a row: {:?}",
+            rows.iter().map(|e| (e.id.as_str(), e.kind)).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// A desktop app started every day for twelve days. Channel A is opened on the first day
+/// only; channel B every day, with an event only now and then. The app records when it stopped
+/// listening (its exit hook), so a start adds an "app was closed" row only to the channels
+/// watched then, from that moment: A keeps every real row, and B's daily gaps merge instead of
+/// piling up.
+#[test]
+fn twelve_daily_starts_keep_a_channel_opened_once_whole_and_never_stack_gap_rows() {
+    use tev_core::live::LiveFeed;
+    let dir = tempfile::tempdir().unwrap();
+    let a_rows: Vec<String> = (0..6).map(|i| format!("a{i}")).collect();
+    let mut b_rows = Vec::new();
+    for day in 0..12 {
+        let (live, _) = LiveFeed::open(dir.path(), 10).unwrap();
+        assert_no_two_gaps_in_a_row(&live.events("2"), &format!("start of day {day}"));
+        live.watch_channel("2", "loginb", None);
+        if day == 0 {
+            live.watch_channel("1", "logina", None);
+            for id in &a_rows {
+                add(&live, ev_now(id, "1"));
+            }
+        }
+        if day % 4 == 1 {
+            let id = format!("b{day}");
+            add(&live, ev_now(&id, "2"));
+            b_rows.push(id);
+        }
+        if day == 0 {
+            live.unwatch_channel("1");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        live.stopped_listening().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let (live, _) = tev_core::live::LiveFeed::open(dir.path(), 10).unwrap();
+    let a = live.events("1");
+    let kept: Vec<&str> = a.iter().filter(|e| e.kind != EventKind::Gap).map(|e| &*e.id).collect();
+    let mut want: Vec<&str> = a_rows.iter().map(String::as_str).collect();
+    want.reverse();
+    assert_eq!(kept, want, "channel A keeps every real row: {a:?}");
+    assert_no_two_gaps_in_a_row(&a, "channel A at the end");
+    let b = live.events("2");
+    assert_no_two_gaps_in_a_row(&b, "channel B at the end");
+    let b_kept: Vec<&str> = b.iter().filter(|e| e.kind != EventKind::Gap).map(|e| &*e.id).collect();
+    b_rows.reverse();
+    assert_eq!(b_kept, b_rows, "channel B keeps its real rows");
+    // The newest gap starts when the app stopped listening the last time: after B's last row.
+    let Details::Gap { from, reason, .. } = &b[0].details else { panic!("{:?}", b[0]) };
+    assert_eq!(*reason, GapReason::AppClosed);
+    assert!(b.iter().skip(1).all(|e| e.occurred_at <= *from), "{b:?}");
 }

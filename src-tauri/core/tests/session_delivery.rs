@@ -99,3 +99,25 @@ async fn pitfall_18_unknown_notice_types_and_junk_frames_do_not_break_the_sessio
     assert_eq!(sim.counters().await["inbound_frames"], 0);
     h.shutdown().await;
 }
+
+/// EventSub messages are kilobytes (https://dev.twitch.tv/docs/eventsub/handling-websocket-events/
+/// lists every message; the largest, a notification, carries one event). A frame of 2 MiB is
+/// not Twitch: the socket refuses it (messages and frames are capped at 1 MiB) instead of
+/// buffering it, and the session starts fresh with a gap, as after any lost socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_two_mib_frame_is_refused_and_the_session_starts_fresh_with_a_gap() {
+    let sim = Sim::start().await;
+    let (h, got, _) = watching(&sim, &["lumenforge"]).await;
+    let s1 = sim.sessions().await[0].clone();
+    let huge = json!({"metadata": {"message_id": "k1", "message_type": "session_keepalive",
+            "message_timestamp": "2026-11-28T03:00:00.123456789Z"},
+        "payload": {}, "padding": "x".repeat(2 * 1024 * 1024)});
+    sim.post(&format!("/_sim/sessions/{s1}/send"), json!({"text": huge.to_string()})).await;
+    let s2 = moved_from(&sim, &s1).await;
+    subscribed_on(&sim, &s2, VIEWER_SUBS).await;
+    wait_until(10, "a gap row on lumenforge", || got.gaps().iter().any(|(c, ..)| c == LUMEN)).await;
+    connected(&h).await;
+    let sent = sim.emit("stream.online", "lumenforge").await;
+    all_received(&got, &sent).await;
+    h.shutdown().await;
+}

@@ -253,3 +253,42 @@ async fn twitch_md_1_3_step_4_no_reconcile_runs_on_the_old_session_during_a_hand
     }
     h.shutdown().await;
 }
+
+/// A `session_reconnect` URL is followed only to Twitch: `wss` on a `twitch.tv` host
+/// (https://dev.twitch.tv/docs/eventsub/handling-websocket-events/#reconnect-message shows
+/// `wss://eventsub.wss.twitch.tv/ws?...`), or, against the simulator, the simulator's own
+/// origin. A URL on another host is a failed handover: no connection is made there, the
+/// session starts fresh at the base URL, and the channel gets a gap for the switch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_url_on_another_host_is_never_connected_and_starts_a_fresh_session() {
+    let sim = Sim::start().await;
+    let (h, got, _) = watching(&sim, &["lumenforge"]).await;
+    let s1 = sim.sessions().await[0].clone();
+    // "Another host": a listener on a second loopback address, counting who connects.
+    let stranger = tokio::net::TcpListener::bind("127.0.0.2:0").await.expect("bind 127.0.0.2");
+    let addr = stranger.local_addr().expect("addr");
+    let reached = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = reached.clone();
+    let listener = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = stranger.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            held.push(s);
+        }
+    });
+    let frame = json!({"metadata": {"message_id": "r1", "message_type": "session_reconnect",
+            "message_timestamp": "2026-11-28T03:00:00.123456789Z"},
+        "payload": {"session": {"id": s1, "status": "reconnecting",
+            "keepalive_timeout_seconds": null, "connected_at": "2026-11-28T02:00:00.123456789Z",
+            "reconnect_url": format!("ws://{addr}/ws?challenge=x&id={s1}")}}});
+    sim.post(&format!("/_sim/sessions/{s1}/send"), json!({"text": frame.to_string()})).await;
+    let s2 = moved_from(&sim, &s1).await;
+    subscribed_on(&sim, &s2, VIEWER_SUBS).await;
+    wait_until(10, "a gap row on lumenforge", || got.gaps().iter().any(|(c, ..)| c == LUMEN)).await;
+    connected(&h).await;
+    assert_eq!(reached.load(Ordering::SeqCst), 0, "a connection reached the other host");
+    let sent = sim.emit("stream.online", "lumenforge").await;
+    all_received(&got, &sent).await;
+    listener.abort();
+    h.shutdown().await;
+}

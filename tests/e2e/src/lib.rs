@@ -403,7 +403,7 @@ fn all_pids() -> Vec<u32> {
 }
 
 /// The app processes running with `home` as their `HOME`.
-fn app_pids(home: &Path) -> Vec<u32> {
+pub fn app_pids(home: &Path) -> Vec<u32> {
     let bin = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
     let home = format!("HOME={}", home.display());
     all_pids()

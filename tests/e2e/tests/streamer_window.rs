@@ -1,12 +1,15 @@
 //! The streamer window over time, in the real app against the simulator: Twitch's webviews cannot
 //! call the app; a dropped connection (close 4005) and a keepalive loss show in the header and
 //! recover, with a gap row; a restart keeps the login (keychain) and shows the stored events at
-//! once, with a gap for the time the app was closed.
+//! once, with a gap for the time the app was closed; a SIGTERM right after an event still
+//! leaves that event on disk.
 
 use fantoccini::Locator;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_event, sim_post, sim_state};
+use tev_e2e::{
+    App, Launch, app_pids, approving_sim, home_with_sim_client, sim_event, sim_post, sim_state,
+};
 
 /// The connected session's id (the one carrying subscriptions).
 async fn live_session(base: &str) -> String {
@@ -42,14 +45,20 @@ async fn wait_connection(app: &App, state: &str, secs: u64) {
     panic!("connection never became {state} within {secs} s; last {last:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_restarts() {
+/// A simulator and the app signed in to it, with lumenforge's streamer window asked for.
+async fn signed_in_with_lumenforge_open() -> (twitch_sim::SimHandle, App) {
     let sim = approving_sim().await;
-    let base = sim.base_url();
-    let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
+    let app = App::launch(Launch::sim(&sim.base_url(), home_with_sim_client())).await;
     app.log_in().await;
     let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
     open.click().await.expect("open the streamer window");
+    (sim, app)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_restarts() {
+    let (sim, app) = signed_in_with_lumenforge_open().await;
+    let base = sim.base_url();
 
     // Twitch's pages (player, chat) get no capability: every command is refused.
     let mut twitch_started = Vec::new();
@@ -191,5 +200,40 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     );
     let rows_after = app.client.find_all(Locator::Css("#events > li")).await.expect("rows").len();
     assert_eq!(rows_after, (rows_before + 1).min(10), "stored rows plus one gap, at most ten");
+    app.quit().await;
+}
+
+/// SIGTERM (a desktop session ending, `kill`) one second after an event: the app exits the way
+/// closing it does, and its exit hook writes the rows that arrived since the last save (saves
+/// otherwise come two seconds after a change), so the event is on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_one_second_before_sigterm_is_stored() {
+    let (sim, app) = signed_in_with_lumenforge_open().await;
+    let base = sim.base_url();
+    app.switch_to_webview("streamer.html").await;
+    app.wait_for("body[data-ready='true']").await;
+    wait_connection(&app, "connected", 60).await;
+    let id =
+        sim_event(&base, "lumenforge", "channel.chat.notification", json!({"notice_type": "sub"}))
+            .await;
+    app.wait_for(&format!("#events > li[data-id='{id}']")).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pids = app_pids(app.home.path());
+    assert_eq!(pids.len(), 1, "one app process: {pids:?}");
+    let killed = std::process::Command::new("kill").args(["-TERM", &pids[0].to_string()]).status();
+    assert!(killed.is_ok_and(|s| s.success()), "kill -TERM");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // Gone, or a zombie its parent has not reaped yet: either way it has ended.
+    let running = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|st| st.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')))
+    };
+    while running(pids[0]) {
+        assert!(Instant::now() < deadline, "the app did not end after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stored = app.home.path().join(".local/share/twitch-event-viewer/recent-events.json");
+    let text = std::fs::read_to_string(&stored).unwrap_or_default();
+    assert!(text.contains(&id), "the event {id} is not in {}", stored.display());
     app.quit().await;
 }

@@ -6,6 +6,18 @@
 //! `/callback` (other paths 404, other methods 405, oversized requests 431), compares the
 //! random `state` in constant time, and is closed when the flow ends (success, error,
 //! timeout or cancel). The code exchange goes through the `oauth2` crate.
+//!
+//! Any program on the machine, and any web page the user visits, can reach the listener, so
+//! it treats every request as a stranger's until it carries this login's `state`:
+//! - only a callback with the right `state` ends the login (with its code or its error); one
+//!   without it, or with another, gets a 400 and the listener keeps waiting;
+//! - Twitch's `error_description` is shown cut to [`MAX_DESCRIPTION_CHARS`] characters, with
+//!   control characters removed;
+//! - at most [`MAX_CONNECTIONS`] connections are open at once: a newcomer closes the one that
+//!   has waited longest (the browser's callback sends its request at once, so only idle or
+//!   slow connections are closed);
+//! - a failing `accept` (no file descriptors left) is retried after a pause that doubles up
+//!   to a second, never in a busy loop.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +45,14 @@ pub const CALLBACK_PATH: &str = "/callback";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 /// The largest request head accepted on the listener.
 pub const MAX_REQUEST_BYTES: usize = 8 * 1024;
+/// Connections the listener keeps open at once.
+pub const MAX_CONNECTIONS: usize = 16;
+/// The longest `error_description` shown (Twitch's are one short sentence).
+pub const MAX_DESCRIPTION_CHARS: usize = 200;
+/// The first pause after a failed `accept`; it doubles up to [`ACCEPT_PAUSE_MAX`].
+const ACCEPT_PAUSE_MIN: Duration = Duration::from_millis(50);
+/// The longest pause after a failed `accept`.
+const ACCEPT_PAUSE_MAX: Duration = Duration::from_secs(1);
 
 /// Options of one loopback login.
 #[derive(Debug, Clone)]
@@ -76,14 +96,15 @@ pub enum LoopbackError {
         /// The OS's reason.
         reason: String,
     },
-    /// The callback had no `state`.
-    #[error("the login answer carried no state and was refused; start the login again")]
-    MissingState,
-    /// The callback's `state` is not this login's.
+    /// A request to the callback had no `state`: not this login's answer. Refused with a 400
+    /// page carrying this text; the login keeps waiting.
     #[error(
-        "the login answer did not belong to this login (state mismatch) and was refused; start \
-         the login again"
+        "this answer carried no state, so it does not belong to the login in progress and was refused"
     )]
+    MissingState,
+    /// A request to the callback had another `state`: not this login's answer. Refused with
+    /// a 400 page carrying this text; the login keeps waiting.
+    #[error("this answer did not belong to the login in progress (state mismatch) and was refused")]
     StateMismatch,
     /// The user declined at Twitch.
     #[error("the Twitch login was declined: {0}")]
@@ -311,8 +332,15 @@ async fn wait_for_callback(
     let redirect: Arc<str> = Arc::from(redirect);
     let (tx, mut outcomes) = tokio::sync::mpsc::channel::<Handled>(4);
     let mut connections = tokio::task::JoinSet::new();
+    // The open connections' tasks, oldest first.
+    let mut open: std::collections::VecDeque<tokio::task::AbortHandle> = Default::default();
+    // After a failed accept: when to try again, and the pause after the next failure.
+    let (mut resume_at, mut pause) = (None::<tokio::time::Instant>, ACCEPT_PAUSE_MIN);
     loop {
         let accept = async {
+            if let Some(at) = resume_at {
+                tokio::time::sleep_until(at).await;
+            }
             match listeners {
                 [a] => a.accept().await,
                 [a, b, ..] => tokio::select! { r = a.accept() => r, r = b.accept() => r },
@@ -330,25 +358,51 @@ async fn wait_for_callback(
             },
             r = accept => match r {
                 Ok((stream, _)) => {
+                    (resume_at, pause) = (None, ACCEPT_PAUSE_MIN);
+                    // Full (the newcomer counts): the connection that has waited longest
+                    // makes room, its task ended and its socket closed before the newcomer's
+                    // task starts, so no more than MAX_CONNECTIONS are ever open.
+                    while open.len() + 1 >= MAX_CONNECTIONS {
+                        let Some(oldest) = open.pop_front() else { break };
+                        oldest.abort();
+                        let gone = oldest.id();
+                        while let Some(done) = connections.join_next_with_id().await {
+                            let id = done.map_or_else(|e| e.id(), |(id, ())| id);
+                            open.retain(|h| h.id() != id);
+                            if id == gone {
+                                break;
+                            }
+                        }
+                    }
                     let (tx, expected, redirect) = (tx.clone(), expected.clone(), redirect.clone());
-                    connections.spawn(async move {
+                    open.push_back(connections.spawn(async move {
                         let h = handle(stream, &expected, &redirect).await;
                         if !matches!(h, Handled::Ignored) {
                             let _ = tx.send(h).await;
                         }
-                    });
+                    }));
                 }
-                Err(e) => tracing::debug!(error = %e, "accept failed"),
+                Err(e) => {
+                    // Out of file descriptors (or another passing failure): the waiting
+                    // connection makes `accept` fail again at once, so pause first.
+                    tracing::warn!(error = %e, retry_in = ?pause, "accept failed");
+                    resume_at = Some(tokio::time::Instant::now() + pause);
+                    pause = (pause * 2).min(ACCEPT_PAUSE_MAX);
+                }
             },
         }
         // Reap finished connection tasks so the set does not grow.
-        while connections.try_join_next().is_some() {}
+        while let Some(done) = connections.try_join_next_with_id() {
+            let id = done.map_or_else(|e| e.id(), |(id, ())| id);
+            open.retain(|h| h.id() != id);
+        }
     }
 }
 
 /// The result of one connection.
 enum Handled {
-    /// Not a callback (wrong path/method, too large, unreadable): answered, keep waiting.
+    /// Not this login's callback (wrong path/method/state, too large, unreadable): answered,
+    /// keep waiting.
     Ignored,
     /// A valid callback; the stream gets the final page after the exchange.
     Code(String, TcpStream),
@@ -395,10 +449,23 @@ async fn handle(mut stream: TcpStream, expected_state: &[u8], redirect: &str) ->
             _ => {}
         }
     }
-    let state_ok = state.as_ref().map(|s| bool::from(s.as_bytes().ct_eq(expected_state)));
-    let outcome = match (error, state_ok, code) {
-        (_, Some(false), _) => Err(LoopbackError::StateMismatch),
-        (Some(e), _, _) => Err(match e.as_str() {
+    // Only this login's `state` makes a request its callback; anything else is a stranger's
+    // (any web page can make the browser load this URL): refused, never shown in the app.
+    let stranger = match &state {
+        None => Some(LoopbackError::MissingState),
+        Some(s) if !bool::from(s.as_bytes().ct_eq(expected_state)) => {
+            Some(LoopbackError::StateMismatch)
+        }
+        Some(_) => None,
+    };
+    if let Some(e) = stranger {
+        tracing::warn!(error = %e, "a request to the login callback was refused");
+        respond(&mut stream, 400, "Bad Request", &page(false, &e.to_string())).await;
+        return Handled::Ignored;
+    }
+    let description = shown(&description);
+    let outcome = match (error.as_deref().map(shown), code) {
+        (Some(e), _) => Err(match e.as_str() {
             "access_denied" => LoopbackError::Denied(if description.is_empty() {
                 "the user denied access".into()
             } else {
@@ -409,10 +476,8 @@ async fn handle(mut stream: TcpStream, expected_state: &[u8], redirect: &str) ->
             }
             _ => LoopbackError::Twitch { error: e, description },
         }),
-        (None, None, _) => Err(LoopbackError::MissingState),
-        (None, Some(true), None) => Err(LoopbackError::MissingCode),
-        (None, Some(true), Some(c)) if !c.is_empty() => Ok(c),
-        (None, Some(true), Some(_)) => Err(LoopbackError::MissingCode),
+        (None, Some(c)) if !c.is_empty() => Ok(c),
+        (None, _) => Err(LoopbackError::MissingCode),
     };
     match outcome {
         Ok(code) => Handled::Code(code, stream),
@@ -422,6 +487,12 @@ async fn handle(mut stream: TcpStream, expected_state: &[u8], redirect: &str) ->
             Handled::Failed(e)
         }
     }
+}
+
+/// Text from the callback as the app may show it: control characters removed, cut to
+/// [`MAX_DESCRIPTION_CHARS`] characters.
+fn shown(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(MAX_DESCRIPTION_CHARS).collect()
 }
 
 enum HeadError {

@@ -5,13 +5,17 @@
 //!
 //! | When | From → to | Reason | Decided by |
 //! |---|---|---|---|
-//! | The app was closed (on loading the stored rows) | last save → start | `app_closed` | [`app_closed`] |
+//! | The app was closed (on loading the stored rows), for the channels watched when it stopped listening | that moment → start | `app_closed` | [`app_closed`] |
 //! | A subscription was revoked | the revocation → open | `revoked` | [`revocation`] (the feed) |
 //! | A new session that is not a `session_reconnect` handover, from frames alone (`tev replay`) | last frame → welcome | `connection_lost` | [`FrameGaps`] (the feed) |
 //! | The watcher's socket was lost | last frame → subscriptions back | `connection_lost` | [`GapTracker::lost`] |
 //! | A handover came while subscriptions were being changed | then → subscriptions back | `connection_lost` | [`GapTracker::reconcile_cut_short`] |
 //! | A handover's old socket was cut off before its close | its last frame → the switch | `connection_lost` | [`GapTracker::old_socket_lost`] |
 //! | The app's reader of the watcher fell behind | now → now | `connection_lost` | [`lagged`] |
+//!
+//! Two gap rows that end up next to each other in a channel's list (a channel opened every
+//! day with nothing happening in between) become one, from the earlier start to the later end
+//! ([`merge`]), so gap rows never crowd out the channel's real events.
 //!
 //! "Subscriptions back" is the end of the next successful reconcile
 //! ([`GapTracker::reconciled`]): the watcher knows better than the frames when a gap ends, so
@@ -253,6 +257,29 @@ pub(crate) fn app_closed(
     })
 }
 
+/// Two gap rows of one channel that are next to each other in its list, as one row from the
+/// earlier start to the later end, with the newer row's id and reason. `None` when either is
+/// not a gap row with both ends known (an open-ended revocation row stays on its own).
+pub(crate) fn merge(newer: &StreamEvent, older: &StreamEvent) -> Option<StreamEvent> {
+    let gap_of = |e: &StreamEvent| match &e.details {
+        Details::Gap { from, to: Some(to), reason } if e.kind == EventKind::Gap => {
+            Some((*from, *to, reason.clone()))
+        }
+        _ => None,
+    };
+    let (from_n, to_n, reason) = gap_of(newer)?;
+    let (from_o, to_o, _) = gap_of(older)?;
+    if newer.channel_id != older.channel_id {
+        return None;
+    }
+    let login =
+        if newer.channel_login.is_empty() { &older.channel_login } else { &newer.channel_login };
+    let mut row =
+        gap_row(&newer.channel_id, login, from_n.min(from_o), Some(to_n.max(to_o)), reason, "");
+    row.id = newer.id.clone();
+    Some(row)
+}
+
 /// The app's reader of the watcher's updates fell behind and some were dropped, when is not
 /// known: a gap at `now` for every shown channel of `channels` (id, login). Never silently.
 pub(crate) fn lagged(
@@ -371,6 +398,24 @@ mod tests {
         let (id, _, from, to, _) = gap(&rows[0]);
         assert!(id.starts_with("gap:handover-") && id.ends_with(":1"), "{id}");
         assert_eq!((from, to), (t(1).into(), Some(t(2).into())));
+    }
+
+    #[test]
+    fn two_neighbouring_gap_rows_become_one_from_the_earlier_start_to_the_later_end() {
+        let d = |s| DateTime::<Utc>::from(t(s));
+        let older = app_closed("1", "first", d(0), d(60)).expect("a gap");
+        let newer = app_closed("1", "first", d(100), d(200)).expect("a gap");
+        let m = merge(&newer, &older).expect("merged");
+        assert_eq!(m.id, newer.id);
+        assert_eq!(m.occurred_at, d(0));
+        assert_eq!(
+            m.details,
+            Details::Gap { from: d(0), to: Some(d(200)), reason: GapReason::AppClosed }
+        );
+        let other = app_closed("2", "second", d(100), d(200)).expect("a gap");
+        assert!(merge(&other, &older).is_none(), "another channel's row");
+        let open = gap_row("1", "first", d(100), None, GapReason::ConnectionLost, "x");
+        assert!(merge(&open, &older).is_none(), "an open-ended row stays on its own");
     }
 
     #[test]

@@ -71,7 +71,12 @@ pub fn routes() -> Router<Shared> {
         .route("/_sim/sessions/{id}/keepalive", post(session_keepalive))
         .route("/_sim/sessions/{id}/drop", post(session_drop))
         .route("/_sim/sessions/{id}/duplicate-next", post(session_duplicate))
-        .route("/_sim/sessions/{id}/send", post(session_send))
+        // A raw frame may be larger than axum's 2 MB default body: a test sends frames bigger
+        // than any EventSub message to check a client's size cap.
+        .route(
+            "/_sim/sessions/{id}/send",
+            post(session_send).layer(axum::extract::DefaultBodyLimit::max(SEND_BODY_LIMIT)),
+        )
         .route("/_sim/sessions/{id}/cut-off-on-close", post(session_cut_off))
         .route("/_sim/sessions/{id}/flush", post(session_flush))
         .route("/_sim/sessions", get(list_sessions))
@@ -81,6 +86,9 @@ pub fn routes() -> Router<Shared> {
         .route("/_sim/tokens/lookup", post(token_lookup))
         .route("/_sim/state", get(state))
 }
+
+/// The largest body of `POST /_sim/sessions/{id}/send`.
+const SEND_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Parses a JSON body; an empty body is `{}`.
 fn body_json(b: &Bytes) -> Result<Value, ControlError> {

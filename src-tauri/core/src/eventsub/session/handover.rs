@@ -85,12 +85,18 @@ impl Session {
                             return None;
                         }
                         match Url::parse(&url) {
-                            Ok(u) => {
+                            Ok(u) if super::reconnect_url_allowed(&u, &self.config.url) => {
                                 // docs/twitch.md §1.3 step 2: use it exactly as given.
                                 let c = self.open(u);
                                 self.successor = Some(c);
                                 Some(SessionEvent::HandoverStarted)
                             }
+                            // Not Twitch (nor the simulator standing in for it): never
+                            // connected to; a fresh session at the base URL instead.
+                            Ok(u) => Some(self.lose(LossReason::HandoverFailed(format!(
+                                "reconnect_url refused, not a Twitch address: {}",
+                                u.origin().ascii_serialization()
+                            )))),
                             Err(e) => Some(self.lose(LossReason::HandoverFailed(format!(
                                 "bad reconnect_url: {e}"
                             )))),

@@ -11,7 +11,11 @@
 //! - on `session_reconnect` opens the successor at the given URL exactly as given, keeps
 //!   reading the old socket until the successor's welcome, then closes the old one with 1000.
 //!   Subscriptions carry over: the owner is told it was a handover and must not resubscribe
-//!   (docs/twitch.md §1.3, §7 pitfalls 1–3);
+//!   (docs/twitch.md §1.3, §7 pitfalls 1–3). The URL is followed only to Twitch — `wss` on a
+//!   `twitch.tv` host — or to the origin of the base URL (the simulator's, with
+//!   `TEV_TWITCH_BASE_URL`); any other is a failed handover ([`reconnect_url_allowed`]);
+//! - a WebSocket message or frame over [`MAX_MESSAGE_BYTES`] ends the socket (a loss, as
+//!   below): EventSub messages are kilobytes, and nothing bigger is buffered;
 //! - on any other loss (close codes 4000–4007 as docs/twitch.md §1.5, errors, timeouts) it goes
 //!   back to the base URL — never a reconnect URL — after an exponential backoff with jitter
 //!   (1 s → 2 min, docs/twitch.md §8), and tells the owner that a fresh session needs subscriptions
@@ -60,6 +64,22 @@ pub enum SessionError {
     /// The base URL is not a ws:// or wss:// URL.
     #[error("the EventSub URL must be ws:// or wss://: {0}")]
     BadUrl(String),
+}
+
+/// The largest WebSocket message (and frame) read. EventSub messages are kilobytes: the
+/// largest, a notification, carries one event
+/// (https://dev.twitch.tv/docs/eventsub/handling-websocket-events/); tungstenite's own default
+/// would buffer 64 MiB.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// Whether a `session_reconnect` URL may be followed: `wss` on `twitch.tv` or one of its
+/// subdomains (Twitch sends `wss://eventsub.wss.twitch.tv/ws?...`, docs/twitch.md §1.3), or the
+/// same scheme, host and port as `base`, the URL the session was configured with (the
+/// simulator's own, when `TEV_TWITCH_BASE_URL` points there; Twitch's in production).
+pub fn reconnect_url_allowed(url: &Url, base: &Url) -> bool {
+    let twitch = url.scheme() == "wss"
+        && url.domain().is_some_and(|d| d == "twitch.tv" || d.ends_with(".twitch.tv"));
+    twitch || url.origin() == base.origin()
 }
 
 /// Exponential backoff with jitter for reconnects after a loss (docs/twitch.md §8: 1 s → 2 min).
@@ -553,6 +573,36 @@ mod tests {
         c.keepalive_request = None;
         c.url = Url::parse("http://x/ws").expect("url");
         assert!(c.connect_url().is_err());
+    }
+
+    #[test]
+    fn a_reconnect_url_is_followed_only_to_twitch_or_the_base_urls_origin() {
+        let twitch = Url::parse("wss://eventsub.wss.twitch.tv/ws").expect("url");
+        let sim = Url::parse("ws://127.0.0.1:4567/ws").expect("url");
+        for ok in [
+            "wss://eventsub.wss.twitch.tv/ws?challenge=x&id=y",
+            "wss://cell-a.eventsub.wss.twitch.tv/ws",
+            "wss://twitch.tv/ws",
+            "wss://EventSub.WSS.Twitch.TV:443/ws",
+        ] {
+            assert!(reconnect_url_allowed(&Url::parse(ok).expect(ok), &twitch), "{ok}");
+        }
+        for bad in [
+            "ws://eventsub.wss.twitch.tv/ws",
+            "https://eventsub.wss.twitch.tv/ws",
+            "wss://twitch.tv.example.com/ws",
+            "wss://eviltwitch.tv/ws",
+            "wss://eventsub.wss.twitch.tv@example.com/ws",
+            "wss://127.0.0.1/ws",
+            "ws://127.0.0.1:4567/ws",
+        ] {
+            assert!(!reconnect_url_allowed(&Url::parse(bad).expect(bad), &twitch), "{bad}");
+        }
+        let own = Url::parse("ws://127.0.0.1:4567/ws?challenge=x&id=y").expect("url");
+        assert!(reconnect_url_allowed(&own, &sim), "the simulator's own origin");
+        for bad in ["ws://127.0.0.2:4567/ws", "ws://127.0.0.1:4568/ws", "wss://127.0.0.1:4567/ws"] {
+            assert!(!reconnect_url_allowed(&Url::parse(bad).expect(bad), &sim), "{bad}");
+        }
     }
 
     #[test]

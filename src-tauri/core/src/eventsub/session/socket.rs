@@ -41,8 +41,14 @@ pub(super) async fn run_socket(
     mut close_rx: oneshot::Receiver<()>,
     connect_timeout: Duration,
 ) {
-    let connect =
-        tokio::time::timeout(connect_timeout, tokio_tungstenite::connect_async(url.as_str()));
+    // A message or frame over the cap is an error while reading: the socket ends as lost.
+    let limits = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .max_message_size(Some(super::MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(super::MAX_MESSAGE_BYTES));
+    let connect = tokio::time::timeout(
+        connect_timeout,
+        tokio_tungstenite::connect_async_with_config(url.as_str(), Some(limits), false),
+    );
     let mut ws = tokio::select! {
         _ = &mut close_rx => return,
         r = connect => match r {

@@ -125,8 +125,8 @@ impl std::error::Error for UiError {}
 
 // The core's errors are written for people and never carry a token; each maps to a stable code.
 
-impl From<tev_core::config::ConfigError> for UiError {
-    fn from(e: tev_core::config::ConfigError) -> Self {
+impl From<tev_core::settings::ConfigError> for UiError {
+    fn from(e: tev_core::settings::ConfigError) -> Self {
         Self::new(ErrorCode::Settings, e.to_string())
     }
 }
@@ -180,9 +180,9 @@ mod tests {
     use super::*;
     use serde_json::json;
     use tev_core::auth::AuthError;
-    use tev_core::config::ConfigError;
     use tev_core::helix::HelixError;
     use tev_core::keychain::KeychainError;
+    use tev_core::settings::ConfigError;
     use tev_core::watcher::WatcherError;
 
     /// What a page receives for `e`.

@@ -198,8 +198,8 @@ fn context() -> tauri::Context {
 /// Endpoints, settings store and the stored recent events, before any window opens.
 fn startup_state() -> Result<std::sync::Arc<state::AppState>, String> {
     let endpoints = tev_core::Endpoints::from_env().map_err(|e| e.to_string())?;
-    let config = tev_core::config::ConfigStore::from_env().map_err(|e| e.to_string())?;
-    let data_dir = tev_core::config::data_dir().map_err(|e| e.to_string())?;
+    let config = tev_core::settings::ConfigStore::from_env().map_err(|e| e.to_string())?;
+    let data_dir = tev_core::paths::data_dir().map_err(|e| e.to_string())?;
     let (live, report) =
         tev_core::live::LiveFeed::open(&data_dir, 10).map_err(|e| e.to_string())?;
     if let Some(problem) = report.problem {

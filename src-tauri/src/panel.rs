@@ -1,6 +1,6 @@
 //! What a streamer window's panel reads and saves: its snapshot, its feed choices (filter,
 //! mutes, seen mark, pause: remembered per channel in `settings.json`, see
-//! `tev_core::config::FeedPrefs`) and the first data given with its window. The channel always
+//! `tev_core::settings::FeedPrefs`) and the first data given with its window. The channel always
 //! comes from the calling panel's own label, never from the page, so a page can only ever read or
 //! change its own channel.
 
@@ -9,7 +9,7 @@ use crate::state::{AppState, Connected};
 use crate::views::{AuthView, FeedPrefsView, PanelBoot, Snapshot};
 use crate::windows;
 use chrono::{DateTime, Utc};
-use tev_core::config::FeedPrefsChange;
+use tev_core::settings::FeedPrefsChange;
 use tev_core::watcher::WatchedChannel;
 
 /// The login of the panel labelled `label` (`streamer-<login>-panel`); an error for any other

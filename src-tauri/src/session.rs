@@ -12,8 +12,8 @@ use crate::views::{AuthView, SetupResult, event};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, EventTarget};
 use tev_core::auth::{AuthState, LoginFlow, OAuthClient, SignInProgress, TokenOwner};
-use tev_core::config::{ClientChoice, ClientIdSource, bundled_client_id, is_valid_client_id};
 use tev_core::helix::Helix;
+use tev_core::settings::{ClientChoice, ClientIdSource, bundled_client_id, is_valid_client_id};
 use tev_core::token::TokenSource;
 use tev_core::watcher::{self, WatcherConfig};
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use tauri::{Manager, Runtime};
 use tev_core::Endpoints;
 use tev_core::auth::TokenOwner;
-use tev_core::config::ConfigStore;
 use tev_core::helix::Helix;
 use tev_core::keychain::Keychain;
 use tev_core::live::LiveFeed;
+use tev_core::settings::ConfigStore;
 use tev_core::watcher::WatcherHandle;
 use tokio::sync::RwLock;
 

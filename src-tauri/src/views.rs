@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tev_core::Endpoints;
 use tev_core::auth::{AuthState, SignInProgress};
-use tev_core::config::{ClientIdSource, FeedGroup, FeedPrefs, Settings};
 use tev_core::feed::StreamEvent;
 use tev_core::helix::Stream;
+use tev_core::kind::FeedGroup;
 use tev_core::live::Header;
 use tev_core::notify::NotifyPolicy;
+use tev_core::settings::{ClientIdSource, FeedPrefs, Settings};
 use tev_core::watcher::{ConnectionState, WatchedChannel};
 
 pub mod event {
@@ -96,7 +97,7 @@ impl SettingsView {
         Self {
             client_source: choice.as_ref().map(|c| c.source),
             client_id: choice.map(|c| c.id),
-            built_in: tev_core::config::bundled_client_id().is_some(),
+            built_in: tev_core::settings::bundled_client_id().is_some(),
             favourite: s.favourite.clone(),
             recent_streamers: s.recent_streamers.clone(),
             warning,
@@ -325,7 +326,7 @@ pub struct FeedPrefsView {
 impl FeedPrefsView {
     /// The choices `prefs` of `channel_id`, with the problem met reading them, if any.
     pub fn new(channel_id: String, prefs: FeedPrefs, warning: Option<String>) -> Self {
-        Self { channel_id, groups: tev_core::config::FEED_GROUPS, prefs, warning }
+        Self { channel_id, groups: tev_core::kind::FEED_GROUPS, prefs, warning }
     }
 }
 

@@ -125,7 +125,7 @@ pub fn toggle_chat<R: Runtime>(app: &AppHandle<R>, label: &str) -> bool {
     over
 }
 
-pub use tev_core::config::WindowGeometry as Geometry;
+pub use tev_core::settings::WindowGeometry as Geometry;
 
 /// Brings a channel's window to the front.
 pub fn focus<R: Runtime>(app: &AppHandle<R>, login: &str) {

@@ -6,7 +6,6 @@
 //! `src-tauri` and the `tev` command-line tool are thin front ends over this crate.
 
 pub mod auth;
-pub mod config;
 pub mod deeplink;
 pub mod endpoints;
 pub mod eventsub;

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 use support::{PUBLIC, Sim};
 use tev_core::auth::{LoginFlow, OAuthClient, OwnerOptions, TokenOwner};
-use tev_core::config::{ConfigStore, Settings};
 use tev_core::keychain::Keychain;
+use tev_core::settings::{ConfigStore, Settings};
 use tev_core::token::TokenSource;
 
 /// A tracing writer into a shared buffer.

@@ -3,8 +3,8 @@
 //! kind changed on one side only fails a test on one side or the other.
 
 use serde_json::{Value, json};
-use tev_core::config::{FEED_GROUPS, FeedPrefs};
 use tev_core::kind::KIND_TABLE;
+use tev_core::{kind::FEED_GROUPS, settings::FeedPrefs};
 
 /// The kind table and the groups as the pages get them, which `tests/ui` reads.
 const KINDS_FIXTURE: &str = include_str!("../../../tests/ui/kinds.json");

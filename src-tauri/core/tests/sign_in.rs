@@ -472,10 +472,10 @@ mod requested_scopes {
 
     use super::support::{SIM_MOD, SIM_VIEWER, Sim, TestTokens};
     use tev_core::auth::scopes;
-    use tev_core::config::RoleOptIn;
     use tev_core::eventsub::planner::{self, PlanInput, PlannedChannel, Role, SkipReason};
     use tev_core::eventsub::protocol::subscription_type;
     use tev_core::helix::Helix;
+    use tev_core::settings::RoleOptIn;
 
     /// A channel the user merely watches, one they moderate and their own.
     const OTHER: &str = "141592653";

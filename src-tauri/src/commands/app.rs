@@ -15,7 +15,7 @@ pub fn app_info(state: S<'_>) -> Result<AppInfo, UiError> {
         .config
         .load_or_default()
         .map(|(s, _)| s.loopback_port)
-        .unwrap_or(tev_core::config::DEFAULT_LOOPBACK_PORT);
+        .unwrap_or(tev_core::settings::DEFAULT_LOOPBACK_PORT);
     Ok(AppInfo::new(&state.endpoints, port))
 }
 

@@ -9,8 +9,8 @@ use crate::error::UiError;
 use crate::views::{FeedPrefsView, Snapshot};
 use crate::{home, panel, windows};
 use tauri::Webview;
-use tev_core::config::FeedPrefsChange;
 use tev_core::feed::StreamEvent;
+use tev_core::settings::FeedPrefsChange;
 
 /// The snapshot for the calling panel.
 #[tauri::command]

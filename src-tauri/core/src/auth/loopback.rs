@@ -68,7 +68,7 @@ pub struct LoopbackOptions {
 impl Default for LoopbackOptions {
     fn default() -> Self {
         Self {
-            port: crate::config::DEFAULT_LOOPBACK_PORT,
+            port: crate::settings::DEFAULT_LOOPBACK_PORT,
             timeout: DEFAULT_TIMEOUT,
             force_verify: false,
         }

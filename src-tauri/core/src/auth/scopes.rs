@@ -9,9 +9,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::config::RoleOptIn;
 use crate::eventsub::planner::{self, Role};
 use crate::helix::{self, ScopedCall};
+use crate::settings::RoleOptIn;
 
 /// One feature of the app and what it uses that needs a scope.
 #[derive(Debug, Clone, Copy)]

@@ -179,12 +179,12 @@ impl TokenOwner {
     /// settings, Client Secret from `TWITCH_CLIENT_SECRET` or the keychain (none → device
     /// flow), loopback port and scopes (role opt-in) from the settings.
     pub async fn from_settings(
-        settings: &crate::config::Settings,
+        settings: &crate::settings::Settings,
         endpoints: crate::Endpoints,
         keychain: Keychain,
     ) -> Result<Self, AuthError> {
         let client_id = settings.effective_client_id().ok_or(AuthError::NoClientId)?;
-        let secret = match crate::config::env_client_secret() {
+        let secret = match crate::settings::env_client_secret() {
             Some(s) => Some(s),
             // An unusable keychain only means no secret from there; the device flow needs none.
             // Only a secret stored for this Client ID: after a change of application the old

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use tev_core::Endpoints;
 use tev_core::auth::{AuthState, LoginFlow, SignInProgress, TokenOwner};
-use tev_core::config::{self, ConfigStore, Settings};
 use tev_core::keychain::{Keychain, KeychainError};
+use tev_core::settings::{self, ConfigStore, Settings};
 use zeroize::Zeroizing;
 
 #[derive(clap::Args)]
@@ -77,7 +77,7 @@ const KEYCHAIN_SERVICE_VAR: &str = "TEV_KEYCHAIN_SERVICE";
 
 /// The OS keychain, under `TEV_KEYCHAIN_SERVICE` when set: the same entries as the app's.
 pub fn keychain() -> Keychain {
-    match config::env_nonempty(KEYCHAIN_SERVICE_VAR) {
+    match settings::env_nonempty(KEYCHAIN_SERVICE_VAR) {
         Some(service) => Keychain::os().with_service(service),
         None => Keychain::os(),
     }
@@ -353,18 +353,18 @@ pub fn config(a: ConfigArgs) -> ExitCode {
         match settings.client_choice() {
             Some(c) => {
                 let from = match c.source {
-                    config::ClientIdSource::Environment => {
-                        format!(" (from {})", config::CLIENT_ID_VAR)
+                    settings::ClientIdSource::Environment => {
+                        format!(" (from {})", settings::CLIENT_ID_VAR)
                     }
-                    config::ClientIdSource::Own => String::new(),
-                    config::ClientIdSource::BuiltIn => " (built in)".to_string(),
+                    settings::ClientIdSource::Own => String::new(),
+                    settings::ClientIdSource::BuiltIn => " (built in)".to_string(),
                 };
                 println!("client id:     {}{from}", c.id);
             }
             None => println!("client id:     (not set)"),
         }
-        let secret = if config::env_client_secret().is_some() {
-            format!("set (from {})", config::CLIENT_SECRET_VAR)
+        let secret = if settings::env_client_secret().is_some() {
+            format!("set (from {})", settings::CLIENT_SECRET_VAR)
         } else {
             let stored = match settings.effective_client_id() {
                 Some(id) => keychain.client_secret(&id).await,

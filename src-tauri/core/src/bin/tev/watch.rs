@@ -120,8 +120,8 @@ enum Signed {
 /// Otherwise the error says how to sign in.
 async fn sign_in(ep: &Endpoints) -> Result<Signed, String> {
     let http = reqwest::Client::new();
-    if let Some(token) = tev_core::config::env_nonempty(ACCESS_TOKEN_VAR) {
-        let cid = tev_core::config::env_nonempty(CLIENT_ID_VAR)
+    if let Some(token) = tev_core::settings::env_nonempty(ACCESS_TOKEN_VAR) {
+        let cid = tev_core::settings::env_nonempty(CLIENT_ID_VAR)
             .ok_or("TEV_CLIENT_ID must be set with TEV_ACCESS_TOKEN")?;
         return Ok(Signed::Fixed(fixed(&http, ep, cid, token).await?));
     }

@@ -1,6 +1,6 @@
 //! The settings file: round trip, old files, corrupt files, atomic writes, env overrides.
 
-use tev_core::config::{ConfigError, ConfigStore, Settings, WindowGeometry};
+use tev_core::settings::{ConfigError, ConfigStore, Settings, WindowGeometry};
 
 #[test]
 fn missing_file_gives_defaults_and_save_round_trips() {
@@ -91,9 +91,9 @@ fn env_overrides_the_client_id_and_xdg_moves_the_dirs() {
         std::env::set_var("XDG_DATA_HOME", dir.path().join("data"));
         std::env::set_var("TWITCH_CLIENT_ID", "fromenv");
     }
-    let cfg = tev_core::config::config_dir().expect("config dir");
+    let cfg = tev_core::paths::config_dir().expect("config dir");
     assert_eq!(cfg, dir.path().join("cfg").join("twitch-event-viewer"));
-    let data = tev_core::config::data_dir().expect("data dir");
+    let data = tev_core::paths::data_dir().expect("data dir");
     assert_eq!(data, dir.path().join("data").join("twitch-event-viewer"));
     let s = Settings { client_id: Some("fromfile".into()), ..Settings::default() };
     assert_eq!(s.effective_client_id().as_deref(), Some("fromenv"));

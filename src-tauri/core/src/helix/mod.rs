@@ -309,6 +309,30 @@ impl Helix {
         serde_json::from_slice(&bytes).map_err(|e| HelixError::Decode(e.to_string()))
     }
 
+    /// Every page of `path?user_id=…&first=100&after=…`, following Helix's cursor until a page
+    /// comes back empty or repeats its cursor (a server that never ends the list cannot loop).
+    async fn all_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        user_id: &str,
+    ) -> Result<Vec<T>, HelixError> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut q = vec![("user_id", user_id.to_string()), ("first", "100".to_string())];
+            if let Some(c) = &after {
+                q.push(("after", c.clone()));
+            }
+            let (data, cursor) = self.get_data(path, q).await?;
+            let empty = data.is_empty();
+            out.extend(data);
+            match cursor {
+                Some(c) if !empty && after.as_deref() != Some(c.as_str()) => after = Some(c),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     async fn get_data<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -390,21 +414,7 @@ impl Helix {
         &self,
         user_id: &str,
     ) -> Result<Vec<FollowedChannel>, HelixError> {
-        let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let mut q = vec![("user_id", user_id.to_string()), ("first", "100".to_string())];
-            if let Some(c) = &after {
-                q.push(("after", c.clone()));
-            }
-            let (data, cursor) = self.get_data(FOLLOWED_CHANNELS.path, q).await?;
-            let empty = data.is_empty();
-            out.extend(data);
-            match cursor {
-                Some(c) if !empty && after.as_deref() != Some(c.as_str()) => after = Some(c),
-                _ => return Ok(out),
-            }
-        }
+        self.all_pages(FOLLOWED_CHANNELS.path, user_id).await
     }
 
     /// The live streams of the channels `user_id` (the token user) follows, most watched first:
@@ -423,21 +433,7 @@ impl Helix {
         &self,
         user_id: &str,
     ) -> Result<Vec<ModeratedChannel>, HelixError> {
-        let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let mut q = vec![("user_id", user_id.to_string()), ("first", "100".to_string())];
-            if let Some(c) = &after {
-                q.push(("after", c.clone()));
-            }
-            let (data, cursor) = self.get_data(MODERATED_CHANNELS.path, q).await?;
-            let empty = data.is_empty();
-            out.extend(data);
-            match cursor {
-                Some(c) if !empty && after.as_deref() != Some(c.as_str()) => after = Some(c),
-                _ => return Ok(out),
-            }
-        }
+        self.all_pages(MODERATED_CHANNELS.path, user_id).await
     }
 
     /// `POST /eventsub/subscriptions` (docs/twitch.md §1.8). Errors keep Twitch's status so the

@@ -296,10 +296,24 @@ fn without_a_stored_login_tev_watch_says_how_to_sign_in() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("not signed in") && err.contains("tev login"), "{err}");
 
-    let out = tev(home.path()).args(["watch", "lumenforge"]).output().expect("run tev");
+    // No Client ID at all: a build with one built in (`.dev/env`) hides it for this run
+    // (debug builds only), as a build without one would be.
+    let out = tev(home.path())
+        .args(["watch", "lumenforge"])
+        .env("TEV_HIDE_BUNDLED_CLIENT_ID", "1")
+        .output()
+        .expect("run tev");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("tev config --client-id") && err.contains("tev login"), "{err}");
+
+    // With the built-in Client ID (when this build has one), only the login is missing.
+    if tev_core::settings::bundled_client_id().is_some() {
+        let out = tev(home.path()).args(["watch", "lumenforge"]).output().expect("run tev");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("not signed in") && err.contains("tev login"), "{err}");
+    }
 }
 
 /// `tev login` stores `sim_mod`'s login; the access token then runs out at "Twitch"; `tev

@@ -241,16 +241,18 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
         state.live.clone().run(watcher.clone(), std::time::Duration::from_secs(2)),
     );
 
-    // Restore the login (validate, hourly validation) in the background.
+    // Restore the login (validate, hourly validation) in the background; then the new watcher
+    // watches the channels of the windows that are open again (after a reconnect of the pieces,
+    // as turning chatting on makes): finding a channel takes the login, so not before it is
+    // restored, or those windows would stay without events.
+    let app4 = app.clone();
     tauri::async_runtime::spawn(async move {
         owner.start().await;
-    });
-
-    // Re-add the channels of windows that are open (after a reconnect of the pieces).
-    for login in app.channels().open_logins() {
-        if let Err(e) = watcher.add_channel(&login, None).await {
-            tracing::warn!(%login, error = %e, "could not watch the channel again");
+        for login in app4.channels().open_logins() {
+            if let Err(e) = watcher.add_channel(&login, None).await {
+                tracing::warn!(%login, error = %e, "could not watch the channel again");
+            }
         }
-    }
+    });
     Ok(())
 }

@@ -14,8 +14,9 @@
 //! - `panel`: what a streamer window's panel reads and saves.
 //! - `channels`: the open channels and their windows, the favourite watched in the background,
 //!   the picker's searches.
-//! - `session`, `forwarding`, `notifications`, `deeplinks`: the session with Twitch (setup,
-//!   login, the core's pieces), the live feed pushed to the panels, desktop notifications, links.
+//! - `session`, `forwarding`, `notifications`, `deeplinks`, `chat`: the session with Twitch
+//!   (setup, login, the core's pieces), the live feed pushed to the panels, desktop
+//!   notifications, links, the message box under a streamer window's chat.
 //! - `commands`: the commands by domain, each a few lines; listed once in `commands/list.rs`.
 //!
 //! Beside them: `inline_pages` (the pages served with their scripts and styles inlined),
@@ -24,6 +25,7 @@
 //! decoder is told to run).
 
 mod channels;
+mod chat;
 mod commands;
 mod deeplinks;
 mod error;

@@ -126,6 +126,19 @@ pub async fn login(app: &AppHandle, state: Arc<AppState>, privileged: bool) -> R
     Ok(())
 }
 
+/// Turns chatting on: `user:write:chat` is asked for from now on (settings, `roles.chat`), which
+/// means a new login — Twitch's consent page shows the added scope (docs/twitch.md §3.5) — as
+/// the broadcaster's and moderator's scopes do (the pieces are made again for it first).
+/// Answers when that login has ended (its steps reach the pages as `auth` events meanwhile), so
+/// the box can say whether it worked.
+pub async fn enable_chat(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiError> {
+    state.config.update(|s| s.roles.chat = true)?;
+    connect(app, state.clone()).await?;
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
+    c.owner.login(LoginFlow::Auto).await?;
+    Ok(())
+}
+
 /// Opens the device flow's activation page again in the browser, if a device flow showed one.
 pub async fn open_activation_page(state: &AppState) -> Result<(), UiError> {
     let url = state.activation_url.lock().ok().and_then(|u| u.clone());

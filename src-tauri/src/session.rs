@@ -175,10 +175,16 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
     let watcher = watcher::spawn(&state.endpoints, tokens, WatcherConfig::new(&state.endpoints))?;
     tracing::debug!("helix and watcher made");
     {
+        // Logging out closes the socket but keeps the watcher and its channels: the next
+        // sign-in brings it back (`watcher::follow_login`, below).
         let w = watcher.clone();
         owner.set_logout_hook(Arc::new(move || {
             let w = w.clone();
-            Box::pin(async move { w.shutdown().await })
+            Box::pin(async move {
+                if let Err(e) = w.signed_out().await {
+                    tracing::debug!(error = %e, "the event watcher had already stopped");
+                }
+            })
         }));
     }
     let previous = state.connected.write().await.replace(Connected {
@@ -209,7 +215,7 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
                 *u = Some(verification_uri.clone());
             }
             if matches!(a, AuthState::SignedOut { .. }) {
-                // Logging out stops the watcher; the favourite is added again at sign-in.
+                // The favourite is added again at sign-in (the watcher may still have it).
                 app2.channels().forget_background();
             }
             if let AuthState::SignedIn { login, .. } = &a {
@@ -236,18 +242,27 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
         }
     });
 
-    // Connection state → every page.
+    // Connection state → every page, while this watcher is the app's (the last state of one
+    // that a new watcher replaced would overwrite the new one's).
     let mut conn_rx = watcher.state();
     let app3 = app.clone();
+    let state3 = state.clone();
+    let this = watcher.clone();
     tauri::async_runtime::spawn(async move {
         loop {
             let s = conn_rx.borrow_and_update().clone();
-            let _ = app3.emit(event::CONNECTION, &s);
+            let current = state3.connected().await.is_some_and(|c| c.watcher.same_watcher(&this));
+            if current {
+                let _ = app3.emit(event::CONNECTION, &s);
+            }
             if conn_rx.changed().await.is_err() {
                 break;
             }
         }
     });
+
+    // Every sign-in after a sign-out or a failure brings the watcher back with its channels.
+    tauri::async_runtime::spawn(watcher::follow_login(watcher.clone(), owner.clone()));
 
     // The live feed: watcher updates → RecentEvents on disk → each channel's panel.
     tauri::async_runtime::spawn(

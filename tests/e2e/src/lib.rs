@@ -259,6 +259,23 @@ impl App {
             .unwrap_or_else(|e| panic!("element {css} did not appear within 30 s: {e}"))
     }
 
+    /// Waits (up to `secs`) until the current panel's connection chip shows `state`
+    /// (`#connection[data-state]`: connected, reconnecting, failed, …).
+    pub async fn wait_connection(&self, state: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css("#connection")).await {
+                last = el.attr("data-state").await.ok().flatten().unwrap_or_default();
+                if last == state {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("connection never became {state} within {secs} s; last {last:?}");
+    }
+
     /// Waits (up to 30 s) until `css`'s text satisfies `pred`; returns the text.
     pub async fn wait_for_text(&self, css: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -171,7 +171,11 @@ pub async fn open_channel(
     if let Ok(mut g) = channels.open.lock() {
         g.insert(login.to_string(), OpenChannel { channel: channel.clone(), opened_at });
     }
-    state.config.update(|s| s.push_recent(login))?;
+    // Best-effort: a config directory that cannot be written (full, read-only, another
+    // owner's) must not keep the window from opening.
+    if let Err(e) = state.config.update(|s| s.push_recent(login)) {
+        tracing::warn!(%login, error = %e, "could not remember the channel as recent");
+    }
     let geometry = state
         .config
         .load_or_default()
@@ -186,52 +190,67 @@ pub async fn open_channel(
         chat_url: state.endpoints.chat_url(login),
         pane_rule: crate::panes::PaneRule::new(state.endpoints.base()),
     };
-    windows::open_streamer_on_main(app, login.to_string(), pages, geometry, move |g| {
+    let built = windows::open_streamer_on_main(app, login.to_string(), pages, geometry, move |g| {
         if let Err(e) = config.update(|s| {
             s.windows.insert(label.clone(), g);
         }) {
             tracing::warn!(error = %e, "could not remember the window's place");
         }
     })
-    .await
-    .map_err(|e| {
-        UiError::new(ErrorCode::Window, format!("Could not open the streamer window: {e}"))
-    })?;
+    .await;
+    let w = match built.map(|()| app.get_window(&windows::window_label(login))) {
+        Ok(Some(w)) => w,
+        other => {
+            // All or nothing: without its window the channel is neither open, shown nor
+            // subscribed (no notification keeps coming for a window that does not exist).
+            stop_watching(app, &state, login, &channel.id);
+            let why = match other {
+                Err(e) => e.to_string(),
+                Ok(_) => "it closed as it opened".to_string(),
+            };
+            return Err(UiError::new(
+                ErrorCode::Window,
+                format!("Could not open the streamer window: {why}"),
+            ));
+        }
+    };
     tracing::debug!(%login, "streamer window built");
 
     // Closing the window stops watching the channel (its subscriptions are removed).
-    if let Some(w) = app.get_window(&windows::window_label(login)) {
-        let login = login.to_string();
-        let channel_id = channel.id.clone();
-        let state = state.clone();
-        let app = app.clone();
-        w.on_window_event(move |e| {
-            if matches!(e, tauri::WindowEvent::Destroyed) {
-                if let Ok(mut g) = app.channels().open.lock() {
-                    g.remove(&login);
-                }
-                state.live.unwatch_channel(&channel_id);
-                let state = state.clone();
-                let login = login.clone();
-                let app = app.clone();
-                tauri::async_runtime::spawn(async move {
-                    let Some(c) = state.connected().await else { return };
-                    // The favourite stays watched for its go-live notification, in the
-                    // background again; any other channel is no longer watched at all.
-                    if app.channels().is_background(&login) {
-                        if let Err(e) = c.watcher.demote_channel(&login).await {
-                            tracing::warn!(%login, error = %e, "could not keep only its go-live");
-                        }
-                        return;
-                    }
-                    if let Err(e) = c.watcher.remove_channel(&login).await {
-                        tracing::warn!(%login, error = %e, "could not stop watching");
-                    }
-                });
-            }
-        });
-    }
+    let login = login.to_string();
+    let channel_id = channel.id.clone();
+    let app = app.clone();
+    w.on_window_event(move |e| {
+        if matches!(e, tauri::WindowEvent::Destroyed) {
+            stop_watching(&app, &state, &login, &channel_id);
+        }
+    });
     Ok(())
+}
+
+/// The channel of `login` has no window any more (closed, or never built): it is no longer
+/// open nor shown, and the watcher drops its subscriptions — except the favourite's go-live,
+/// kept in the background for its notification.
+fn stop_watching(app: &AppHandle, state: &Arc<AppState>, login: &str, channel_id: &str) {
+    if let Ok(mut g) = app.channels().open.lock() {
+        g.remove(login);
+    }
+    state.live.unwatch_channel(channel_id);
+    let state = state.clone();
+    let login = login.to_string();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(c) = state.connected().await else { return };
+        if app.channels().is_background(&login) {
+            if let Err(e) = c.watcher.demote_channel(&login).await {
+                tracing::warn!(%login, error = %e, "could not keep only its go-live");
+            }
+            return;
+        }
+        if let Err(e) = c.watcher.remove_channel(&login).await {
+            tracing::warn!(%login, error = %e, "could not stop watching");
+        }
+    });
 }
 
 /// Up to ten channels whose name matches `query` (trimmed, not empty), live or not, with their

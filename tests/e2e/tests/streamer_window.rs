@@ -221,3 +221,69 @@ async fn an_event_one_second_before_sigterm_is_stored() {
     assert!(text.contains(&id), "the event {id} is not in {}", stored.display());
     app.quit().await;
 }
+
+/// Opening a window is all or nothing: with a config directory the app cannot write (here
+/// read-only, with root's override dropped as a desktop user has none), Open still shows the
+/// window — remembering the channel as recent is best-effort — or, if no window comes, leaves no
+/// subscription of that channel behind within 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_config_directory_never_leaves_a_channel_subscribed_without_its_window() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = approving_sim().await;
+    let base = sim.base_url();
+    let mut launch = Launch::sim(&base, home_with_sim_client());
+    launch.file_permissions_bind = true;
+    let app = App::launch(launch).await;
+    app.log_in().await;
+    let config = app.home.path().join(".config/twitch-event-viewer");
+    let read_only = std::fs::Permissions::from_mode(0o555);
+    std::fs::set_permissions(&config, read_only).expect("chmod 555 the config dir");
+    app.wait_for("#followed li[data-login='lumenforge'] button.primary")
+        .await
+        .click()
+        .await
+        .expect("open the streamer window");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut window = false;
+    while Instant::now() < deadline && !window {
+        for h in app.client.windows().await.expect("window handles") {
+            if app.client.switch_to_window(h).await.is_ok()
+                && let Ok(url) = app.client.current_url().await
+                && url.as_str().contains("streamer.html?login=lumenforge")
+            {
+                window = true;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    if window {
+        app.wait_for("body[data-ready='true']").await;
+        app.wait_connection("connected", 60).await;
+        app.screenshot("read-only-config-window").await;
+    } else {
+        let lumenforge = "141592653";
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let state = sim_state(&base).await;
+            let left = state["subscriptions"].as_array().map_or(0, |subs| {
+                subs.iter()
+                    .filter(|s| {
+                        s["status"] == "enabled"
+                            && s["condition"]["broadcaster_user_id"] == lumenforge
+                    })
+                    .count()
+            });
+            if left == 0 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no window, yet {left} subscriptions of lumenforge still enabled after 5 s"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    app.quit().await;
+}

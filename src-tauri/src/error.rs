@@ -42,6 +42,8 @@ pub enum ErrorCode {
     NotOpen,
     /// The streamer window could not be built.
     Window,
+    /// As many streamer windows are open as the settings allow (`max_streamer_windows`).
+    TooManyWindows,
 }
 
 impl ErrorCode {
@@ -65,6 +67,7 @@ impl ErrorCode {
             Self::NotAPanel => "not_a_panel",
             Self::NotOpen => "not_open",
             Self::Window => "window",
+            Self::TooManyWindows => "too_many_windows",
         }
     }
 }

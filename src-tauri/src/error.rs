@@ -44,6 +44,14 @@ pub enum ErrorCode {
     Window,
     /// As many streamer windows are open as the settings allow (`max_streamer_windows`).
     TooManyWindows,
+    /// A chat message Twitch would refuse as it is (empty, over 500 characters): not sent.
+    ChatInvalid,
+    /// Twitch refused a chat message for a missing scope: chatting is to be turned on again.
+    ChatNotAllowed,
+    /// Twitch refused a chat message otherwise (401, 403): its words say why.
+    ChatRefused,
+    /// Twitch's rate limit (429) refused a chat message: send it again later.
+    ChatRateLimited,
 }
 
 impl ErrorCode {
@@ -68,6 +76,10 @@ impl ErrorCode {
             Self::NotOpen => "not_open",
             Self::Window => "window",
             Self::TooManyWindows => "too_many_windows",
+            Self::ChatInvalid => "chat_invalid",
+            Self::ChatNotAllowed => "chat_not_allowed",
+            Self::ChatRefused => "chat_refused",
+            Self::ChatRateLimited => "chat_rate_limited",
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::state::{AppState, Connected};
 use crate::views::{ChannelRow, LiveChannel, SettingsView};
 use crate::{panel, windows};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Manager, Runtime};
 use tev_core::watcher::WatchedChannel;
@@ -33,6 +33,10 @@ pub struct Channels {
     /// favourite once it has been added (the favourite itself is the setting's). `None` again
     /// whenever the watcher starts from nothing (new pieces, signed out).
     background: Mutex<Option<String>>,
+    /// The logins whose windows are being opened: with `open`, the windows counted against
+    /// `max_streamer_windows`, so links arriving together cannot all pass the check before
+    /// any of their windows exists.
+    opening: Mutex<HashSet<String>>,
     /// Display names of the channels watched so far ("NightOwl" for `nightowl`), from Helix,
     /// for the notifications' titles.
     names: Mutex<HashMap<String, String>>,
@@ -72,6 +76,52 @@ impl Channels {
     /// Whether the watcher keeps `login` in the background (for its go-live).
     fn is_background(&self, login: &str) -> bool {
         self.background.lock().is_ok_and(|b| b.as_deref() == Some(login))
+    }
+}
+
+/// A place among the streamer windows, held while one is being opened; given back when
+/// dropped (the window is in `Channels::open` by then, or failed).
+pub struct Reservation<'a> {
+    /// Whose `opening` set holds the login.
+    channels: &'a Channels,
+    /// The window's login.
+    login: String,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut g) = self.channels.opening.lock() {
+            g.remove(&self.login);
+        }
+    }
+}
+
+impl Channels {
+    /// Takes a place for the window of `login` if fewer than `cap` streamer windows are open
+    /// or being opened; `Ok(None)` when its window is already on its way (a second link to
+    /// it), an error when the windows are at the cap.
+    fn reserve(&self, login: &str, cap: usize) -> Result<Option<Reservation<'_>>, UiError> {
+        let open: HashSet<String> =
+            self.open.lock().map(|g| g.keys().cloned().collect()).unwrap_or_default();
+        let mut opening = self
+            .opening
+            .lock()
+            .map_err(|_| UiError::new(ErrorCode::Window, "Could not open the streamer window."))?;
+        if opening.contains(login) {
+            return Ok(None);
+        }
+        let taken: HashSet<&String> = open.iter().chain(opening.iter()).collect();
+        if taken.len() >= cap && !open.contains(login) {
+            return Err(UiError::new(
+                ErrorCode::TooManyWindows,
+                format!(
+                    "{cap} streamer windows are open, as many as the settings allow: \
+                     close one to open {login}."
+                ),
+            ));
+        }
+        opening.insert(login.to_string());
+        Ok(Some(Reservation { channels: self, login: login.to_string() }))
     }
 }
 
@@ -152,6 +202,15 @@ pub async fn open_channel(
         windows::focus(app, login);
         return Ok(());
     }
+    let cap = state
+        .config
+        .load_or_default()
+        .map(|(s, _)| s.max_streamer_windows)
+        .unwrap_or(tev_core::settings::DEFAULT_MAX_STREAMER_WINDOWS)
+        .max(1);
+    let Some(_place) = app.channels().reserve(login, cap as usize)? else {
+        return Ok(()); // its window is on its way already
+    };
     let c = state.connected().await.ok_or_else(|| {
         UiError::new(ErrorCode::NotConfigured, "Configure a Twitch application and log in first.")
     })?;

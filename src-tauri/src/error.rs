@@ -42,6 +42,8 @@ pub enum ErrorCode {
     NotOpen,
     /// The streamer window could not be built.
     Window,
+    /// As many streamer windows are open as the settings allow (`max_streamer_windows`).
+    TooManyWindows,
     /// A chat message Twitch would refuse as it is (empty, over 500 characters): not sent.
     ChatInvalid,
     /// Twitch refused a chat message for a missing scope: chatting is to be turned on again.
@@ -73,6 +75,7 @@ impl ErrorCode {
             Self::NotAPanel => "not_a_panel",
             Self::NotOpen => "not_open",
             Self::Window => "window",
+            Self::TooManyWindows => "too_many_windows",
             Self::ChatInvalid => "chat_invalid",
             Self::ChatNotAllowed => "chat_not_allowed",
             Self::ChatRefused => "chat_refused",

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use support::*;
 use tev_core::eventsub::planner::{self, PlanInput, PlannedChannel, Role};
 use tev_core::eventsub::reconciler::{ReconcileError, reconcile};
+use tev_core::eventsub::reconciler::{Start, reconcile_from};
 use tev_core::helix::{CreateSubscription, Helix};
 
 type Ws =
@@ -175,4 +176,71 @@ async fn a_refused_refresh_is_a_token_error() {
     let err = reconcile(&h, &s, &wanted(&[LUMEN])).await.expect_err("401");
     assert!(matches!(err, ReconcileError::Token(_)), "{err:?}");
     assert_eq!(tokens.refreshes.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// The `METHOD path` of every Helix subscription call the simulator answered after `since`
+/// log entries, with its status.
+async fn subscription_calls(sim: &Sim, since: usize) -> Vec<String> {
+    sim.log(Some("helix")).await[since..]
+        .iter()
+        .filter(|e| e["path"] == "/helix/eventsub/subscriptions")
+        .map(|e| format!("{} {}", e["method"].as_str().unwrap_or(""), e["status"]))
+        .collect()
+}
+
+/// A dead session's subscriptions left enabled (a dirty drop Twitch has not noticed,
+/// docs/twitch.md §1.4 "Practical caveat"): `wanted` on a session that is then dropped.
+async fn zombies(sim: &Sim, h: &Helix, wanted: &[planner::WantedSub]) {
+    let (dead, _ws) = session(sim).await;
+    for w in wanted {
+        let req =
+            CreateSubscription::websocket(&w.sub_type, &w.version, w.condition.clone(), &dead);
+        h.create_subscription(&req).await.expect("created");
+    }
+    sim.post(&format!("/_sim/sessions/{dead}/drop"), json!({"zombie": true})).await;
+    sim.wait_sessions("the dead session gone", |x| !x.contains(&dead)).await;
+}
+
+/// docs/twitch.md §1.1: on a fresh session the first subscription call is a create; the list
+/// and the deletes of a dead session's leftovers come after every create.
+#[tokio::test]
+async fn after_a_fresh_welcome_every_create_comes_before_the_cleanup() {
+    let sim = Sim::start().await;
+    let (h, _) = helix(&sim).await;
+    // Leftovers that are not in the way (other channels): nothing forces an early cleanup.
+    zombies(&sim, &h, &wanted(&[NIGHTOWL])).await;
+    let (s, _ws) = session(&sim).await;
+    let since = sim.log(Some("helix")).await.len();
+    let w = wanted(&[LUMEN]);
+    let r = reconcile_from(&h, &s, &w, Start::FreshSession).await.expect("reconcile");
+    assert_eq!(r.active.len(), w.len());
+    assert_eq!(r.deleted, w.len(), "the leftovers deleted");
+    let calls = subscription_calls(&sim, since).await;
+    let creates: Vec<&String> = calls.iter().take(w.len()).collect();
+    assert!(creates.iter().all(|c| *c == "POST 202"), "creates first: {calls:?}");
+    assert_eq!(calls[w.len()], "GET 200", "then the list: {calls:?}");
+    assert!(calls[w.len() + 1..].iter().all(|c| c.starts_with("DELETE")), "{calls:?}");
+    assert!(sim.enabled_subs().await.iter().all(|x| x["transport"]["session_id"] == s.as_str()));
+    assert_eq!(r.total_cost, 5, "the deleted leftovers no longer counted");
+}
+
+/// docs/twitch.md §1.4, §7 pitfalls 6–7: when a dead session's leftovers are in the way of the
+/// first create (409), the cleanup runs then, once, and every create after it succeeds.
+#[tokio::test]
+async fn leftovers_in_the_way_of_a_fresh_session_are_cleaned_up_once_at_the_first_409() {
+    let sim = Sim::start().await;
+    let (h, _) = helix(&sim).await;
+    let w = wanted(&[LUMEN]);
+    zombies(&sim, &h, &w).await;
+    let (s, _ws) = session(&sim).await;
+    let since = sim.log(Some("helix")).await.len();
+    let r = reconcile_from(&h, &s, &w, Start::FreshSession).await.expect("reconcile");
+    assert_eq!(r.active.len(), w.len());
+    assert!(r.failed.is_empty() && r.denied.is_empty(), "{r:?}");
+    let calls = subscription_calls(&sim, since).await;
+    assert_eq!(calls[0], "POST 409", "{calls:?}");
+    assert_eq!(calls.iter().filter(|c| *c == "POST 409").count(), 1, "{calls:?}");
+    assert_eq!(calls.iter().filter(|c| c.starts_with("GET")).count(), 1, "one list: {calls:?}");
+    assert_eq!(calls.iter().filter(|c| c.starts_with("DELETE")).count(), w.len(), "{calls:?}");
+    assert!(sim.enabled_subs().await.iter().all(|x| x["transport"]["session_id"] == s.as_str()));
 }

@@ -527,12 +527,14 @@ impl App {
         self.switch_to_page(needle, |url| url.contains(needle)).await
     }
 
-    /// Switches to the home page: the app's own page that is not a streamer panel, nor the
-    /// blank page the home window shows at a cold start with a link until its page loads.
+    /// Switches to the home page: the app's own page that is not a streamer panel, nor a
+    /// streamer window's chat message box, nor the blank page the home window shows at a cold
+    /// start with a link until its page loads.
     pub async fn switch_to_home(&self) {
         self.switch_to_page("the home page", |url| {
             url.starts_with("tauri://localhost")
                 && !url.contains("streamer.html")
+                && !url.contains("compose.html")
                 && !url.contains("blank.html")
         })
         .await

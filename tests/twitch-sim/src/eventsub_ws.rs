@@ -269,6 +269,13 @@ async fn run(
         if let Some(old) = old_id.as_ref().and_then(|o| w.sessions.get_mut(o)) {
             old.awaiting_successor = false;
         }
+        let empty_ms = w.config.empty_bucket_after_welcome_ms;
+        if old_id.is_none() && empty_ms > 0 {
+            // The switch's window (`Config::empty_bucket_after_welcome_ms`): the Helix bucket
+            // is empty just when this session has to subscribe (docs/twitch.md §1.1, §4).
+            let until = w.now() + Duration::from_millis(empty_ms);
+            w.buckets_empty_until = Some(until);
+        }
         w.note("ws", format!("{id} welcomed"));
     }
     if socket.send(Message::Text(welcome.into())).await.is_err() {

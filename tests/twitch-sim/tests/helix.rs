@@ -285,6 +285,37 @@ async fn twitch_md_4_ratelimit_headers_and_429_from_the_bucket() {
     assert_eq!(t.state().await["counters"]["rate_limited"], 1);
 }
 
+/// `empty_bucket_after_welcome_ms`: from a fresh session's welcome the bucket is empty for the
+/// window, every call answered 429 with `Ratelimit-Remaining: 0` and `Ratelimit-Reset` when the
+/// bucket would be full (https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits); then it
+/// refills from empty at its normal rate.
+#[tokio::test]
+async fn twitch_md_4_an_empty_bucket_at_the_welcome_answers_429_until_the_window_ends() {
+    let t = start().await;
+    t.config(json!({"empty_bucket_after_welcome_ms": 12_000})).await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    assert_eq!(t.helix_get("/users", &a, PUBLIC).await.status(), 200, "no welcome yet");
+    let (_ws, sid, _) = t.connect("").await;
+    let r = t.helix_get("/users", &a, PUBLIC).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["ratelimit-remaining"], "0");
+    let reset: u64 = r.headers()["ratelimit-reset"].to_str().unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!(reset >= now + 59 && reset <= now + 61, "full in a minute from empty: {reset} {now}");
+    let (status, _) = t
+        .subscribe(&a, "stream.online", "1", json!({"broadcaster_user_id": "141592653"}), &sid)
+        .await;
+    assert_eq!(status, 429, "the subscribe call is refused too");
+    t.post_json("/_sim/clock", json!({"advance_secs": 11})).await;
+    assert_eq!(t.helix_get("/users", &a, PUBLIC).await.status(), 429, "still inside the window");
+    t.post_json("/_sim/clock", json!({"advance_secs": 2})).await;
+    let r = t.helix_get("/users", &a, PUBLIC).await;
+    assert_eq!(r.status(), 200, "after the window");
+    let left: u64 = r.headers()["ratelimit-remaining"].to_str().unwrap().parse().unwrap();
+    assert!(left < 800 / 60 * 2, "refilling from empty, not full at once: {left}");
+    assert_eq!(t.state().await["counters"]["rate_limited"], 3);
+}
+
 #[tokio::test]
 async fn control_users_creates_channels_visible_through_helix() {
     let t = start().await;

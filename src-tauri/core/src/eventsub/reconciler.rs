@@ -1,9 +1,18 @@
 //! The reconciler: makes Twitch's subscriptions match the plan for the current session.
 //!
-//! After a fresh session (docs/twitch.md §8 "On any other loss"): list what Twitch has, delete
-//! every WebSocket subscription of another session (orphans of a dirty disconnect still count
+//! On a session that may already have subscriptions: list what Twitch has, delete every
+//! WebSocket subscription of another session (orphans of a dirty disconnect still count
 //! against the cost and cause 409s, docs/twitch.md §1.4, §7 pitfalls 6–7), adopt what already
-//! matches on the current session, create the rest. Create errors (docs/twitch.md §1.8):
+//! matches on the current session, create the rest.
+//!
+//! Right after a fresh welcome ([`Start::FreshSession`]) the order is the other way round:
+//! **create first, clean up after**. Twitch closes a session with 4003 when no subscription
+//! is created within the welcome's window (docs/twitch.md §1.1), and events are lost until the
+//! subscriptions exist (§1.4), so the first call after a welcome is a create, not a list and a
+//! round of deletes. Nothing can be on a new session yet, so there is nothing to adopt. When a
+//! create answers 409 or 429 (orphans of a dirty drop in the way, §7 pitfalls 6–7), the
+//! cleanup runs then, once, and the create is retried; otherwise it runs after the last create.
+//! Create errors (docs/twitch.md §1.8):
 //! - 403: the token user may not have that type; dropped with Twitch's reason;
 //! - 409: adopted only if the existing subscription is on the current session, otherwise the
 //!   stale one is deleted and the create retried once;
@@ -48,6 +57,17 @@ fn is_session_gone(e: &HelixError) -> bool {
     e.status() == Some(400)
         && m.contains("session")
         && (m.contains("not exist") || m.contains("disconnected"))
+}
+
+/// What a reconcile may assume about the session's subscriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Right after a fresh welcome: nothing of ours is on it yet. Create first (the 4003
+    /// deadline, docs/twitch.md §1.1), clean up after.
+    FreshSession,
+    /// The session may hold subscriptions already (a later reconcile, or one after a
+    /// handover): list and clean up first, then create what is missing.
+    Existing,
 }
 
 /// A subscription that is enabled on the current session.
@@ -114,21 +134,28 @@ async fn delete_orphans(helix: &Helix, session_id: &str) -> Result<usize, Reconc
     delete_all(helix, ids).await
 }
 
-/// Makes Twitch's WebSocket subscriptions equal `wanted` on `session_id`.
-pub async fn reconcile(
+/// Lists the subscriptions and deletes every WebSocket one not on `session_id` (orphans), and
+/// those on it that are not wanted; adopts the enabled ones on it that match a wanted one not
+/// yet `satisfied`. Subscriptions this reconcile created itself (already in `out.active`) are
+/// left alone.
+async fn clean_up(
     helix: &Helix,
     session_id: &str,
     wanted: &[WantedSub],
-) -> Result<Reconciled, ReconcileError> {
-    let mut out = Reconciled { session_id: session_id.to_string(), ..Default::default() };
+    satisfied: &mut [bool],
+    out: &mut Reconciled,
+) -> Result<(), ReconcileError> {
     let listed = helix.list_subscriptions(None).await?;
     out.max_total_cost = listed.max_total_cost;
-    out.total_cost = listed.total_cost;
-
-    let mut satisfied = vec![false; wanted.len()];
     let mut to_delete = Vec::new();
+    // The cost the deleted enabled ones held, no longer counted once they are gone.
+    let mut freed = 0;
     for s in listed.data.iter().filter(|s| s.transport.method == "websocket") {
+        if out.active.iter().any(|a| a.id == s.id) {
+            continue;
+        }
         if !on_session(s, session_id) {
+            freed += if s.status == "enabled" { s.cost } else { 0 };
             to_delete.push(s.id.clone());
             continue;
         }
@@ -141,12 +168,48 @@ pub async fn reconcile(
                     cost: s.cost,
                 });
             }
-            _ => to_delete.push(s.id.clone()),
+            _ => {
+                freed += if s.status == "enabled" { s.cost } else { 0 };
+                to_delete.push(s.id.clone());
+            }
         }
     }
+    out.total_cost = listed.total_cost.saturating_sub(freed);
     out.deleted += delete_all(helix, to_delete).await?;
+    Ok(())
+}
 
-    for (w, _) in wanted.iter().zip(&satisfied).filter(|(_, done)| !**done) {
+/// Makes Twitch's WebSocket subscriptions equal `wanted` on `session_id`, a session that may
+/// hold subscriptions already: list and clean up first, then create what is missing.
+pub async fn reconcile(
+    helix: &Helix,
+    session_id: &str,
+    wanted: &[WantedSub],
+) -> Result<Reconciled, ReconcileError> {
+    reconcile_from(helix, session_id, wanted, Start::Existing).await
+}
+
+/// Makes Twitch's WebSocket subscriptions equal `wanted` on `session_id`, in the order `start`
+/// allows (see the module docs).
+pub async fn reconcile_from(
+    helix: &Helix,
+    session_id: &str,
+    wanted: &[WantedSub],
+    start: Start,
+) -> Result<Reconciled, ReconcileError> {
+    let mut out = Reconciled { session_id: session_id.to_string(), ..Default::default() };
+    let mut satisfied = vec![false; wanted.len()];
+    // Whether the list-and-delete pass still has to run (after the creates, or when a create
+    // finds something in the way).
+    let mut cleanup_due = start == Start::FreshSession;
+    if start == Start::Existing {
+        clean_up(helix, session_id, wanted, &mut satisfied, &mut out).await?;
+    }
+
+    for (i, w) in wanted.iter().enumerate() {
+        if satisfied[i] {
+            continue;
+        }
         let req =
             CreateSubscription::websocket(&w.sub_type, &w.version, w.condition.clone(), session_id);
         let mut retried = false;
@@ -159,6 +222,7 @@ pub async fn reconcile(
                     }
                     match r.data.into_iter().next() {
                         Some(s) => {
+                            satisfied[i] = true;
                             out.active.push(ActiveSub { id: s.id, wanted: w.clone(), cost: s.cost })
                         }
                         None => {
@@ -173,6 +237,15 @@ pub async fn reconcile(
                         out.denied.push((w.clone(), e.to_string()));
                         break;
                     }
+                    (Some(409 | 429), _) if cleanup_due => {
+                        // A fresh session: orphans of a dirty drop in the way (docs/twitch.md
+                        // §1.4, §7 pitfalls 6–7). Clean up now, once, then create again.
+                        cleanup_due = false;
+                        clean_up(helix, session_id, wanted, &mut satisfied, &mut out).await?;
+                        if satisfied[i] {
+                            break;
+                        }
+                    }
                     (Some(409), false) => {
                         // docs/twitch.md §1.6: it exists. Adopt only if it is ours on this session.
                         retried = true;
@@ -185,6 +258,7 @@ pub async fn reconcile(
                             .iter()
                             .find(|s| on_session(s, session_id) && s.status == "enabled")
                         {
+                            satisfied[i] = true;
                             out.active.push(ActiveSub {
                                 id: s.id.clone(),
                                 wanted: w.clone(),
@@ -221,6 +295,9 @@ pub async fn reconcile(
                 },
             }
         }
+    }
+    if cleanup_due {
+        clean_up(helix, session_id, wanted, &mut satisfied, &mut out).await?;
     }
     Ok(out)
 }

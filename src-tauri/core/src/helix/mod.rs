@@ -9,10 +9,16 @@
 //!   would spend the single-use refresh token (docs/twitch.md §4, §9);
 //! - `Client-Id` is the client id that issued the token;
 //! - multiple values repeat the query parameter (`?login=a&login=b`), at most 100 per request;
-//! - `Ratelimit-Remaining`/`Ratelimit-Reset` are remembered: when the bucket is empty the next
-//!   call waits for the reset, and a 429 with an empty bucket is retried once after the reset
-//!   (as twurple does). A 429 with tokens left (EventSub "too many subscriptions", "cost",
-//!   "transports limit") is not a rate limit and goes back to the caller;
+//! - `Ratelimit-Limit`/`Ratelimit-Remaining`/`Ratelimit-Reset` are remembered. The bucket refills
+//!   `Ratelimit-Limit` points a minute, and `Ratelimit-Reset` is when it is *full* again
+//!   (https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits), up to a minute away: a call
+//!   needs one point, not a full bucket. So when the bucket is empty the next call waits for
+//!   one point to come back (75 ms at 800 a minute), and a 429 with an empty bucket is retried
+//!   in growing steps (0.25 s to 2 s) until that reset (at most `max_rate_limit_wait`), not
+//!   after one sleep until the reset: a subscribe call after a welcome has only the welcome's
+//!   window before Twitch closes the session with 4003 (docs/twitch.md §1.1, §9). A 429 with
+//!   tokens left (EventSub "too many subscriptions", "cost", "transports limit") is not a rate
+//!   limit and goes back to the caller;
 //! - errors carry Twitch's `{error, status, message}`, never the token.
 
 use crate::token::{Credentials, TokenError, TokenSource};
@@ -110,6 +116,8 @@ impl Default for HelixOptions {
 /// What the last response said about the rate-limit bucket (docs/twitch.md §4 "Rate limits").
 #[derive(Debug, Clone, Copy, Default)]
 struct Bucket {
+    /// `Ratelimit-Limit` of the last response: the points the bucket refills in a minute.
+    limit: Option<u64>,
     /// `Ratelimit-Remaining` of the last response.
     remaining: Option<u64>,
     /// `Ratelimit-Reset`, Unix seconds when the bucket is full again.
@@ -150,8 +158,8 @@ struct Call<'a> {
     path: &'a str,
     query: Vec<(&'a str, String)>,
     body: Option<serde_json::Value>,
-    /// Whether the call waits for an empty rate-limit bucket to refill, before it is sent and
-    /// once after a 429. Every call but a chat message does: a message the user typed is
+    /// Whether the call waits for an empty rate-limit bucket to get a point back, before it is
+    /// sent and after a 429 (in steps until the reset). Every call but a chat message does: a message the user typed is
     /// answered at once, never sent a minute later.
     patient: bool,
 }
@@ -162,6 +170,22 @@ fn now_unix() -> u64 {
 
 fn header_u64(resp: &reqwest::Response, name: &str) -> Option<u64> {
     resp.headers().get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// Twitch's bucket for user tokens: 800 points a minute (docs/twitch.md §4 "Rate limits").
+const DEFAULT_BUCKET_LIMIT: u64 = 800;
+
+/// How long one point takes to come back to a bucket that refills `limit` points a minute.
+fn one_point(limit: Option<u64>) -> Duration {
+    let limit = limit.unwrap_or(DEFAULT_BUCKET_LIMIT).max(1);
+    Duration::from_millis(60_000 / limit).max(Duration::from_millis(50))
+}
+
+/// The wait before retry number `retry` (0-based) of a call refused with an empty bucket:
+/// 0.25 s doubling to 2 s, never below one point's refill.
+fn rate_limit_step(retry: u32, limit: Option<u64>) -> Duration {
+    let step = Duration::from_millis(250).saturating_mul(2u32.saturating_pow(retry.min(8)));
+    step.min(Duration::from_secs(2)).max(one_point(limit))
 }
 
 impl Helix {
@@ -199,14 +223,17 @@ impl Helix {
         Ok(self.tokens.current().await?)
     }
 
-    /// Waits while the last response said the bucket is empty (docs/twitch.md §4).
+    /// Waits for one point to come back while the last response said the bucket is empty
+    /// (docs/twitch.md §4): not until the reset, which is when the bucket is full again.
     async fn wait_for_bucket(&self) {
         let b = self.bucket.lock().map(|b| *b).unwrap_or_default();
         if let (Some(0), Some(reset)) = (b.remaining, b.reset_at) {
             let now = now_unix();
             if reset > now {
-                let wait = Duration::from_secs(reset - now).min(self.options.max_rate_limit_wait);
-                tracing::debug!(?wait, "Helix rate-limit bucket empty; waiting for reset");
+                let wait = one_point(b.limit)
+                    .min(Duration::from_secs(reset - now))
+                    .min(self.options.max_rate_limit_wait);
+                tracing::debug!(?wait, "Helix rate-limit bucket empty; waiting for a point");
                 tokio::time::sleep(wait).await;
             }
             if let Ok(mut b) = self.bucket.lock() {
@@ -216,12 +243,13 @@ impl Helix {
     }
 
     fn note_bucket(&self, resp: &reqwest::Response) {
+        let limit = header_u64(resp, "ratelimit-limit");
         let remaining = header_u64(resp, "ratelimit-remaining");
         let reset_at = header_u64(resp, "ratelimit-reset");
         if (remaining.is_some() || reset_at.is_some())
             && let Ok(mut b) = self.bucket.lock()
         {
-            *b = Bucket { remaining, reset_at };
+            *b = Bucket { limit, remaining, reset_at };
         }
     }
 
@@ -257,12 +285,15 @@ impl Helix {
         }
     }
 
-    /// Sends `call`: current token, one refresh-and-retry on a 401 for an invalid token, one
-    /// wait-and-retry on a rate-limit 429. Returns the successful response.
+    /// Sends `call`: current token, one refresh-and-retry on a 401 for an invalid token, and
+    /// retries in growing steps on a rate-limit 429 until the bucket's reset (see the module
+    /// docs). Returns the successful response.
     async fn execute(&self, call: Call<'_>) -> Result<reqwest::Response, HelixError> {
         let mut creds = self.tokens.current().await?;
         let mut refreshed = false;
-        let mut waited = false;
+        // Rate-limit retries so far, and until when they may go on (the first 429's reset).
+        let mut rate_retries = 0u32;
+        let mut retry_until: Option<tokio::time::Instant> = None;
         loop {
             if call.patient {
                 self.wait_for_bucket().await;
@@ -287,22 +318,34 @@ impl Helix {
                 creds = self.tokens.refresh_after_401(&creds.token).await?;
                 continue;
             }
-            if status == 429 && call.patient && !waited {
-                let remaining = header_u64(&resp, "ratelimit-remaining");
-                let reset = header_u64(&resp, "ratelimit-reset");
-                if remaining == Some(0) {
-                    let now = now_unix();
-                    let wait = Duration::from_secs(reset.unwrap_or(now + 1).saturating_sub(now))
+            if status == 429 && call.patient && header_u64(&resp, "ratelimit-remaining") == Some(0)
+            {
+                let now = tokio::time::Instant::now();
+                let until = *retry_until.get_or_insert_with(|| {
+                    let unix = now_unix();
+                    let reset = header_u64(&resp, "ratelimit-reset").unwrap_or(unix + 1);
+                    let full_in = Duration::from_secs(reset.saturating_sub(unix));
+                    now + full_in.min(self.options.max_rate_limit_wait)
+                });
+                // Always once (a reset already passed still deserves a second try), then
+                // while the bucket may still be refilling.
+                if rate_retries == 0 || now < until {
+                    let limit = header_u64(&resp, "ratelimit-limit");
+                    let wait = rate_limit_step(rate_retries, limit)
+                        .min(until.saturating_duration_since(now))
                         .max(Duration::from_millis(50));
-                    if wait <= self.options.max_rate_limit_wait {
-                        waited = true;
-                        tracing::info!(?wait, path = call.path, "Helix rate limit; retrying once");
-                        tokio::time::sleep(wait).await;
-                        if let Ok(mut b) = self.bucket.lock() {
-                            b.remaining = None;
-                        }
-                        continue;
+                    rate_retries += 1;
+                    tracing::info!(
+                        ?wait,
+                        rate_retries,
+                        path = call.path,
+                        "Helix rate limit; retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    if let Ok(mut b) = self.bucket.lock() {
+                        b.remaining = None;
                     }
+                    continue;
                 }
             }
             return Err(Self::error_of(resp).await);

@@ -237,6 +237,29 @@ async fn a_rate_limit_429_waits_for_the_reset_and_retries_once() {
     assert_eq!(err.status(), Some(429));
 }
 
+/// `Ratelimit-Reset` is when the bucket is full again, a minute away from empty
+/// (https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits), while one point is back long
+/// before: a call refused with an empty bucket is retried in short steps, and goes through as
+/// soon as the bucket has a point, not after a sleep until the reset.
+#[tokio::test]
+async fn an_empty_bucket_is_retried_in_steps_not_slept_out_until_the_reset() {
+    let sim = Sim::start().await;
+    sim.post("/_sim/config", json!({"empty_bucket_after_welcome_ms": 1500})).await;
+    let t = sim.token().await;
+    let h = Helix::new(sim.helix_base(), rotating(&t, &t)).expect("client");
+    let (_session, _ws) = sim.session().await;
+    let s = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        h.streams_by_login(&["lumenforge".into()]),
+    )
+    .await
+    .expect("through well before the announced reset, a minute away")
+    .expect("streams");
+    assert_eq!(s.len(), 1);
+    let refused = sim.counter("helix_statuses", "429").await;
+    assert!(refused >= 2, "retried in steps while empty: {refused} refusals");
+}
+
 /// The cost limit answers 429 with points left in the rate-limit bucket: not a wait.
 #[tokio::test]
 async fn an_eventsub_429_with_tokens_left_is_not_retried() {

@@ -28,6 +28,9 @@ pub const CLIENT_SECRET_VAR: &str = "TWITCH_CLIENT_SECRET";
 pub const DEFAULT_LOOPBACK_PORT: u16 = 17563;
 /// How many recently watched streamers are remembered.
 pub const MAX_RECENT: usize = 10;
+/// The most streamer windows open at once unless the settings say otherwise: links from a
+/// browser or a chat cannot flood the desktop (a link over it shows a notice instead).
+pub const DEFAULT_MAX_STREAMER_WINDOWS: u32 = 8;
 
 /// Which extra roles and features the user opted in to; each adds scopes to the consent screen
 /// (docs/twitch.md §2 "What logging in as broadcaster or moderator adds", §3.5).
@@ -87,6 +90,9 @@ pub struct Settings {
     /// The user dismissed the first streamer window's explanation of its panes and gap rows:
     /// it is not shown again.
     pub intro_dismissed: bool,
+    /// The most streamer windows open at once ([`DEFAULT_MAX_STREAMER_WINDOWS`]); one more is
+    /// refused with a notice on the home window. 0 counts as 1.
+    pub max_streamer_windows: u32,
     /// Fields this version does not know; kept so a downgrade does not erase them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -104,6 +110,7 @@ impl Default for Settings {
             notifications: crate::notify::NotifyPolicy::default(),
             feeds: BTreeMap::new(),
             intro_dismissed: false,
+            max_streamer_windows: DEFAULT_MAX_STREAMER_WINDOWS,
             extra: BTreeMap::new(),
         }
     }

@@ -4,7 +4,7 @@
 use super::task::Task;
 use super::{ConnectionState, WatchUpdate};
 use crate::eventsub::planner::{self, PlanInput, PlannedChannel, SkipReason};
-use crate::eventsub::reconciler::{self, ReconcileError, Reconciled};
+use crate::eventsub::reconciler::{self, ReconcileError, Reconciled, Start};
 use std::sync::Arc;
 
 impl Task {
@@ -26,6 +26,7 @@ impl Task {
         let helix = self.helix.clone();
         let channels = self.channels.clone();
         let denied = self.denied.clone();
+        let start = if self.fresh_session { Start::FreshSession } else { Start::Existing };
         let handle = tokio::spawn(async move {
             let creds = helix.credentials().await?;
             let input = PlanInput {
@@ -44,7 +45,8 @@ impl Task {
                 denied,
             };
             let plan = planner::plan(&input);
-            let mut r = reconciler::reconcile(&helix, &session_id, &plan.subscriptions).await?;
+            let mut r =
+                reconciler::reconcile_from(&helix, &session_id, &plan.subscriptions, start).await?;
             for s in plan.skipped {
                 let why = match s.reason {
                     SkipReason::OverBudget => "over budget".to_string(),
@@ -73,6 +75,7 @@ impl Task {
                     return;
                 }
                 tracing::debug!(session_id = r.session_id, active = r.active.len(), "reconciled");
+                self.fresh_session = false;
                 self.token_unreachable = 0;
                 self.active = r.active.iter().map(|a| (a.id.clone(), a.clone())).collect();
                 for (w, why) in &r.denied {

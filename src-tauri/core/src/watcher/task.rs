@@ -52,6 +52,10 @@ pub(super) struct Task {
     pub(super) handover: bool,
     /// A reconcile was wanted (or cut short) during the handover: run it on the successor.
     pub(super) reconcile_after_handover: bool,
+    /// The session was welcomed fresh and no reconcile has finished on it yet: nothing of ours
+    /// is on it, so the reconcile creates first and cleans up after (`reconciler::Start`), to
+    /// beat the 4003 deadline (docs/twitch.md §1.1).
+    pub(super) fresh_session: bool,
     /// Channels that may have a working subscription on the current session: those of every
     /// reconcile started on it, finished or not (a reconcile cut short may still have created
     /// some). A lost connection gives all of them a gap, not only those known to be enabled.
@@ -123,6 +127,7 @@ pub fn spawn(
         dirty: false,
         handover: false,
         reconcile_after_handover: false,
+        fresh_session: false,
         maybe_subscribed: HashSet::new(),
         reconcile_retry_at: None,
         gaps: GapTracker::default(),
@@ -463,6 +468,7 @@ impl Task {
             }
             SessionEvent::Welcome { session_id, handover, .. } => {
                 self.handover = false;
+                self.fresh_session = !handover;
                 if handover {
                     // docs/twitch.md §1.3: subscriptions carried over; never resubscribe
                     // (pitfall 2).

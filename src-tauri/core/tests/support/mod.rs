@@ -249,6 +249,9 @@ impl Sim {
     pub fn watcher_config(&self) -> (Endpoints, WatcherConfig) {
         let ep = self.endpoints();
         let mut c = WatcherConfig::new(&ep);
+        // The simulator's short test window (`welcome_keepalive_secs`) is advertised only to a
+        // client that asks for none.
+        c.session.keepalive_request = None;
         c.session.keepalive_grace = Duration::from_millis(1500);
         c.session.welcome_timeout = Duration::from_secs(3);
         c.session.connect_timeout = Duration::from_secs(3);

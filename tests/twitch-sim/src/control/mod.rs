@@ -135,6 +135,7 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     let subscribe_delay = opt_u64(&v, "subscribe_delay_ms")?;
     let welcome_delay = opt_u64(&v, "successor_welcome_delay_ms")?;
     let invalid_while_pending = opt_u64(&v, "device_invalid_while_pending")?;
+    let empty_bucket = opt_u64(&v, "empty_bucket_after_welcome_ms")?;
     let helix_nulls = match v.get("helix_nulls") {
         None => None,
         Some(Value::Bool(b)) => Some(*b),
@@ -181,6 +182,7 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
         ping,
         subscribe_delay,
         welcome_delay,
+        empty_bucket,
         keepalive.and_then(|k| k.ok().flatten()),
         unused.and_then(|u| u.ok().flatten()),
     ];
@@ -240,6 +242,9 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     }
     if let Some(n) = helix_nulls {
         c.helix_nulls = n;
+    }
+    if let Some(ms) = empty_bucket {
+        c.empty_bucket_after_welcome_ms = ms;
     }
     if bucket.is_some() {
         // A new bucket size starts full, so tests get a predictable count.

@@ -169,8 +169,12 @@ pub fn routes(sim: Shared) -> Router<Shared> {
         .layer(middleware::from_fn_with_state(sim, rate_limit))
 }
 
-/// Token bucket per client+user (docs/twitch.md §4 "Rate limits"): every answer carries
-/// `Ratelimit-Limit/Remaining/Reset`; an empty bucket answers 429.
+/// Token bucket per client+user (docs/twitch.md §4 "Rate limits",
+/// https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits): every answer carries
+/// `Ratelimit-Limit/Remaining/Reset`, the reset being "when your bucket is reset to full";
+/// an empty bucket answers 429. It refills continuously (size points a minute), as twitch4j
+/// models it (`Bandwidth.simple(800, Duration.ofMinutes(1))`,
+/// https://github.com/twitch4j/twitch4j/commit/d6c6f4c79cbea9597cb8f60c46f67347aa5f7a92).
 async fn rate_limit(State(sim): State<Shared>, req: Request, next: Next) -> Response {
     let (limit, remaining, reset, allowed) = {
         let mut w = sim.world();
@@ -182,10 +186,15 @@ async fn rate_limit(State(sim): State<Shared>, req: Request, next: Next) -> Resp
         let size = f64::from(w.config.rate_limit_bucket.max(1));
         let per_sec = size / 60.0;
         let now = w.now();
+        let held_empty = w.buckets_empty_until.is_some_and(|until| now < until);
         let b = w.buckets.entry(key).or_insert(Bucket { points: size, last: now });
         let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
         b.points = (b.points + elapsed * per_sec).min(size);
         b.last = now;
+        if held_empty {
+            // `empty_bucket_after_welcome_ms`: spent by someone else as fast as it refills.
+            b.points = 0.0;
+        }
         let allowed = b.points >= 1.0;
         if allowed {
             b.points -= 1.0;

@@ -125,6 +125,15 @@ pub struct Config {
     /// serves, as Twitch has done for `tag_ids` (docs/twitch.md §9 "`null` where Helix promises
     /// an array", https://github.com/twitch-rs/twitch_api/issues/184). Off by default.
     pub helix_nulls: bool,
+    /// From each fresh session's welcome, for this long, every Helix bucket stays empty:
+    /// answers carry `Ratelimit-Remaining: 0` and each request gets 429 with `Ratelimit-Reset`
+    /// the Unix second the bucket would be full again (docs/twitch.md §4 "Rate limits",
+    /// https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits). The bucket is per Client ID
+    /// and user, so another copy of the app or a burst of the app's own calls can empty it just
+    /// when a reconnect needs its subscribe calls inside the welcome's deadline (docs/twitch.md
+    /// §1.1, §9). After the window the bucket refills at its normal rate from empty. 0 (the
+    /// default): never.
+    pub empty_bucket_after_welcome_ms: u64,
 }
 
 impl Default for Config {
@@ -146,6 +155,7 @@ impl Default for Config {
             helix_page_size: None,
             device_invalid_while_pending: 0,
             helix_nulls: false,
+            empty_bucket_after_welcome_ms: 0,
         }
     }
 }
@@ -226,6 +236,8 @@ pub struct World {
     pub reconnects: HashMap<String, PendingReconnect>,
     /// Helix buckets by (client id, user id or "app").
     pub buckets: HashMap<String, Bucket>,
+    /// Until when every bucket is held empty (`Config::empty_bucket_after_welcome_ms`).
+    pub buckets_empty_until: Option<Instant>,
     /// Settings.
     pub config: Config,
     /// Counters.

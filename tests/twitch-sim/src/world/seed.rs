@@ -155,6 +155,7 @@ impl World {
             subscriptions: Vec::new(),
             reconnects: HashMap::new(),
             buckets: HashMap::new(),
+            buckets_empty_until: None,
             config: Config::default(),
             counters: Counters::default(),
             clock_offset: Duration::ZERO,

@@ -55,6 +55,31 @@ use tokio::time::Instant;
 use url::Url;
 use watchdog::{boot_timer, sleep_until};
 
+/// The keepalive window asked for in the connect URL (`keepalive_timeout_seconds`,
+/// docs/twitch.md §1.1; Twitch allows 10–600 and uses 10 when asked for nothing).
+///
+/// One number sets two things that pull apart:
+/// - **the subscribe deadline**: Twitch closes a session with 4003 when no subscription is
+///   created within the window after the welcome, and a 4003 costs a reconnect and the events
+///   sent meanwhile. The first create needs the token (a refresh when it expired), Helix, and
+///   a point in the rate-limit bucket, which another copy of the app or a burst of our own
+///   calls can have emptied;
+/// - **how long a dead connection goes unnoticed**: a silent ("zombie") connection is only
+///   known dead after the window plus [`SessionConfig::keepalive_grace`] without a frame, and
+///   Twitch never replays what it sent meanwhile (docs/twitch.md §1.4).
+///
+/// Measured with `cargo bench -p tev-core --bench keepalive_window` (BENCHMARKS.md
+/// "Keepalive window", 2026-12-07): the first subscription lands 0.01 s after a plain welcome,
+/// 2 s after it with a slow Helix, and 5.8 / 13.8 / 31.9 s after it when the rate-limit bucket
+/// is empty for 5 / 12 / 30 s; a silent connection leaves the watcher deaf for the window
+/// plus ~10.6 s (20.6 s at 10, 30.5 s at 20, 40.7 s at 30), every event of that time lost.
+/// Twitch's default 10 s is a 4003 for a bucket empty 12 s; 15 s leaves that case ~1 s of
+/// margin; 20 s covers it with 6 s to spare at 10 s more deafness per dead connection (+50%),
+/// where 30 s would cost +100% and still not cover a 30 s empty bucket (only 60 s does, at
+/// three times the deafness). A 4003 is rare and heals itself (the next session finds the bucket
+/// refilled); a dead connection is every network change or sleep. Hence 20.
+pub const KEEPALIVE_WINDOW_SECS: u32 = 20;
+
 /// Errors of this module (only configuration can fail; losses are events, not errors).
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -121,7 +146,8 @@ pub type WallClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 pub struct SessionConfig {
     /// The base URL (`Endpoints::eventsub_ws`).
     pub url: Url,
-    /// `keepalive_timeout_seconds` to ask for (10–600), or Twitch's default (10).
+    /// `keepalive_timeout_seconds` to ask for (10–600), or none for Twitch's default (10).
+    /// [`KEEPALIVE_WINDOW_SECS`] by default.
     pub keepalive_request: Option<u32>,
     /// Slack on top of the keepalive window before declaring the connection dead
     /// (docs/twitch.md §1.2: clients in the wild use up to 2× the window).
@@ -160,7 +186,7 @@ impl SessionConfig {
     pub fn new(url: Url) -> Self {
         Self {
             url,
-            keepalive_request: None,
+            keepalive_request: Some(KEEPALIVE_WINDOW_SECS),
             keepalive_grace: Duration::from_secs(10),
             welcome_timeout: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(15),

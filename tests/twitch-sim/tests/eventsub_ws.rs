@@ -624,15 +624,7 @@ async fn twitch_md_1_4_dirty_disconnect_leaves_zombie_subscriptions_until_delete
     // Recreating on a new session collides (pitfall 6) until the orphan is deleted.
     let (_ws2, sid2, _) = t.connect("").await;
     assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid2).await.0, 409);
-    let r = t
-        .http
-        .delete(t.url(&format!("/helix/eventsub/subscriptions?id={old_id}")))
-        .bearer_auth(&a)
-        .header("Client-Id", PUBLIC)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(t.delete_sub(&a, &old_id).await, 204);
     assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid2).await.0, 202);
 
     // A plain drop disables with websocket_network_error.

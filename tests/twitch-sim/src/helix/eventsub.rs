@@ -75,6 +75,8 @@ pub(super) async fn create_sub(
     let cond = body.get("condition").and_then(Value::as_object).cloned().unwrap_or_default();
     let condition =
         catalog::check_condition(spec, &cond, |id| w.user_by_id(id).is_some()).map_err(bad)?;
+    let channel = catalog::channel_of(&Value::Object(condition.clone()));
+    *w.counters.subscription_calls.entry(format!("POST {channel}")).or_default() += 1;
     // Authorization (docs/twitch.md §2): scoped types need the condition's user to be the caller.
     let scoped_ok = spec.scopes.is_empty() || spec.scopes.iter().any(|s| caller.has_scope(s));
     let str_of = |k: &str| condition.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -242,12 +244,16 @@ pub(super) async fn delete_sub(
     let Some(id) = first(&p, "id").filter(|s| !s.is_empty()) else {
         return Err(bad("Missing required parameter \"id\""));
     };
-    let before = w.subscriptions.len();
-    w.subscriptions
-        .retain(|s| !(s.id == id && s.client_id == caller.client_id && s.user_id == user_id));
-    if w.subscriptions.len() == before {
+    let Some(at) = w
+        .subscriptions
+        .iter()
+        .position(|s| s.id == id && s.client_id == caller.client_id && s.user_id == user_id)
+    else {
         return Err(HelixError::NotFound("subscription not found".into()));
-    }
+    };
+    let gone = w.subscriptions.remove(at);
+    let channel = catalog::channel_of(&gone.condition);
+    *w.counters.subscription_calls.entry(format!("DELETE {channel}")).or_default() += 1;
     w.note("subscription", format!("{id} deleted"));
     Ok(StatusCode::NO_CONTENT.into_response())
 }

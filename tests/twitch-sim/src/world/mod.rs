@@ -192,6 +192,11 @@ pub struct Counters {
     pub early_closes: u64,
     /// Helix requests by `METHOD /path`, injected faults included.
     pub helix_calls: BTreeMap<String, u64>,
+    /// Subscription creates and deletes by `METHOD channel id` (`POST 141592653`), the channel
+    /// being the condition's (`catalog::channel_of`): a create whose condition is valid, whatever
+    /// Twitch answers, and a delete that found its subscription. A test sees which channels' subscriptions
+    /// a client touched, e.g. that a reconcile left an unchanged channel alone.
+    pub subscription_calls: BTreeMap<String, u64>,
     /// Helix answers by status code, injected faults included.
     pub helix_statuses: BTreeMap<u16, u64>,
     /// OAuth requests by `METHOD /path`, `/oauth2/token` with its grant type.

@@ -6,6 +6,7 @@
 
 mod support;
 
+use serde_json::json;
 use std::time::Duration;
 use support::*;
 use tev_core::watcher::{SubscriptionReport, WatcherHandle};
@@ -66,4 +67,44 @@ async fn windows_and_favourites_coming_and_going_leave_the_open_channels_subscri
     let r = h.subscriptions().borrow().clone();
     assert_eq!((enabled_on(&r, SIM_VIEWER), enabled_on(&r, LUMEN)), (VIEWER_SUBS, VIEWER_SUBS));
     h.shutdown().await;
+}
+
+/// A handover (docs/twitch.md §1.3) and then a reconcile, with Twitch listing the carried-over
+/// subscriptions under the new session id (`keeps_old_id` false) or the old one (true; Twitch
+/// does not document which, docs/twitch.md §9): nothing is deleted or created for the channel,
+/// and every event before, during and after arrives.
+async fn a_handover_then_a_reconcile_touches_nothing(keeps_old_id: bool) {
+    let sim = Sim::start().await;
+    sim.config(json!({"reconnect_keeps_session_id": keeps_old_id})).await;
+    let (h, got, _) = watching(&sim, &["lumenforge"]).await;
+    report(&h, "subscribed", |r| enabled_on(r, LUMEN) == VIEWER_SUBS).await;
+    let before = calls(&sim, LUMEN).await;
+    let s1 = sim.sessions().await[0].clone();
+    let mut sent = sim.emit("channel.chat.message", "lumenforge").await;
+    sim.post(&format!("/_sim/sessions/{s1}/reconnect"), json!({})).await;
+    sent.extend(sim.emit("channel.chat.message", "lumenforge").await);
+    let s2 = moved_from(&sim, &s1).await;
+    report(&h, "the successor's session", |r| r.session_id.as_deref() == Some(s2.as_str())).await;
+    sent.extend(sim.emit("channel.raid", "lumenforge").await);
+    // A reconcile on the successor: a favourite added.
+    h.add_background_channel("quietfox").await.expect("a favourite");
+    report(&h, "the favourite's go-live", |r| enabled_on(r, QUIETFOX) == 1).await;
+    connected(&h).await;
+    sent.extend(sim.emit("channel.raid", "lumenforge").await);
+    sent.extend(sim.emit("stream.offline", "lumenforge").await);
+    all_received(&got, &sent).await;
+    assert_eq!(calls(&sim, LUMEN).await, before, "(POST, DELETE) of lumenforge");
+    assert_eq!(enabled_on(&h.subscriptions().borrow(), LUMEN), VIEWER_SUBS);
+    assert!(got.gaps().is_empty(), "no gap: {:?}", got.gaps());
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handover_then_a_reconcile_touches_nothing_when_twitch_lists_the_new_session_id() {
+    a_handover_then_a_reconcile_touches_nothing(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handover_then_a_reconcile_touches_nothing_when_twitch_lists_the_old_session_id() {
+    a_handover_then_a_reconcile_touches_nothing(true).await;
 }

@@ -84,8 +84,33 @@ fn key_matches(w: &WantedSub, s: &Subscription) -> bool {
     w.matches(&s.sub_type, &s.version, &s.condition)
 }
 
-fn on_session(s: &Subscription, session_id: &str) -> bool {
-    s.transport.session_id.as_deref() == Some(session_id)
+/// The sessions a listing is read against: which listed subscriptions are this watcher's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnSessions {
+    /// The session to subscribe on.
+    pub current: String,
+    /// Ids the current session had before `session_reconnect` handovers. Twitch's docs do not
+    /// say whether carried-over subscriptions are listed under the old or the new id
+    /// (docs/twitch.md §9 "The session id after `session_reconnect`"), so both count as current.
+    pub handed_over: Vec<String>,
+    /// Earlier sessions of this watcher that ended: whatever is still listed on them (enabled
+    /// after a dirty disconnect, docs/twitch.md §1.4 "Practical caveat") is dead.
+    pub ended: Vec<String>,
+}
+
+impl OwnSessions {
+    /// Only `current`, nothing earlier.
+    pub fn new(current: &str) -> Self {
+        Self { current: current.to_string(), ..Self::default() }
+    }
+
+    /// Whether `s` is on the current session, under any of its ids.
+    fn is_current(&self, s: &Subscription) -> bool {
+        s.transport
+            .session_id
+            .as_deref()
+            .is_some_and(|id| id == self.current || self.handed_over.iter().any(|h| h == id))
+    }
 }
 
 async fn delete_all(helix: &Helix, ids: Vec<String>) -> Result<usize, ReconcileError> {
@@ -102,24 +127,36 @@ async fn delete_all(helix: &Helix, ids: Vec<String>) -> Result<usize, ReconcileE
     Ok(n)
 }
 
-/// Deletes every WebSocket subscription that is not on `session_id` (orphans).
-async fn delete_orphans(helix: &Helix, session_id: &str) -> Result<usize, ReconcileError> {
+/// Deletes every WebSocket subscription that is not on the current session (orphans).
+async fn delete_orphans(helix: &Helix, own: &OwnSessions) -> Result<usize, ReconcileError> {
     let list = helix.list_subscriptions(None).await?;
     let ids = list
         .data
         .iter()
-        .filter(|s| s.transport.method == "websocket" && !on_session(s, session_id))
+        .filter(|s| s.transport.method == "websocket" && !own.is_current(s))
         .map(|s| s.id.clone())
         .collect();
     delete_all(helix, ids).await
 }
 
-/// Makes Twitch's WebSocket subscriptions equal `wanted` on `session_id`.
+/// Makes Twitch's WebSocket subscriptions equal `wanted` on `session_id`, a session with no
+/// history (see [`reconcile_sessions`]).
 pub async fn reconcile(
     helix: &Helix,
     session_id: &str,
     wanted: &[WantedSub],
 ) -> Result<Reconciled, ReconcileError> {
+    reconcile_sessions(helix, &OwnSessions::new(session_id), wanted).await
+}
+
+/// Makes Twitch's WebSocket subscriptions equal `wanted` on `own.current`; subscriptions listed
+/// under an id the current session had before a handover are its own.
+pub async fn reconcile_sessions(
+    helix: &Helix,
+    own: &OwnSessions,
+    wanted: &[WantedSub],
+) -> Result<Reconciled, ReconcileError> {
+    let session_id = own.current.as_str();
     let mut out = Reconciled { session_id: session_id.to_string(), ..Default::default() };
     let listed = helix.list_subscriptions(None).await?;
     out.max_total_cost = listed.max_total_cost;
@@ -128,7 +165,7 @@ pub async fn reconcile(
     let mut satisfied = vec![false; wanted.len()];
     let mut to_delete = Vec::new();
     for s in listed.data.iter().filter(|s| s.transport.method == "websocket") {
-        if !on_session(s, session_id) {
+        if !own.is_current(s) {
             to_delete.push(s.id.clone());
             continue;
         }
@@ -181,9 +218,8 @@ pub async fn reconcile(
                             .await?;
                         let existing: Vec<&Subscription> =
                             same.data.iter().filter(|s| key_matches(w, s)).collect();
-                        if let Some(s) = existing
-                            .iter()
-                            .find(|s| on_session(s, session_id) && s.status == "enabled")
+                        if let Some(s) =
+                            existing.iter().find(|s| own.is_current(s) && s.status == "enabled")
                         {
                             out.active.push(ActiveSub {
                                 id: s.id.clone(),
@@ -199,7 +235,7 @@ pub async fn reconcile(
                         // docs/twitch.md §7 pitfalls 6–8: orphans still count; clean up, retry
                         // once.
                         retried = true;
-                        out.deleted += delete_orphans(helix, session_id).await?;
+                        out.deleted += delete_orphans(helix, own).await?;
                     }
                     (Some(401), _) => return Err(ReconcileError::from(e)),
                     // A server error: retry the whole reconcile later rather than give up on

@@ -4,7 +4,7 @@
 use super::task::Task;
 use super::{ConnectionState, WatchUpdate};
 use crate::eventsub::planner::{self, PlanInput, PlannedChannel, SkipReason};
-use crate::eventsub::reconciler::{self, ReconcileError, Reconciled};
+use crate::eventsub::reconciler::{self, OwnSessions, ReconcileError, Reconciled};
 use std::sync::Arc;
 
 impl Task {
@@ -23,6 +23,11 @@ impl Task {
         }
         self.dirty = false;
         let session_id_for_task = session_id.clone();
+        let own = OwnSessions {
+            current: session_id,
+            handed_over: self.handed_over.clone(),
+            ended: self.ended_sessions.iter().cloned().collect(),
+        };
         let helix = self.helix.clone();
         let channels = self.channels.clone();
         let denied = self.denied.clone();
@@ -44,7 +49,7 @@ impl Task {
                 denied,
             };
             let plan = planner::plan(&input);
-            let mut r = reconciler::reconcile(&helix, &session_id, &plan.subscriptions).await?;
+            let mut r = reconciler::reconcile_sessions(&helix, &own, &plan.subscriptions).await?;
             for s in plan.skipped {
                 let why = match s.reason {
                     SkipReason::OverBudget => "over budget".to_string(),

@@ -17,7 +17,7 @@ use crate::feed::{Feed, FeedConfig};
 use crate::helix::{Helix, HelixError, Stream};
 use crate::token::{TokenError, TokenSource};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{broadcast, mpsc, watch};
@@ -52,6 +52,15 @@ pub(super) struct Task {
     pub(super) handover: bool,
     /// A reconcile was wanted (or cut short) during the handover: run it on the successor.
     pub(super) reconcile_after_handover: bool,
+    /// The id of the session's last welcome: the current session once welcomed.
+    pub(super) welcomed: Option<String>,
+    /// Ids the current session had before handovers: Twitch may list the carried-over
+    /// subscriptions under any of them (docs/twitch.md §9 "The session id after
+    /// `session_reconnect`"), so a reconcile must not take them for another session's.
+    pub(super) handed_over: Vec<String>,
+    /// This watcher's earlier sessions that ended, newest last (at most
+    /// [`ENDED_SESSIONS_KEPT`]): what is still listed on them is dead and may be deleted.
+    pub(super) ended_sessions: VecDeque<String>,
     /// Channels that may have a working subscription on the current session: those of every
     /// reconcile started on it, finished or not (a reconcile cut short may still have created
     /// some). A lost connection gives all of them a gap, not only those known to be enabled.
@@ -81,6 +90,12 @@ pub(super) struct Task {
     /// The channel ids the token user moderates, for whom, and when they were listed.
     pub(super) moderated: Option<(tokio::time::Instant, String, HashSet<String>)>,
 }
+
+/// How many ended sessions a watcher remembers. Twitch lists a disconnected session's
+/// subscriptions for about an hour (docs/twitch.md §1.4), and a fresh session comes at most
+/// every few seconds after backoff; the oldest ones are cleaned up by the first reconciles
+/// after they end.
+const ENDED_SESSIONS_KEPT: usize = 32;
 
 /// Spawns the watcher task. Needs a tokio runtime; a rustls crypto provider must be installed
 /// by the caller when the endpoints are `wss://`.
@@ -117,6 +132,9 @@ pub fn spawn(
         dirty: false,
         handover: false,
         reconcile_after_handover: false,
+        welcomed: None,
+        handed_over: Vec::new(),
+        ended_sessions: VecDeque::new(),
         maybe_subscribed: HashSet::new(),
         reconcile_retry_at: None,
         gaps: GapTracker::default(),
@@ -394,6 +412,14 @@ impl Task {
             SessionEvent::Welcome { session_id, handover, .. } => {
                 self.handover = false;
                 if handover {
+                    if let Some(before) = self.welcomed.replace(session_id.clone()) {
+                        self.handed_over.push(before);
+                    }
+                } else {
+                    self.session_ended();
+                    self.welcomed = Some(session_id.clone());
+                }
+                if handover {
                     // docs/twitch.md §1.3: subscriptions carried over; never resubscribe
                     // (pitfall 2).
                     tracing::info!(session_id, "EventSub session moved (reconnect handover)");
@@ -444,6 +470,7 @@ impl Task {
             }
             SessionEvent::Lost { reason, last_seen, retry_at } => {
                 self.handover = false;
+                self.session_ended();
                 self.reconcile_after_handover = false;
                 let subscribed = self.possibly_subscribed();
                 self.maybe_subscribed.clear();
@@ -458,6 +485,15 @@ impl Task {
                 });
                 self.publish_report();
             }
+        }
+    }
+
+    /// The current session (under every id it had) has ended: remember its ids as dead.
+    fn session_ended(&mut self) {
+        let ids = self.welcomed.take().into_iter().chain(self.handed_over.drain(..));
+        self.ended_sessions.extend(ids);
+        while self.ended_sessions.len() > ENDED_SESSIONS_KEPT {
+            self.ended_sessions.pop_front();
         }
     }
 

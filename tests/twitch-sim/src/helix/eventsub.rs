@@ -114,13 +114,24 @@ pub(super) async fn create_sub(
         return Err(bad("websocket transport session does not exist or has already disconnected"));
     };
     let connected_at = session.connected_at;
-    // 409: same type+version+condition already enabled for this user (docs/twitch.md §1.6).
-    if let Some(existing) = w.user_enabled_subs(&caller.client_id, &user_id).find(|s| {
-        s.kind == spec.kind
-            && s.version == spec.version
-            && s.condition.as_object() == Some(&condition)
-    }) {
+    // 409: same type+version+condition already enabled for this user (docs/twitch.md §1.6); on
+    // this session only with `same_condition_on_other_sessions`, which caps them at three.
+    let across = !w.config.same_condition_on_other_sessions;
+    let same: Vec<&Subscription> = w
+        .user_enabled_subs(&caller.client_id, &user_id)
+        .filter(|s| {
+            s.kind == spec.kind
+                && s.version == spec.version
+                && s.condition.as_object() == Some(&condition)
+        })
+        .collect();
+    if let Some(existing) = same.iter().find(|s| across || s.session_id == session_id) {
         return Err(HelixError::Conflict(existing.id.clone()));
+    }
+    if same.len() >= 3 {
+        return Err(HelixError::TooManyRequests(
+            "maximum subscriptions with type and condition exceeded".into(),
+        ));
     }
     // 300 enabled per connection (docs/twitch.md §1.6).
     let on_session =
@@ -156,6 +167,7 @@ pub(super) async fn create_sub(
         condition: Value::Object(condition),
         created_at: w.utc_now(),
         session_id: session_id.clone(),
+        listed_session_id: session_id.clone(),
         connected_at,
         disconnected_at: None,
         cost,

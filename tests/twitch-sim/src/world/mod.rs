@@ -125,6 +125,21 @@ pub struct Config {
     /// serves, as Twitch has done for `tag_ids` (docs/twitch.md §9 "`null` where Helix promises
     /// an array", https://github.com/twitch-rs/twitch_api/issues/184). Off by default.
     pub helix_nulls: bool,
+    /// List subscriptions carried over by a `session_reconnect` under the session id they were
+    /// created on, not the successor's. Twitch's docs do not say which id a listed subscription
+    /// carries after a handover (docs/twitch.md §9 "The session id after `session_reconnect`";
+    /// https://dev.twitch.tv/docs/eventsub/handling-websocket-events/#reconnect-message only says
+    /// they move), so a client must be right under both. Off by default: the successor's id, as
+    /// twitch-cli's mock does (docs/twitch.md §1.3 step 8).
+    pub reconnect_keeps_session_id: bool,
+    /// Let a user create the type and condition of an enabled subscription again on another of
+    /// their sessions (one per transport, three at most; a fourth answers 429 "maximum
+    /// subscriptions with type and condition exceeded", the message of
+    /// https://github.com/twitchdev/issues/issues/1094) instead of answering 409. Reports differ:
+    /// https://github.com/Teekeks/pyTwitchAPI/issues/351 saw the creates on a new session succeed
+    /// while the old session's subscriptions still counted; https://github.com/Battle-Cattle/BCUK-Bot-4/pull/569
+    /// saw 409 (docs/twitch.md §9 "Up to 3 transports"). Off by default: 409 across sessions.
+    pub same_condition_on_other_sessions: bool,
 }
 
 impl Default for Config {
@@ -146,6 +161,8 @@ impl Default for Config {
             helix_page_size: None,
             device_invalid_while_pending: 0,
             helix_nulls: false,
+            reconnect_keeps_session_id: false,
+            same_condition_on_other_sessions: false,
         }
     }
 }

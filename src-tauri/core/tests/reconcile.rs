@@ -1,5 +1,5 @@
 //! The reconciler against the simulator's Helix (docs/twitch.md §1.4, §1.6, §1.8, §8): orphans
-//! of dead sessions go, matches on this session stay, the rest is created; a 403 is reported
+//! of the watcher's own ended sessions go, matches on this session stay, the rest is created; a 403 is reported
 //! with Twitch's reason; a 409 of another session is not adopted; a 429 cleans up and retries
 //! within the budget; over the budget is reported, not retried forever; a gone session and a
 //! refused refresh are errors.
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use support::*;
 use tev_core::eventsub::planner::{self, PlanInput, PlannedChannel, Role};
-use tev_core::eventsub::reconciler::{ReconcileError, reconcile};
+use tev_core::eventsub::reconciler::{OwnSessions, ReconcileError, reconcile, reconcile_sessions};
 use tev_core::helix::{CreateSubscription, Helix};
 
 type Ws =
@@ -79,7 +79,9 @@ async fn orphans_go_matches_on_this_session_stay_the_rest_is_created() {
     let unwanted = existing(&h, "stream.online", NIGHTOWL, &s).await;
     let creates = sim.creates().await;
     let w = wanted(&[LUMEN]);
-    let r = reconcile(&h, &s, &w).await.expect("reconcile");
+    // The dead session was this watcher's own earlier one: provably dead.
+    let own = OwnSessions { ended: vec![dead_session.clone()], ..OwnSessions::new(&s) };
+    let r = reconcile_sessions(&h, &own, &w).await.expect("reconcile");
     assert_eq!(r.active.len(), w.len());
     assert!(r.active.iter().any(|a| a.id == ours), "adopted, not recreated");
     assert_eq!(r.deleted, 2);

@@ -108,3 +108,65 @@ async fn a_handover_then_a_reconcile_touches_nothing_when_twitch_lists_the_new_s
 async fn a_handover_then_a_reconcile_touches_nothing_when_twitch_lists_the_old_session_id() {
     a_handover_then_a_reconcile_touches_nothing(true).await;
 }
+
+/// Another copy of the app (docs/twitch.md §9 "Up to 3 transports"): two watchers signed in
+/// as the same user with the same Client ID — two independent core sessions, as the app and
+/// `tev watch` are — on the same channel for a minute, with reconciles (a favourite added and
+/// removed on each) and a `session_reconnect` on each. Twitch lists both copies' subscriptions
+/// to both; neither deletes the other's, and both receive every event. The simulator lets each
+/// session hold the same type and condition (`same_condition_on_other_sessions`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_copies_on_one_channel_keep_each_others_subscriptions_and_both_receive_everything() {
+    let sim = Sim::start().await;
+    sim.config(json!({"same_condition_on_other_sessions": true})).await;
+    let (app, app_got, _) = watching(&sim, &["lumenforge"]).await;
+    report(&app, "the app subscribed", |r| enabled_on(r, LUMEN) == VIEWER_SUBS).await;
+    let (cli, cli_got, _) = watching(&sim, &["lumenforge"]).await;
+    report(&cli, "tev watch subscribed", |r| enabled_on(r, LUMEN) == VIEWER_SUBS).await;
+    let session_of = |h: &WatcherHandle| h.subscriptions().borrow().session_id.clone();
+    let copies = [(&app, "quietfox"), (&cli, "pixelpaladin")];
+    let types = ["channel.chat.message", "stream.online", "channel.raid", "channel.update"];
+    // Each event is one notification per copy, each with its own message id.
+    let mut sent: Vec<Vec<String>> = Vec::new();
+    let start = tokio::time::Instant::now();
+    let mut step = 0usize;
+    while start.elapsed() < Duration::from_secs(60) {
+        let (h, favourite) = copies[step % 2];
+        match step % 8 {
+            // A reconcile on one copy: a favourite comes (Twitch may refuse it over the shared
+            // cost limit; docs/twitch.md §1.6) …
+            0 | 1 => drop(h.add_background_channel(favourite).await.expect("favourite")),
+            // … and goes.
+            2 | 3 => assert!(h.remove_channel(favourite).await.expect("unfavourite")),
+            // A handover on one copy (docs/twitch.md §1.3).
+            4 | 5 => {
+                let old = session_of(h).expect("a session");
+                sim.post(&format!("/_sim/sessions/{old}/reconnect"), json!({})).await;
+                report(h, "the successor", |r| r.session_id.as_deref().is_some_and(|s| s != old))
+                    .await;
+            }
+            _ => {}
+        }
+        sent.push(sim.emit(types[step % types.len()], "lumenforge").await);
+        step += 1;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+    connected(&app).await;
+    connected(&cli).await;
+    sent.push(sim.emit("stream.offline", "lumenforge").await);
+    let short: Vec<&Vec<String>> = sent.iter().filter(|ids| ids.len() != 2).collect();
+    assert!(short.is_empty(), "events that did not go to both copies: {short:?} of {step}");
+    for got in [&app_got, &cli_got] {
+        wait_until(30, "every event at both copies", || {
+            let ids = got.message_ids();
+            sent.iter().all(|pair| pair.iter().filter(|id| ids.contains(id)).count() == 1)
+        })
+        .await;
+    }
+    assert_eq!(calls(&sim, LUMEN).await.1, 0, "no subscription of lumenforge was deleted");
+    for h in [&app, &cli] {
+        assert_eq!(enabled_on(&h.subscriptions().borrow(), LUMEN), VIEWER_SUBS);
+    }
+    app.shutdown().await;
+    cli.shutdown().await;
+}

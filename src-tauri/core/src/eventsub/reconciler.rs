@@ -1,13 +1,16 @@
 //! The reconciler: makes Twitch's subscriptions match the plan for the current session.
 //!
 //! After a fresh session (docs/twitch.md §8 "On any other loss"): list what Twitch has, delete
-//! every WebSocket subscription of another session (orphans of a dirty disconnect still count
-//! against the cost and cause 409s, docs/twitch.md §1.4, §7 pitfalls 6–7), adopt what already
-//! matches on the current session, create the rest. Create errors (docs/twitch.md §1.8):
+//! the provably dead WebSocket subscriptions — those of this watcher's ended sessions (orphans
+//! of a dirty disconnect still count against the cost and cause 409s, docs/twitch.md §1.4, §7
+//! pitfalls 6–7) and those with a `websocket_*` failure status — but never another live
+//! session's, which may be another copy of the app on the same account (docs/twitch.md §9 "Up
+//! to 3 transports"); adopt what already matches on the current session (under any id it had
+//! before a handover), create the rest. Create errors (docs/twitch.md §1.8):
 //! - 403: the token user may not have that type; dropped with Twitch's reason;
-//! - 409: adopted only if the existing subscription is on the current session, otherwise the
-//!   stale one is deleted and the create retried once;
-//! - 429 (cost or same type+condition): clean up other sessions' subscriptions, retry once;
+//! - 409: adopted only if the existing subscription is on the current session; a provably dead
+//!   one is deleted and the create retried once; another copy's is left to it;
+//! - 429 (cost or same type+condition): clean up the provably dead subscriptions, retry once;
 //! - 401: the Helix client already asked the token owner for a fresh token once;
 //! - 400 "session does not exist / has already disconnected": the session is gone, the caller
 //!   must reconnect rather than retry (docs/twitch.md §7 pitfall 9).
@@ -50,6 +53,11 @@ fn is_session_gone(e: &HelixError) -> bool {
         && (m.contains("not exist") || m.contains("disconnected"))
 }
 
+/// Why a subscription was not created when Twitch answered 409 for one on another live
+/// session of the same user and Client ID.
+pub const ANOTHER_COPY: &str =
+    "another copy of the app signed in to this account already receives it";
+
 /// A subscription that is enabled on the current session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveSub {
@@ -84,6 +92,20 @@ fn key_matches(w: &WantedSub, s: &Subscription) -> bool {
     w.matches(&s.sub_type, &s.version, &s.condition)
 }
 
+/// The statuses Twitch gives a WebSocket subscription whose connection failed or ended
+/// (https://dev.twitch.tv/docs/api/reference/#get-eventsub-subscriptions; docs/twitch.md §1.7):
+/// it never delivers again.
+pub const WEBSOCKET_FAILURES: &[&str] = &[
+    "websocket_disconnected",
+    "websocket_failed_ping_pong",
+    "websocket_received_inbound_traffic",
+    "websocket_connection_unused",
+    "websocket_internal_error",
+    "websocket_network_timeout",
+    "websocket_network_error",
+    "websocket_failed_to_reconnect",
+];
+
 /// The sessions a listing is read against: which listed subscriptions are this watcher's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OwnSessions {
@@ -102,6 +124,18 @@ impl OwnSessions {
     /// Only `current`, nothing earlier.
     pub fn new(current: &str) -> Self {
         Self { current: current.to_string(), ..Self::default() }
+    }
+
+    /// Whether `s` is provably dead: on an ended session of this watcher, or disabled by a
+    /// socket failure (a `websocket_*` status, docs/twitch.md §1.7). Anything else off the
+    /// current session may be another copy's — the app on a second computer, or `tev watch`
+    /// beside it: Twitch lists every session of the user and Client ID (docs/twitch.md §9 "Up
+    /// to 3 transports"), and deleting those would have the copies delete each other's
+    /// subscriptions in turn.
+    fn is_dead(&self, s: &Subscription) -> bool {
+        let ended =
+            s.transport.session_id.as_deref().is_some_and(|id| self.ended.iter().any(|e| e == id));
+        ended || WEBSOCKET_FAILURES.contains(&s.status.as_str())
     }
 
     /// Whether `s` is on the current session, under any of its ids.
@@ -127,13 +161,13 @@ async fn delete_all(helix: &Helix, ids: Vec<String>) -> Result<usize, ReconcileE
     Ok(n)
 }
 
-/// Deletes every WebSocket subscription that is not on the current session (orphans).
+/// Deletes every provably dead WebSocket subscription off the current session (orphans).
 async fn delete_orphans(helix: &Helix, own: &OwnSessions) -> Result<usize, ReconcileError> {
     let list = helix.list_subscriptions(None).await?;
     let ids = list
         .data
         .iter()
-        .filter(|s| s.transport.method == "websocket" && !own.is_current(s))
+        .filter(|s| s.transport.method == "websocket" && !own.is_current(s) && own.is_dead(s))
         .map(|s| s.id.clone())
         .collect();
     delete_all(helix, ids).await
@@ -166,7 +200,9 @@ pub async fn reconcile_sessions(
     let mut to_delete = Vec::new();
     for s in listed.data.iter().filter(|s| s.transport.method == "websocket") {
         if !own.is_current(s) {
-            to_delete.push(s.id.clone());
+            if own.is_dead(s) {
+                to_delete.push(s.id.clone());
+            }
             continue;
         }
         match wanted.iter().enumerate().position(|(i, w)| !satisfied[i] && key_matches(w, s)) {
@@ -228,7 +264,16 @@ pub async fn reconcile_sessions(
                             });
                             break;
                         }
-                        let stale = existing.iter().map(|s| s.id.clone()).collect();
+                        let stale: Vec<String> = existing
+                            .iter()
+                            .filter(|s| own.is_dead(s))
+                            .map(|s| s.id.clone())
+                            .collect();
+                        if stale.is_empty() && !existing.is_empty() {
+                            // Enabled on a session that is not provably dead: another copy's.
+                            out.failed.push((w.clone(), ANOTHER_COPY.to_string()));
+                            break;
+                        }
                         out.deleted += delete_all(helix, stale).await?;
                     }
                     (Some(429), false) => {

@@ -9,7 +9,7 @@ mod support;
 use serde_json::json;
 use std::time::Duration;
 use support::*;
-use tev_core::watcher::{SubscriptionReport, WatcherHandle};
+use tev_core::watcher::{ConnectionState, SubscriptionReport, WatcherHandle};
 
 /// `(creates, deletes)` the simulator received for subscriptions on `channel`.
 async fn calls(sim: &Sim, channel: &str) -> (u64, u64) {
@@ -169,4 +169,38 @@ async fn two_copies_on_one_channel_keep_each_others_subscriptions_and_both_recei
     }
     app.shutdown().await;
     cli.shutdown().await;
+}
+
+/// A fourth copy (docs/twitch.md §1.6: three WebSocket transports per user and Client ID, a
+/// fourth gets 429 "number of websocket transports limit exceeded"): it says plainly why it
+/// cannot subscribe and keeps trying, and the three others keep their subscriptions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fourth_copy_says_twitch_allows_three_connections_and_leaves_the_others_alone() {
+    let sim = Sim::start().await;
+    sim.config(json!({"same_condition_on_other_sessions": true})).await;
+    // The user's own channel: free, so three copies fit in the cost limit.
+    let mut copies = Vec::new();
+    for _ in 0..3 {
+        let (h, _, _) = watching(&sim, &["sim_viewer"]).await;
+        report(&h, "subscribed", |r| enabled_on(r, SIM_VIEWER) == VIEWER_SUBS).await;
+        copies.push(h);
+    }
+    let (fourth, _, _) = sim.watcher().await;
+    let seen = states(&fourth);
+    fourth.add_channel("sim_viewer", None).await.expect("add");
+    wait_until(15, "the fourth copy's reason", || {
+        seen.lock().expect("states").iter().any(|s| {
+            matches!(s, ConnectionState::Reconnecting { reason, .. }
+                if reason.contains("three connections") && reason.contains("another copy"))
+        })
+    })
+    .await;
+    assert_eq!(calls(&sim, SIM_VIEWER).await.1, 0, "nothing of the three deleted");
+    for h in &copies {
+        assert_eq!(enabled_on(&h.subscriptions().borrow(), SIM_VIEWER), VIEWER_SUBS);
+    }
+    fourth.shutdown().await;
+    for h in copies {
+        h.shutdown().await;
+    }
 }

@@ -31,9 +31,24 @@ pub enum ReconcileError {
     /// Twitch says the WebSocket session no longer exists: reconnect, don't retry.
     #[error("the EventSub session is gone: {0}")]
     SessionGone(String),
+    /// Twitch refused a fourth WebSocket connection for this user and Client ID (429 "number
+    /// of websocket transports limit exceeded", docs/twitch.md §1.6): another copy must close.
+    #[error("{TOO_MANY_CONNECTIONS}")]
+    TooManyConnections,
     /// Twitch could not be reached or answered something unexpected.
     #[error(transparent)]
     Helix(HelixError),
+}
+
+/// What the user is told when Twitch refuses a fourth connection (docs/twitch.md §1.6): the
+/// limit, and what to do about it.
+pub const TOO_MANY_CONNECTIONS: &str = "Twitch allows three connections per account and app: \
+     close another copy of Twitch Event Viewer (or tev watch) signed in to this account";
+
+/// Twitch's 429 for a fourth transport (docs/twitch.md §1.6; body seen in
+/// https://github.com/twurple/twurple/issues/616).
+fn is_transport_limit(e: &HelixError) -> bool {
+    e.status() == Some(429) && e.message_lower().contains("websocket transports limit")
 }
 
 impl From<HelixError> for ReconcileError {
@@ -245,6 +260,9 @@ pub async fn reconcile_sessions(
                         tracing::info!(sub_type = w.sub_type, error = %e, "subscription refused (403)");
                         out.denied.push((w.clone(), e.to_string()));
                         break;
+                    }
+                    (Some(429), _) if is_transport_limit(&e) => {
+                        return Err(ReconcileError::TooManyConnections);
                     }
                     (Some(409), false) => {
                         // docs/twitch.md §1.6: it exists. Adopt only if it is ours on this session.

@@ -118,6 +118,15 @@ impl Task {
                     self.on_session(ev);
                 }
             }
+            Err(ReconcileError::TooManyConnections) => {
+                // Nothing can be subscribed on this socket. Reconnect with backoff, saying why:
+                // once another copy closes, the next session subscribes.
+                tracing::warn!("Twitch refused a fourth EventSub connection for this account");
+                let why = reconciler::TOO_MANY_CONNECTIONS;
+                if let Some(ev) = self.session.force_reconnect(why) {
+                    self.on_session(ev);
+                }
+            }
             Err(ReconcileError::Token(e)) => {
                 // docs/twitch.md §7 pitfall 11: a dead token does not kill a working socket; only a
                 // fresh session that cannot be subscribed is given up.

@@ -128,11 +128,7 @@ pub(super) async fn create_sub(
     if let Some(existing) = same.iter().find(|s| across || s.session_id == session_id) {
         return Err(HelixError::Conflict(existing.id.clone()));
     }
-    if same.len() >= 3 {
-        return Err(HelixError::TooManyRequests(
-            "maximum subscriptions with type and condition exceeded".into(),
-        ));
-    }
+    let same_elsewhere = same.len();
     // 300 enabled per connection (docs/twitch.md §1.6).
     let on_session =
         w.subscriptions.iter().filter(|s| s.enabled() && s.session_id == session_id).count();
@@ -149,6 +145,11 @@ pub(super) async fn create_sub(
     if !transports.contains(&session_id.as_str()) && transports.len() >= 3 {
         return Err(HelixError::TooManyRequests(
             "number of websocket transports limit exceeded".into(),
+        ));
+    }
+    if same_elsewhere >= 3 {
+        return Err(HelixError::TooManyRequests(
+            "maximum subscriptions with type and condition exceeded".into(),
         ));
     }
     // max_total_cost (docs/twitch.md §1.6; the error names the cost limit).

@@ -204,3 +204,27 @@ async fn a_fourth_copy_says_twitch_allows_three_connections_and_leaves_the_other
         h.shutdown().await;
     }
 }
+
+/// Another copy where Twitch answers 409 for the same type and condition on a second session
+/// (the simulator's default; docs/twitch.md §9 "Up to 3 transports" has reports both ways):
+/// the second copy reports those subscriptions as held by another copy and deletes nothing;
+/// the first keeps receiving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_copy_refused_with_409_leaves_the_first_copys_subscriptions_alone() {
+    let sim = Sim::start().await;
+    let (first, first_got, _) = watching(&sim, &["lumenforge"]).await;
+    report(&first, "the first copy subscribed", |r| enabled_on(r, LUMEN) == VIEWER_SUBS).await;
+    let (second, _, _) = watching(&sim, &["lumenforge"]).await;
+    let another = tev_core::eventsub::reconciler::ANOTHER_COPY;
+    report(&second, "held by another copy", |r| {
+        r.skipped.iter().filter(|(c, _, why)| c == LUMEN && why == another).count() == VIEWER_SUBS
+    })
+    .await;
+    assert_eq!(calls(&sim, LUMEN).await.1, 0, "nothing of lumenforge deleted");
+    assert_eq!(enabled_on(&first.subscriptions().borrow(), LUMEN), VIEWER_SUBS);
+    let sent = sim.emit("channel.chat.message", "lumenforge").await;
+    assert_eq!(sent.len(), 1);
+    all_received(&first_got, &sent).await;
+    second.shutdown().await;
+    first.shutdown().await;
+}

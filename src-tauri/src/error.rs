@@ -42,6 +42,14 @@ pub enum ErrorCode {
     NotOpen,
     /// The streamer window could not be built.
     Window,
+    /// A chat message Twitch would refuse as it is (empty, over 500 characters): not sent.
+    ChatInvalid,
+    /// Twitch refused a chat message for a missing scope: chatting is to be turned on again.
+    ChatNotAllowed,
+    /// Twitch refused a chat message otherwise (401, 403): its words say why.
+    ChatRefused,
+    /// Twitch's rate limit (429) refused a chat message: send it again later.
+    ChatRateLimited,
 }
 
 impl ErrorCode {
@@ -65,6 +73,10 @@ impl ErrorCode {
             Self::NotAPanel => "not_a_panel",
             Self::NotOpen => "not_open",
             Self::Window => "window",
+            Self::ChatInvalid => "chat_invalid",
+            Self::ChatNotAllowed => "chat_not_allowed",
+            Self::ChatRefused => "chat_refused",
+            Self::ChatRateLimited => "chat_rate_limited",
         }
     }
 }

@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn every_page_of_the_app_is_inlined_whole() {
-        for page in ["index.html", "streamer.html", "blank.html"] {
+        for page in ["index.html", "streamer.html", "compose.html", "blank.html"] {
             let source = ui(page).expect("page");
             let p = inline_page(page, &source, &ui).unwrap_or_else(|e| panic!("{page}: {e}"));
             let html = String::from_utf8(p.html).expect("utf-8");

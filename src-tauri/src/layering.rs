@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["home"],
     &["panel"],
     &["channels"],
-    &["session", "forwarding", "notifications", "deeplinks"],
+    &["session", "forwarding", "notifications", "deeplinks", "chat"],
     &["commands"],
 ];
 

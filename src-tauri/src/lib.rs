@@ -14,8 +14,9 @@
 //! - `panel`: what a streamer window's panel reads and saves.
 //! - `channels`: the open channels and their windows, the favourite watched in the background,
 //!   the picker's searches.
-//! - `session`, `forwarding`, `notifications`, `deeplinks`: the session with Twitch (setup,
-//!   login, the core's pieces), the live feed pushed to the panels, desktop notifications, links.
+//! - `session`, `forwarding`, `notifications`, `deeplinks`, `chat`: the session with Twitch
+//!   (setup, login, the core's pieces), the live feed pushed to the panels, desktop
+//!   notifications, links, the message box under a streamer window's chat.
 //! - `commands`: the commands by domain, each a few lines; listed once in `commands/list.rs`.
 //!
 //! Beside them: `inline_pages` (the pages served with their scripts and styles inlined),
@@ -24,6 +25,7 @@
 //! decoder is told to run).
 
 mod channels;
+mod chat;
 mod commands;
 mod deeplinks;
 mod error;
@@ -65,7 +67,7 @@ pub fn run() -> ExitCode {
     // (docs/platform.md "WebSocket and TLS": tokio-tungstenite panics otherwise).
     let _ = rustls::crypto::ring::default_provider().install_default();
 
-    let state = match startup_state() {
+    let (state, storage_notice) = match startup_state() {
         Ok(s) => s,
         Err(e) => {
             tracing::error!("cannot start: {e}");
@@ -126,6 +128,10 @@ pub fn run() -> ExitCode {
             let for_link = deeplinks::asks_for_a_window(&links);
             let home = home::build(app, for_link)?;
             tracing::debug!(for_link, "home window built");
+            // Kept by `home` until the page listens for notices.
+            if let Some(message) = &storage_notice {
+                home::notice(&handle, "storage", message);
+            }
             #[cfg(target_os = "linux")]
             if let Some(home) = tauri::Manager::get_webview(app, home.label()) {
                 windows::draw_in_software(&home);
@@ -195,17 +201,18 @@ fn context() -> tauri::Context {
     context
 }
 
-/// Endpoints, settings store and the stored recent events, before any window opens.
-fn startup_state() -> Result<std::sync::Arc<state::AppState>, String> {
+/// Endpoints, settings store and the stored recent events, before any window opens, with what
+/// the home window must say about files that could not be used. A damaged or unreadable
+/// settings or events file never stops the start (docs/ARCHITECTURE.md, "Damaged files").
+fn startup_state() -> Result<(std::sync::Arc<state::AppState>, Option<String>), String> {
     let endpoints = tev_core::Endpoints::from_env().map_err(|e| e.to_string())?;
     let config = tev_core::settings::ConfigStore::from_env().map_err(|e| e.to_string())?;
+    let (config, settings_notice) = config.checked_at_start();
     let data_dir = tev_core::paths::data_dir().map_err(|e| e.to_string())?;
-    let (live, report) =
-        tev_core::live::LiveFeed::open(&data_dir, 10).map_err(|e| e.to_string())?;
-    if let Some(problem) = report.problem {
-        tracing::warn!(%problem, set_aside = ?report.set_aside, "stored events could not be read");
-    }
-    Ok(state::AppState::new(endpoints, config, live))
+    let (live, report) = tev_core::live::LiveFeed::open(&data_dir, 10);
+    let notices: Vec<String> = settings_notice.into_iter().chain(report.notice()).collect();
+    let notice = (!notices.is_empty()).then(|| notices.join(" "));
+    Ok((state::AppState::new(endpoints, config, live), notice))
 }
 
 fn init_tracing() {

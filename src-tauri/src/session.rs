@@ -126,6 +126,19 @@ pub async fn login(app: &AppHandle, state: Arc<AppState>, privileged: bool) -> R
     Ok(())
 }
 
+/// Turns chatting on: `user:write:chat` is asked for from now on (settings, `roles.chat`), which
+/// means a new login — Twitch's consent page shows the added scope (docs/twitch.md §3.5) — as
+/// the broadcaster's and moderator's scopes do (the pieces are made again for it first).
+/// Answers when that login has ended (its steps reach the pages as `auth` events meanwhile), so
+/// the box can say whether it worked.
+pub async fn enable_chat(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiError> {
+    state.config.update(|s| s.roles.chat = true)?;
+    connect(app, state.clone()).await?;
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
+    c.owner.login(LoginFlow::Auto).await?;
+    Ok(())
+}
+
 /// Opens the device flow's activation page again in the browser, if a device flow showed one.
 pub async fn open_activation_page(state: &AppState) -> Result<(), UiError> {
     let url = state.activation_url.lock().ok().and_then(|u| u.clone());
@@ -162,10 +175,16 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
     let watcher = watcher::spawn(&state.endpoints, tokens, WatcherConfig::new(&state.endpoints))?;
     tracing::debug!("helix and watcher made");
     {
+        // Logging out closes the socket but keeps the watcher and its channels: the next
+        // sign-in brings it back (`watcher::follow_login`, below).
         let w = watcher.clone();
         owner.set_logout_hook(Arc::new(move || {
             let w = w.clone();
-            Box::pin(async move { w.shutdown().await })
+            Box::pin(async move {
+                if let Err(e) = w.signed_out().await {
+                    tracing::debug!(error = %e, "the event watcher had already stopped");
+                }
+            })
         }));
     }
     let previous = state.connected.write().await.replace(Connected {
@@ -196,7 +215,7 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
                 *u = Some(verification_uri.clone());
             }
             if matches!(a, AuthState::SignedOut { .. }) {
-                // Logging out stops the watcher; the favourite is added again at sign-in.
+                // The favourite is added again at sign-in (the watcher may still have it).
                 app2.channels().forget_background();
             }
             if let AuthState::SignedIn { login, .. } = &a {
@@ -223,34 +242,45 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
         }
     });
 
-    // Connection state → every page.
+    // Connection state → every page, while this watcher is the app's (the last state of one
+    // that a new watcher replaced would overwrite the new one's).
     let mut conn_rx = watcher.state();
     let app3 = app.clone();
+    let state3 = state.clone();
+    let this = watcher.clone();
     tauri::async_runtime::spawn(async move {
         loop {
             let s = conn_rx.borrow_and_update().clone();
-            let _ = app3.emit(event::CONNECTION, &s);
+            let current = state3.connected().await.is_some_and(|c| c.watcher.same_watcher(&this));
+            if current {
+                let _ = app3.emit(event::CONNECTION, &s);
+            }
             if conn_rx.changed().await.is_err() {
                 break;
             }
         }
     });
 
+    // Every sign-in after a sign-out or a failure brings the watcher back with its channels.
+    tauri::async_runtime::spawn(watcher::follow_login(watcher.clone(), owner.clone()));
+
     // The live feed: watcher updates → RecentEvents on disk → each channel's panel.
     tauri::async_runtime::spawn(
         state.live.clone().run(watcher.clone(), std::time::Duration::from_secs(2)),
     );
 
-    // Restore the login (validate, hourly validation) in the background.
+    // Restore the login (validate, hourly validation) in the background; then the new watcher
+    // watches the channels of the windows that are open again (after a reconnect of the pieces,
+    // as turning chatting on makes): finding a channel takes the login, so not before it is
+    // restored, or those windows would stay without events.
+    let app4 = app.clone();
     tauri::async_runtime::spawn(async move {
         owner.start().await;
-    });
-
-    // Re-add the channels of windows that are open (after a reconnect of the pieces).
-    for login in app.channels().open_logins() {
-        if let Err(e) = watcher.add_channel(&login, None).await {
-            tracing::warn!(%login, error = %e, "could not watch the channel again");
+        for login in app4.channels().open_logins() {
+            if let Err(e) = watcher.add_channel(&login, None).await {
+                tracing::warn!(%login, error = %e, "could not watch the channel again");
+            }
         }
-    }
+    });
     Ok(())
 }

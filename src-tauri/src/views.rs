@@ -531,3 +531,24 @@ mod tests {
         }
     }
 }
+
+/// What a streamer window's message box reads at start (`chat_box`); later changes of the login
+/// come as `auth` events.
+#[derive(Debug, Serialize)]
+pub struct ChatBox {
+    /// The login: signed in (with its scopes), signing in (the step, the device code), out.
+    pub auth: AuthView,
+    /// The scope sending needs (`user:write:chat`): chatting is on when the login has it.
+    pub scope: &'static str,
+    /// Twitch's limit on a message, in characters.
+    pub max_chars: usize,
+}
+
+/// Twitch's answer to a message from the box (`chat_send`), when it answered 200.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChatSent {
+    /// Whether the message went to the chat (`is_sent`).
+    pub sent: bool,
+    /// Why Twitch dropped it, in Twitch's words (`drop_reason.message`, else its code).
+    pub reason: Option<String>,
+}

@@ -1,6 +1,7 @@
-//! Streamer windows: one native window per channel, holding three webviews —
-//! Twitch's player and chat (remote pages, no capability) and the app's own panel
-//! (stream info + the last ten events).
+//! Streamer windows: one native window per channel, holding four webviews —
+//! Twitch's player and chat (remote pages, no capability), the app's own panel
+//! (stream info + the last ten events) and the app's message box under the chat
+//! (`ui/compose.html`: writing in the chat as the signed-in user, see `chat`).
 //!
 //! Layout: the player gets the room, the chat a column on the right, the panel a strip under
 //! the player. On Linux, Tauri ignores child webview bounds and stacks children in the window's
@@ -34,6 +35,18 @@ pub fn panel_label(login: &str) -> String {
     format!("streamer-{login}-panel")
 }
 
+/// The label of the app's message box under a streamer window's chat (`ui/compose.html`);
+/// only this pattern (`streamer-*-compose`) may send chat messages (capability
+/// `streamer-compose`).
+pub fn compose_label(login: &str) -> String {
+    format!("streamer-{login}-compose")
+}
+
+/// The login a message box webview belongs to, from its label.
+pub fn login_of_compose(label: &str) -> Option<&str> {
+    label.strip_prefix("streamer-")?.strip_suffix("-compose")
+}
+
 /// Whether a window label is a streamer window's (`streamer-<login>`), not one of its webviews'.
 pub fn is_streamer_window(label: &str) -> bool {
     label.strip_prefix("streamer-").is_some_and(|login| !login.is_empty() && !login.contains('-'))
@@ -57,6 +70,13 @@ pub const PLAYER_MIN: (f64, f64) = (400.0, 300.0);
 const CHAT_MIN_WIDTH: f64 = 260.0;
 /// The lowest events strip.
 const PANEL_MIN_HEIGHT: f64 = 160.0;
+/// The height of the message box under the chat: a line for Twitch's answers over the field
+/// and its Send button (docs/ui.md, "Message box").
+pub const COMPOSE_HEIGHT: f64 = 76.0;
+/// The least height Twitch's chat keeps above the message box: in a shorter place (the chat
+/// over the panel of a low window) the chat is shown alone (docs/ui.md, "Message box").
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+const CHAT_ROOM_OVER_BOX: f64 = 100.0;
 /// What the panel keeps of its height when the chat is shown over it: its stream header, with
 /// the Chat toggle.
 const PANEL_HEADER_HEIGHT: f64 = 52.0;
@@ -256,7 +276,8 @@ pub fn add_twitch_pages_now<R: Runtime>(app: &AppHandle<R>, window_label: &str) 
 /// rows are on screen (it failed to load, say).
 pub const TWITCH_PAGES_AT_LATEST: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Adds Twitch's player and chat to a streamer window and puts them in their places.
+/// Adds Twitch's player and chat to a streamer window, and the app's message box under the
+/// chat (it has no use before the chat is there), and puts them in their places.
 fn add_twitch_pages<R: Runtime>(
     window: &tauri::Window<R>,
     player_url: url::Url,
@@ -272,20 +293,39 @@ fn add_twitch_pages<R: Runtime>(
         LogicalPosition::new(px, py),
         LogicalSize::new(pw, ph),
     )?;
+    let [(cx, cy, cw, ch), (bx, by, bw, bh)] = under_chat((cx, cy, cw, ch));
     let chat = window.add_child(
         twitch_pane(format!("{label}-chat"), chat_url),
         LogicalPosition::new(cx, cy),
         LogicalSize::new(cw, ch),
     )?;
+    // The app's own page: it shares the app's web process and draws without the GPU, as the
+    // panel does.
+    let login = label.strip_prefix("streamer-").unwrap_or_default();
+    let compose_builder = WebviewBuilder::new(
+        compose_label(login),
+        WebviewUrl::App(format!("compose.html?login={login}").into()),
+    );
     #[cfg(target_os = "linux")]
-    for wv in [&player, &chat] {
-        reload_after_crash(wv);
-        crate::panes::confine(wv, rule.clone());
+    let compose_builder = in_own_web_process(window.app_handle(), compose_builder);
+    let compose = window.add_child(
+        compose_builder,
+        LogicalPosition::new(bx, by),
+        LogicalSize::new(bw, bh),
+    )?;
+    #[cfg(target_os = "linux")]
+    {
+        for wv in [&player, &chat] {
+            reload_after_crash(wv);
+            crate::panes::confine(wv, rule.clone());
+        }
+        draw_in_software(&compose);
+        reload_after_crash(&compose);
     }
     #[cfg(not(target_os = "linux"))]
     drop(rule);
-    tracing::debug!(window = %label, "Twitch's webviews created");
-    layout::arrange_twitch(window, &player, &chat)
+    tracing::debug!(window = %label, "Twitch's webviews and the message box created");
+    layout::arrange_twitch(window, &player, &chat, &compose)
 }
 
 /// The builder of one of Twitch's panes. Elsewhere than Linux (where `panes::confine` does it
@@ -326,8 +366,8 @@ pub async fn open_streamer_on_main<R: Runtime>(
     rx.await.map_err(|_| tauri::Error::FailedToReceiveMessage)?
 }
 
-/// Makes a new panel share the WebKit web process of a page of the app that is already open
-/// (the home page, else another panel) instead of starting one of its own: a web process costs
+/// Makes a new panel (or message box) share the WebKit web process of a page of the app that
+/// is already open (the home page, else a panel) instead of starting one of its own: a web process costs
 /// ~110 MiB PSS (BENCHMARKS.md "Memory"). Only the app's own pages share: Twitch's player and
 /// chat keep their own processes. Falls back to a process of its own when no own page is open
 /// (WebKit does the same if the related view is gone). Must run on the main thread, where
@@ -437,6 +477,13 @@ fn bounds(w: f64, h: f64) -> [(f64, f64, f64, f64); 3] {
     [(0.0, 0.0, pw, ph), (0.0, ph, pw, h - ph), (pw, 0.0, w - pw, h)]
 }
 
+/// The chat's place split in two: Twitch's chat above, the message box ([`COMPOSE_HEIGHT`]) at
+/// its foot.
+fn under_chat((x, y, w, h): (f64, f64, f64, f64)) -> [(f64, f64, f64, f64); 2] {
+    let bh = COMPOSE_HEIGHT.min(h);
+    [(x, y, w, h - bh), (x, y + h - bh, w, bh)]
+}
+
 #[cfg(target_os = "linux")]
 mod layout;
 #[cfg(not(target_os = "linux"))]
@@ -459,6 +506,16 @@ mod tests {
         assert_eq!((pw, ph, cx, cw), (400.0, 300.0, 400.0, 300.0));
         let [(_, _, pw, ph), (_, ay, _, ah), (_, _, cw, _)] = bounds(MIN_SIZE.0, MIN_SIZE.1);
         assert_eq!((pw, ph, ay, ah, cw), (400.0, 300.0, 300.0, 160.0, 0.0));
+    }
+
+    #[test]
+    fn the_message_box_sits_at_the_foot_of_the_chat_column() {
+        let [_, _, chat] = bounds(1280.0, 800.0);
+        let [above, under] = under_chat(chat);
+        assert_eq!(above, (940.0, 0.0, 340.0, 800.0 - COMPOSE_HEIGHT));
+        assert_eq!(under, (940.0, 800.0 - COMPOSE_HEIGHT, 340.0, COMPOSE_HEIGHT));
+        let [above, under] = under_chat((0.0, 0.0, 0.0, 40.0));
+        assert_eq!((above.3, under.1, under.3), (0.0, 0.0, 40.0), "never below zero");
     }
 
     #[test]
@@ -489,11 +546,14 @@ mod tests {
     }
 
     #[test]
-    fn panel_labels_round_trip_and_never_match_twitchs_webviews() {
+    fn panel_and_box_labels_round_trip_and_never_match_twitchs_webviews() {
         assert_eq!(login_of_panel(&panel_label("lumenforge")), Some("lumenforge"));
         assert_eq!(login_of_panel("streamer-lumenforge-player"), None);
         assert_eq!(login_of_panel("streamer-lumenforge-chat"), None);
         assert_eq!(login_of_panel("home"), None);
+        assert_eq!(login_of_compose(&compose_label("lumenforge")), Some("lumenforge"));
+        assert_eq!(login_of_compose(&panel_label("lumenforge")), None);
+        assert_eq!(login_of_panel(&compose_label("lumenforge")), None);
         assert!(is_streamer_window(&window_label("nightowl")));
         for label in ["home", "streamer-", &panel_label("nightowl"), "streamer-nightowl-chat"] {
             assert!(!is_streamer_window(label), "{label}");

@@ -10,6 +10,12 @@ use url::Url;
 /// The environment variable that points every endpoint at one base URL.
 pub const BASE_URL_VAR: &str = "TEV_TWITCH_BASE_URL";
 
+/// With [`BASE_URL_VAR`], a base URL for the OAuth endpoints alone (`<it>/oauth2/`).
+/// Twitch's OAuth is a host of its own (`id.twitch.tv`, apart from `api.twitch.tv` and
+/// `eventsub.wss.twitch.tv`), so it can be out of reach while the others answer; tests put it
+/// behind a door that refuses connections. Ignored without [`BASE_URL_VAR`].
+pub const OAUTH_URL_VAR: &str = "TEV_TWITCH_OAUTH_URL";
+
 /// Errors from building the endpoints.
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointsError {
@@ -89,10 +95,19 @@ impl Endpoints {
         })
     }
 
-    /// The endpoints the environment asks for: `TEV_TWITCH_BASE_URL` if set, else Twitch.
+    /// The endpoints the environment asks for: `TEV_TWITCH_BASE_URL` if set (with the OAuth
+    /// endpoints at `TEV_TWITCH_OAUTH_URL` if that is set too), else Twitch.
     pub fn from_env() -> Result<Self, EndpointsError> {
         match std::env::var(BASE_URL_VAR) {
-            Ok(v) if !v.trim().is_empty() => Self::with_base(&v),
+            Ok(v) if !v.trim().is_empty() => {
+                let mut e = Self::with_base(&v)?;
+                if let Ok(o) = std::env::var(OAUTH_URL_VAR)
+                    && !o.trim().is_empty()
+                {
+                    e.oauth = Self::with_base(&o)?.oauth;
+                }
+                Ok(e)
+            }
             _ => Ok(Self::twitch()),
         }
     }

@@ -5,6 +5,12 @@
 //! Service (pure-Rust zbus store, via `keyring` v4's `v1` feature); Apple's and Windows'
 //! stores are selected by target.
 //!
+//! On that Secret Service path the store is made by [`os_store`], not by `keyring::Entry::new`:
+//! `keyring` decides once per process whether a store exists, so a Secret Service started after
+//! the app (KeePassXC, a keyring daemon that comes up late) would stay "unavailable" until a
+//! restart. Here a failed connection is tried again at the next use, and a store whose service
+//! went away is dropped and made again.
+//!
 //! Every call runs on a blocking thread with a timeout: a *locked* keyring can wait forever
 //! on an unlock prompt (docs/platform.md "Keychain"). No usable keychain is a clear
 //! [`KeychainError::Unavailable`]; the user may then explicitly choose
@@ -193,6 +199,46 @@ impl std::fmt::Debug for Keychain {
     }
 }
 
+/// The Secret Service store of this process, once one could be made.
+#[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+static OS_STORE: Mutex<Option<Arc<keyring_core::CredentialStore>>> = Mutex::new(None);
+
+/// The platform's store: the one made before, or a new one — so a Secret Service that was not
+/// there at the last use is looked for again now.
+#[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+fn os_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    let mut slot = lock(&OS_STORE);
+    if let Some(store) = slot.as_ref() {
+        return Ok(store.clone());
+    }
+    let store: Arc<keyring_core::CredentialStore> =
+        zbus_secret_service_keyring_store::Store::new()?;
+    *slot = Some(store.clone());
+    Ok(store)
+}
+
+/// Forgets the store after a platform failure (the Secret Service went away or restarted): the
+/// next use connects afresh.
+#[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+fn forget_os_store() {
+    lock(&OS_STORE).take();
+}
+
+/// An entry in the platform's keychain.
+#[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+fn os_entry(service: &str, account: &str) -> keyring_core::Result<keyring_core::Entry> {
+    keyring_core::Entry::new_in_store(&os_store()?, service, account)
+}
+
+/// An entry in the platform's keychain (Apple's and Windows' stores, through `keyring`).
+#[cfg(not(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android")))))]
+fn os_entry(service: &str, account: &str) -> keyring_core::Result<keyring_core::Entry> {
+    keyring::Entry::new(service, account).map(|e| e.inner)
+}
+
+#[cfg(not(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android")))))]
+fn forget_os_store() {}
+
 /// Maps `keyring` errors per docs/platform.md "Keychain": no store / platform failure / no access
 /// mean "no usable keychain"; the payload-bearing variants are reported without their payload.
 fn map_err(e: keyring_core::Error) -> KeychainError {
@@ -258,14 +304,20 @@ impl Keychain {
         let account = account.to_string();
         let task = tokio::task::spawn_blocking(move || {
             let entry = match &backend {
-                Backend::Os => keyring::Entry::new(&service, &account).map(|e| e.inner),
+                Backend::Os => os_entry(&service, &account),
                 Backend::Store(s) => keyring_core::Entry::new_in_store(s, &service, &account),
                 // Callers answer session-only requests before getting here.
                 Backend::Session(_) => {
                     Err(keyring_core::Error::NotSupportedByStore("session-only".into()))
                 }
             }?;
-            op(&entry)
+            let result = op(&entry);
+            if matches!(backend, Backend::Os)
+                && matches!(result, Err(keyring_core::Error::PlatformFailure(_)))
+            {
+                forget_os_store();
+            }
+            result
         });
         match tokio::time::timeout(self.timeout, task).await {
             Err(_) => Err(KeychainError::Timeout(self.timeout)),

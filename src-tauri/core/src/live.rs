@@ -98,10 +98,11 @@ fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
 
 impl LiveFeed {
     /// Loads the stored recent events from `data_dir` (adding an "app was closed" gap for the
-    /// time nobody listened); a corrupt file is set aside and reported in the [`LoadReport`].
-    pub fn open(data_dir: &Path, capacity: usize) -> Result<(Self, LoadReport), RecentError> {
-        let (recent, report) = RecentEvents::load(data_dir, capacity, Utc::now())?;
-        Ok((Self::with_recent(recent), report))
+    /// time nobody listened); a corrupt file is set aside, an unreadable one left alone (the
+    /// list is then memory-only), and either is reported in the [`LoadReport`].
+    pub fn open(data_dir: &Path, capacity: usize) -> (Self, LoadReport) {
+        let (recent, report) = RecentEvents::load(data_dir, capacity, Utc::now());
+        (Self::with_recent(recent), report)
     }
 
     /// A live feed over an in-memory recent list (tests, tools).

@@ -6,8 +6,13 @@
 //! - Persisted as one JSON file, [`RecentEvents::FILE_NAME`], in the data directory the app
 //!   passes (its `directories` data dir). Writes are atomic: a temp file in the same directory,
 //!   flushed, then renamed over the old file.
-//! - A file that cannot be read as ours is reported ([`LoadReport::set_aside`]) and renamed to
-//!   `recent-events.json.corrupt-<UTC timestamp>` — never deleted — and the list starts empty.
+//! - A file that cannot be read as ours (truncated, not JSON, a newer format version) is
+//!   reported ([`LoadReport::set_aside`]) and renamed to `recent-events.json.corrupt-<UTC
+//!   timestamp>` — never deleted — and the list starts empty.
+//! - A file that cannot be read at all (no permission, a directory in its place) or cannot be
+//!   set aside never stops the start either: the list starts empty and is kept in memory only
+//!   for this run ([`LoadReport::memory_only`]), so the file stays exactly as it was. The app
+//!   shows [`LoadReport::notice`] on its home window (docs/ARCHITECTURE.md, "Damaged files").
 //! - On load, the channels that were watched when the app stopped listening get a `gap` row
 //!   for the time nobody was listening: from the last save ([`RecentEvents::save`] — the app
 //!   saves on exit and stamps the file at least once a minute while it listens) to now. A
@@ -48,6 +53,32 @@ pub struct LoadReport {
     pub problem: Option<String>,
     /// Channels that got an "app was closed" gap row.
     pub gaps_added: usize,
+    /// The file could not be read or set aside: this run keeps its events in memory only and
+    /// never writes over the file, which stays as it was for the user to look at.
+    pub memory_only: bool,
+    /// The file concerned (shown with the notice).
+    pub path: Option<PathBuf>,
+}
+
+impl LoadReport {
+    /// What to tell the user when the stored events could not be used, in one sentence or
+    /// two; `None` when they loaded (or there were none yet).
+    pub fn notice(&self) -> Option<String> {
+        let problem = self.problem.as_deref()?;
+        let file = self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        Some(match &self.set_aside {
+            Some(aside) => format!(
+                "Your stored events could not be used: {problem}. The file was moved to {} \
+                 and the app started with an empty list.",
+                aside.display()
+            ),
+            None => format!(
+                "Your stored events at {file} could not be read ({problem}). The app started \
+                 with an empty list, kept in memory only until it is closed, and left the file \
+                 untouched."
+            ),
+        })
+    }
 }
 
 /// The on-disk shape.
@@ -66,6 +97,13 @@ struct Stored {
 }
 
 const FORMAT_VERSION: u32 = 1;
+
+/// Just the format version of a stored file, read before the rest.
+#[derive(Deserialize)]
+struct Versioned {
+    /// [`Stored::version`], if the file has one.
+    version: Option<u32>,
+}
 
 /// A channel whose window closed this shortly before a save still counts as watched then:
 /// quitting the app closes its windows a moment before the exit's save.
@@ -103,38 +141,56 @@ impl RecentEvents {
 
     /// Loads the list stored under `data_dir` (creating nothing yet), sets a corrupt file
     /// aside, and adds an "app was closed" gap row for `saved_at..now` to each channel watched
-    /// at `saved_at` (every stored channel, for a file that does not say).
-    pub fn load(
-        data_dir: &Path,
-        capacity: usize,
-        now: DateTime<Utc>,
-    ) -> Result<(Self, LoadReport), RecentError> {
+    /// at `saved_at` (every stored channel, for a file that does not say). Never fails: a file
+    /// that cannot be read or set aside gives an empty, memory-only list and a report saying so.
+    pub fn load(data_dir: &Path, capacity: usize, now: DateTime<Utc>) -> (Self, LoadReport) {
         let path = data_dir.join(Self::FILE_NAME);
         let mut me = Self::new(capacity);
-        me.path = Some(path.clone());
-        let mut report = LoadReport::default();
+        let mut report = LoadReport { path: Some(path.clone()), ..LoadReport::default() };
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((me, report)),
-            Err(source) => return Err(RecentError::Io { path, source }),
-        };
-        let stored = match serde_json::from_slice::<Stored>(&bytes) {
-            Ok(s) if s.version == FORMAT_VERSION => s,
-            Ok(s) => {
-                let why = format!("unsupported format version {}", s.version);
-                report.set_aside = Some(set_aside(&path, now)?);
-                report.problem = Some(why);
-                return Ok((me, report));
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                me.path = Some(path);
+                return (me, report);
             }
             Err(e) => {
-                let aside = set_aside(&path, now)?;
-                tracing::warn!(file = %path.display(), moved_to = %aside.display(), error = %e,
-                    "recent events file is corrupt; set aside");
-                report.set_aside = Some(aside);
+                tracing::warn!(file = %path.display(), error = %e,
+                    "recent events file cannot be read; keeping events in memory only");
                 report.problem = Some(e.to_string());
-                return Ok((me, report));
+                report.memory_only = true;
+                return (me, report);
             }
         };
+        // The version first: a newer app's file may differ in any other field.
+        let problem = match serde_json::from_slice::<Versioned>(&bytes) {
+            Ok(Versioned { version: Some(v) }) if v != FORMAT_VERSION => {
+                Err(format!("it was written by another version of the app (format version {v})"))
+            }
+            _ => {
+                serde_json::from_slice::<Stored>(&bytes).map_err(|e| format!("it is damaged ({e})"))
+            }
+        };
+        let stored = match problem {
+            Ok(stored) => stored,
+            Err(problem) => {
+                match set_aside(&path, now) {
+                    Ok(aside) => {
+                        tracing::warn!(file = %path.display(), moved_to = %aside.display(),
+                            %problem, "recent events file set aside");
+                        me.path = Some(path);
+                        report.set_aside = Some(aside);
+                    }
+                    Err(e) => {
+                        tracing::warn!(file = %path.display(), %problem, error = %e,
+                            "recent events file cannot be set aside; keeping events in memory");
+                        report.memory_only = true;
+                    }
+                }
+                report.problem = Some(problem);
+                return (me, report);
+            }
+        };
+        me.path = Some(path);
         let watched = stored.watched.unwrap_or_else(|| {
             let login = |rows: &[StreamEvent]| rows.first().map(|r| r.channel_login.clone());
             stored
@@ -154,7 +210,7 @@ impl RecentEvents {
                 report.gaps_added += 1;
             }
         }
-        Ok((me, report))
+        (me, report)
     }
 
     /// The channel is shown from now on: watched at every save until [`RecentEvents::unwatch`].
@@ -299,13 +355,12 @@ fn watched_grace() -> chrono::Duration {
 }
 
 /// Renames a bad file to `<name>.corrupt-<timestamp>` next to it and returns the new path.
-fn set_aside(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, RecentError> {
+fn set_aside(path: &Path, now: DateTime<Utc>) -> std::io::Result<PathBuf> {
     let stamp = now.format("%Y%m%dT%H%M%S%.3fZ");
     let mut aside = path.as_os_str().to_owned();
     aside.push(format!(".corrupt-{stamp}"));
     let aside = PathBuf::from(aside);
-    std::fs::rename(path, &aside)
-        .map_err(|source| RecentError::Io { path: path.to_owned(), source })?;
+    std::fs::rename(path, &aside)?;
     Ok(aside)
 }
 

@@ -72,7 +72,7 @@ fn duplicate_ids_are_ignored_and_updates_and_removals_apply() {
 fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed_on_the_channels_watched_then()
 {
     let dir = tempfile::tempdir().unwrap();
-    let (mut r, report) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
+    let (mut r, report) = RecentEvents::load(dir.path(), 10, t(0));
     assert_eq!(report.set_aside, None);
     assert_eq!(report.gaps_added, 0, "nothing stored yet");
     r.insert(ev("a", "1", 1));
@@ -92,7 +92,7 @@ fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed_on_the_chan
         .collect();
     assert_eq!(names, [RecentEvents::FILE_NAME]);
 
-    let (r2, report) = RecentEvents::load(dir.path(), 10, t(5000)).unwrap();
+    let (r2, report) = RecentEvents::load(dir.path(), 10, t(5000));
     assert_eq!(report.gaps_added, 2);
     let rows = r2.channel("1");
     assert_eq!(rows.len(), 3);
@@ -112,13 +112,13 @@ fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed_on_the_chan
 #[test]
 fn a_save_replaces_the_previous_file_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut r, _) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
+    let (mut r, _) = RecentEvents::load(dir.path(), 10, t(0));
     r.watch("1", "login1");
     for i in 0..10 {
         r.insert(ev(&format!("e{i}"), "1", i));
         r.save(t(10 + i)).unwrap();
     }
-    let (r2, _) = RecentEvents::load(dir.path(), 10, t(30)).unwrap();
+    let (r2, _) = RecentEvents::load(dir.path(), 10, t(30));
     let rows = r2.channel("1");
     assert_eq!(rows.len(), 10, "gap + the 9 newest of the 10 saved");
     assert_eq!(
@@ -135,7 +135,7 @@ fn a_corrupt_file_is_reported_and_set_aside_not_lost() {
     let garbage =
         b"{\"version\":1,\"saved_at\":\"2026-11-27T20:00:00Z\",\"channels\":{\"1\":[{\"id\":";
     std::fs::write(&path, garbage).unwrap();
-    let (r, report) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
+    let (r, report) = RecentEvents::load(dir.path(), 10, t(0));
     assert_eq!(r.channels().count(), 0);
     let aside = report.set_aside.expect("set aside");
     assert!(report.problem.is_some());
@@ -145,7 +145,7 @@ fn a_corrupt_file_is_reported_and_set_aside_not_lost() {
     assert!(!path.exists());
     // The next save writes a fresh file beside the kept one.
     r.save(t(1)).unwrap();
-    let (_, report) = RecentEvents::load(dir.path(), 10, t(2)).unwrap();
+    let (_, report) = RecentEvents::load(dir.path(), 10, t(2));
     assert_eq!(report.set_aside, None);
 }
 
@@ -157,7 +157,7 @@ fn an_unknown_format_version_is_set_aside_too() {
         r#"{"version":99,"saved_at":"2026-11-27T20:00:00Z","channels":{}}"#,
     )
     .unwrap();
-    let (_, report) = RecentEvents::load(dir.path(), 10, t(0)).unwrap();
+    let (_, report) = RecentEvents::load(dir.path(), 10, t(0));
     assert!(report.set_aside.is_some());
     assert!(report.problem.unwrap().contains("99"));
 }
@@ -166,7 +166,7 @@ fn an_unknown_format_version_is_set_aside_too() {
 fn a_missing_data_dir_is_created_on_save() {
     let dir = tempfile::tempdir().unwrap();
     let nested = dir.path().join("a/b");
-    let (mut r, _) = RecentEvents::load(&nested, 10, t(0)).unwrap();
+    let (mut r, _) = RecentEvents::load(&nested, 10, t(0));
     r.insert(ev("a", "1", 1));
     r.save(t(1)).unwrap();
     assert!(nested.join(RecentEvents::FILE_NAME).exists());
@@ -205,7 +205,7 @@ fn twelve_daily_starts_keep_a_channel_opened_once_whole_and_never_stack_gap_rows
     let a_rows: Vec<String> = (0..6).map(|i| format!("a{i}")).collect();
     let mut b_rows = Vec::new();
     for day in 0..12 {
-        let (live, _) = LiveFeed::open(dir.path(), 10).unwrap();
+        let (live, _) = LiveFeed::open(dir.path(), 10);
         assert_no_two_gaps_in_a_row(&live.events("2"), &format!("start of day {day}"));
         live.watch_channel("2", "loginb", None);
         if day == 0 {
@@ -226,7 +226,7 @@ fn twelve_daily_starts_keep_a_channel_opened_once_whole_and_never_stack_gap_rows
         live.stopped_listening().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    let (live, _) = tev_core::live::LiveFeed::open(dir.path(), 10).unwrap();
+    let (live, _) = tev_core::live::LiveFeed::open(dir.path(), 10);
     let a = live.events("1");
     let kept: Vec<&str> = a.iter().filter(|e| e.kind != EventKind::Gap).map(|e| &*e.id).collect();
     let mut want: Vec<&str> = a_rows.iter().map(String::as_str).collect();
@@ -242,4 +242,54 @@ fn twelve_daily_starts_keep_a_channel_opened_once_whole_and_never_stack_gap_rows
     let Details::Gap { from, reason, .. } = &b[0].details else { panic!("{:?}", b[0]) };
     assert_eq!(*reason, GapReason::AppClosed);
     assert!(b.iter().skip(1).all(|e| e.occurred_at <= *from), "{b:?}");
+}
+
+#[test]
+fn a_bare_future_version_is_named_as_such_and_set_aside_with_its_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(RecentEvents::FILE_NAME);
+    std::fs::write(&path, br#"{"version": 99}"#).unwrap();
+    let (r, report) = RecentEvents::load(dir.path(), 10, t(0));
+    assert_eq!(r.channels().count(), 0);
+    assert!(report.problem.as_deref().unwrap_or_default().contains("format version 99"));
+    let aside = report.set_aside.clone().expect("set aside");
+    assert_eq!(std::fs::read(&aside).unwrap(), br#"{"version": 99}"#);
+    let notice = report.notice().expect("a notice for the home window");
+    assert!(notice.contains(&aside.display().to_string()), "{notice}");
+    assert!(!report.memory_only);
+}
+
+#[test]
+fn a_directory_in_place_of_the_file_gives_a_memory_only_list_and_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(RecentEvents::FILE_NAME);
+    std::fs::create_dir(&path).unwrap();
+    std::fs::write(path.join("keep.txt"), b"mine").unwrap();
+    let (mut r, report) = RecentEvents::load(dir.path(), 10, t(0));
+    assert!(report.memory_only, "{report:?}");
+    assert_eq!(report.set_aside, None);
+    let notice = report.notice().expect("a notice for the home window");
+    assert!(notice.contains("memory only"), "{notice}");
+    assert!(notice.contains(&path.display().to_string()), "{notice}");
+    // Events still work this run, and saving them touches nothing on disk.
+    assert!(r.insert(ev("a", "1", 1)));
+    assert_eq!(r.channel("1").len(), 1);
+    r.save(t(2)).unwrap();
+    assert!(path.is_dir());
+    assert_eq!(std::fs::read(path.join("keep.txt")).unwrap(), b"mine");
+    let names: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "nothing written beside it: {names:?}");
+}
+
+#[test]
+fn a_readable_file_gives_no_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut r, report) = RecentEvents::load(dir.path(), 10, t(0));
+    assert_eq!(report.notice(), None);
+    r.insert(ev("a", "1", 1));
+    r.save(t(1)).unwrap();
+    let (_, report) = RecentEvents::load(dir.path(), 10, t(2));
+    assert_eq!(report.notice(), None);
+    assert!(!report.memory_only);
 }

@@ -150,3 +150,44 @@ fn concurrent_updates_from_clones_lose_nothing() {
     }
     assert_eq!(store.load().expect("load").windows.len(), 200, "an update was lost");
 }
+
+#[test]
+fn a_directory_in_place_of_the_settings_file_gives_memory_only_settings_and_is_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ConfigStore::at(dir.path());
+    std::fs::create_dir(store.path()).expect("mkdir");
+    std::fs::write(store.path().join("mine.txt"), b"mine").expect("write");
+    let (store, notice) = store.checked_at_start();
+    let notice = notice.expect("a notice for the home window");
+    assert!(notice.contains("memory only"), "{notice}");
+    assert!(notice.contains(&store.path().display().to_string()), "{notice}");
+    assert!(store.is_memory_only());
+    // Changes work for this run, shared by every clone, and never touch the disk.
+    let clone = store.clone();
+    store.update(|s| s.favourite = Some("shroud".into())).expect("update");
+    assert_eq!(clone.load().expect("load").favourite.as_deref(), Some("shroud"));
+    assert!(store.path().is_dir());
+    assert_eq!(std::fs::read(store.path().join("mine.txt")).expect("kept"), b"mine");
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "nothing written beside it");
+}
+
+#[test]
+fn a_truncated_settings_file_is_set_aside_at_start_with_a_notice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ConfigStore::at(dir.path());
+    std::fs::write(store.path(), br#"{"favourite": "shr"#).expect("write");
+    let (store, notice) = store.checked_at_start();
+    let notice = notice.expect("a notice");
+    assert!(notice.contains("settings.json.corrupt-"), "{notice}");
+    assert!(!store.is_memory_only(), "a set-aside file frees the path for new settings");
+    store.update(|s| s.favourite = Some("x".into())).expect("update");
+    assert!(store.path().is_file());
+}
+
+#[test]
+fn a_readable_settings_file_gives_no_notice_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, notice) = ConfigStore::at(dir.path()).checked_at_start();
+    assert_eq!(notice, None);
+    assert!(!store.is_memory_only());
+}

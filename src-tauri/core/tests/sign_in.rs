@@ -464,7 +464,8 @@ mod requested_scopes {
     //! The scopes the app asks for are exactly the scopes its features use (docs/twitch.md §3.5:
     //! every scope is shown to the user on Twitch's consent page): for each mode, the union of the
     //! scopes of the subscription types the planner makes for it (the protocol table's scopes,
-    //! docs/twitch.md §2) and of the Helix calls it makes (docs/twitch.md §4); no more, no less.
+    //! docs/twitch.md §2) and of the Helix calls it makes (docs/twitch.md §4, Send Chat Message
+    //! when chatting is on); no more, no less.
     //! The Helix side runs against the simulator with a token of exactly the requested scopes.
 
     use std::collections::{BTreeMap, BTreeSet};
@@ -544,15 +545,25 @@ mod requested_scopes {
             assert!(!list.is_empty(), "sim_mod moderates lumenforge");
             used.insert(tev_core::helix::MODERATED_CHANNELS.scope.to_string());
         }
+        // A message from the box under the chat (chatting turned on).
+        if roles.chat {
+            // One text per mode: the same text twice within 30 s would be dropped as a repeat.
+            let text = format!("hello from {login} ({roles:?})");
+            let sent = helix.send_chat_message(OTHER, me, &text).await.expect("chat message");
+            assert!(sent.is_sent, "{sent:?}");
+            used.insert(tev_core::helix::SEND_CHAT_MESSAGE.scope.to_string());
+        }
         used
     }
 
     #[tokio::test]
     async fn each_mode_asks_for_exactly_the_scopes_its_subscriptions_and_calls_need() {
         let sim = Sim::with_twitch_timings().await;
-        for (broadcaster, moderator) in [(false, false), (false, true), (true, false), (true, true)]
+        let modes = [(false, false), (false, true), (true, false), (true, true)];
+        for ((broadcaster, moderator), chat) in
+            modes.into_iter().flat_map(|m| [(m, false), (m, true)])
         {
-            let roles = RoleOptIn { broadcaster, moderator };
+            let roles = RoleOptIn { broadcaster, moderator, chat };
             let requested = scopes::for_roles(roles);
             let me = if moderator { SIM_MOD } else { SIM_VIEWER };
             let mut needed = subscription_scopes(roles, me, &requested);

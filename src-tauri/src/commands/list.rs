@@ -36,6 +36,12 @@ macro_rules! app_commands {
             feed::feed_prefs_set => "streamer-panel",
             // The panel's explanation of its panes, dismissed for good.
             app::intro_dismiss => "streamer-panel",
+            // Only the message box under a streamer window's chat reads the login for it, turns
+            // chatting on (a new login with `user:write:chat`) and sends to its channel.
+            chat::chat_box => "streamer-compose",
+            chat::chat_enable => "streamer-compose",
+            chat::chat_cancel => "streamer-compose",
+            chat::chat_send => "streamer-compose",
             notifications::notifications_get => "app-pages",
             notifications::notifications_set => "app-pages",
         }

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod auth;
 pub mod channels;
+pub mod chat;
 pub mod feed;
 pub mod notifications;
 

@@ -1,7 +1,9 @@
 //! GTK packing: Paned(horizontal)[ Paned(vertical)[player slot, Paned(vertical)[panel,
-//! chat-over slot]], chat slot ]. The slots are boxes that take Twitch's webviews when they come; the
-//! chat moves between its column (the chat slot) and the chat-over slot, under the panel's
-//! header, as [`super::chat_place`] says (see [`relayout`]).
+//! chat-over slot]], chat slot ]. The slots are boxes that take Twitch's webviews when they come.
+//! The chat and the app's message box under it are one stack (a vertical box: the chat takes
+//! the room, the box [`super::COMPOSE_HEIGHT`]), which moves between its column (the chat slot)
+//! and the chat-over slot, under the panel's header, as [`super::chat_place`] says (see
+//! [`relayout`]).
 use super::{ChatPlace, Geometry};
 use gtk::prelude::*;
 use std::sync::Arc;
@@ -12,6 +14,8 @@ use super::bounds;
 const PANEL: &str = "tev-panel";
 const PLAYER: &str = "tev-player";
 const CHAT: &str = "tev-chat";
+const COMPOSE: &str = "tev-compose";
+const CHAT_STACK: &str = "tev-chat-stack";
 const PLAYER_SLOT: &str = "tev-player-slot";
 const CHAT_SLOT: &str = "tev-chat-slot";
 const CHAT_OVER_SLOT: &str = "tev-chat-over-slot";
@@ -47,6 +51,21 @@ pub fn arrange_panel<R: Runtime>(
         chat_slot.set_widget_name(CHAT_SLOT);
         let chat_over_slot = gtk::Box::new(gtk::Orientation::Vertical, 0);
         chat_over_slot.set_widget_name(CHAT_OVER_SLOT);
+        let chat_stack = gtk::Box::new(gtk::Orientation::Vertical, 0);
+        chat_stack.set_widget_name(CHAT_STACK);
+        chat_slot.pack_start(&chat_stack, true, true, 0);
+        // The message box only where the chat keeps room above it (see CHAT_ROOM_OVER_BOX);
+        // shown or hidden once the allocation is done, not during it.
+        chat_stack.connect_size_allocate(|stack, allocation| {
+            let room = f64::from(allocation.height());
+            let show = room >= super::COMPOSE_HEIGHT + super::CHAT_ROOM_OVER_BOX;
+            let compose = stack.children().into_iter().find(|c| c.widget_name() == COMPOSE);
+            if let Some(compose) = compose
+                && compose.is_visible() != show
+            {
+                gtk::glib::idle_add_local_once(move || compose.set_visible(show));
+            }
+        });
         // A pane, not a box: a box would give the panel its natural height (its page's)
         // before the chat over it got any.
         let bottom = gtk::Paned::new(gtk::Orientation::Vertical);
@@ -106,14 +125,17 @@ pub fn arrange_panel<R: Runtime>(
     Ok(())
 }
 
-/// Moves Twitch's player and chat from the window's box into their slots.
+/// Moves Twitch's player and chat, and the message box, from the window's box into their
+/// places: the player into its slot, the chat and the box under it into the chat's stack.
 pub fn arrange_twitch<R: Runtime>(
     window: &Window<R>,
     player: &Webview<R>,
     chat: &Webview<R>,
+    compose: &Webview<R>,
 ) -> tauri::Result<()> {
     player.with_webview(|pw| pw.inner().set_widget_name(PLAYER))?;
     chat.with_webview(|pw| pw.inner().set_widget_name(CHAT))?;
+    compose.with_webview(|pw| pw.inner().set_widget_name(COMPOSE))?;
     let win = window.clone();
     window.run_on_main_thread(move || {
         let Ok(vbox) = win.default_vbox() else {
@@ -121,15 +143,21 @@ pub fn arrange_twitch<R: Runtime>(
             return;
         };
         let root: gtk::Widget = vbox.clone().upcast();
-        for (name, slot) in [(PLAYER, PLAYER_SLOT), (CHAT, CHAT_SLOT)] {
+        for (name, slot) in [(PLAYER, PLAYER_SLOT), (CHAT, CHAT_STACK), (COMPOSE, CHAT_STACK)] {
             let webview = vbox.children().into_iter().find(|c| c.widget_name() == name);
             let slot = find_named(&root, slot).and_then(|w| w.downcast::<gtk::Box>().ok());
             let (Some(webview), Some(slot)) = (webview, slot) else {
-                tracing::error!(name, "streamer window: a Twitch page has no place to go");
+                tracing::error!(name, "streamer window: a page has no place to go");
                 continue;
             };
             vbox.remove(&webview);
-            slot.pack_start(&webview, true, true, 0);
+            if name == COMPOSE {
+                // Its own height under the chat, whatever the chat's page asks for.
+                webview.set_size_request(-1, super::COMPOSE_HEIGHT as i32);
+                slot.pack_end(&webview, false, false, 0);
+            } else {
+                slot.pack_start(&webview, true, true, 0);
+            }
             webview.show();
         }
     })?;
@@ -137,7 +165,7 @@ pub fn arrange_twitch<R: Runtime>(
     Ok(())
 }
 
-/// Puts the chat where [`super::chat_place`] says for the window's width now (its column,
+/// Puts the chat (with the message box under it) where [`super::chat_place`] says for the window's width now (its column,
 /// nowhere, or over the panel under its header), keeps the column at least
 /// `CHAT_MIN_WIDTH` wide, and tells the panel where the chat is (`chat_place`) when that
 /// changed. Queued on the main thread.
@@ -159,11 +187,11 @@ pub fn relayout<R: Runtime>(window: &Window<R>) {
         let scale = win.scale_factor().unwrap_or(1.0);
         let Ok(size) = win.inner_size().map(|s| s.to_logical::<f64>(scale)) else { return };
         let place = super::chat_place(size.width, super::chat_over_panel(win.label()));
-        // The chat's webview, wherever it is (not there yet before Twitch's pages come).
+        // The chat with the message box under it, wherever it is.
         let chat = [&chat_slot, &over_slot]
             .into_iter()
             .flat_map(|slot| slot.children())
-            .find(|c| c.widget_name() == CHAT);
+            .find(|c| c.widget_name() == CHAT_STACK);
         let target = if place == ChatPlace::OverPanel { &over_slot } else { &chat_slot };
         if let Some(chat) = chat
             && chat.parent().as_ref() != Some(target.upcast_ref::<gtk::Widget>())

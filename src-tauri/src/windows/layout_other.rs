@@ -8,8 +8,10 @@ use super::bounds;
 /// `w`×`h`.
 fn place<R: Runtime>(window: &Window<R>, w: f64, h: f64) {
     let label = window.label().to_string();
-    let names = [format!("{label}-player"), format!("{label}-panel"), format!("{label}-chat")];
-    for (name, (x, y, bw, bh)) in names.iter().zip(bounds(w, h)) {
+    let [player, panel, chat] = bounds(w, h);
+    let [chat, compose] = super::under_chat(chat);
+    let names = ["player", "panel", "chat", "compose"].map(|n| format!("{label}-{n}"));
+    for (name, (x, y, bw, bh)) in names.iter().zip([player, panel, chat, compose]) {
         if let Some(wv) = window.get_webview(name) {
             let _ = wv.set_position(LogicalPosition::new(x, y));
             let _ = wv.set_size(LogicalSize::new(bw, bh));
@@ -62,6 +64,7 @@ pub fn arrange_twitch<R: Runtime>(
     window: &Window<R>,
     _player: &Webview<R>,
     _chat: &Webview<R>,
+    _compose: &Webview<R>,
 ) -> tauri::Result<()> {
     let scale = window.scale_factor().unwrap_or(1.0);
     let s = window.inner_size()?.to_logical::<f64>(scale);

@@ -138,6 +138,18 @@ pub struct Launch {
     pub home: Option<tempfile::TempDir>,
     /// Command-line arguments for the app (a deep link for a cold start).
     pub args: Vec<String>,
+    /// Run the app without the power to read or write files regardless of their permissions,
+    /// as a desktop user runs it: when the tests run as root (CI machines do), root's
+    /// `CAP_DAC_OVERRIDE` and `CAP_DAC_READ_SEARCH` are dropped from the bounding set of
+    /// tauri-driver and everything it starts (`setpriv`, util-linux), so a mode-000 file is as
+    /// unreadable to the app as it is to a user.
+    pub file_permissions_bind: bool,
+}
+
+/// Whether this process runs as root (`/proc/self` belongs to the effective user).
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
 impl App {
@@ -187,7 +199,13 @@ impl App {
             app_env.push(("TEV_TWITCH_BASE_URL".into(), base.clone()));
         }
         app_env.extend(opts.env.iter().cloned());
-        let mut cmd = Command::new(tauri_driver());
+        let mut cmd = if opts.file_permissions_bind && running_as_root() {
+            let mut c = Command::new("setpriv");
+            c.arg("--bounding-set=-dac_override,-dac_read_search").arg("--").arg(tauri_driver());
+            c
+        } else {
+            Command::new(tauri_driver())
+        };
         cmd.arg("--port")
             .arg(port.to_string())
             .arg("--native-port")
@@ -257,6 +275,23 @@ impl App {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("element {css} did not appear within 30 s: {e}"))
+    }
+
+    /// Waits (up to `secs`) until the current panel's connection chip shows `state`
+    /// (`#connection[data-state]`: connected, reconnecting, failed, …).
+    pub async fn wait_connection(&self, state: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css("#connection")).await {
+                last = el.attr("data-state").await.ok().flatten().unwrap_or_default();
+                if last == state {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("connection never became {state} within {secs} s; last {last:?}");
     }
 
     /// Waits (up to 30 s) until `css`'s text satisfies `pred`; returns the text.
@@ -604,6 +639,7 @@ impl Launch {
             env: vec![("BROWSER".into(), browser)],
             home: Some(home),
             args: Vec::new(),
+            file_permissions_bind: false,
         }
     }
 

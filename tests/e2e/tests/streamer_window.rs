@@ -29,22 +29,6 @@ async fn live_session(base: &str) -> String {
     panic!("no connected session with subscriptions in /_sim/state");
 }
 
-/// Waits for the panel's connection chip to reach `state` (up to `secs`).
-async fn wait_connection(app: &App, state: &str, secs: u64) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        if let Ok(el) = app.client.find(Locator::Css("#connection")).await {
-            last = el.attr("data-state").await.ok().flatten().unwrap_or_default();
-            if last == state {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("connection never became {state} within {secs} s; last {last:?}");
-}
-
 /// A simulator and the app signed in to it, with lumenforge's streamer window asked for.
 async fn signed_in_with_lumenforge_open() -> (twitch_sim::SimHandle, App) {
     let sim = approving_sim().await;
@@ -100,7 +84,7 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     assert_eq!(loaded["fetched"], json!([]), "the panel fetched files: {loaded}");
     assert_eq!(loaded["files"], 0, "{loaded}");
     assert_eq!(loaded["inline"], 3, "two style sheets and one script inline: {loaded}");
-    wait_connection(&app, "connected", 30).await;
+    app.wait_connection("connected", 30).await;
     // Twitch's pages start only after the panel's first paint (BENCHMARKS.md "Start-up": their two
     // web processes would slow that paint down). Same machine clock on both sides.
     let painted = app
@@ -148,17 +132,17 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     // row covers the time nobody listened (docs/twitch.md §1.4: no replay).
     let session = live_session(&base).await;
     sim_post(&base, &format!("/_sim/sessions/{session}/close"), json!({"code": 4005})).await;
-    wait_connection(&app, "reconnecting", 30).await;
+    app.wait_connection("reconnecting", 30).await;
     app.screenshot("08-reconnecting").await;
-    wait_connection(&app, "connected", 60).await;
+    app.wait_connection("connected", 60).await;
     app.wait_for("#events > li.gap").await;
 
     // Keepalive loss (docs/twitch.md §1.2): the watchdog notices the silence and reconnects.
     let session = live_session(&base).await;
     sim_post(&base, &format!("/_sim/sessions/{session}/keepalive"), json!({"enabled": false}))
         .await;
-    wait_connection(&app, "reconnecting", 60).await;
-    wait_connection(&app, "connected", 60).await;
+    app.wait_connection("reconnecting", 60).await;
+    app.wait_connection("connected", 60).await;
     let last = sim_event(
         &base,
         "lumenforge",
@@ -212,7 +196,7 @@ async fn an_event_one_second_before_sigterm_is_stored() {
     let base = sim.base_url();
     app.switch_to_webview("streamer.html").await;
     app.wait_for("body[data-ready='true']").await;
-    wait_connection(&app, "connected", 60).await;
+    app.wait_connection("connected", 60).await;
     let id =
         sim_event(&base, "lumenforge", "channel.chat.notification", json!({"notice_type": "sub"}))
             .await;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, approving_sim, home_with_sim_client};
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_state};
 
 /// Logs in and opens Lumenforge's window (live in the simulator's world); the WebDriver session
 /// is left on the panel.
@@ -219,4 +219,88 @@ fn files_named(dir: &std::path::Path, name: &str) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// The message box's status line once it says `needle` (up to 30 s); read by script, as it may
+/// be cut with an ellipsis.
+async fn box_status(app: &App, needle: &str) -> String {
+    let script = format!(
+        "const t = document.getElementById('chat-status').textContent; \
+         return t.includes({}) ? t : null;",
+        json!(needle)
+    );
+    poll(app, &script, 30).await.as_str().unwrap_or_default().to_string()
+}
+
+/// Helix Send Chat Message (https://dev.twitch.tv/docs/api/reference/#send-chat-message): the
+/// box under the chat asks for `user:write:chat` only when the user turns chatting on (a new
+/// login), sends once per Enter, the message shows in Twitch's chat (the simulator's), and a
+/// repeat within 30 s shows Twitch's reason for dropping it (docs/twitch.md §4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_typed_under_the_chat_appears_in_it_and_a_repeat_shows_twitchs_reason() {
+    let sim = approving_sim().await;
+    let base = sim.base_url();
+    let app = App::launch(Launch::sim(&base, home_with_sim_client())).await;
+    open_lumenforge(&app).await;
+    let write_scope = |st: &Value| -> bool {
+        st["tokens"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["expired"] == json!(false))
+            .flat_map(|t| t["scopes"].as_array().cloned().unwrap_or_default())
+            .any(|s| s == "user:write:chat")
+    };
+    assert!(!write_scope(&sim_state(&base).await), "chatting is asked for only when turned on");
+
+    app.switch_to_webview("compose.html").await;
+    app.wait_for("body[data-chat='off'] #chat-enable").await.click().await.expect("chat on");
+    let input = app.wait_for("body[data-chat='ready'] #message").await;
+    assert!(write_scope(&sim_state(&base).await), "the new login holds user:write:chat");
+    let text = "hello from the app";
+    // Enter twice at once: one message. (The repeat below must come within Twitch's 30 s.)
+    input.send_keys(&format!("{text}\u{E007}\u{E007}")).await.expect("type and press Enter");
+    box_status(&app, "Sent.").await;
+    app.switch_to_webview("embed/chat").await;
+    app.wait_for_text("#chat li.sent:last-child", |t| t.contains(text)).await;
+    let sends = |st: &Value| st["counters"]["helix_calls"]["POST /helix/chat/messages"].as_u64();
+    assert_eq!(sends(&sim_state(&base).await), Some(1), "one Enter, one message");
+
+    app.switch_to_webview("compose.html").await;
+    let input = app.wait_for("body[data-chat='ready'] #message").await;
+    input.send_keys(&format!("{text}\u{E007}")).await.expect("send it again");
+    let reason = box_status(&app, "identical").await;
+    assert!(reason.contains("not send"), "{reason}");
+    assert_eq!(sends(&sim_state(&base).await), Some(2));
+    app.screenshot("panes-chat-duplicate").await;
+    app.switch_to_webview("embed/chat").await;
+    app.screenshot_screen("panes-chat-sent").await;
+    let shown = app
+        .client
+        .execute("return document.querySelectorAll('#chat li.sent').length;", vec![])
+        .await
+        .expect("the chat's lines");
+    assert_eq!(shown, json!(1), "the repeat never reached the chat");
+
+    app.switch_to_webview("compose.html").await;
+    let input = app.wait_for("#message").await;
+    input.clear().await.expect("clear");
+    input.send_keys(&"y".repeat(501)).await.expect("type 501 characters");
+    let kept = app
+        .client
+        .execute("return document.getElementById('message').value.length;", vec![])
+        .await
+        .expect("the box's length");
+    assert_eq!(kept, json!(500), "the box takes Twitch's 500 characters at most");
+    let counter = app
+        .client
+        .execute("return document.getElementById('counter').textContent;", vec![])
+        .await
+        .expect("the counter");
+    assert_eq!(counter, json!("500/500"));
+
+    // Turning chatting on made the session's pieces anew: the window's channel is watched again.
+    app.switch_to_webview("streamer.html").await;
+    app.wait_for("#connection[data-state='connected']").await;
+    app.quit().await;
 }

@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod control;
+pub mod door;
 pub mod embed;
 pub mod eventsub_ws;
 pub mod helix;

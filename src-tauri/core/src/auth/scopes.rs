@@ -21,8 +21,8 @@ pub struct Feature {
     /// Whether the user's opt-in turns it on (the viewer feature is always on).
     pub enabled: fn(RoleOptIn) -> bool,
     /// The role whose subscriptions it brings: the planner's types for a channel where the
-    /// user has this role.
-    pub role: Role,
+    /// user has this role; none for a feature that only calls Helix.
+    pub role: Option<Role>,
     /// The Helix calls it makes that need a scope.
     pub calls: &'static [ScopedCall],
 }
@@ -32,7 +32,7 @@ pub struct Feature {
 pub const VIEWER: Feature = Feature {
     name: "viewer",
     enabled: |_| true,
-    role: Role::Viewer,
+    role: Some(Role::Viewer),
     calls: &[helix::FOLLOWED_CHANNELS, helix::FOLLOWED_STREAMS],
 };
 
@@ -41,7 +41,7 @@ pub const VIEWER: Feature = Feature {
 pub const MODERATOR: Feature = Feature {
     name: "moderator",
     enabled: |r| r.moderator,
-    role: Role::Moderator,
+    role: Some(Role::Moderator),
     calls: &[helix::MODERATED_CHANNELS],
 };
 
@@ -50,12 +50,18 @@ pub const MODERATOR: Feature = Feature {
 pub const BROADCASTER: Feature = Feature {
     name: "broadcaster",
     enabled: |r| r.broadcaster,
-    role: Role::Broadcaster,
+    role: Some(Role::Broadcaster),
     calls: &[],
 };
 
+/// "Chat from the app": the message box under a streamer window's chat sends as the user
+/// through Helix Send Chat Message (https://dev.twitch.tv/docs/api/reference/#send-chat-message).
+/// Asked for only once the user turns chatting on.
+pub const CHAT: Feature =
+    Feature { name: "chat", enabled: |r| r.chat, role: None, calls: &[helix::SEND_CHAT_MESSAGE] };
+
 /// The table: every feature the scopes come from, the viewer's first.
-pub const FEATURES: &[Feature] = &[VIEWER, MODERATOR, BROADCASTER];
+pub const FEATURES: &[Feature] = &[VIEWER, MODERATOR, BROADCASTER, CHAT];
 
 /// The scopes to request for the user's opt-in, each once: the viewer's first, then each
 /// enabled feature's in the table's order.
@@ -67,7 +73,7 @@ pub fn for_roles(roles: RoleOptIn) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen = BTreeSet::new();
     for f in FEATURES.iter().filter(|f| (f.enabled)(roles)) {
-        let subs = planner::types_for_role(f.role, chat);
+        let subs = f.role.map(|r| planner::types_for_role(r, chat)).unwrap_or_default();
         // The table lists the read-only scope of a type first; any one of them suffices.
         let from_subs = subs.iter().filter_map(|t| t.scopes.first().copied());
         let from_calls = f.calls.iter().map(|c| c.scope);
@@ -85,20 +91,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn chatting_asks_for_the_chat_write_scope_and_only_when_turned_on() {
+        let off = for_roles(RoleOptIn { broadcaster: true, moderator: true, chat: false });
+        assert!(!off.iter().any(|s| s == "user:write:chat"), "{off:?}");
+        let on = for_roles(RoleOptIn { chat: true, ..RoleOptIn::default() });
+        assert_eq!(on, ["user:read:chat", "user:read:follows", "user:write:chat"]);
+    }
+
+    #[test]
     fn a_viewer_asks_for_chat_and_follows_only() {
         assert_eq!(for_roles(RoleOptIn::default()), ["user:read:chat", "user:read:follows"]);
     }
 
     #[test]
     fn no_role_asks_for_a_write_or_manage_scope() {
-        let all = for_roles(RoleOptIn { broadcaster: true, moderator: true });
+        // Only chatting writes (above); no role does.
+        let all = for_roles(RoleOptIn { broadcaster: true, moderator: true, chat: false });
         assert!(
             all.iter().all(|s| !s.contains(":manage:")
                 && !s.contains(":write:")
                 && s != "channel:moderate"),
             "{all:?}"
         );
-        let m = for_roles(RoleOptIn { broadcaster: false, moderator: true });
+        let m = for_roles(RoleOptIn { broadcaster: false, moderator: true, chat: false });
         assert!(
             !m.contains(&"channel:read:polls".to_string()),
             "moderators get no broadcaster scopes"

@@ -240,6 +240,12 @@ impl OAuthClient {
     ) -> Result<Self, OAuthError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A new connection for every call: OAuth calls are minutes to hours apart, so a
+            // kept connection is stale by the next one, and a refresh written to a connection
+            // the server closed meanwhile fails after sending — the single-use refresh token
+            // then counts as spent (docs/twitch.md §3.2). On a fresh connection, "cannot
+            // connect" means "never sent", and the token is kept for the next try.
+            .pool_max_idle_per_host(0)
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("twitch-event-viewer/", env!("CARGO_PKG_VERSION")))

@@ -1,4 +1,5 @@
-//! A small Helix client: users, streams, search, channels, followed, EventSub subscriptions.
+//! A small Helix client: users, streams, search, channels, followed, EventSub subscriptions,
+//! chat messages sent as the user.
 //!
 //! Rules it follows (docs/twitch.md §4, §1.8):
 //! - the token is read from the [`TokenSource`] at the moment of every call, never kept
@@ -149,6 +150,10 @@ struct Call<'a> {
     path: &'a str,
     query: Vec<(&'a str, String)>,
     body: Option<serde_json::Value>,
+    /// Whether the call waits for an empty rate-limit bucket to refill, before it is sent and
+    /// once after a 429. Every call but a chat message does: a message the user typed is
+    /// answered at once, never sent a minute later.
+    patient: bool,
 }
 
 fn now_unix() -> u64 {
@@ -259,7 +264,9 @@ impl Helix {
         let mut refreshed = false;
         let mut waited = false;
         loop {
-            self.wait_for_bucket().await;
+            if call.patient {
+                self.wait_for_bucket().await;
+            }
             let resp = self.send_once(&call, &creds).await?;
             self.note_bucket(&resp);
             let status = resp.status().as_u16();
@@ -280,7 +287,7 @@ impl Helix {
                 creds = self.tokens.refresh_after_401(&creds.token).await?;
                 continue;
             }
-            if status == 429 && !waited {
+            if status == 429 && call.patient && !waited {
                 let remaining = header_u64(&resp, "ratelimit-remaining");
                 let reset = header_u64(&resp, "ratelimit-reset");
                 if remaining == Some(0) {
@@ -338,8 +345,9 @@ impl Helix {
         path: &str,
         query: Vec<(&str, String)>,
     ) -> Result<(Vec<T>, Option<String>), HelixError> {
-        let page: Data<T> =
-            self.json(Call { method: reqwest::Method::GET, path, query, body: None }).await?;
+        let page: Data<T> = self
+            .json(Call { method: reqwest::Method::GET, path, query, body: None, patient: true })
+            .await?;
         let cursor = page.pagination.and_then(|p| p.cursor).filter(|c| !c.is_empty());
         Ok((page.data, cursor))
     }
@@ -436,6 +444,38 @@ impl Helix {
         self.all_pages(MODERATED_CHANNELS.path, user_id).await
     }
 
+    /// Sends `message` to the chat of `broadcaster_id` as `sender_id` (the token's user):
+    /// [`SEND_CHAT_MESSAGE`]. A message Twitch's chat drops is an `Ok` with `is_sent: false`
+    /// and Twitch's reason; a missing scope (401 "Missing scope", not a refresh: see
+    /// [`HelixError::is_invalid_token`]), a refusal (403) and a 429 are Twitch's errors,
+    /// answered at once (the call is not patient: see `Call::patient`).
+    pub async fn send_chat_message(
+        &self,
+        broadcaster_id: &str,
+        sender_id: &str,
+        message: &str,
+    ) -> Result<SentChatMessage, HelixError> {
+        let body = serde_json::json!({
+            "broadcaster_id": broadcaster_id,
+            "sender_id": sender_id,
+            "message": message,
+        });
+        let answer: Data<SentChatMessage> = self
+            .json(Call {
+                method: reqwest::Method::POST,
+                path: SEND_CHAT_MESSAGE.path,
+                query: Vec::new(),
+                body: Some(body),
+                patient: false,
+            })
+            .await?;
+        answer
+            .data
+            .into_iter()
+            .next()
+            .ok_or_else(|| HelixError::Decode("Send Chat Message answered no data".into()))
+    }
+
     /// `POST /eventsub/subscriptions` (docs/twitch.md §1.8). Errors keep Twitch's status so the
     /// reconciler can tell 403/409/429 apart.
     pub async fn create_subscription(
@@ -448,6 +488,7 @@ impl Helix {
             path: "eventsub/subscriptions",
             query: Vec::new(),
             body: Some(body),
+            patient: true,
         })
         .await
     }
@@ -478,6 +519,7 @@ impl Helix {
                     path: "eventsub/subscriptions",
                     query: q,
                     body: None,
+                    patient: true,
                 })
                 .await?;
             let empty = page.data.is_empty();
@@ -501,6 +543,7 @@ impl Helix {
                 path: "eventsub/subscriptions",
                 query: vec![("id", id.to_string())],
                 body: None,
+                patient: true,
             })
             .await;
         match r {

@@ -204,6 +204,45 @@ pub const FOLLOWED_STREAMS: ScopedCall =
 pub const MODERATED_CHANNELS: ScopedCall =
     ScopedCall { method: "GET", path: "moderation/channels", scope: MODERATED_CHANNELS_SCOPE };
 
+/// `POST /chat/messages`: Send Chat Message, as the token's user, `user:write:chat`
+/// (https://dev.twitch.tv/docs/api/reference/#send-chat-message, docs/twitch.md §4).
+pub const SEND_CHAT_MESSAGE: ScopedCall =
+    ScopedCall { method: "POST", path: "chat/messages", scope: "user:write:chat" };
+
+/// Twitch's limit on one chat message, in characters (the `message` field of Send Chat
+/// Message: "The message is limited to a maximum of 500 characters",
+/// https://dev.twitch.tv/docs/api/reference/#send-chat-message).
+pub const MAX_CHAT_MESSAGE_CHARS: usize = 500;
+
+/// Twitch's answer to Send Chat Message: `data[0]` of
+/// `{"data":[{"message_id","is_sent","drop_reason"}]}`
+/// (https://dev.twitch.tv/docs/api/reference/#send-chat-message; the same fields in
+/// twurple's `HelixSentChatMessage` and twitch_api's `chat/send_chat_message.rs`). A message
+/// Twitch's chat refuses (a duplicate, AutoMod, followers-only…) still answers 200, with
+/// `is_sent: false` and a reason.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct SentChatMessage {
+    /// The message's id; empty when it was not sent.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub message_id: String,
+    /// Whether the message passed Twitch's checks and went to the chat.
+    pub is_sent: bool,
+    /// Why it was dropped, when it was.
+    #[serde(default)]
+    pub drop_reason: Option<DropReason>,
+}
+
+/// Why Twitch dropped a chat message (`drop_reason` of [`SentChatMessage`]).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct DropReason {
+    /// A code, e.g. `msg_duplicate`, for programs.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub code: String,
+    /// Twitch's words for the user ("Your message was not sent because…").
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub message: String,
+}
+
 /// The transport of an EventSub subscription as Helix lists it (docs/twitch.md §1.8).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub struct SubscriptionTransport {

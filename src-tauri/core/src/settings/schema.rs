@@ -29,7 +29,7 @@ pub const DEFAULT_LOOPBACK_PORT: u16 = 17563;
 /// How many recently watched streamers are remembered.
 pub const MAX_RECENT: usize = 10;
 
-/// Which extra roles the user opted in to; each adds scopes to the consent screen
+/// Which extra roles and features the user opted in to; each adds scopes to the consent screen
 /// (docs/twitch.md §2 "What logging in as broadcaster or moderator adds", §3.5).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -38,6 +38,10 @@ pub struct RoleOptIn {
     pub broadcaster: bool,
     /// "I'm a moderator": request the moderator scopes.
     pub moderator: bool,
+    /// "Chat from the app": request `user:write:chat`, which the message box under a streamer
+    /// window's chat sends with (Helix Send Chat Message, docs/twitch.md §4). Off until the
+    /// user turns chatting on: Twitch's consent page shows every scope (docs/twitch.md §3.5).
+    pub chat: bool,
 }
 
 /// A window's position and size, remembered per window label.

@@ -18,6 +18,9 @@ pub struct ConfigStore {
     /// Serialises [`ConfigStore::update`] across every clone of this store, so two changes
     /// made at once (a panel's feed choice and the favourite, say) both survive.
     updating: std::sync::Arc<std::sync::Mutex<()>>,
+    /// Set when the file could not be read at start (no permission, a directory in its place):
+    /// this run's settings live here, shared by every clone, and the file is never touched.
+    memory: Option<std::sync::Arc<std::sync::Mutex<Settings>>>,
 }
 
 impl ConfigStore {
@@ -28,7 +31,45 @@ impl ConfigStore {
 
     /// A store in `dir` (tests, portable setups).
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into(), updating: Default::default() }
+        Self { dir: dir.into(), updating: Default::default(), memory: None }
+    }
+
+    /// Checks the settings file once, at start, and returns the store for this run with what
+    /// to tell the user (on the home window) when the file could not be used:
+    /// - readable: this store, nothing to say;
+    /// - corrupt: set aside as [`ConfigStore::load`] does, the defaults from now on, and the
+    ///   [`ConfigError::Corrupt`] text;
+    /// - unreadable, or corrupt and impossible to set aside: a store that keeps this run's
+    ///   settings in memory only, starting from the defaults, and leaves the file as it is
+    ///   (docs/ARCHITECTURE.md, "Damaged files").
+    pub fn checked_at_start(self) -> (Self, Option<String>) {
+        match self.load() {
+            Ok(_) => (self, None),
+            Err(e @ ConfigError::Corrupt { .. }) => {
+                (self, Some(format!("Your settings could not be used: {e}.")))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "settings file unusable; settings kept in memory");
+                let why = match &e {
+                    ConfigError::Io { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
+                let notice = format!(
+                    "Your settings at {} could not be read ({why}). The app uses default \
+                     settings, kept in memory only until it is closed, and left the file \
+                     untouched.",
+                    self.path().display()
+                );
+                let memory = Some(std::sync::Arc::new(std::sync::Mutex::new(Settings::default())));
+                (Self { memory, ..self }, Some(notice))
+            }
+        }
+    }
+
+    /// Whether this run's settings are kept in memory only (see
+    /// [`ConfigStore::checked_at_start`]).
+    pub fn is_memory_only(&self) -> bool {
+        self.memory.is_some()
     }
 
     /// The path of the settings file.
@@ -40,6 +81,9 @@ impl ConfigStore {
     /// and reported as [`ConfigError::Corrupt`] (the caller shows it and goes on with
     /// defaults, see [`ConfigStore::load_or_default`]).
     pub fn load(&self) -> Result<Settings, ConfigError> {
+        if let Some(memory) = &self.memory {
+            return Ok(memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone());
+        }
         let path = self.path();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -98,6 +142,10 @@ impl ConfigStore {
                  console)"
                     .into(),
             ));
+        }
+        if let Some(memory) = &self.memory {
+            *memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = settings.clone();
+            return Ok(());
         }
         std::fs::create_dir_all(&self.dir).map_err(|source| ConfigError::Io {
             action: "create",

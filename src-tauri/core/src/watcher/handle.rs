@@ -22,6 +22,9 @@ pub(super) enum Command {
         reply: oneshot::Sender<bool>,
     },
     Retry,
+    SignedOut {
+        reply: oneshot::Sender<()>,
+    },
     Shutdown {
         reply: oneshot::Sender<()>,
     },
@@ -92,9 +95,23 @@ impl WatcherHandle {
         rx.await.map_err(|_| WatcherError::Stopped)
     }
 
-    /// Tries again after `Failed` (e.g. after signing in again).
+    /// Tries again after `Failed` (after signing in again): connects and subscribes the
+    /// channels it kept. Nothing happens in any other state.
     pub async fn retry(&self) -> Result<(), WatcherError> {
         self.cmd.send(Command::Retry).await.map_err(|_| WatcherError::Stopped)
+    }
+
+    /// The user signs out: closes the socket (its subscriptions end with it) and waits, in
+    /// `Failed` with the reason [`SIGNED_OUT`](super::SIGNED_OUT), for [`retry`](Self::retry)
+    /// after the next sign-in. The task and its channels stay; the time until the
+    /// subscriptions are back gets a gap row. Answers once the socket is closed.
+    pub async fn signed_out(&self) -> Result<(), WatcherError> {
+        self.ask(|reply| Command::SignedOut { reply }).await
+    }
+
+    /// Whether `other` is a handle to the same watcher task.
+    pub fn same_watcher(&self, other: &WatcherHandle) -> bool {
+        self.cmd.same_channel(&other.cmd)
     }
 
     /// The connection state channel.
@@ -112,7 +129,8 @@ impl WatcherHandle {
         self.updates.subscribe()
     }
 
-    /// Closes the socket and ends the task.
+    /// Closes the socket and ends the task; its last state is `Failed` with the reason
+    /// [`STOPPED`](super::STOPPED).
     pub async fn shutdown(&self) {
         let (reply, rx) = oneshot::channel();
         if self.cmd.send(Command::Shutdown { reply }).await.is_ok() {

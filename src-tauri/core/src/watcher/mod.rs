@@ -2,6 +2,8 @@
 //!
 //! The app (and `tev watch`) talk to it through a [`WatcherHandle`]:
 //! - [`WatcherHandle::add_channel`] / [`WatcherHandle::remove_channel`] (an mpsc to the task);
+//! - [`WatcherHandle::signed_out`] at logout and [`WatcherHandle::retry`] at the next sign-in
+//!   (the task and its channels outlive a login; [`follow_login`] calls them);
 //! - [`WatcherHandle::state`]: a `watch` of [`ConnectionState`] (connecting, connected,
 //!   reconnecting with the next try's time, failed with a reason);
 //! - [`WatcherHandle::subscriptions`]: a `watch` of [`SubscriptionReport`] (what is enabled,
@@ -26,15 +28,18 @@
 //!   tells it;
 //! - `reconcile.rs`: planning and reconciling the subscriptions, and what a reconcile changes;
 //! - `frames.rs`: notifications and revocations, deduplicated, through the feed;
-//! - `poll.rs`: the live-status poll for channels over the cost budget.
+//! - `poll.rs`: the live-status poll for channels over the cost budget;
+//! - `login.rs`: [`follow_login`], the watcher kept in step with the token owner.
 
 mod frames;
 mod handle;
+mod login;
 mod poll;
 mod reconcile;
 mod task;
 
 pub use handle::WatcherHandle;
+pub use login::follow_login;
 pub use task::spawn;
 
 use crate::Endpoints;
@@ -47,6 +52,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The reason of `Failed` after [`WatcherHandle::signed_out`]: waiting for the next sign-in.
+pub const SIGNED_OUT: &str = "signed out";
+
+/// The reason of `Failed` once the task has ended ([`WatcherHandle::shutdown`]).
+pub const STOPPED: &str = "the event watcher has stopped";
 
 /// Errors a handle call can return.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +93,8 @@ pub enum ConnectionState {
         /// Why the connection was lost.
         reason: String,
     },
-    /// Stopped trying until something changes (signed out, authorization revoked).
+    /// Stopped trying until something changes: signed out ([`SIGNED_OUT`]), authorization
+    /// revoked, the task ended ([`STOPPED`]). A sign-in brings it back ([`follow_login`]).
     Failed {
         /// What the user must do or know.
         reason: String,

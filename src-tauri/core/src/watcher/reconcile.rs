@@ -78,6 +78,7 @@ impl Task {
                     return;
                 }
                 tracing::debug!(session_id = r.session_id, active = r.active.len(), "reconciled");
+                self.token_unreachable = 0;
                 self.active = r.active.iter().map(|a| (a.id.clone(), a.clone())).collect();
                 for (w, why) in &r.denied {
                     self.denied.insert((w.sub_type.clone(), w.channel_id.clone()), why.clone());

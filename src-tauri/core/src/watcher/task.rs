@@ -4,14 +4,14 @@
 
 use super::handle::Command;
 use super::{
-    ConnectionState, SubscriptionReport, WatchUpdate, WatchedChannel, WatcherConfig, WatcherError,
-    WatcherHandle,
+    ConnectionState, SIGNED_OUT, STOPPED, SubscriptionReport, WatchUpdate, WatchedChannel,
+    WatcherConfig, WatcherError, WatcherHandle,
 };
 use crate::Endpoints;
 use crate::eventsub::dedupe::Dedupe;
 use crate::eventsub::planner::Role;
 use crate::eventsub::reconciler::{ActiveSub, ReconcileError, Reconciled};
-use crate::eventsub::session::{Session, SessionEvent};
+use crate::eventsub::session::{Backoff, Session, SessionEvent};
 use crate::feed::gaps::GapTracker;
 use crate::feed::{Feed, FeedConfig};
 use crate::helix::{Helix, HelixError, Stream};
@@ -89,6 +89,9 @@ pub(super) struct Task {
     pub(super) cost: (u32, u32),
     /// The channel ids the token user moderates, for whom, and when they were listed.
     pub(super) moderated: Option<(tokio::time::Instant, String, HashSet<String>)>,
+    /// Reconciles in a row that could not get a token because Twitch's token endpoint was out
+    /// of reach: the next try waits longer (a network error, never a reason to give up).
+    pub(super) token_unreachable: u32,
 }
 
 /// How many ended sessions a watcher remembers. Twitch lists a disconnected session's
@@ -96,6 +99,9 @@ pub(super) struct Task {
 /// every few seconds after backoff; the oldest ones are cleaned up by the first reconciles
 /// after they end.
 const ENDED_SESSIONS_KEPT: usize = 32;
+
+/// The longest wait between two tries when Twitch's token endpoint cannot be reached.
+const TOKEN_RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// Spawns the watcher task. Needs a tokio runtime; a rustls crypto provider must be installed
 /// by the caller when the endpoints are `wss://`.
@@ -146,6 +152,7 @@ pub fn spawn(
         live: HashMap::new(),
         cost: (0, 0),
         moderated: None,
+        token_unreachable: 0,
     };
     tokio::spawn(task.run(cmd_rx));
     Ok(WatcherHandle { cmd: cmd_tx, state: state_rx, subs: subs_rx, updates: upd_tx })
@@ -184,6 +191,7 @@ impl Task {
                     None => break,
                     Some(Command::Shutdown { reply }) => {
                         self.session.stop();
+                        self.set_state(ConnectionState::Failed { reason: STOPPED.into() });
                         let _ = reply.send(());
                         break;
                     }
@@ -206,6 +214,9 @@ impl Task {
             p.abort();
         }
         self.session.stop();
+        // The last word before the channel closes: whoever shows this state (a panel) must
+        // not keep saying "connected" for a socket that is gone.
+        self.set_state(ConnectionState::Failed { reason: STOPPED.into() });
     }
 
     pub(super) fn set_state(&self, s: ConnectionState) {
@@ -262,6 +273,10 @@ impl Task {
                     self.set_state(ConnectionState::Connecting);
                     self.replan();
                 }
+            }
+            Command::SignedOut { reply } => {
+                self.signed_out();
+                let _ = reply.send(());
             }
             Command::Shutdown { .. } => {}
         }
@@ -372,14 +387,69 @@ impl Task {
         }
     }
 
+    /// The user signed out: the socket closes (its subscriptions end with it) and nothing is
+    /// tried until [`WatcherHandle::retry`] after the next sign-in; the channels stay, and
+    /// from now until their subscriptions are back they may miss events (a gap row then).
+    fn signed_out(&mut self) {
+        tracing::info!(channels = self.channels.len(), "signed out; the event watcher waits");
+        self.stop_socket_with_gap();
+        // What Twitch refused was refused to this login; the next one may be allowed more.
+        self.denied.clear();
+        self.token_unreachable = 0;
+        self.reconcile_retry_at = None;
+        self.set_state(ConnectionState::Failed { reason: SIGNED_OUT.into() });
+        self.publish_report();
+    }
+
+    /// Closes the socket; every open channel that may have been subscribed may miss events
+    /// from now until its subscriptions are back (the gap row comes with the next reconcile).
+    fn stop_socket_with_gap(&mut self) {
+        if let Some(r) = self.reconcile.take() {
+            r.abort();
+        }
+        if self.session.is_running() {
+            let now = (self.config.session.wall_clock)();
+            let subscribed = self.possibly_subscribed();
+            self.gaps.lost(now, self.channels.iter().map(|c| c.id.as_str()), &subscribed);
+        }
+        self.maybe_subscribed.clear();
+        self.handover = false;
+        self.reconcile_after_handover = false;
+        self.session.stop();
+        self.active.clear();
+    }
+
     pub(super) fn fail(&mut self, e: TokenError, keep_socket: bool) {
+        if let TokenError::Unreachable(why) = &e {
+            // Twitch's token endpoint out of reach is a network error like any other: try
+            // again later, longer each time, never give up (docs/twitch.md §8 backoff).
+            let backoff = Backoff {
+                initial: self.config.reconcile_retry,
+                max: self.config.reconcile_retry.max(TOKEN_RETRY_MAX),
+                jitter: true,
+            };
+            let delay = backoff.delay(self.token_unreachable);
+            self.token_unreachable = self.token_unreachable.saturating_add(1);
+            tracing::warn!(error = %why, retry_in = ?delay, "no token for the subscriptions; retrying");
+            if let Some(r) = self.reconcile.take() {
+                r.abort();
+            }
+            self.reconcile_retry_at = Some(tokio::time::Instant::now() + delay);
+            if self.active.is_empty() {
+                // Nothing is subscribed on this socket: say so rather than "connecting".
+                self.set_state(ConnectionState::Reconnecting {
+                    next_try_at: utc((self.config.session.wall_clock)() + delay),
+                    reason: e.to_string(),
+                });
+            }
+            return;
+        }
         tracing::warn!(error = %e, keep_socket, "event watcher needs a new sign-in");
         if let Some(r) = self.reconcile.take() {
             r.abort();
         }
         if !keep_socket {
-            self.session.stop();
-            self.active.clear();
+            self.stop_socket_with_gap();
         }
         self.set_state(ConnectionState::Failed { reason: e.to_string() });
         self.publish_report();

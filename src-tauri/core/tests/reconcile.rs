@@ -1,5 +1,5 @@
 //! The reconciler against the simulator's Helix (docs/twitch.md §1.4, §1.6, §1.8, §8): orphans
-//! of dead sessions go, matches on this session stay, the rest is created; a 403 is reported
+//! of the watcher's own ended sessions go, matches on this session stay, the rest is created; a 403 is reported
 //! with Twitch's reason; a 409 of another session is not adopted; a 429 cleans up and retries
 //! within the budget; over the budget is reported, not retried forever; a gone session and a
 //! refused refresh are errors.
@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use support::*;
 use tev_core::eventsub::planner::{self, PlanInput, PlannedChannel, Role};
-use tev_core::eventsub::reconciler::{ReconcileError, reconcile};
-use tev_core::eventsub::reconciler::{Start, reconcile_from};
+use tev_core::eventsub::reconciler::{
+    OwnSessions, ReconcileError, Start, reconcile, reconcile_from, reconcile_sessions,
+};
 use tev_core::helix::{CreateSubscription, Helix};
 
 type Ws =
@@ -80,7 +81,9 @@ async fn orphans_go_matches_on_this_session_stay_the_rest_is_created() {
     let unwanted = existing(&h, "stream.online", NIGHTOWL, &s).await;
     let creates = sim.creates().await;
     let w = wanted(&[LUMEN]);
-    let r = reconcile(&h, &s, &w).await.expect("reconcile");
+    // The dead session was this watcher's own earlier one: provably dead.
+    let own = OwnSessions { ended: vec![dead_session.clone()], ..OwnSessions::new(&s) };
+    let r = reconcile_sessions(&h, &own, &w).await.expect("reconcile");
     assert_eq!(r.active.len(), w.len());
     assert!(r.active.iter().any(|a| a.id == ours), "adopted, not recreated");
     assert_eq!(r.deleted, 2);
@@ -189,8 +192,9 @@ async fn subscription_calls(sim: &Sim, since: usize) -> Vec<String> {
 }
 
 /// A dead session's subscriptions left enabled (a dirty drop Twitch has not noticed,
-/// docs/twitch.md §1.4 "Practical caveat"): `wanted` on a session that is then dropped.
-async fn zombies(sim: &Sim, h: &Helix, wanted: &[planner::WantedSub]) {
+/// docs/twitch.md §1.4 "Practical caveat"): `wanted` on a session of this watcher that is then
+/// dropped. Returns that session's id (an ended session of the watcher's own).
+async fn zombies(sim: &Sim, h: &Helix, wanted: &[planner::WantedSub]) -> String {
     let (dead, _ws) = session(sim).await;
     for w in wanted {
         let req =
@@ -199,6 +203,7 @@ async fn zombies(sim: &Sim, h: &Helix, wanted: &[planner::WantedSub]) {
     }
     sim.post(&format!("/_sim/sessions/{dead}/drop"), json!({"zombie": true})).await;
     sim.wait_sessions("the dead session gone", |x| !x.contains(&dead)).await;
+    dead
 }
 
 /// docs/twitch.md §1.1: on a fresh session the first subscription call is a create; the list
@@ -208,11 +213,12 @@ async fn after_a_fresh_welcome_every_create_comes_before_the_cleanup() {
     let sim = Sim::start().await;
     let (h, _) = helix(&sim).await;
     // Leftovers that are not in the way (other channels): nothing forces an early cleanup.
-    zombies(&sim, &h, &wanted(&[NIGHTOWL])).await;
+    let dead = zombies(&sim, &h, &wanted(&[NIGHTOWL])).await;
     let (s, _ws) = session(&sim).await;
     let since = sim.log(Some("helix")).await.len();
     let w = wanted(&[LUMEN]);
-    let r = reconcile_from(&h, &s, &w, Start::FreshSession).await.expect("reconcile");
+    let own = OwnSessions { ended: vec![dead], ..OwnSessions::new(&s) };
+    let r = reconcile_from(&h, &own, &w, Start::FreshSession).await.expect("reconcile");
     assert_eq!(r.active.len(), w.len());
     assert_eq!(r.deleted, w.len(), "the leftovers deleted");
     let calls = subscription_calls(&sim, since).await;
@@ -231,10 +237,11 @@ async fn leftovers_in_the_way_of_a_fresh_session_are_cleaned_up_once_at_the_firs
     let sim = Sim::start().await;
     let (h, _) = helix(&sim).await;
     let w = wanted(&[LUMEN]);
-    zombies(&sim, &h, &w).await;
+    let dead = zombies(&sim, &h, &w).await;
     let (s, _ws) = session(&sim).await;
     let since = sim.log(Some("helix")).await.len();
-    let r = reconcile_from(&h, &s, &w, Start::FreshSession).await.expect("reconcile");
+    let own = OwnSessions { ended: vec![dead], ..OwnSessions::new(&s) };
+    let r = reconcile_from(&h, &own, &w, Start::FreshSession).await.expect("reconcile");
     assert_eq!(r.active.len(), w.len());
     assert!(r.failed.is_empty() && r.denied.is_empty(), "{r:?}");
     let calls = subscription_calls(&sim, since).await;

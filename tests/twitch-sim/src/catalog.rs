@@ -288,6 +288,15 @@ pub fn removed(kind: &str, version: &str) -> bool {
 
 /// Checks a condition and returns it normalised to the known fields (so equal conditions
 /// compare equal for the 409 check). Errors are the 400 message.
+///
+/// Twitch answers every condition key of the type, the unused optional ones as `""`, in every
+/// subscription object it shows (the create answer, the list, notifications, revocations):
+/// `channel.raid` comes back as `{"from_broadcaster_user_id": "", "to_broadcaster_user_id":
+/// "222"}`. The condition fields are listed per type at
+/// https://dev.twitch.tv/docs/eventsub/eventsub-reference/#conditions; the empty strings were
+/// seen in public clients' recorded answers (docs/twitch.md §9 "Condition keys come back
+/// complete"), and twitch_api reads such fields with `deserialize_none_from_empty_string`
+/// (https://github.com/twitch-rs/twitch_api, `src/helix/mod.rs`).
 pub fn check_condition(
     spec: &TypeSpec,
     cond: &Map<String, Value>,
@@ -303,11 +312,11 @@ pub fn check_condition(
         }
     }
     for key in spec.optional {
-        if let Some(v) = cond.get(*key).and_then(Value::as_str).filter(|s| !s.is_empty()) {
-            out.insert((*key).to_string(), Value::String(v.to_string()));
-        }
+        let v = cond.get(*key).and_then(Value::as_str).unwrap_or("");
+        out.insert((*key).to_string(), Value::String(v.to_string()));
     }
-    if spec.kind == "channel.raid" && out.len() != 1 {
+    let given = out.values().filter(|v| v.as_str().is_some_and(|s| !s.is_empty())).count();
+    if spec.kind == "channel.raid" && given != 1 {
         // docs/twitch.md §2: exactly one of to_/from_broadcaster_user_id.
         return Err(
             "channel.raid needs exactly one of to_broadcaster_user_id or from_broadcaster_user_id"
@@ -315,7 +324,8 @@ pub fn check_condition(
         );
     }
     for (k, v) in &out {
-        if k.ends_with("user_id") && !v.as_str().is_some_and(&user_exists) {
+        let unused = spec.optional.contains(&k.as_str()) && v.as_str() == Some("");
+        if !unused && k.ends_with("user_id") && !v.as_str().is_some_and(&user_exists) {
             return Err(format!("the user in condition field {k} does not exist"));
         }
     }
@@ -328,7 +338,8 @@ pub fn matches(condition: &Value, keys: &Map<String, Value>) -> bool {
     let Some(c) = condition.as_object() else { return false };
     let mut any = false;
     for k in ["broadcaster_user_id", "to_broadcaster_user_id", "from_broadcaster_user_id"] {
-        if let Some(v) = c.get(k) {
+        // An unused optional key is `""` (see `check_condition`): not a condition.
+        if let Some(v) = c.get(k).filter(|v| v.as_str() != Some("")) {
             any = true;
             if keys.get(k) != Some(v) {
                 return false;
@@ -340,4 +351,15 @@ pub fn matches(condition: &Value, keys: &Map<String, Value>) -> bool {
         return keys.get("user_id") == Some(v);
     }
     any
+}
+
+/// The channel a condition is about: the first non-empty of `broadcaster_user_id`,
+/// `to_broadcaster_user_id`, `from_broadcaster_user_id`, `user_id` ("" when none), the key of
+/// `counters.subscription_calls`.
+pub fn channel_of(condition: &Value) -> String {
+    ["broadcaster_user_id", "to_broadcaster_user_id", "from_broadcaster_user_id", "user_id"]
+        .iter()
+        .find_map(|k| condition.get(*k).and_then(Value::as_str).filter(|v| !v.is_empty()))
+        .unwrap_or("")
+        .to_string()
 }

@@ -142,9 +142,14 @@ fn open_session(
             return Err(());
         }
         keepalive = pending.keepalive_timeout_seconds;
-        // Step 4: the subscriptions carry over to the new session.
+        // Step 4: the subscriptions carry over to the new session; which id Twitch lists them
+        // under afterwards is not documented (`Config::reconnect_keeps_session_id`).
+        let keep_id = w.config.reconnect_keeps_session_id;
         for s in w.subscriptions.iter_mut().filter(|s| s.enabled() && s.session_id == old_id) {
             s.session_id = id.clone();
+            if !keep_id {
+                s.listed_session_id = id.clone();
+            }
             s.connected_at = now;
         }
         if let Some(old) = w.sessions.get_mut(&old_id) {

@@ -256,15 +256,7 @@ async fn twitch_md_1_6_429_over_max_total_cost_names_the_limit() {
     // Deleting one frees budget (docs/twitch.md §2 "DELETE the old cost-1 subscriptions first").
     let (_, list) = t.list_subs(&a, "?type=stream.offline").await;
     let id = list["data"][0]["id"].as_str().unwrap().to_string();
-    let r = t
-        .http
-        .delete(t.url(&format!("/helix/eventsub/subscriptions?id={id}")))
-        .bearer_auth(&a)
-        .header("Client-Id", PUBLIC)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(t.delete_sub(&a, &id).await, 204);
     let (s, _) = t.subscribe(&a, "channel.update", "2", b(LUMENFORGE), &sid).await;
     assert_eq!(s, 202);
 }
@@ -361,4 +353,36 @@ async fn twitch_md_1_8_list_filters_and_delete() {
     assert_eq!(del(format!("?id={id}"), a.clone()).await, 404);
     assert_eq!(del(String::new(), a.clone()).await, 400);
     assert_eq!(t.list_subs(&a, "").await.1["total"], 2);
+}
+
+/// Twitch answers every condition key of a type, unused optional ones as `""`
+/// (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#conditions; docs/twitch.md §9
+/// "Condition keys come back complete"): in the create answer, the list and the notification;
+/// the raid still reaches the channel named by its one used key. Creates and deletes are counted
+/// per channel in `counters.subscription_calls`.
+#[tokio::test]
+async fn twitch_md_9_condition_keys_come_back_complete_with_unused_ones_empty() {
+    let t = start().await;
+    let (mut ws, sid, _) = t.connect("").await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let raid_to = json!({"to_broadcaster_user_id": LUMENFORGE});
+    let (s, r) = t.subscribe(&a, "channel.raid", "1", raid_to, &sid).await;
+    assert_eq!(s, 202, "{r}");
+    let complete = json!({"from_broadcaster_user_id": "", "to_broadcaster_user_id": LUMENFORGE});
+    assert_eq!(r["data"][0]["condition"], complete, "the create answer");
+    let (_, list) = t.list_subs(&a, "").await;
+    assert_eq!(list["data"][0]["condition"], complete, "the list");
+    // The same condition given whole is the same subscription (409), and `""` names no user.
+    let (s, _) = t.subscribe(&a, "channel.raid", "1", complete.clone(), &sid).await;
+    assert_eq!(s, 409);
+    let ids = t.event(json!({"type": "channel.raid", "broadcaster_login": "lumenforge"})).await;
+    assert_eq!(ids.len(), 1, "delivered once, to the raid's target");
+    let n = next_non_keepalive(&mut ws).await;
+    assert_eq!(n["payload"]["subscription"]["condition"], complete, "the notification");
+    let id = r["data"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(t.delete_sub(&a, &id).await, 204);
+    let (_, st) = t.get_json("/_sim/state").await;
+    let calls = &st["counters"]["subscription_calls"];
+    assert_eq!(calls[format!("POST {LUMENFORGE}")], 2, "{calls}");
+    assert_eq!(calls[format!("DELETE {LUMENFORGE}")], 1, "{calls}");
 }

@@ -624,15 +624,7 @@ async fn twitch_md_1_4_dirty_disconnect_leaves_zombie_subscriptions_until_delete
     // Recreating on a new session collides (pitfall 6) until the orphan is deleted.
     let (_ws2, sid2, _) = t.connect("").await;
     assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid2).await.0, 409);
-    let r = t
-        .http
-        .delete(t.url(&format!("/helix/eventsub/subscriptions?id={old_id}")))
-        .bearer_auth(&a)
-        .header("Client-Id", PUBLIC)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(t.delete_sub(&a, &old_id).await, 204);
     assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid2).await.0, 202);
 
     // A plain drop disables with websocket_network_error.
@@ -683,4 +675,57 @@ async fn control_events_count_sends_many_in_one_call() {
         .0,
         400
     );
+}
+
+/// `reconnect_keeps_session_id` (docs/twitch.md §9 "The session id after `session_reconnect`"):
+/// the carried-over subscription is listed, and named in notifications, under the session id it
+/// was created on, while it keeps delivering on the successor; a create on the successor still
+/// answers 409.
+#[tokio::test]
+async fn twitch_md_9_with_reconnect_keeps_session_id_carried_subscriptions_keep_the_old_id() {
+    let t = start().await;
+    t.config(json!({"reconnect_keeps_session_id": true})).await;
+    let (mut old, sid, _) = t.connect("").await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &sid).await.0, 202);
+    let (_, r) = t.post_json(&format!("/_sim/sessions/{sid}/reconnect"), json!({})).await;
+    assert_eq!(next_non_keepalive(&mut old).await["metadata"]["message_type"], "session_reconnect");
+    let (mut new, nid, _) = connect_url(r["reconnect_url"].as_str().unwrap()).await;
+    old.close(None).await.unwrap();
+    let (_, list) = t.list_subs(&a, "").await;
+    assert_eq!(list["data"][0]["status"], "enabled");
+    assert_eq!(list["data"][0]["transport"]["session_id"], sid.as_str(), "the old id");
+    assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &nid).await.0, 409);
+    assert_eq!(
+        t.event(json!({"type": "stream.online", "broadcaster_login": "lumenforge"})).await.len(),
+        1
+    );
+    let n = next_non_keepalive(&mut new).await;
+    assert_eq!(n["payload"]["subscription"]["transport"]["session_id"], sid.as_str());
+}
+
+/// `same_condition_on_other_sessions` (docs/twitch.md §9 "Up to 3 transports"): a second
+/// session of the same user may hold the same type and condition, and both get the event; on
+/// the same session it is still a 409.
+#[tokio::test]
+async fn twitch_md_9_with_same_condition_on_other_sessions_two_sessions_both_deliver() {
+    let t = start().await;
+    t.config(json!({"same_condition_on_other_sessions": true})).await;
+    let (mut one, s1, _) = t.connect("").await;
+    let (mut two, s2, _) = t.connect("").await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &s1).await.0, 202);
+    assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &s2).await.0, 202);
+    assert_eq!(t.subscribe(&a, "stream.online", "1", b(LUMENFORGE), &s2).await.0, 409);
+    let ids = t.event(json!({"type": "stream.online", "broadcaster_login": "lumenforge"})).await;
+    assert_eq!(ids.len(), 2, "one notification per subscription");
+    for ws in [&mut one, &mut two] {
+        assert_eq!(next_non_keepalive(ws).await["metadata"]["message_type"], "notification");
+    }
+    // Off (the default): the second session gets 409.
+    t.config(json!({"same_condition_on_other_sessions": false})).await;
+    let (_three, s3, _) = t.connect("").await;
+    let (s, _) = t.subscribe(&a, "stream.offline", "1", b(LUMENFORGE), &s1).await;
+    assert_eq!(s, 202);
+    assert_eq!(t.subscribe(&a, "stream.offline", "1", b(LUMENFORGE), &s3).await.0, 409);
 }

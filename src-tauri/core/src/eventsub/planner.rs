@@ -79,13 +79,23 @@ pub struct WantedSub {
 
 impl WantedSub {
     /// True when a subscription Twitch lists is this one (same type, version, condition).
+    /// Conditions are compared with empty values removed: Twitch lists every condition key of
+    /// the type, the unused optional ones as `""` (`channel.raid` comes back as
+    /// `{"from_broadcaster_user_id": "", "to_broadcaster_user_id": "222"}`, docs/twitch.md §9
+    /// "Condition keys come back complete"), so an exact comparison would delete and re-create
+    /// such a subscription on every reconcile, losing what happened meanwhile.
     pub fn matches(
         &self,
         sub_type: &str,
         version: &str,
         condition: &BTreeMap<String, String>,
     ) -> bool {
-        self.sub_type == sub_type && self.version == version && &self.condition == condition
+        fn used(c: &BTreeMap<String, String>) -> impl Iterator<Item = (&String, &String)> {
+            c.iter().filter(|(_, v)| !v.is_empty())
+        }
+        self.sub_type == sub_type
+            && self.version == version
+            && used(&self.condition).eq(used(condition))
     }
 }
 
@@ -426,6 +436,26 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// docs/twitch.md §9: Twitch lists a raid's unused direction as `""`.
+    #[test]
+    fn a_listed_condition_matches_with_its_unused_keys_empty_and_not_with_them_used() {
+        let p = plan(&input(vec![ch("1", Role::Viewer)], &[]));
+        let to = p
+            .subscriptions
+            .iter()
+            .find(|s| s.condition.contains_key("to_broadcaster_user_id"))
+            .expect("the incoming raid");
+        let listed = |from: &str| {
+            BTreeMap::from([
+                ("from_broadcaster_user_id".to_string(), from.to_string()),
+                ("to_broadcaster_user_id".to_string(), "1".to_string()),
+            ])
+        };
+        assert!(to.matches("channel.raid", "1", &listed("")));
+        assert!(!to.matches("channel.raid", "1", &listed("2")), "a narrower subscription");
+        assert!(!to.matches("channel.raid", "2", &listed("")), "another version");
     }
 
     #[test]

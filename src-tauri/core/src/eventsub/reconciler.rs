@@ -1,9 +1,12 @@
 //! The reconciler: makes Twitch's subscriptions match the plan for the current session.
 //!
-//! On a session that may already have subscriptions: list what Twitch has, delete every
-//! WebSocket subscription of another session (orphans of a dirty disconnect still count
-//! against the cost and cause 409s, docs/twitch.md §1.4, §7 pitfalls 6–7), adopt what already
-//! matches on the current session, create the rest.
+//! On a session that may already have subscriptions: list what Twitch has, delete the
+//! provably dead WebSocket subscriptions — those of this watcher's ended sessions (orphans of a
+//! dirty disconnect still count against the cost and cause 409s, docs/twitch.md §1.4, §7
+//! pitfalls 6–7) and those with a `websocket_*` failure status — but never another live
+//! session's, which may be another copy of the app on the same account (docs/twitch.md §9 "Up
+//! to 3 transports"); adopt what already matches on the current session (under any id it had
+//! before a handover), create the rest.
 //!
 //! Right after a fresh welcome ([`Start::FreshSession`]) the order is the other way round:
 //! **create first, clean up after**. Twitch closes a session with 4003 when no subscription
@@ -14,9 +17,10 @@
 //! cleanup runs then, once, and the create is retried; otherwise it runs after the last create.
 //! Create errors (docs/twitch.md §1.8):
 //! - 403: the token user may not have that type; dropped with Twitch's reason;
-//! - 409: adopted only if the existing subscription is on the current session, otherwise the
-//!   stale one is deleted and the create retried once;
-//! - 429 (cost or same type+condition): clean up other sessions' subscriptions, retry once;
+//! - 409: adopted only if the existing subscription is on the current session; a provably dead
+//!   one is deleted and the create retried once; another copy's is left to it;
+//! - 429 "websocket transports limit": a fourth connection, [`ReconcileError::TooManyConnections`];
+//! - 429 (cost or same type+condition): clean up the provably dead subscriptions, retry once;
 //! - 401: the Helix client already asked the token owner for a fresh token once;
 //! - 400 "session does not exist / has already disconnected": the session is gone, the caller
 //!   must reconnect rather than retry (docs/twitch.md §7 pitfall 9).
@@ -37,9 +41,24 @@ pub enum ReconcileError {
     /// Twitch says the WebSocket session no longer exists: reconnect, don't retry.
     #[error("the EventSub session is gone: {0}")]
     SessionGone(String),
+    /// Twitch refused a fourth WebSocket connection for this user and Client ID (429 "number
+    /// of websocket transports limit exceeded", docs/twitch.md §1.6): another copy must close.
+    #[error("{TOO_MANY_CONNECTIONS}")]
+    TooManyConnections,
     /// Twitch could not be reached or answered something unexpected.
     #[error(transparent)]
     Helix(HelixError),
+}
+
+/// What the user is told when Twitch refuses a fourth connection (docs/twitch.md §1.6): the
+/// limit, and what to do about it.
+pub const TOO_MANY_CONNECTIONS: &str = "Twitch allows three connections per account and app: \
+     close another copy of Twitch Event Viewer (or tev watch) signed in to this account";
+
+/// Twitch's 429 for a fourth transport (docs/twitch.md §1.6; body seen in
+/// https://github.com/twurple/twurple/issues/616).
+fn is_transport_limit(e: &HelixError) -> bool {
+    e.status() == Some(429) && e.message_lower().contains("websocket transports limit")
 }
 
 impl From<HelixError> for ReconcileError {
@@ -69,6 +88,11 @@ pub enum Start {
     /// handover): list and clean up first, then create what is missing.
     Existing,
 }
+
+/// Why a subscription was not created when Twitch answered 409 for one on another live
+/// session of the same user and Client ID.
+pub const ANOTHER_COPY: &str =
+    "another copy of the app signed in to this account already receives it";
 
 /// A subscription that is enabled on the current session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,8 +128,59 @@ fn key_matches(w: &WantedSub, s: &Subscription) -> bool {
     w.matches(&s.sub_type, &s.version, &s.condition)
 }
 
-fn on_session(s: &Subscription, session_id: &str) -> bool {
-    s.transport.session_id.as_deref() == Some(session_id)
+/// The statuses Twitch gives a WebSocket subscription whose connection failed or ended
+/// (https://dev.twitch.tv/docs/api/reference/#get-eventsub-subscriptions; docs/twitch.md §1.7):
+/// it never delivers again.
+pub const WEBSOCKET_FAILURES: &[&str] = &[
+    "websocket_disconnected",
+    "websocket_failed_ping_pong",
+    "websocket_received_inbound_traffic",
+    "websocket_connection_unused",
+    "websocket_internal_error",
+    "websocket_network_timeout",
+    "websocket_network_error",
+    "websocket_failed_to_reconnect",
+];
+
+/// The sessions a listing is read against: which listed subscriptions are this watcher's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnSessions {
+    /// The session to subscribe on.
+    pub current: String,
+    /// Ids the current session had before `session_reconnect` handovers. Twitch's docs do not
+    /// say whether carried-over subscriptions are listed under the old or the new id
+    /// (docs/twitch.md §9 "The session id after `session_reconnect`"), so both count as current.
+    pub handed_over: Vec<String>,
+    /// Earlier sessions of this watcher that ended: whatever is still listed on them (enabled
+    /// after a dirty disconnect, docs/twitch.md §1.4 "Practical caveat") is dead.
+    pub ended: Vec<String>,
+}
+
+impl OwnSessions {
+    /// Only `current`, nothing earlier.
+    pub fn new(current: &str) -> Self {
+        Self { current: current.to_string(), ..Self::default() }
+    }
+
+    /// Whether `s` is provably dead: on an ended session of this watcher, or disabled by a
+    /// socket failure (a `websocket_*` status, docs/twitch.md §1.7). Anything else off the
+    /// current session may be another copy's — the app on a second computer, or `tev watch`
+    /// beside it: Twitch lists every session of the user and Client ID (docs/twitch.md §9 "Up
+    /// to 3 transports"), and deleting those would have the copies delete each other's
+    /// subscriptions in turn.
+    fn is_dead(&self, s: &Subscription) -> bool {
+        let ended =
+            s.transport.session_id.as_deref().is_some_and(|id| self.ended.iter().any(|e| e == id));
+        ended || WEBSOCKET_FAILURES.contains(&s.status.as_str())
+    }
+
+    /// Whether `s` is on the current session, under any of its ids.
+    fn is_current(&self, s: &Subscription) -> bool {
+        s.transport
+            .session_id
+            .as_deref()
+            .is_some_and(|id| id == self.current || self.handed_over.iter().any(|h| h == id))
+    }
 }
 
 async fn delete_all(helix: &Helix, ids: Vec<String>) -> Result<usize, ReconcileError> {
@@ -122,25 +197,25 @@ async fn delete_all(helix: &Helix, ids: Vec<String>) -> Result<usize, ReconcileE
     Ok(n)
 }
 
-/// Deletes every WebSocket subscription that is not on `session_id` (orphans).
-async fn delete_orphans(helix: &Helix, session_id: &str) -> Result<usize, ReconcileError> {
+/// Deletes every provably dead WebSocket subscription off the current session (orphans).
+async fn delete_orphans(helix: &Helix, own: &OwnSessions) -> Result<usize, ReconcileError> {
     let list = helix.list_subscriptions(None).await?;
     let ids = list
         .data
         .iter()
-        .filter(|s| s.transport.method == "websocket" && !on_session(s, session_id))
+        .filter(|s| s.transport.method == "websocket" && !own.is_current(s) && own.is_dead(s))
         .map(|s| s.id.clone())
         .collect();
     delete_all(helix, ids).await
 }
 
-/// Lists the subscriptions and deletes every WebSocket one not on `session_id` (orphans), and
-/// those on it that are not wanted; adopts the enabled ones on it that match a wanted one not
-/// yet `satisfied`. Subscriptions this reconcile created itself (already in `out.active`) are
-/// left alone.
+/// Lists the subscriptions and deletes the provably dead WebSocket ones off the current session
+/// (see [`OwnSessions::is_dead`]), and those on it that are not wanted; adopts the enabled ones
+/// on it that match a wanted one not yet `satisfied`. Subscriptions this reconcile created
+/// itself (already in `out.active`) are left alone.
 async fn clean_up(
     helix: &Helix,
-    session_id: &str,
+    own: &OwnSessions,
     wanted: &[WantedSub],
     satisfied: &mut [bool],
     out: &mut Reconciled,
@@ -154,9 +229,11 @@ async fn clean_up(
         if out.active.iter().any(|a| a.id == s.id) {
             continue;
         }
-        if !on_session(s, session_id) {
-            freed += if s.status == "enabled" { s.cost } else { 0 };
-            to_delete.push(s.id.clone());
+        if !own.is_current(s) {
+            if own.is_dead(s) {
+                freed += if s.status == "enabled" { s.cost } else { 0 };
+                to_delete.push(s.id.clone());
+            }
             continue;
         }
         match wanted.iter().enumerate().position(|(i, w)| !satisfied[i] && key_matches(w, s)) {
@@ -179,31 +256,44 @@ async fn clean_up(
     Ok(())
 }
 
-/// Makes Twitch's WebSocket subscriptions equal `wanted` on `session_id`, a session that may
-/// hold subscriptions already: list and clean up first, then create what is missing.
+/// Makes Twitch's WebSocket subscriptions equal `wanted` on `session_id`, a session with no
+/// history that may hold subscriptions already: list and clean up first, then create what is
+/// missing (see [`reconcile_from`]).
 pub async fn reconcile(
     helix: &Helix,
     session_id: &str,
     wanted: &[WantedSub],
 ) -> Result<Reconciled, ReconcileError> {
-    reconcile_from(helix, session_id, wanted, Start::Existing).await
+    reconcile_from(helix, &OwnSessions::new(session_id), wanted, Start::Existing).await
 }
 
-/// Makes Twitch's WebSocket subscriptions equal `wanted` on `session_id`, in the order `start`
-/// allows (see the module docs).
+/// [`reconcile`] for a session with a history: its ids before handovers, and this watcher's
+/// ended sessions.
+pub async fn reconcile_sessions(
+    helix: &Helix,
+    own: &OwnSessions,
+    wanted: &[WantedSub],
+) -> Result<Reconciled, ReconcileError> {
+    reconcile_from(helix, own, wanted, Start::Existing).await
+}
+
+/// Makes Twitch's WebSocket subscriptions equal `wanted` on `own.current`, in the order `start`
+/// allows (see the module docs); subscriptions listed under an id the current session had
+/// before a handover are its own.
 pub async fn reconcile_from(
     helix: &Helix,
-    session_id: &str,
+    own: &OwnSessions,
     wanted: &[WantedSub],
     start: Start,
 ) -> Result<Reconciled, ReconcileError> {
+    let session_id = own.current.as_str();
     let mut out = Reconciled { session_id: session_id.to_string(), ..Default::default() };
     let mut satisfied = vec![false; wanted.len()];
     // Whether the list-and-delete pass still has to run (after the creates, or when a create
     // finds something in the way).
     let mut cleanup_due = start == Start::FreshSession;
     if start == Start::Existing {
-        clean_up(helix, session_id, wanted, &mut satisfied, &mut out).await?;
+        clean_up(helix, own, wanted, &mut satisfied, &mut out).await?;
     }
 
     for (i, w) in wanted.iter().enumerate() {
@@ -237,11 +327,14 @@ pub async fn reconcile_from(
                         out.denied.push((w.clone(), e.to_string()));
                         break;
                     }
+                    (Some(429), _) if is_transport_limit(&e) => {
+                        return Err(ReconcileError::TooManyConnections);
+                    }
                     (Some(409 | 429), _) if cleanup_due => {
                         // A fresh session: orphans of a dirty drop in the way (docs/twitch.md
                         // §1.4, §7 pitfalls 6–7). Clean up now, once, then create again.
                         cleanup_due = false;
-                        clean_up(helix, session_id, wanted, &mut satisfied, &mut out).await?;
+                        clean_up(helix, own, wanted, &mut satisfied, &mut out).await?;
                         if satisfied[i] {
                             break;
                         }
@@ -254,9 +347,8 @@ pub async fn reconcile_from(
                             .await?;
                         let existing: Vec<&Subscription> =
                             same.data.iter().filter(|s| key_matches(w, s)).collect();
-                        if let Some(s) = existing
-                            .iter()
-                            .find(|s| on_session(s, session_id) && s.status == "enabled")
+                        if let Some(s) =
+                            existing.iter().find(|s| own.is_current(s) && s.status == "enabled")
                         {
                             satisfied[i] = true;
                             out.active.push(ActiveSub {
@@ -266,14 +358,23 @@ pub async fn reconcile_from(
                             });
                             break;
                         }
-                        let stale = existing.iter().map(|s| s.id.clone()).collect();
+                        let stale: Vec<String> = existing
+                            .iter()
+                            .filter(|s| own.is_dead(s))
+                            .map(|s| s.id.clone())
+                            .collect();
+                        if stale.is_empty() && !existing.is_empty() {
+                            // Enabled on a session that is not provably dead: another copy's.
+                            out.failed.push((w.clone(), ANOTHER_COPY.to_string()));
+                            break;
+                        }
                         out.deleted += delete_all(helix, stale).await?;
                     }
                     (Some(429), false) => {
                         // docs/twitch.md §7 pitfalls 6–8: orphans still count; clean up, retry
                         // once.
                         retried = true;
-                        out.deleted += delete_orphans(helix, session_id).await?;
+                        out.deleted += delete_orphans(helix, own).await?;
                     }
                     (Some(401), _) => return Err(ReconcileError::from(e)),
                     // A server error: retry the whole reconcile later rather than give up on
@@ -297,7 +398,7 @@ pub async fn reconcile_from(
         }
     }
     if cleanup_due {
-        clean_up(helix, session_id, wanted, &mut satisfied, &mut out).await?;
+        clean_up(helix, own, wanted, &mut satisfied, &mut out).await?;
     }
     Ok(out)
 }

@@ -4,7 +4,7 @@
 use super::task::Task;
 use super::{ConnectionState, WatchUpdate};
 use crate::eventsub::planner::{self, PlanInput, PlannedChannel, SkipReason};
-use crate::eventsub::reconciler::{self, ReconcileError, Reconciled, Start};
+use crate::eventsub::reconciler::{self, OwnSessions, ReconcileError, Reconciled, Start};
 use std::sync::Arc;
 
 impl Task {
@@ -23,6 +23,11 @@ impl Task {
         }
         self.dirty = false;
         let session_id_for_task = session_id.clone();
+        let own = OwnSessions {
+            current: session_id,
+            handed_over: self.handed_over.clone(),
+            ended: self.ended_sessions.iter().cloned().collect(),
+        };
         let helix = self.helix.clone();
         let channels = self.channels.clone();
         let denied = self.denied.clone();
@@ -46,7 +51,7 @@ impl Task {
             };
             let plan = planner::plan(&input);
             let mut r =
-                reconciler::reconcile_from(&helix, &session_id, &plan.subscriptions, start).await?;
+                reconciler::reconcile_from(&helix, &own, &plan.subscriptions, start).await?;
             for s in plan.skipped {
                 let why = match s.reason {
                     SkipReason::OverBudget => "over budget".to_string(),
@@ -114,6 +119,15 @@ impl Task {
                     // one is fine, reconcile it instead.
                     self.start_reconcile();
                 } else if let Some(ev) = self.session.force_reconnect(&why) {
+                    self.on_session(ev);
+                }
+            }
+            Err(ReconcileError::TooManyConnections) => {
+                // Nothing can be subscribed on this socket. Reconnect with backoff, saying why:
+                // once another copy closes, the next session subscribes.
+                tracing::warn!("Twitch refused a fourth EventSub connection for this account");
+                let why = reconciler::TOO_MANY_CONNECTIONS;
+                if let Some(ev) = self.session.force_reconnect(why) {
                     self.on_session(ev);
                 }
             }

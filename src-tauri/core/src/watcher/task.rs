@@ -17,7 +17,7 @@ use crate::feed::{Feed, FeedConfig};
 use crate::helix::{Helix, HelixError, Stream};
 use crate::token::{TokenError, TokenSource};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{broadcast, mpsc, watch};
@@ -56,6 +56,15 @@ pub(super) struct Task {
     /// is on it, so the reconcile creates first and cleans up after (`reconciler::Start`), to
     /// beat the 4003 deadline (docs/twitch.md §1.1).
     pub(super) fresh_session: bool,
+    /// The id of the session's last welcome: the current session once welcomed.
+    pub(super) welcomed: Option<String>,
+    /// Ids the current session had before handovers: Twitch may list the carried-over
+    /// subscriptions under any of them (docs/twitch.md §9 "The session id after
+    /// `session_reconnect`"), so a reconcile must not take them for another session's.
+    pub(super) handed_over: Vec<String>,
+    /// This watcher's earlier sessions that ended, newest last (at most
+    /// [`ENDED_SESSIONS_KEPT`]): what is still listed on them is dead and may be deleted.
+    pub(super) ended_sessions: VecDeque<String>,
     /// Channels that may have a working subscription on the current session: those of every
     /// reconcile started on it, finished or not (a reconcile cut short may still have created
     /// some). A lost connection gives all of them a gap, not only those known to be enabled.
@@ -88,6 +97,12 @@ pub(super) struct Task {
     /// of reach: the next try waits longer (a network error, never a reason to give up).
     pub(super) token_unreachable: u32,
 }
+
+/// How many ended sessions a watcher remembers. Twitch lists a disconnected session's
+/// subscriptions for about an hour (docs/twitch.md §1.4), and a fresh session comes at most
+/// every few seconds after backoff; the oldest ones are cleaned up by the first reconciles
+/// after they end.
+const ENDED_SESSIONS_KEPT: usize = 32;
 
 /// The longest wait between two tries when Twitch's token endpoint cannot be reached.
 const TOKEN_RETRY_MAX: Duration = Duration::from_secs(30);
@@ -128,6 +143,9 @@ pub fn spawn(
         handover: false,
         reconcile_after_handover: false,
         fresh_session: false,
+        welcomed: None,
+        handed_over: Vec::new(),
+        ended_sessions: VecDeque::new(),
         maybe_subscribed: HashSet::new(),
         reconcile_retry_at: None,
         gaps: GapTracker::default(),
@@ -470,6 +488,14 @@ impl Task {
                 self.handover = false;
                 self.fresh_session = !handover;
                 if handover {
+                    if let Some(before) = self.welcomed.replace(session_id.clone()) {
+                        self.handed_over.push(before);
+                    }
+                } else {
+                    self.session_ended();
+                    self.welcomed = Some(session_id.clone());
+                }
+                if handover {
                     // docs/twitch.md §1.3: subscriptions carried over; never resubscribe
                     // (pitfall 2).
                     tracing::info!(session_id, "EventSub session moved (reconnect handover)");
@@ -520,6 +546,7 @@ impl Task {
             }
             SessionEvent::Lost { reason, last_seen, retry_at } => {
                 self.handover = false;
+                self.session_ended();
                 self.reconcile_after_handover = false;
                 let subscribed = self.possibly_subscribed();
                 self.maybe_subscribed.clear();
@@ -534,6 +561,15 @@ impl Task {
                 });
                 self.publish_report();
             }
+        }
+    }
+
+    /// The current session (under every id it had) has ended: remember its ids as dead.
+    fn session_ended(&mut self) {
+        let ids = self.welcomed.take().into_iter().chain(self.handed_over.drain(..));
+        self.ended_sessions.extend(ids);
+        while self.ended_sessions.len() > ENDED_SESSIONS_KEPT {
+            self.ended_sessions.pop_front();
         }
     }
 

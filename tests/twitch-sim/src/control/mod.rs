@@ -136,11 +136,14 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     let welcome_delay = opt_u64(&v, "successor_welcome_delay_ms")?;
     let invalid_while_pending = opt_u64(&v, "device_invalid_while_pending")?;
     let empty_bucket = opt_u64(&v, "empty_bucket_after_welcome_ms")?;
-    let helix_nulls = match v.get("helix_nulls") {
-        None => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => return Err(bad("helix_nulls must be true or false")),
+    let flag = |name: &str| match v.get(name) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(bad(format!("{name} must be true or false"))),
     };
+    let helix_nulls = flag("helix_nulls")?;
+    let keeps_session_id = flag("reconnect_keeps_session_id")?;
+    let same_condition = flag("same_condition_on_other_sessions")?;
     let page_size = match v.get("helix_page_size") {
         None => None,
         Some(Value::Null) => Some(None),
@@ -245,6 +248,12 @@ async fn set_config(State(sim): State<Shared>, b: Bytes) -> Result<Response, Con
     }
     if let Some(ms) = empty_bucket {
         c.empty_bucket_after_welcome_ms = ms;
+    }
+    if let Some(k) = keeps_session_id {
+        c.reconnect_keeps_session_id = k;
+    }
+    if let Some(d) = same_condition {
+        c.same_condition_on_other_sessions = d;
     }
     if bucket.is_some() {
         // A new bucket size starts full, so tests get a predictable count.

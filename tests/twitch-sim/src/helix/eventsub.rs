@@ -75,6 +75,8 @@ pub(super) async fn create_sub(
     let cond = body.get("condition").and_then(Value::as_object).cloned().unwrap_or_default();
     let condition =
         catalog::check_condition(spec, &cond, |id| w.user_by_id(id).is_some()).map_err(bad)?;
+    let channel = catalog::channel_of(&Value::Object(condition.clone()));
+    *w.counters.subscription_calls.entry(format!("POST {channel}")).or_default() += 1;
     // Authorization (docs/twitch.md §2): scoped types need the condition's user to be the caller.
     let scoped_ok = spec.scopes.is_empty() || spec.scopes.iter().any(|s| caller.has_scope(s));
     let str_of = |k: &str| condition.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -112,14 +114,21 @@ pub(super) async fn create_sub(
         return Err(bad("websocket transport session does not exist or has already disconnected"));
     };
     let connected_at = session.connected_at;
-    // 409: same type+version+condition already enabled for this user (docs/twitch.md §1.6).
-    if let Some(existing) = w.user_enabled_subs(&caller.client_id, &user_id).find(|s| {
-        s.kind == spec.kind
-            && s.version == spec.version
-            && s.condition.as_object() == Some(&condition)
-    }) {
+    // 409: same type+version+condition already enabled for this user (docs/twitch.md §1.6); on
+    // this session only with `same_condition_on_other_sessions`, which caps them at three.
+    let across = !w.config.same_condition_on_other_sessions;
+    let same: Vec<&Subscription> = w
+        .user_enabled_subs(&caller.client_id, &user_id)
+        .filter(|s| {
+            s.kind == spec.kind
+                && s.version == spec.version
+                && s.condition.as_object() == Some(&condition)
+        })
+        .collect();
+    if let Some(existing) = same.iter().find(|s| across || s.session_id == session_id) {
         return Err(HelixError::Conflict(existing.id.clone()));
     }
+    let same_elsewhere = same.len();
     // 300 enabled per connection (docs/twitch.md §1.6).
     let on_session =
         w.subscriptions.iter().filter(|s| s.enabled() && s.session_id == session_id).count();
@@ -138,6 +147,11 @@ pub(super) async fn create_sub(
             "number of websocket transports limit exceeded".into(),
         ));
     }
+    if same_elsewhere >= 3 {
+        return Err(HelixError::TooManyRequests(
+            "maximum subscriptions with type and condition exceeded".into(),
+        ));
+    }
     // max_total_cost (docs/twitch.md §1.6; the error names the cost limit).
     let (_, total_cost) = totals(&w, &caller.client_id, &user_id);
     let max_total_cost = w.config.max_total_cost;
@@ -154,6 +168,7 @@ pub(super) async fn create_sub(
         condition: Value::Object(condition),
         created_at: w.utc_now(),
         session_id: session_id.clone(),
+        listed_session_id: session_id.clone(),
         connected_at,
         disconnected_at: None,
         cost,
@@ -242,12 +257,16 @@ pub(super) async fn delete_sub(
     let Some(id) = first(&p, "id").filter(|s| !s.is_empty()) else {
         return Err(bad("Missing required parameter \"id\""));
     };
-    let before = w.subscriptions.len();
-    w.subscriptions
-        .retain(|s| !(s.id == id && s.client_id == caller.client_id && s.user_id == user_id));
-    if w.subscriptions.len() == before {
+    let Some(at) = w
+        .subscriptions
+        .iter()
+        .position(|s| s.id == id && s.client_id == caller.client_id && s.user_id == user_id)
+    else {
         return Err(HelixError::NotFound("subscription not found".into()));
-    }
+    };
+    let gone = w.subscriptions.remove(at);
+    let channel = catalog::channel_of(&gone.condition);
+    *w.counters.subscription_calls.entry(format!("DELETE {channel}")).or_default() += 1;
     w.note("subscription", format!("{id} deleted"));
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -94,8 +94,11 @@ pub struct Subscription {
     pub condition: Value,
     /// Creation time.
     pub created_at: DateTime<Utc>,
-    /// Session the transport points at.
+    /// Session the transport points at: where notifications go.
     pub session_id: String,
+    /// The session id Twitch shows in `transport.session_id`: `session_id`, or with
+    /// `reconnect_keeps_session_id` the one it was created on, kept through handovers.
+    pub listed_session_id: String,
     /// When that session connected.
     pub connected_at: DateTime<Utc>,
     /// When it disconnected, once disabled by a socket loss.
@@ -118,7 +121,7 @@ impl Subscription {
     pub fn to_json(&self) -> Value {
         let mut transport = json!({
             "method": "websocket",
-            "session_id": self.session_id,
+            "session_id": self.listed_session_id,
             "connected_at": ts(self.connected_at),
         });
         if let Some(d) = self.disconnected_at {
@@ -145,7 +148,7 @@ impl Subscription {
             "version": self.version,
             "cost": self.cost,
             "condition": self.condition,
-            "transport": {"method": "websocket", "session_id": self.session_id},
+            "transport": {"method": "websocket", "session_id": self.listed_session_id},
             "created_at": ts(self.created_at),
         })
     }

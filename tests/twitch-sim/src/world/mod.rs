@@ -134,6 +134,21 @@ pub struct Config {
     /// §1.1, §9). After the window the bucket refills at its normal rate from empty. 0 (the
     /// default): never.
     pub empty_bucket_after_welcome_ms: u64,
+    /// List subscriptions carried over by a `session_reconnect` under the session id they were
+    /// created on, not the successor's. Twitch's docs do not say which id a listed subscription
+    /// carries after a handover (docs/twitch.md §9 "The session id after `session_reconnect`";
+    /// https://dev.twitch.tv/docs/eventsub/handling-websocket-events/#reconnect-message only says
+    /// they move), so a client must be right under both. Off by default: the successor's id, as
+    /// twitch-cli's mock does (docs/twitch.md §1.3 step 8).
+    pub reconnect_keeps_session_id: bool,
+    /// Let a user create the type and condition of an enabled subscription again on another of
+    /// their sessions (one per transport, three at most; a fourth answers 429 "maximum
+    /// subscriptions with type and condition exceeded", the message of
+    /// https://github.com/twitchdev/issues/issues/1094) instead of answering 409. Reports differ:
+    /// https://github.com/Teekeks/pyTwitchAPI/issues/351 saw the creates on a new session succeed
+    /// while the old session's subscriptions still counted; https://github.com/Battle-Cattle/BCUK-Bot-4/pull/569
+    /// saw 409 (docs/twitch.md §9 "Up to 3 transports"). Off by default: 409 across sessions.
+    pub same_condition_on_other_sessions: bool,
 }
 
 impl Default for Config {
@@ -156,6 +171,8 @@ impl Default for Config {
             device_invalid_while_pending: 0,
             helix_nulls: false,
             empty_bucket_after_welcome_ms: 0,
+            reconnect_keeps_session_id: false,
+            same_condition_on_other_sessions: false,
         }
     }
 }
@@ -202,6 +219,11 @@ pub struct Counters {
     pub early_closes: u64,
     /// Helix requests by `METHOD /path`, injected faults included.
     pub helix_calls: BTreeMap<String, u64>,
+    /// Subscription creates and deletes by `METHOD channel id` (`POST 141592653`), the channel
+    /// being the condition's (`catalog::channel_of`): a create whose condition is valid, whatever
+    /// Twitch answers, and a delete that found its subscription. A test sees which channels' subscriptions
+    /// a client touched, e.g. that a reconcile left an unchanged channel alone.
+    pub subscription_calls: BTreeMap<String, u64>,
     /// Helix answers by status code, injected faults included.
     pub helix_statuses: BTreeMap<u16, u64>,
     /// OAuth requests by `METHOD /path`, `/oauth2/token` with its grant type.

@@ -135,6 +135,18 @@ impl T {
         body(r).await
     }
 
+    /// `DELETE /helix/eventsub/subscriptions?id=` with a token of the public client.
+    pub async fn delete_sub(&self, token: &str, id: &str) -> StatusCode {
+        self.http
+            .delete(self.url(&format!("/helix/eventsub/subscriptions?id={id}")))
+            .bearer_auth(token)
+            .header("Client-Id", PUBLIC)
+            .send()
+            .await
+            .expect("send")
+            .status()
+    }
+
     pub async fn list_subs(&self, token: &str, query: &str) -> (StatusCode, Value) {
         body(self.helix_get(&format!("/eventsub/subscriptions{query}"), token, PUBLIC).await).await
     }

@@ -159,3 +159,18 @@ test("choices of the wrong shape fall back to the defaults", () => {
   const view = new FeedView(groups, { hidden: "raids", muted: null, seen: { id: "x" }, paused: "yes" });
   assert.deepEqual(view.prefs, { hidden: [], muted: [], seen: null, paused: false });
 });
+
+const { connectionNote } = await pageModule("panel.js");
+
+test("the strip under the header says why no session serves the panel, and only then", () => {
+  const too_many = "Twitch allows three connections per account and app: close another copy " +
+    "of Twitch Event Viewer (or tev watch) signed in to this account";
+  assert.equal(
+    connectionNote({ state: "reconnecting", next_try_at: "2026-12-07T18:00:00Z", reason: too_many }),
+    `Not receiving events: ${too_many}`,
+  );
+  assert.equal(connectionNote({ state: "reconnecting", next_try_at: "2026-12-07T18:00:00Z", reason: "" }), null);
+  assert.equal(connectionNote({ state: "connected" }), null);
+  assert.equal(connectionNote({ state: "failed", reason: "signed out" }), null, "the chip says it");
+  assert.equal(connectionNote(null), null);
+});

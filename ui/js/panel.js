@@ -229,3 +229,13 @@ export class Panel {
     };
   }
 }
+
+/** What the strip under the header says about the EventSub connection, or null when it says
+ * nothing: while no session serves the panel and the core knows why (a lost socket, Twitch
+ * refusing a fourth connection for this account and app, an unreachable token endpoint), the
+ * reason in full — the chip above has room for the state only. A failed state (signed out, …)
+ * is in the chip itself. `c` is the core's `ConnectionState` as the page receives it. */
+export function connectionNote(c) {
+  if (!c || c.state !== "reconnecting" || !c.reason) return null;
+  return `Not receiving events: ${c.reason}`;
+}

@@ -2,7 +2,7 @@
 // Everything is pushed from the Rust core (Tauri events); nothing here polls Twitch.
 import { call, closeWindow, markPainted, on } from "./ipc.js";
 import { eventRow, relativeTime, msUntilRelativeChange, clockTime } from "./events.js";
-import { FeedView, KindLooks, Panel } from "./panel.js";
+import { FeedView, KindLooks, Panel, connectionNote } from "./panel.js";
 
 const $ = (id) => document.getElementById(id);
 const login = new URLSearchParams(location.search).get("login") || "";
@@ -54,6 +54,9 @@ function renderConnection(c) {
   }
   el.textContent = text;
   el.title = c.reason || "EventSub connection";
+  const note = connectionNote(c);
+  $("conn-notice").hidden = !note;
+  $("conn-notice").textContent = note || "";
 }
 
 function renderAuth(a) {

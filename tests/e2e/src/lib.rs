@@ -277,6 +277,24 @@ impl App {
             .unwrap_or_else(|e| panic!("element {css} did not appear within 30 s: {e}"))
     }
 
+    /// Clicks "Open" on `login`'s row of the home window's followed list (the home page must be
+    /// the current webview).
+    pub async fn open_followed(&self, login: &str) {
+        self.wait_for(&format!("#followed li[data-login='{login}'] button.primary"))
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click Open on {login}: {e}"));
+    }
+
+    /// Opens `login`'s streamer window from the home window's followed list and waits until its
+    /// panel is ready; the panel is then the current webview.
+    pub async fn open_followed_panel(&self, login: &str) {
+        self.open_followed(login).await;
+        self.switch_to_webview(&format!("streamer.html?login={login}")).await;
+        self.wait_for("body[data-ready='true']").await;
+    }
+
     /// Waits (up to `secs`) until the current panel's connection chip shows `state`
     /// (`#connection[data-state]`: connected, reconnecting, failed, …).
     pub async fn wait_connection(&self, state: &str, secs: u64) {

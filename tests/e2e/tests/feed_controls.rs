@@ -52,10 +52,7 @@ async fn first_row_top(app: &App) -> f64 {
 
 /// Opens lumenforge's streamer window from home and switches to its panel.
 async fn open_panel(app: &App) {
-    let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
-    open.click().await.expect("open the streamer window");
-    app.switch_to_webview("streamer.html").await;
-    app.wait_for("body[data-ready='true']").await;
+    app.open_followed_panel("lumenforge").await;
     app.wait_for_text("#connection", |t| t.contains("connected")).await;
 }
 

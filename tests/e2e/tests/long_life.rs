@@ -58,13 +58,7 @@ async fn the_watcher_comes_back_after_a_logout_a_revoked_login_and_an_unreachabl
     app.log_in().await;
     for login in OPEN {
         app.switch_to_home().await;
-        app.wait_for(&format!("#followed li[data-login='{login}'] button.primary"))
-            .await
-            .click()
-            .await
-            .expect("open");
-        app.switch_to_webview(&format!("streamer.html?login={login}")).await;
-        app.wait_for("body[data-ready='true']").await;
+        app.open_followed_panel(login).await;
     }
     events_arrive_in_each_window(&app, &base).await;
 

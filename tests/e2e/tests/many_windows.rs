@@ -80,13 +80,7 @@ async fn three_windows_share_one_socket_within_the_cost_budget() {
     // Open the three followed channels from the home window ("Open" on each row).
     for (login, _) in CHANNELS {
         app.client.switch_to_window(home.clone()).await.expect("back to home");
-        app.wait_for(&format!("#followed li[data-login='{login}'] button.primary"))
-            .await
-            .click()
-            .await
-            .expect("open");
-        app.switch_to_webview(&format!("streamer.html?login={login}")).await;
-        app.wait_for("body[data-ready='true']").await;
+        app.open_followed_panel(login).await;
         app.wait_for_text("#connection", |t| t.contains("connected")).await;
     }
 

@@ -60,13 +60,7 @@ async fn tokens_appear_in_no_page_file_or_log() {
         App::launch(Launch::sim(&base, home_with_sim_client()).with_env("TEV_LOG", "trace")).await;
     app.log_in().await;
     let home = app.client.window().await.expect("home handle");
-    app.wait_for("#followed li[data-login='lumenforge'] button.primary")
-        .await
-        .click()
-        .await
-        .expect("open");
-    app.switch_to_webview("streamer.html?login=lumenforge").await;
-    app.wait_for("body[data-ready='true']").await;
+    app.open_followed_panel("lumenforge").await;
     app.wait_for_text("#connection", |t| t.contains("connected")).await;
     sim_post(
         &base,

@@ -34,8 +34,7 @@ async fn signed_in_with_lumenforge_open() -> (twitch_sim::SimHandle, App) {
     let sim = approving_sim().await;
     let app = App::launch(Launch::sim(&sim.base_url(), home_with_sim_client())).await;
     app.log_in().await;
-    let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
-    open.click().await.expect("open the streamer window");
+    app.open_followed("lumenforge").await;
     (sim, app)
 }
 
@@ -166,10 +165,7 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     let home = app.quit().await;
     let app = App::launch(Launch::sim(&base, home)).await;
     app.wait_for("body[data-auth='signed_in']").await;
-    let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
-    open.click().await.expect("open the streamer window again");
-    app.switch_to_webview("streamer.html").await;
-    app.wait_for("body[data-ready='true']").await;
+    app.open_followed_panel("lumenforge").await;
     app.wait_for(&format!("#events > li[data-id='{last}']")).await;
     app.screenshot("10-after-restart").await;
     app.screenshot_screen("11-streamer-window-after-restart").await;
@@ -238,11 +234,7 @@ async fn a_read_only_config_directory_never_leaves_a_channel_subscribed_without_
     let config = app.home.path().join(".config/twitch-event-viewer");
     let read_only = std::fs::Permissions::from_mode(0o555);
     std::fs::set_permissions(&config, read_only).expect("chmod 555 the config dir");
-    app.wait_for("#followed li[data-login='lumenforge'] button.primary")
-        .await
-        .click()
-        .await
-        .expect("open the streamer window");
+    app.open_followed("lumenforge").await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut window = false;
     while Instant::now() < deadline && !window {

@@ -10,13 +10,7 @@ use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_state};
 /// is left on the panel.
 async fn open_lumenforge(app: &App) {
     app.log_in().await;
-    app.wait_for("#followed li[data-login='lumenforge'] button.primary")
-        .await
-        .click()
-        .await
-        .expect("open the streamer window");
-    app.switch_to_webview("streamer.html").await;
-    app.wait_for("body[data-ready='true']").await;
+    app.open_followed_panel("lumenforge").await;
 }
 
 /// Runs `script` in the current webview until it returns something other than `null` (up to

@@ -108,10 +108,7 @@ async fn the_own_pages_come_back_after_their_web_process_crashes() {
     )
     .await;
     app.log_in().await;
-    let open = app.wait_for("#followed li[data-login='lumenforge'] button.primary").await;
-    open.click().await.expect("open the streamer window");
-    app.switch_to_webview("streamer.html").await;
-    app.wait_for("body[data-ready='true']").await;
+    app.open_followed_panel("lumenforge").await;
     let raid = sim_event(&base, "lumenforge", "channel.raid", json!({})).await;
     app.wait_for(&format!("#events > li[data-id='{raid}']")).await;
 

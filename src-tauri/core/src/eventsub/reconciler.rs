@@ -222,17 +222,14 @@ async fn clean_up(
 ) -> Result<(), ReconcileError> {
     let listed = helix.list_subscriptions(None).await?;
     out.max_total_cost = listed.max_total_cost;
-    let mut to_delete = Vec::new();
-    // The cost the deleted enabled ones held, no longer counted once they are gone.
-    let mut freed = 0;
+    let mut to_delete: Vec<&Subscription> = Vec::new();
     for s in listed.data.iter().filter(|s| s.transport.method == "websocket") {
         if out.active.iter().any(|a| a.id == s.id) {
             continue;
         }
         if !own.is_current(s) {
             if own.is_dead(s) {
-                freed += if s.status == "enabled" { s.cost } else { 0 };
-                to_delete.push(s.id.clone());
+                to_delete.push(s);
             }
             continue;
         }
@@ -245,14 +242,13 @@ async fn clean_up(
                     cost: s.cost,
                 });
             }
-            _ => {
-                freed += if s.status == "enabled" { s.cost } else { 0 };
-                to_delete.push(s.id.clone());
-            }
+            _ => to_delete.push(s),
         }
     }
+    // The cost the deleted enabled ones held, no longer counted once they are gone.
+    let freed: u32 = to_delete.iter().filter(|s| s.status == "enabled").map(|s| s.cost).sum();
     out.total_cost = listed.total_cost.saturating_sub(freed);
-    out.deleted += delete_all(helix, to_delete).await?;
+    out.deleted += delete_all(helix, to_delete.iter().map(|s| s.id.clone()).collect()).await?;
     Ok(())
 }
 

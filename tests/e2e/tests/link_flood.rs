@@ -8,12 +8,17 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_post};
 
-/// How many streamer panels are open (each streamer window has one).
+/// How many streamer panels answer (each streamer window has one). A webview that does not
+/// answer a switch and a URL read within five seconds is not counted this time.
 async fn panels(app: &App) -> usize {
     let mut n = 0;
     for h in app.client.windows().await.expect("window handles") {
-        if app.client.switch_to_window(h).await.is_ok()
-            && let Ok(url) = app.client.current_url().await
+        let url = tokio::time::timeout(Duration::from_secs(5), async {
+            app.client.switch_to_window(h).await.ok()?;
+            app.client.current_url().await.ok()
+        })
+        .await;
+        if let Ok(Some(url)) = url
             && url.as_str().contains("streamer.html")
         {
             n += 1;
@@ -22,13 +27,31 @@ async fn panels(app: &App) -> usize {
     n
 }
 
+/// Waits until exactly eight streamer panels answer, failing at once on a ninth. A webview that
+/// is still loading can fail a switch or a URL read for a moment, so one count short is
+/// counted again (for up to a minute) rather than taken as a missing window.
+async fn eight_panels_answer(app: &App, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = panels(app).await;
+        assert!(n <= 8, "{what}: {n} streamer panels, more than eight");
+        if n == 8 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: only {n} of eight streamer panels answer");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_links_open_at_most_eight_streamer_windows_and_one_notice() {
     let sim = approving_sim().await;
     let base = sim.base_url();
-    let mut logins: Vec<String> =
-        ["lumenforge", "nightowl", "quietfox", "pixelpaladin"].map(String::from).to_vec();
-    for i in 0..16 {
+    // Twenty offline channels: a live one's player decodes video, and eight of those at once
+    // load a 2-core machine enough to slow every WebDriver answer; what is counted here does
+    // not depend on a stream playing.
+    let mut logins = Vec::new();
+    for i in 0..20 {
         let login = format!("floodchannel{i:02}");
         sim_post(&base, "/_sim/users", json!({"login": login, "live": false})).await;
         logins.push(login);
@@ -56,7 +79,7 @@ async fn twenty_links_open_at_most_eight_streamer_windows_and_one_notice() {
         assert!(Instant::now() < deadline, "only {handles} webviews opened");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    assert_eq!(panels(&app).await, 8, "eight streamer windows");
+    eight_panels_answer(&app, "eight streamer windows").await;
     app.switch_to_home().await;
     app.wait_for("#notice[data-code='too_many_windows']:not([hidden])").await;
     let shown = app.client.find_all(Locator::Css("#notice:not([hidden])")).await.expect("notices");
@@ -64,6 +87,6 @@ async fn twenty_links_open_at_most_eight_streamer_windows_and_one_notice() {
     let text = app.wait_for_text("#notice-text", |t| !t.is_empty()).await;
     assert!(text.contains("close one"), "the notice says what to do: {text:?}");
     app.screenshot("link-flood-notice").await;
-    assert_eq!(panels(&app).await, 8, "still eight streamer windows");
+    eight_panels_answer(&app, "still eight streamer windows").await;
     app.quit().await;
 }

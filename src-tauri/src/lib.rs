@@ -63,9 +63,9 @@ pub fn run() -> ExitCode {
     unsafe { webkit_env::apply() };
     init_tracing();
     tracing::debug!(tuned, "allocator set up");
-    // rustls needs exactly one process-wide crypto provider before any wss:// connect
-    // (docs/platform.md "WebSocket and TLS": tokio-tungstenite panics otherwise).
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // One process-wide rustls provider before any HTTP client or wss:// connect is made
+    // (docs/platform.md "WebSocket and TLS").
+    tev_core::tls::install();
 
     let (state, storage_notice) = match startup_state() {
         Ok(s) => s,

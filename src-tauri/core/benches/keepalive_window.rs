@@ -160,7 +160,7 @@ async fn zombie(window: u32) -> (f64, usize, usize) {
     let pump = {
         let (sent, stop, base) = (sent.clone(), stop.clone(), sim.base.clone());
         tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            let http = tev_core::tls::http_client().build().expect("an HTTP client");
             let mut tick = tokio::time::interval(Duration::from_millis(100));
             while !stop.load(Ordering::SeqCst) {
                 tick.tick().await;

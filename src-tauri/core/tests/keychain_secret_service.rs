@@ -208,7 +208,7 @@ async fn cli_login_whoami_logout_against_the_sim() {
     }
     let _one_at_a_time = CLI_LOCK.lock().await;
     let sim = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("sim");
-    let http = reqwest::Client::new();
+    let http = tev_core::tls::http_client().build().expect("an HTTP client");
     let cfg = http
         .post(format!("{}/_sim/config", sim.base_url()))
         .json(&serde_json::json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}))

@@ -58,7 +58,7 @@ fn activating_browser(base: String, decision: &'static str) -> Opener {
         let url = url.to_string();
         let base = base.clone();
         rt.spawn(async move {
-            let http = reqwest::Client::new();
+            let http = tev_core::tls::http_client().build().expect("an HTTP client");
             let page = http.get(&url).send().await.expect("activate page");
             assert!(page.status().is_success());
             let code = url::Url::parse(&url)
@@ -91,7 +91,7 @@ fn consenting_browser(decision: &'static str, pages: Arc<Mutex<Vec<String>>>) ->
         let url = url::Url::parse(url).map_err(|e| e.to_string())?;
         let pages = pages.clone();
         rt.spawn(async move {
-            let http = reqwest::Client::new();
+            let http = tev_core::tls::http_client().build().expect("an HTTP client");
             let consent = http.get(url.clone()).send().await.expect("consent page");
             let html = consent.text().await.expect("consent html");
             assert!(html.contains("Authorize"), "{html}");

@@ -7,6 +7,7 @@
 //! `webkit2gtk-driver`, and the app built (`cargo build -p twitch-event-viewer`).
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -58,6 +59,14 @@ pub fn watchdog() {
             std::process::exit(124);
         });
     });
+}
+
+/// An HTTP client for the simulator's control endpoints. The workspace builds reqwest without a
+/// crypto provider of its own (docs/platform.md "WebSocket and TLS"): ring is installed first,
+/// as the app does, or building the client panics.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 /// The workspace's target directory (honours `CARGO_TARGET_DIR`).
@@ -157,9 +166,6 @@ impl App {
     pub async fn launch(opts: Launch) -> App {
         watchdog();
         let turn = ONE_AT_A_TIME.lock().await;
-        // With the whole workspace's features unified, rustls has two providers compiled in
-        // and will not pick one by itself; the WebDriver client needs one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let bin = app_binary();
         assert!(
             bin.exists(),
@@ -247,8 +253,7 @@ impl App {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
         let client = loop {
-            match ClientBuilder::rustls()
-                .expect("rustls WebDriver client")
+            match ClientBuilder::new(HttpConnector::new())
                 .capabilities(caps.clone())
                 .connect(&url)
                 .await
@@ -502,7 +507,7 @@ pub fn quiet_browser(dir: &Path) -> String {
 
 /// POSTs JSON to the simulator's control API and returns the answer.
 pub async fn sim_post(base: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
-    let r = reqwest::Client::new()
+    let r = http()
         .post(format!("{base}{path}"))
         .json(&body)
         .send()
@@ -530,7 +535,7 @@ pub async fn sim_event(base: &str, login: &str, ty: &str, event: serde_json::Val
 
 /// GETs the simulator's `/_sim/state`.
 pub async fn sim_state(base: &str) -> serde_json::Value {
-    reqwest::get(format!("{base}/_sim/state"))
+    http().get(format!("{base}/_sim/state")).send()
         .await
         .expect("GET /_sim/state")
         .json()
@@ -697,7 +702,7 @@ pub fn recording_browser(dir: &Path) -> (String, PathBuf) {
 /// Approves the device code `user_code` for `sim_viewer` on the simulator's activation page, as
 /// the user does in the browser (the form `GET /activate` shows, posted).
 pub async fn approve_device_code(base: &str, user_code: &str) {
-    let r = reqwest::Client::new()
+    let r = http()
         .post(format!("{base}/activate"))
         .form(&[("user_code", user_code), ("login", "sim_viewer"), ("decision", "authorize")])
         .send()

@@ -109,7 +109,7 @@ async fn the_watcher_comes_back_after_a_logout_a_revoked_login_and_an_unreachabl
     tokio::time::sleep(Duration::from_secs(20)).await;
     assert_eq!(enabled_subscriptions(&base).await, 0, "subscribed without a token?");
     door.admit().await;
-    reqwest::Client::new().delete(format!("{base}/_sim/faults")).send().await.expect("faults");
+    tev_e2e::http().delete(format!("{base}/_sim/faults")).send().await.expect("faults");
     events_arrive_in_each_window(&app, &base).await;
     app.switch_to_home().await;
     app.wait_for("body[data-auth='signed_in']").await;

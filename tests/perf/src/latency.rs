@@ -62,7 +62,7 @@ pub async fn latency(app: &Running, base: &str, rate: u32) -> Latency {
         let stop = stop.clone();
         let base = base.to_string();
         tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            let http = tev_e2e::http();
             let mut tick = tokio::time::interval(Duration::from_millis(10));
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 tick.tick().await;
@@ -82,7 +82,7 @@ pub async fn latency(app: &Running, base: &str, rate: u32) -> Latency {
         r if r <= 100 => (1000 / u64::from(r), 1usize),
         r => (10, (r / 100) as usize),
     };
-    let http = reqwest::Client::new();
+    let http = tev_e2e::http();
     let mut tick = tokio::time::interval(Duration::from_millis(period_ms));
     let mut posts = Vec::new();
     let t_end = Instant::now() + Duration::from_secs(secs);

@@ -6,6 +6,7 @@
 
 use crate::procfs;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -92,8 +93,7 @@ pub async fn launch(bin: &Path, home: &Path, sim_base: Option<&str>, args: &[&st
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(60);
     let client = loop {
-        match ClientBuilder::rustls()
-            .expect("rustls")
+        match ClientBuilder::new(HttpConnector::new())
             .capabilities(caps.clone())
             .connect(&url)
             .await

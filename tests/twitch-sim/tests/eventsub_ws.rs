@@ -588,7 +588,7 @@ async fn dropping_the_handle_stops_the_server_and_closes_sockets() {
     assert_eq!(close_code(&mut ws).await, 1001);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
-        if reqwest::Client::new().get(format!("{base}/_sim/state")).send().await.is_err() {
+        if http().build().expect("client").get(format!("{base}/_sim/state")).send().await.is_err() {
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "server still answering");

@@ -22,7 +22,7 @@ async fn demo_scenario_plays_varied_events_through_the_normal_path() {
     })
     .await
     .unwrap();
-    let t = T { base: sim.base_url(), sim, http: reqwest::Client::new() };
+    let t = T { base: sim.base_url(), sim, http: http().build().expect("client") };
     let (mut ws, sid, _) = t.connect("").await;
     let (a, _) = t.token("sim_viewer", &["user:read:chat"]).await;
     for (k, v, c) in [
@@ -101,7 +101,7 @@ async fn binary_prints_its_url_first_and_serves_with_the_demo() {
         let base = base.expect("first line names the URL");
         assert!(base.starts_with("http://127.0.0.1:") && !base.ends_with('/'), "{base}");
         let (mut ws, sid, _) = connect_url(&format!("{}/ws", base.replacen("http", "ws", 1))).await;
-        let http = reqwest::Client::new();
+        let http = http().build().expect("client");
         let tok: serde_json::Value = http
             .post(format!("{base}/_sim/tokens"))
             .json(&json!({"login": "sim_viewer", "scopes": ["user:read:chat"]}))

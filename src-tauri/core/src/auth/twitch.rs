@@ -238,7 +238,7 @@ impl OAuthClient {
         client_id: impl Into<String>,
         secret: Option<Zeroizing<String>>,
     ) -> Result<Self, OAuthError> {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client()
             .redirect(reqwest::redirect::Policy::none())
             // A new connection for every call: OAuth calls are minutes to hours apart, so a
             // kept connection is stale by the next one, and a refresh written to a connection

@@ -205,7 +205,7 @@ impl Helix {
             let p = format!("{}/", base.path());
             base.set_path(&p);
         }
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client()
             .timeout(options.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -65,7 +65,7 @@ struct Sim {
 impl Sim {
     async fn start() -> Sim {
         let handle = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("sim");
-        Sim { handle, http: reqwest::Client::new() }
+        Sim { handle, http: crate::tls::http_client().build().expect("an HTTP client") }
     }
 
     fn helix_base(&self) -> Url {

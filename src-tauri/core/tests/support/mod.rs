@@ -76,7 +76,7 @@ impl Sim {
         install_crypto();
         let handle = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("sim");
         let base = handle.base_url();
-        Sim { _handle: handle, base, http: reqwest::Client::new() }
+        Sim { _handle: handle, base, http: tev_core::tls::http_client().build().expect("an HTTP client") }
     }
 
     /// Endpoints at the simulator.
@@ -384,7 +384,7 @@ pub fn states(h: &WatcherHandle) -> Arc<Mutex<Vec<ConnectionState>>> {
 
 /// rustls' provider, and logs to the test output with `TEV_LOG`.
 pub fn install_crypto() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    tev_core::tls::install();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("TEV_LOG"))
         .with_test_writer()

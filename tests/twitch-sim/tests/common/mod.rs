@@ -30,10 +30,17 @@ pub struct T {
     pub http: reqwest::Client,
 }
 
+/// A reqwest client builder. The workspace builds reqwest without a crypto provider of its own
+/// (docs/platform.md "WebSocket and TLS"): ring is installed first, or building panics.
+pub fn http() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
 pub async fn start() -> T {
     let sim = spawn(SimOptions::default()).await.expect("sim starts");
     let base = sim.base_url();
-    let http = reqwest::Client::builder()
+    let http = http()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");

@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    tev_core::tls::install();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -119,7 +119,9 @@ enum Signed {
 ///
 /// Otherwise the error says how to sign in.
 async fn sign_in(ep: &Endpoints) -> Result<Signed, String> {
-    let http = reqwest::Client::new();
+    let http = tev_core::tls::http_client()
+        .build()
+        .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
     if let Some(token) = tev_core::settings::env_nonempty(ACCESS_TOKEN_VAR) {
         let cid = tev_core::settings::env_nonempty(CLIENT_ID_VAR)
             .ok_or("TEV_CLIENT_ID must be set with TEV_ACCESS_TOKEN")?;

@@ -10,7 +10,7 @@ export const OFFER_LABEL = "Stay signed in for this run only";
 /** What choosing it means, under the button. */
 export const OFFER_MEANS =
   "Your login is then kept in memory only and forgotten when the app quits: you sign in again " +
-  "at the next start. Nothing is written to disk.";
+  "at the next start. The login is never written to disk.";
 
 /** Under "Log in with Twitch" once the choice is made. */
 export const RUN_ONLY_NOTE =

@@ -5,42 +5,17 @@
 
 use fantoccini::Locator;
 use serde_json::json;
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
-use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_post};
+use tev_e2e::{App, Launch, approving_sim, home_with_sim_client, sim_post, sim_state};
 
-/// How many streamer panels answer (each streamer window has one). A webview that does not
-/// answer a switch and a URL read within five seconds is not counted this time.
-async fn panels(app: &App) -> usize {
-    let mut n = 0;
-    for h in app.client.windows().await.expect("window handles") {
-        let url = tokio::time::timeout(Duration::from_secs(5), async {
-            app.client.switch_to_window(h).await.ok()?;
-            app.client.current_url().await.ok()
-        })
-        .await;
-        if let Ok(Some(url)) = url
-            && url.as_str().contains("streamer.html")
-        {
-            n += 1;
-        }
-    }
-    n
-}
-
-/// Waits until exactly eight streamer panels answer, failing at once on a ninth. A webview that
-/// is still loading can fail a switch or a URL read for a moment, so one count short is
-/// counted again (for up to a minute) rather than taken as a missing window.
-async fn eight_panels_answer(app: &App, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let n = panels(app).await;
-        assert!(n <= 8, "{what}: {n} streamer panels, more than eight");
-        if n == 8 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{what}: only {n} of eight streamer panels answer");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+/// The channels whose player pane the simulator served, from `/_sim/state`: one per streamer
+/// window. Read there rather than by switching WebDriver into each of 33 webviews, which waits
+/// for each page's load and stalled this test on a loaded machine.
+async fn players(base: &str) -> BTreeSet<String> {
+    let state = sim_state(base).await;
+    let pages = state["counters"]["embed_pages"].as_object().cloned().unwrap_or_default();
+    pages.keys().filter_map(|k| k.strip_prefix("player ")).map(String::from).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,7 +54,18 @@ async fn twenty_links_open_at_most_eight_streamer_windows_and_one_notice() {
         assert!(Instant::now() < deadline, "only {handles} webviews opened");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    eight_panels_answer(&app, "eight streamer windows").await;
+    // Each streamer window loads its channel's player: eight channels, all among the links.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let opened = loop {
+        let opened = players(&base).await;
+        assert!(opened.len() <= 8, "players of {} channels: {opened:?}", opened.len());
+        if opened.len() == 8 {
+            break opened;
+        }
+        assert!(Instant::now() < deadline, "only {} players loaded: {opened:?}", opened.len());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert!(opened.iter().all(|c| logins.contains(c)), "players of unknown channels: {opened:?}");
     app.switch_to_home().await;
     app.wait_for("#notice[data-code='too_many_windows']:not([hidden])").await;
     let shown = app.client.find_all(Locator::Css("#notice:not([hidden])")).await.expect("notices");
@@ -87,6 +73,8 @@ async fn twenty_links_open_at_most_eight_streamer_windows_and_one_notice() {
     let text = app.wait_for_text("#notice-text", |t| !t.is_empty()).await;
     assert!(text.contains("close one"), "the notice says what to do: {text:?}");
     app.screenshot("link-flood-notice").await;
-    eight_panels_answer(&app, "still eight streamer windows").await;
+    assert_eq!(players(&base).await, opened, "still the same eight players");
+    let handles = app.client.windows().await.expect("window handles").len();
+    assert_eq!(handles, most, "still eight streamer windows");
     app.quit().await;
 }

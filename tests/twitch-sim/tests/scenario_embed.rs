@@ -77,7 +77,7 @@ async fn the_demos_gift_bomb_gifts_carry_the_bombs_id_and_add_up_to_its_total() 
     })
     .await
     .unwrap();
-    let t = T { base: sim.base_url(), sim, http: reqwest::Client::new() };
+    let t = T { base: sim.base_url(), sim, http: http().build().expect("client") };
     let (mut ws, sid, _) = t.connect("").await;
     let (a, _) = t.token("sim_viewer", &["user:read:chat"]).await;
     let c = json!({"broadcaster_user_id": LUMENFORGE, "user_id": SIM_VIEWER});

@@ -114,6 +114,15 @@ pub fn app_binary() -> PathBuf {
     target_dir().join("debug/twitch-event-viewer")
 }
 
+/// The `tev` command-line binary under test (tev-core's, built by `cargo build --workspace`):
+/// `TEV_CLI_BINARY`, else the debug build in the target dir.
+pub fn tev_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("TEV_CLI_BINARY") {
+        return PathBuf::from(p);
+    }
+    target_dir().join("debug/tev")
+}
+
 fn tauri_driver() -> PathBuf {
     if let Some(p) = std::env::var_os("TAURI_DRIVER") {
         return PathBuf::from(p);

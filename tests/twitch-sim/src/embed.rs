@@ -207,7 +207,9 @@ const TYPE = {stream_type};
 const player = document.getElementById("player");
 const video = document.getElementById("video");
 // Tells the simulator how playback goes (a test hook: see the module's doc), once a second
-// while the stream loads or plays, and at an error.
+// while the stream loads and for its first seconds of play, and at an error; then it stops, so
+// that a measurement of an idle window with a playing stream (tests/perf) is not the hook's.
+const REPORT_UNTIL = 3;
 function report() {{
   fetch("/_sim/player", {{ method: "POST", body: JSON.stringify({{
     channel: player.dataset.channel, state: player.dataset.state,
@@ -216,7 +218,12 @@ function report() {{
   }}) }}).catch(() => {{}});
 }}
 report();
-setInterval(() => {{ if (player.dataset.state === "loading" || player.dataset.state === "playing") report(); }}, 1000);
+const reporting = setInterval(() => {{
+  const state = player.dataset.state;
+  if (state !== "loading" && state !== "playing") return;
+  report();
+  if (video.currentTime >= REPORT_UNTIL) clearInterval(reporting);
+}}, 1000);
 function fail(name, detail) {{
   player.dataset.state = "error";
   document.getElementById("error").textContent = "Playback error: " + name + (detail ? " — " + detail : "");

@@ -18,19 +18,28 @@ use tokio::process::{Child, Command};
 /// the display.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// How long a test binary may run after its first app launch before it is taken as hung, unless
-/// `TEV_E2E_HANG_SECS` says otherwise; the slowest binary takes ~30 s. A WebDriver call to an
-/// app that went away can wait forever (fantoccini has no timeout of its own), and one such
-/// wait would hold the whole suite until CI's own limit, with nothing said about where.
+/// How long a test binary may run after its latest app launch before it is taken as hung,
+/// unless `TEV_E2E_HANG_SECS` says otherwise; the slowest test takes ~80 s from its launch on
+/// a calm machine. A WebDriver call to an app that went away can wait forever (fantoccini has
+/// no timeout of its own), and one such wait would hold the whole suite until CI's own limit,
+/// with nothing said about where. Counted from each launch, not the binary's first: a binary
+/// of five tests on a loaded machine takes longer than one test may.
 pub const HANG_SECS: u64 = 300;
 
 /// tauri-driver's pid and the home of every app alive now, for the watchdog to clean up.
 static LIVE: std::sync::Mutex<Vec<(Option<u32>, PathBuf)>> = std::sync::Mutex::new(Vec::new());
 
-/// Starts (once per test binary) the watchdog: after [`HANG_SECS`] it says so, kills the apps
-/// still running and ends the binary with exit code 124 (what `timeout` uses), so the other test
-/// binaries still run and the failure says where it was.
+/// When the latest app launch began: the watchdog's deadline counts from it.
+static LAST_LAUNCH: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
+
+/// Arms the watchdog for a launch (starting it once per test binary): [`HANG_SECS`] after the
+/// latest launch it says so, kills the apps still running and ends the binary with exit code
+/// 124 (what `timeout` uses), so the other test binaries still run and the failure says where
+/// it was.
 pub fn watchdog() {
+    if let Ok(mut last) = LAST_LAUNCH.lock() {
+        *last = Some(Instant::now());
+    }
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
         let secs = std::env::var("TEV_E2E_HANG_SECS")
@@ -38,12 +47,22 @@ pub fn watchdog() {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(HANG_SECS);
         std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(secs));
+            loop {
+                let since = LAST_LAUNCH.lock().ok().and_then(|l| *l).map(|t| t.elapsed());
+                if since.is_some_and(|s| s >= Duration::from_secs(secs)) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
             let test = std::env::current_exe()
                 .ok()
                 .and_then(|e| e.file_name().map(|n| n.to_string_lossy().into_owned()));
-            eprintln!(
-                "tev-e2e: {} ran {secs} s past its first app launch: taken as hung \
+            // Written to the process's stderr itself: `eprintln!` in a thread a test started
+            // goes to the test harness's capture, which nobody prints when the binary exits.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "tev-e2e: {} ran {secs} s past its latest app launch: taken as hung \
                  (TEV_E2E_HANG_SECS); its apps are killed and it exits with 124",
                 test.unwrap_or_default()
             );
@@ -124,6 +143,10 @@ pub struct App {
     pub home: tempfile::TempDir,
     /// Everything the app (and the WebDriver pieces) wrote to stderr so far.
     pub log: Arc<std::sync::Mutex<String>>,
+    /// The main window's webview, the one the session starts in: [`App::switch_to_home`]
+    /// tries it first, so finding home does not switch through every streamer window's panes
+    /// (a switch waits for that page's load).
+    main_window: Option<fantoccini::wd::WindowHandle>,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -264,7 +287,8 @@ impl App {
         if let Ok(mut live) = LIVE.lock() {
             live.push((driver.id(), home.path().to_path_buf()));
         }
-        App { client, env: app_env, driver, home, log, _turn: turn }
+        let main_window = client.window().await.ok();
+        App { client, env: app_env, driver, home, log, main_window, _turn: turn }
     }
 
     /// Waits (up to 30 s) for an element and returns it.
@@ -549,13 +573,20 @@ impl App {
     /// streamer window's chat message box, nor the blank page the home window shows at a cold
     /// start with a link until its page loads.
     pub async fn switch_to_home(&self) {
-        self.switch_to_page("the home page", |url| {
+        let is_home = |url: &str| {
             url.starts_with("tauri://localhost")
                 && !url.contains("streamer.html")
                 && !url.contains("compose.html")
                 && !url.contains("blank.html")
-        })
-        .await
+        };
+        if let Some(h) = &self.main_window
+            && self.client.switch_to_window(h.clone()).await.is_ok()
+            && let Ok(url) = self.client.current_url().await
+            && is_home(url.as_str())
+        {
+            return;
+        }
+        self.switch_to_page("the home page", is_home).await
     }
 
     async fn switch_to_page(&self, what: &str, pred: impl Fn(&str) -> bool) {

@@ -177,7 +177,8 @@ async fn players(State(sim): State<Shared>) -> Response {
 async fn player(State(sim): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let channel = channel_param(&q);
     let (name, title, live) = {
-        let w = sim.world();
+        let mut w = sim.world();
+        *w.counters.embed_pages.entry(format!("player {channel}")).or_default() += 1;
         match w.user_by_login(&channel) {
             Some(u) => (u.display_name.clone(), u.title.clone(), u.live),
             None => (channel.clone(), String::new(), false),
@@ -273,11 +274,11 @@ if (player.dataset.live === "true") play().catch((e) => fail(e.name || "Error", 
 /// `/embed/chat/lines` for as it comes.
 async fn chat(State(sim): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let channel = channel_param(&q);
-    let name = sim
-        .world()
-        .user_by_login(&channel)
-        .map(|u| u.display_name.clone())
-        .unwrap_or_else(|| channel.clone());
+    let name = {
+        let mut w = sim.world();
+        *w.counters.embed_pages.entry(format!("chat {channel}")).or_default() += 1;
+        w.user_by_login(&channel).map(|u| u.display_name.clone()).unwrap_or_else(|| channel.clone())
+    };
     let lines = [
         ("SimViewer", "#2E8B57", "hi chat! 👋"),
         ("SimMod", "#00FF7F", "Welcome in, remember to be kind"),

@@ -232,6 +232,10 @@ pub struct Counters {
     pub oauth_calls: BTreeMap<String, u64>,
     /// Requests answered by an injected fault (`/_sim/faults`).
     pub faults_answered: u64,
+    /// Embedded pages served, by `page login` (`player lumenforge`, `chat lumenforge`): a test
+    /// sees which channels' panes loaded without switching WebDriver into each webview (a
+    /// switch waits for the page's load, and many loading at once can stall it).
+    pub embed_pages: BTreeMap<String, u64>,
 }
 
 /// Everything the simulator knows.

@@ -8,11 +8,12 @@ use crate::channels::{self, ChannelsExt};
 use crate::error::{ErrorCode, UiError};
 use crate::home;
 use crate::state::{AppState, Connected, SignedInUser};
-use crate::views::{AuthView, SetupResult, event};
+use crate::views::{AuthView, KeychainView, SetupResult, event};
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter, EventTarget};
 use tev_core::auth::{AuthState, LoginFlow, OAuthClient, SignInProgress, TokenOwner};
 use tev_core::helix::Helix;
+use tev_core::keychain::KeychainError;
 use tev_core::settings::{ClientChoice, ClientIdSource, bundled_client_id, is_valid_client_id};
 use tev_core::token::TokenSource;
 use tev_core::watcher::{self, WatcherConfig};
@@ -50,7 +51,7 @@ pub async fn setup(
     }
     let secret = client_secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     if let Some(secret) = secret {
-        state.keychain.set_client_secret(&client_id, zeroize::Zeroizing::new(secret)).await?;
+        state.keychain().set_client_secret(&client_id, zeroize::Zeroizing::new(secret)).await?;
     }
     state.config.update(|s| s.client_id = Some(client_id.clone()))?;
     connect(app, state).await?;
@@ -72,7 +73,7 @@ pub async fn use_built_in(app: &AppHandle, state: Arc<AppState>) -> Result<Setup
     refuse_if_from_environment(current.as_ref())?;
     if current.is_some_and(|c| c.source == ClientIdSource::Own) {
         sign_out_before_switching(&state).await;
-        if let Err(e) = state.keychain.delete_client_secret().await {
+        if let Err(e) = state.keychain().delete_client_secret().await {
             tracing::warn!(error = %e, "could not delete the own application's secret");
         }
         state.config.update(|s| s.client_id = None)?;
@@ -126,6 +127,37 @@ pub async fn login(app: &AppHandle, state: Arc<AppState>, privileged: bool) -> R
     Ok(())
 }
 
+/// The user chose to stay signed in for this run only (no usable keychain): from now on the
+/// login is kept in this run's memory store — by the current token owner and by any made later in
+/// the run — and forgotten when the app quits; then the login starts as `login` starts it.
+pub async fn login_for_this_run(
+    app: &AppHandle,
+    state: Arc<AppState>,
+    privileged: bool,
+) -> Result<(), UiError> {
+    let run = state.keep_login_for_this_run();
+    if let Some(c) = state.connected().await {
+        c.owner.keep_login_in(run).await;
+    }
+    tracing::info!("the login is kept in memory for this run only, as the user chose");
+    login(app, state, privileged).await
+}
+
+/// Whether a login can be kept in the keychain now, for the sign-in screen: asked each time the
+/// screen shows, so a keychain that comes up after the app is seen.
+pub async fn keychain_status(state: &AppState) -> KeychainView {
+    if state.run_keychain().is_some() {
+        return KeychainView::SessionOnly;
+    }
+    match state.keychain().check().await {
+        Err(e @ (KeychainError::Unavailable(_) | KeychainError::Timeout(_))) => {
+            KeychainView::Unavailable { detail: e.to_string() }
+        }
+        // Any other failure (an unreadable entry) does not stop a new login from being stored.
+        Ok(()) | Err(_) => KeychainView::Available,
+    }
+}
+
 /// Turns chatting on: `user:write:chat` is asked for from now on (settings, `roles.chat`), which
 /// means a new login — Twitch's consent page shows the added scope (docs/twitch.md §3.5) — as
 /// the broadcaster's and moderator's scopes do (the pieces are made again for it first).
@@ -167,8 +199,7 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
         return Ok(());
     }
     let owner =
-        TokenOwner::from_settings(&settings, state.endpoints.clone(), state.keychain.clone())
-            .await?;
+        TokenOwner::from_settings(&settings, state.endpoints.clone(), state.keychain()).await?;
     tracing::debug!("token owner made");
     let tokens: Arc<dyn TokenSource> = Arc::new(owner.clone());
     let helix = Helix::new(state.endpoints.helix.clone(), tokens.clone())?;

@@ -40,8 +40,12 @@ pub struct AppState {
     pub endpoints: Endpoints,
     /// `settings.json` under the config dir.
     pub config: ConfigStore,
-    /// The OS keychain (tokens, client secret).
-    pub keychain: Keychain,
+    /// The OS keychain (tokens, client secret), unless the user chose memory for this run.
+    os_keychain: Keychain,
+    /// Memory for this run, once the user chose to stay signed in for this run only (no usable
+    /// keychain): from then on the login (and a Client Secret entered) is kept there, and every
+    /// token owner made later in the run finds it there; nothing reaches the OS keychain.
+    run_only: std::sync::Mutex<Option<Keychain>>,
     /// The recent events of every channel, on disk, and the headers of open windows.
     pub live: LiveFeed,
     /// Owner, Helix and watcher; `None` until a Client ID is configured.
@@ -72,7 +76,8 @@ impl AppState {
         Arc::new(Self {
             endpoints,
             config,
-            keychain: keychain_from_env(),
+            os_keychain: keychain_from_env(),
+            run_only: std::sync::Mutex::new(None),
             live,
             connected: RwLock::new(None),
             connected_changed: tokio::sync::watch::Sender::new(()),
@@ -80,6 +85,24 @@ impl AppState {
             activation_url: std::sync::Mutex::new(None),
             user: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Where the login and the Client Secret are kept: memory once the user chose this run
+    /// only, else the OS keychain.
+    pub fn keychain(&self) -> Keychain {
+        self.run_keychain().unwrap_or_else(|| self.os_keychain.clone())
+    }
+
+    /// The memory store of this run, if the user chose to stay signed in for this run only.
+    pub fn run_keychain(&self) -> Option<Keychain> {
+        self.run_only.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The user chose to stay signed in for this run only: the memory store of this run (made
+    /// once; choosing again keeps the same one).
+    pub fn keep_login_for_this_run(&self) -> Keychain {
+        let mut slot = self.run_only.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.get_or_insert_with(Keychain::session_only).clone()
     }
 
     /// Owner, Helix and watcher, if a Client ID is configured.

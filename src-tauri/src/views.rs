@@ -153,6 +153,22 @@ pub enum AuthView {
     },
 }
 
+/// Where a login would be kept, for the sign-in screen (`keychain_status`): it offers to stay
+/// signed in for this run only when no keychain can keep the login, and says so once chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum KeychainView {
+    /// The system keychain answers: a login is kept there, across restarts.
+    Available,
+    /// No usable keychain (no Secret Service, or a locked one that does not answer).
+    Unavailable {
+        /// Why, in words (never a secret: keychain errors carry none).
+        detail: String,
+    },
+    /// The user chose to stay signed in for this run only: the login lives in memory.
+    SessionOnly,
+}
+
 /// A login's step, as the home page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Progress {

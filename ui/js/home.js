@@ -2,10 +2,13 @@
 // one asks for an application first), pick a streamer — the followed channels live now first —,
 // open the streamer window; the settings choose the Twitch application.
 import { call, markPainted, on } from "./ipc.js";
+import { OFFER_LABEL, OFFER_MEANS, keychainAfterLoginError, needsKeychainCheck, signInView } from "./signin.js";
 
 const $ = (id) => document.getElementById(id);
 let auth = null;
 let settings = null;
+/** Where a login would be kept (`keychain_status`); null until asked. */
+let keychain = null;
 
 function showError(el, e) {
   el.hidden = !e;
@@ -130,8 +133,42 @@ $("setup-form").addEventListener("submit", async (ev) => {
 
 // ---------------------------------------------------------------------------------------------
 // Log in
+$("session-only-button").textContent = OFFER_LABEL;
+$("session-only-means").textContent = OFFER_MEANS;
+
+/** The error of the last login command or logout, until the login's state changes. */
+let loginError = null;
+
+/** The sign-in screen's parts that depend on where the login is kept (signin.js). */
+function renderSignIn() {
+  const v = signInView(auth, keychain);
+  $("session-only").hidden = !v.offer;
+  $("session-only-why").textContent = v.detail;
+  $("run-only-note").hidden = !v.note;
+  $("run-only-note").textContent = v.note || "";
+  showError($("login-error"), loginError || (v.reason ? { message: v.reason } : null));
+  $("account-session").hidden = !v.badge;
+  $("account-session").textContent = v.badge || "";
+  document.body.dataset.keychain = v.keychain;
+}
+
+let keychainSeq = 0;
+/** Asks where a login would be kept now (a keychain may have come up or gone since). */
+async function checkKeychain() {
+  const seq = ++keychainSeq;
+  try {
+    const k = await call("keychain_status");
+    if (seq === keychainSeq) keychain = k;
+  } catch {
+    // Unknown: nothing is offered, and the login's own error says what is wrong.
+  }
+  renderSignIn();
+}
+
 function renderAuth(a) {
+  const previous = auth;
   auth = a;
+  if (!previous || previous.state !== a.state) loginError = null;
   const progress = $("login-progress");
   const signingIn = a.state === "signing_in";
   progress.hidden = !signingIn;
@@ -143,24 +180,30 @@ function renderAuth(a) {
     $("device-code-box").hidden = !hasCode;
     $("device-code").textContent = p.user_code || "";
   }
-  if (a.state === "signed_out" || a.state === "expired") {
-    showError($("login-error"), a.reason ? { message: a.reason } : null);
-    pickerLoaded = false;
-  } else {
-    showError($("login-error"), null);
-  }
+  if (a.state === "signed_out" || a.state === "expired") pickerLoaded = false;
   layout();
+  renderSignIn();
+  if (needsKeychainCheck(previous, a)) checkKeychain();
   if (a.state === "signed_in") loadPicker();
 }
 
-$("login-button").addEventListener("click", async () => {
-  showError($("login-error"), null);
+/** Starts a login with `command` (`login_start`, or `login_for_this_run`). */
+async function startLogin(command) {
+  loginError = null;
+  renderSignIn();
   try {
-    await call("login_start", { privileged: $("role-opt-in").checked });
+    await call(command, { privileged: $("role-opt-in").checked });
+    if (command === "login_for_this_run") keychain = { state: "session_only" };
+    renderSignIn();
   } catch (e) {
-    showError($("login-error"), e);
+    keychain = keychainAfterLoginError(keychain, e);
+    // Without a keychain the offer says it in full.
+    if (e.code !== "keychain_unavailable") loginError = e;
+    renderSignIn();
   }
-});
+}
+$("login-button").addEventListener("click", () => startLogin("login_start"));
+$("session-only-button").addEventListener("click", () => startLogin("login_for_this_run"));
 $("login-cancel").addEventListener("click", () => call("login_cancel").catch(() => {}));
 $("copy-code").addEventListener("click", async () => {
   try {
@@ -174,7 +217,7 @@ $("copy-code").addEventListener("click", async () => {
 $("open-activation").addEventListener("click", () => call("login_open_activation").catch(() => {}));
 $("logout").addEventListener("click", async () => {
   $("logout").disabled = true;
-  try { await call("logout"); } catch (e) { showError($("login-error"), e); }
+  try { await call("logout"); } catch (e) { loginError = e; renderSignIn(); }
   finally { $("logout").disabled = false; }
 });
 

@@ -338,6 +338,13 @@ impl Keychain {
         }
     }
 
+    /// Whether the keychain can keep a login now: the login's entry is read (and dropped), as a
+    /// login does before it starts. `Unavailable` (or `Timeout`, a locked keyring) means the user
+    /// may choose to stay signed in for this run only.
+    pub async fn check(&self) -> Result<(), KeychainError> {
+        self.get(TOKENS_ACCOUNT).await.map(drop)
+    }
+
     /// Writes an entry (replacing what was there).
     pub async fn set(&self, account: &str, value: Zeroizing<String>) -> Result<(), KeychainError> {
         if let Backend::Session(m) = &self.backend {

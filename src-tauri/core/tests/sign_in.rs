@@ -460,6 +460,44 @@ async fn session_only_is_the_users_explicit_choice() {
     owner.shutdown();
 }
 
+/// The app keeps one memory store for the run: an owner made again later (other roles, chatting
+/// turned on) with that store finds the login kept there for this run only, while a fresh memory
+/// store (a new run) has none. A store that is not memory is never taken for this choice.
+#[tokio::test(start_paused = true)]
+async fn a_login_for_this_run_only_is_found_again_by_an_owner_made_later_in_the_same_run() {
+    let sim = Sim::with_twitch_timings().await;
+    sim.config(json!({"auto_approve": "sim_viewer"})).await;
+    let oauth = || {
+        OAuthClient::new(Endpoints::with_base(&sim.base).expect("base"), PUBLIC, None)
+            .expect("client")
+    };
+    let (owner, os) = owner(&sim, PUBLIC, None, OwnerOptions::default(), nobody());
+    owner.keep_login_in(os.clone()).await;
+    let run = Keychain::session_only();
+    owner.keep_login_in(run.clone()).await;
+    let state = owner.login(LoginFlow::Device).await.expect("signed in");
+    assert!(matches!(state, AuthState::SignedIn { session_only: true, .. }), "{state:?}");
+    assert!(os.load_tokens().await.expect("os store").is_none(), "the login reached the keychain");
+    owner.shutdown();
+
+    let again = TokenOwner::with_opener(oauth(), run, OwnerOptions::default(), nobody());
+    let state = again.start().await;
+    let AuthState::SignedIn { session_only, login, .. } = &state else { panic!("{state:?}") };
+    assert!(*session_only);
+    assert_eq!(login, "sim_viewer");
+    again.shutdown();
+
+    let next_run = TokenOwner::with_opener(
+        oauth(),
+        Keychain::session_only(),
+        OwnerOptions::default(),
+        nobody(),
+    );
+    let state = next_run.start().await;
+    assert!(matches!(state, AuthState::SignedOut { reason: None }), "{state:?}");
+    next_run.shutdown();
+}
+
 mod requested_scopes {
     //! The scopes the app asks for are exactly the scopes its features use (docs/twitch.md §3.5:
     //! every scope is shown to the user on Twitch's consent page): for each mode, the union of the

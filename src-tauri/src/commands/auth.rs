@@ -1,10 +1,11 @@
-//! Commands about the login: its state, starting, cancelling and ending it.
+//! Commands about the login: its state, where it would be kept, starting (kept in the keychain,
+//! or in memory for this run only), cancelling and ending it. No command hands a token to a page.
 
 use super::S;
 use crate::error::UiError;
 use crate::home;
 use crate::session;
-use crate::views::AuthView;
+use crate::views::{AuthView, KeychainView};
 use tauri::{AppHandle, Webview};
 
 #[tauri::command]
@@ -30,6 +31,23 @@ pub async fn auth_state(
 #[tracing::instrument(skip(app, state), err(Debug))]
 pub async fn login_start(app: AppHandle, state: S<'_>, privileged: bool) -> Result<(), UiError> {
     session::login(&app, state.inner().clone(), privileged).await
+}
+
+/// Where a login would be kept: the keychain, none usable, or memory for this run (chosen).
+#[tauri::command]
+pub async fn keychain_status(state: S<'_>) -> Result<KeychainView, UiError> {
+    Ok(session::keychain_status(&state).await)
+}
+
+/// "Stay signed in for this run only": the login is kept in memory, then it starts.
+#[tauri::command]
+#[tracing::instrument(skip(app, state), err(Debug))]
+pub async fn login_for_this_run(
+    app: AppHandle,
+    state: S<'_>,
+    privileged: bool,
+) -> Result<(), UiError> {
+    session::login_for_this_run(&app, state.inner().clone(), privileged).await
 }
 
 #[tauri::command]

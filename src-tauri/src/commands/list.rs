@@ -17,6 +17,8 @@ macro_rules! app_commands {
             app::use_built_in_client => "app-pages",
             auth::auth_state => "app-pages",
             auth::login_start => "app-pages",
+            auth::keychain_status => "app-pages",
+            auth::login_for_this_run => "app-pages",
             auth::login_cancel => "app-pages",
             auth::login_open_activation => "app-pages",
             auth::logout => "app-pages",

@@ -105,6 +105,15 @@ pub fn app_binary() -> PathBuf {
     target_dir().join("debug/twitch-event-viewer")
 }
 
+/// The `tev` command-line binary under test (tev-core's, built by `cargo build --workspace`):
+/// `TEV_CLI_BINARY`, else the debug build in the target dir.
+pub fn tev_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("TEV_CLI_BINARY") {
+        return PathBuf::from(p);
+    }
+    target_dir().join("debug/tev")
+}
+
 fn tauri_driver() -> PathBuf {
     if let Some(p) = std::env::var_os("TAURI_DRIVER") {
         return PathBuf::from(p);
@@ -706,6 +715,79 @@ impl Launch {
     /// client), so the first window is the setup screen, as in a build made without one.
     pub fn without_bundled_client_id(self) -> Launch {
         self.with_env("TEV_HIDE_BUNDLED_CLIENT_ID", "1")
+    }
+}
+
+/// A D-Bus session bus of the test's own with no Secret Service on it, for an app that finds no
+/// keychain (a desktop without GNOME Keyring, KWallet or KeePassXC). Its configuration names no
+/// service directories, so D-Bus activation cannot start a keyring behind the test's back (as
+/// `src-tauri/core/tests/keychain_late.rs` does it). The daemon is ended when this is dropped.
+pub struct KeychainlessBus {
+    /// The `dbus-daemon` serving the bus.
+    daemon: std::process::Child,
+    /// The bus's address, for `DBUS_SESSION_BUS_ADDRESS`.
+    address: String,
+    /// Holds the bus's configuration and socket until the bus ends.
+    _dir: tempfile::TempDir,
+}
+
+impl KeychainlessBus {
+    /// Starts the bus (`dbus-daemon`, which the README's test command has).
+    pub fn start() -> KeychainlessBus {
+        use std::io::BufRead;
+        let dir = tempfile::Builder::new().prefix("tev-bus-").tempdir().expect("bus dir");
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>"#,
+                dir.path().display()
+            ),
+        )
+        .expect("bus config");
+        let mut daemon = std::process::Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start dbus-daemon (apt package dbus)");
+        let mut address = String::new();
+        std::io::BufReader::new(daemon.stdout.take().expect("the daemon's stdout"))
+            .read_line(&mut address)
+            .expect("the bus address");
+        let address = address.trim().to_string();
+        assert!(address.starts_with("unix:"), "dbus-daemon printed {address:?}");
+        KeychainlessBus { daemon, address, _dir: dir }
+    }
+
+    /// The bus's address.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+}
+
+impl Drop for KeychainlessBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+impl Launch {
+    /// The same, on `bus`, where no Secret Service answers: the app finds no keychain.
+    pub fn without_keychain(self, bus: &KeychainlessBus) -> Launch {
+        self.with_env("DBUS_SESSION_BUS_ADDRESS", bus.address())
     }
 }
 

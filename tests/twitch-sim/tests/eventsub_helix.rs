@@ -386,3 +386,41 @@ async fn twitch_md_9_condition_keys_come_back_complete_with_unused_ones_empty() 
     assert_eq!(calls[format!("POST {LUMENFORGE}")], 2, "{calls}");
     assert_eq!(calls[format!("DELETE {LUMENFORGE}")], 1, "{calls}");
 }
+
+/// A user token deletes any of the user's subscriptions of its Client ID, whatever session they
+/// are on (https://dev.twitch.tv/docs/api/reference/#delete-eventsub-subscription): two client
+/// processes signed in as one user hold different tokens, and `/_sim/state` says which token
+/// created and which deleted a subscription, its status and session then, and each token's
+/// list, create and delete calls — so a test sees one copy delete another's live subscription.
+#[tokio::test]
+async fn state_says_which_token_created_and_which_deleted_a_subscription() {
+    let t = start().await;
+    let (_ws, sid, _) = t.connect("").await;
+    let (a, _) = t.token("sim_viewer", &[]).await;
+    let (b, _) = t.token("sim_viewer", &[]).await;
+    let cond = json!({"broadcaster_user_id": LUMENFORGE});
+    let (s, r) = t.subscribe(&a, "stream.online", "1", cond, &sid).await;
+    assert_eq!(s, 202, "{r}");
+    let id = r["data"][0]["id"].as_str().unwrap().to_string();
+    let (_, st) = t.get_json("/_sim/state").await;
+    assert_eq!(st["tokens"].as_array().map(Vec::len), Some(2), "two tokens: {st}");
+    let created_by = st["subscriptions"][0]["token_id"].as_u64().expect("the creating token");
+    assert_eq!(t.list_subs(&b, "").await.0, 200);
+    assert_eq!(t.delete_sub(&b, &id).await, 204);
+    let (_, st) = t.get_json("/_sim/state").await;
+    let d = &st["deleted_subscriptions"][0];
+    assert_eq!(d["id"], id.as_str(), "{st}");
+    assert_eq!((d["status"].as_str(), d["session_live"].as_bool()), (Some("enabled"), Some(true)));
+    assert_eq!(
+        (d["type"].as_str(), d["session_id"].as_str()),
+        (Some("stream.online"), Some(&*sid))
+    );
+    assert_eq!(d["token_id"], created_by);
+    let deleted_by = d["deleted_by_token_id"].as_u64().expect("the deleting token");
+    assert_ne!(deleted_by, created_by, "another token deleted it");
+    let calls = &st["counters"]["eventsub_calls_by_token"];
+    assert_eq!(calls[format!("POST {created_by}")], 1, "{calls}");
+    assert_eq!(calls[format!("GET {deleted_by}")], 1, "{calls}");
+    assert_eq!(calls[format!("DELETE {deleted_by}")], 1, "{calls}");
+    assert!(calls.get(format!("DELETE {created_by}")).is_none(), "{calls}");
+}

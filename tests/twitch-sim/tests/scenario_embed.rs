@@ -64,6 +64,50 @@ async fn demo_scenario_plays_varied_events_through_the_normal_path() {
     assert!(cheers > 0);
 }
 
+/// The demo's gift bomb is told as Twitch tells one in chat: the community gift, then one
+/// `sub_gift` per recipient carrying the bomb's id as `community_gift_id`
+/// (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#chat-notification-event), so a
+/// client shows one bomb row, not the bomb and stray gifts.
+#[tokio::test]
+async fn the_demos_gift_bomb_gifts_carry_the_bombs_id_and_add_up_to_its_total() {
+    let sim = spawn(SimOptions {
+        scenario: Some("demo".into()),
+        scenario_speed: Some(400.0),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let t = T { base: sim.base_url(), sim, http: reqwest::Client::new() };
+    let (mut ws, sid, _) = t.connect("").await;
+    let (a, _) = t.token("sim_viewer", &["user:read:chat"]).await;
+    let c = json!({"broadcaster_user_id": LUMENFORGE, "user_id": SIM_VIEWER});
+    assert_eq!(t.subscribe(&a, "channel.chat.notification", "1", c, &sid).await.0, 202);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut bomb: Option<(String, u64)> = None;
+    let mut gifts = Vec::new();
+    while tokio::time::Instant::now() < deadline {
+        let f = next_non_keepalive(&mut ws).await;
+        let e = &f["payload"]["event"];
+        match (e["notice_type"].as_str(), &bomb) {
+            (Some("community_sub_gift"), None) => {
+                let g = &e["community_sub_gift"];
+                bomb = Some((g["id"].as_str().unwrap().to_owned(), g["total"].as_u64().unwrap()));
+            }
+            (Some("sub_gift"), Some((_, total))) => {
+                gifts.push(e["sub_gift"]["community_gift_id"].clone());
+                if gifts.len() as u64 == *total {
+                    break;
+                }
+            }
+            (Some("community_sub_gift"), Some(_)) => break,
+            _ => {}
+        }
+    }
+    let (id, total) = bomb.expect("the demo sent a gift bomb");
+    assert_eq!(gifts.len() as u64, total, "one individual gift per sub of the bomb");
+    assert!(gifts.iter().all(|g| g == &json!(id)), "bomb {id}: gifts carry {gifts:?}");
+}
+
 #[tokio::test]
 async fn unknown_scenario_is_refused() {
     let r = spawn(SimOptions { scenario: Some("nope".into()), ..Default::default() }).await;

@@ -1,10 +1,11 @@
 //! The two-source link: a sub, resub, raid, cheer, gift or donation that Twitch tells both
 //! through chat (`channel.chat.notification` / `channel.chat.message`) and through its own
-//! EventSub type is one happening, shown once. Copies are recognised by channel, kind, actor
-//! and amount within [`FeedConfig::link_window`](super::FeedConfig::link_window) of event
+//! EventSub type is one happening, shown once. Copies are recognised by channel, kind, actor,
+//! amount and what else tells two such happenings apart (a resub's months and tier, a sub's or
+//! gift's tier) within [`FeedConfig::link_window`](super::FeedConfig::link_window) of event
 //! time, and only across *different* sources, so two real cheers in a row stay two rows.
 
-use super::{EventKind, StreamEvent};
+use super::{Details, EventKind, StreamEvent};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -43,6 +44,23 @@ struct LinkKey {
     actor: String,
     /// Bits for cheers, subs for gifts, minor units for donations; 0 otherwise.
     amount: u64,
+    /// What both sources tell alike and tells two happenings of one actor apart: a resub's
+    /// tier and months (two resubs of one user, 15 and 65 months, are two rows), a sub's or
+    /// gift's tier; empty otherwise. Both sources send these for the same happening
+    /// (<https://dev.twitch.tv/docs/eventsub/eventsub-reference/#chat-notification-resub>,
+    /// <https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelsubscriptionmessage>).
+    detail: String,
+}
+
+/// [`LinkKey::detail`] of a row.
+fn detail(details: &Details) -> String {
+    match details {
+        Details::Resub { tier, cumulative_months, .. } => format!("{tier}/{cumulative_months}"),
+        Details::Sub { tier, .. }
+        | Details::SubGift { tier, .. }
+        | Details::CommunitySubGift { tier, .. } => tier.clone(),
+        _ => String::new(),
+    }
 }
 
 #[derive(Debug)]
@@ -73,8 +91,8 @@ pub(super) struct Links {
 }
 
 impl Links {
-    /// Looks for the other source's copy of `row` (same channel, kind, actor and `amount`,
-    /// within `window`); records `row` when there is none.
+    /// Looks for the other source's copy of `row` (same channel, kind, actor, `amount` and
+    /// detail, within `window`); records `row` when there is none.
     pub(super) fn link(
         &mut self,
         row: &StreamEvent,
@@ -91,6 +109,7 @@ impl Links {
             class,
             actor: row.actor.as_ref().map_or_else(|| "anonymous".to_owned(), |a| a.id.clone()),
             amount,
+            detail: detail(&row.details),
         };
         if let Some(entries) = self.links.get_mut(&key)
             && let Some(e) = entries.iter_mut().find(|e| {

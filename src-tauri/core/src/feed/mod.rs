@@ -309,8 +309,13 @@ pub enum Details {
         reward_title: String,
         /// Its cost in channel points.
         cost: u64,
-        /// What the user typed.
+        /// What the user typed (or the message sent with an automatic reward).
         user_input: String,
+        /// For Twitch's own rewards and Power-ups
+        /// (`channel.channel_points_automatic_reward_redemption.add`): their type
+        /// (`send_highlighted_message`, `gigantify_an_emote`, …); `None` for a custom reward.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reward_type: Option<String>,
     },
     /// `shoutout_received`
     Shoutout {
@@ -356,6 +361,81 @@ pub enum FeedUpdate {
     },
     /// The channel's live state changed without a row (progress frames, or with a row).
     State(ChannelState),
+}
+
+/// What became of one frame in the feed ([`Feed::push_explained`], `tev replay --explain`), so a
+/// user can tell why an event did or did not show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "fate", rename_all = "snake_case")]
+pub enum Fate {
+    /// It is a row (or, for a welcome or revocation, it added gap rows).
+    Row {
+        /// The kind of its row (the first, for a frame that gapped several channels).
+        kind: EventKind,
+        /// The row's channel.
+        channel_id: String,
+        /// Its actor's login, if any.
+        actor_login: Option<String>,
+    },
+    /// It changed a row already shown (an individual gift folded into its gift bomb, a bomb
+    /// told twice).
+    Updated {
+        /// The row it changed.
+        row_id: String,
+    },
+    /// It changed only a channel's state (live, title, hype train, poll, prediction).
+    State,
+    /// It is no row: merged into another source's row, or not an event of the feed.
+    NoRow {
+        /// Why, in words.
+        why: &'static str,
+    },
+}
+
+impl Fate {
+    /// The fate of the frame `id` that made `updates`; `why` says why when it made no row.
+    pub(crate) fn of(id: &str, updates: &[FeedUpdate], why: &'static str) -> Fate {
+        let added = updates.iter().find_map(|u| match u {
+            FeedUpdate::Added(e) if e.id == id || e.kind == EventKind::Gap => Some(e),
+            _ => None,
+        });
+        if let Some(e) = added {
+            return Fate::Row {
+                kind: e.kind,
+                channel_id: e.channel_id.clone(),
+                actor_login: e.actor_login().map(str::to_owned),
+            };
+        }
+        if let Some(row_id) = updates.iter().find_map(|u| match u {
+            FeedUpdate::Updated(e) | FeedUpdate::Added(e) => Some(e.id.clone()),
+            _ => None,
+        }) {
+            return Fate::Updated { row_id };
+        }
+        if updates.iter().any(|u| matches!(u, FeedUpdate::State(_))) {
+            return Fate::State;
+        }
+        Fate::NoRow { why }
+    }
+}
+
+impl std::fmt::Display for Fate {
+    /// `row cheer on 1337 by cool_user`, `changed row m-bomb`, `state update, no row`,
+    /// `no row: a whisper: private, never a row`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fate::Row { kind, channel_id, actor_login } => {
+                write!(f, "row {} on {channel_id}", kind.as_str())?;
+                match actor_login {
+                    Some(a) => write!(f, " by {a}"),
+                    None => Ok(()),
+                }
+            }
+            Fate::Updated { row_id } => write!(f, "changed row {row_id}"),
+            Fate::State => f.write_str("state update, no row"),
+            Fate::NoRow { why } => write!(f, "no row: {why}"),
+        }
+    }
 }
 
 /// The live state of one channel, updated by rows and by progress frames alike.

@@ -5,7 +5,7 @@ use super::bombs::Bombs;
 use super::gaps::{self, FrameGaps};
 use super::link::{Link, Links, Source};
 use super::rules::{self, Outcome, Slot};
-use super::{Activity, ChannelState, FeedUpdate, GapReason, Phase, StreamEvent};
+use super::{Activity, ChannelState, Fate, FeedUpdate, GapReason, Phase, StreamEvent};
 use crate::eventsub::protocol::{Frame, Message, Metadata, Notification};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
@@ -47,7 +47,10 @@ impl Default for FeedConfig {
 pub struct Feed {
     /// Windows and bounds.
     config: FeedConfig,
-    /// Channel id → login, learnt from events (and [`Feed::watch_channel`]), for gap rows.
+    /// Channel id → its one login: the watcher's (from Helix, [`Feed::watch_channel`]), else
+    /// the first an event spelled, lowercased (Twitch's logins are lowercase; its examples
+    /// spell one channel `cool_user`, `Cool_User` and others). Every row of the channel carries
+    /// it, and gap rows name the channel by it.
     channels: HashMap<String, String>,
     /// Live state per channel.
     states: HashMap<String, ChannelState>,
@@ -84,7 +87,7 @@ impl Feed {
     /// Tells the feed about a channel being watched, so gap rows can name it even before any
     /// event of it arrived.
     pub fn watch_channel(&mut self, channel_id: &str, channel_login: &str) {
-        self.channels.insert(channel_id.to_owned(), channel_login.to_owned());
+        self.channels.insert(channel_id.to_owned(), channel_login.to_lowercase());
     }
 
     /// Stops tracking a channel (its gap rows stop); its state is dropped.
@@ -118,47 +121,77 @@ impl Feed {
 
     /// Applies one frame (already deduped by message id). Returns what changed.
     pub fn push(&mut self, frame: &Frame) -> Vec<FeedUpdate> {
+        self.push_explained(frame).0
+    }
+
+    /// [`Feed::push`], and what became of the frame, in words a user filing a bug can quote
+    /// (`tev replay --explain`).
+    pub fn push_explained(&mut self, frame: &Frame) -> (Vec<FeedUpdate>, Fate) {
         let meta = &frame.metadata;
         let ts = meta.message_timestamp;
         self.watermark = Some(self.watermark.map_or(ts, |w| w.max(ts)));
-        let out = match &frame.message {
-            Message::Keepalive => Vec::new(),
+        let (out, why) = match &frame.message {
+            Message::Keepalive => (Vec::new(), "a keepalive: the session is alive"),
             Message::Reconnect(_) => {
                 self.gaps.reconnect();
-                Vec::new()
+                (Vec::new(), "a session_reconnect: the session moves to a new socket")
             }
-            Message::Welcome(_) => {
-                self.gaps.welcome(meta, self.config.gap_on_new_session, &self.channels)
-            }
-            Message::Revocation(sub) => gaps::revocation(meta, sub, &self.channels),
+            Message::Welcome(_) => (
+                self.gaps.welcome(meta, self.config.gap_on_new_session, &self.channels),
+                "a session_welcome: a session starts",
+            ),
+            Message::Revocation(sub) => (
+                gaps::revocation(meta, sub, &self.channels),
+                "a revocation: Twitch ended a subscription",
+            ),
             Message::Notification(n) => self.notification(meta, n),
         };
         self.gaps.frame(ts);
         self.prune();
-        out
+        let fate = Fate::of(&meta.message_id, &out, why);
+        (out, fate)
     }
 
-    fn learn(&mut self, channel_id: &str, login: &str) {
+    /// Makes `login` the channel's login unless it has one; returns the one it has.
+    fn learn(&mut self, channel_id: &str, login: &str) -> String {
         if channel_id.is_empty() {
-            return;
+            return login.to_owned();
         }
-        match self.channels.get_mut(channel_id) {
-            Some(l) if l.is_empty() && !login.is_empty() => *l = login.to_owned(),
-            Some(_) => {}
-            None => {
-                self.channels.insert(channel_id.to_owned(), login.to_owned());
+        let l = self.channels.entry(channel_id.to_owned()).or_default();
+        if l.is_empty() {
+            *l = login.to_lowercase();
+        }
+        l.clone()
+    }
+
+    /// A notification through its rule (`rules/`), then what its outcome does to the feed;
+    /// with why it shows no row of its own when it does not.
+    fn notification(
+        &mut self,
+        meta: &Metadata,
+        n: &Notification,
+    ) -> (Vec<FeedUpdate>, &'static str) {
+        let mut outcome = rules::outcome(meta, n, &self.channels);
+        if let Some((channel_id, login)) = outcome.channel() {
+            let (channel_id, login) = (channel_id.to_owned(), login.to_owned());
+            let canonical = self.learn(&channel_id, &login);
+            if canonical != login {
+                outcome.set_channel(&channel_id, &canonical);
             }
         }
-    }
-
-    /// A notification through its rule (`rules/`), then what its outcome does to the feed.
-    fn notification(&mut self, meta: &Metadata, n: &Notification) -> Vec<FeedUpdate> {
-        let outcome = rules::outcome(meta, n, &self.channels);
-        if let Some((channel_id, login)) = outcome.channel() {
-            self.learn(channel_id, login);
-        }
-        match outcome {
-            Outcome::Nothing => Vec::new(),
+        let merged = "merged: the same happening from the other source (chat or its own \
+                      EventSub type) is already a row";
+        let why = match &outcome {
+            Outcome::Nothing(why) => why,
+            Outcome::Linked { .. } | Outcome::Bomb { .. } => merged,
+            Outcome::BombGift { .. } => "folded into its gift bomb's row",
+            Outcome::Activity { .. } => {
+                "a state update: the channel's hype train, poll or prediction"
+            }
+            _ => "no row",
+        };
+        let out = match outcome {
+            Outcome::Nothing(_) => Vec::new(),
             Outcome::Row(row) => vec![FeedUpdate::Added(row)],
             Outcome::Linked { row, source, amount } => self.linked(row, source, amount),
             Outcome::Bomb { row, bomb, total } => {
@@ -184,7 +217,8 @@ impl Feed {
                 out.extend(st.map(FeedUpdate::State));
                 out
             }
-        }
+        };
+        (out, why)
     }
 
     /// The two-source rule: show `row` unless the other source already showed the same

@@ -531,7 +531,8 @@ async fn events(State(sim): State<Shared>, b: Bytes) -> Result<Response, Control
     Ok(axum::Json(json!({"message_ids": ids})).into_response())
 }
 
-/// `GET /_sim/state`: sessions, subscriptions (cost, status, owner), token ids, counters.
+/// `GET /_sim/state`: sessions, subscriptions (cost, status, owner, creating token's id), the
+/// last deleted ones (as they were, who deleted them), token ids, counters.
 async fn state(State(sim): State<Shared>) -> Response {
     let w = sim.world();
     let now = w.now();
@@ -543,6 +544,7 @@ async fn state(State(sim): State<Shared>) -> Response {
             let mut v = s.to_json();
             v["client_id"] = json!(s.client_id);
             v["user_id"] = json!(s.user_id);
+            v["token_id"] = json!(s.token_id);
             v
         })
         .collect();
@@ -568,6 +570,7 @@ async fn state(State(sim): State<Shared>) -> Response {
     axum::Json(json!({
         "sessions": sessions,
         "subscriptions": subscriptions,
+        "deleted_subscriptions": w.deleted_subscriptions,
         "tokens": tokens,
         "authorizations": authorizations,
         "counters": w.counters,

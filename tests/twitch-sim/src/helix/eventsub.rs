@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{HelixError, authenticate, bad, page, paging, query};
 use crate::catalog::{self, Auth};
-use crate::world::{Shared, Subscription, World, first, uuid};
+use crate::world::{DELETED_KEPT, DeletedSubscription, Shared, Subscription, World, first, uuid};
 
 /// The list answer's totals for one user (docs/twitch.md §1.8 "Get").
 fn totals(w: &World, client_id: &str, user_id: &str) -> (usize, u32) {
@@ -28,6 +28,15 @@ fn listed(w: &World, s: &Subscription) -> bool {
     s.disconnected_at.is_none_or(|d| w.utc_now() - d < chrono::Duration::hours(1))
 }
 
+/// Counts an EventSub subscription request by the token that made it
+/// (`counters.eventsub_calls_by_token`).
+fn count_call(w: &mut World, method: &str, caller: &super::Caller) {
+    *w.counters
+        .eventsub_calls_by_token
+        .entry(format!("{method} {}", caller.token_id))
+        .or_default() += 1;
+}
+
 /// `POST /helix/eventsub/subscriptions` (docs/twitch.md §1.6, §1.8, §2).
 pub(super) async fn create_sub(
     State(sim): State<Shared>,
@@ -40,6 +49,7 @@ pub(super) async fn create_sub(
     }
     let mut w = sim.world();
     let caller = authenticate(&w, &headers)?;
+    count_call(&mut w, "POST", &caller);
     let body: Value = serde_json::from_slice(&body).map_err(|_| bad("Invalid JSON body"))?;
     let kind = body.get("type").and_then(Value::as_str).unwrap_or("");
     let version = body.get("version").and_then(Value::as_str).unwrap_or("");
@@ -174,6 +184,7 @@ pub(super) async fn create_sub(
         cost,
         client_id: caller.client_id.clone(),
         user_id: user_id.clone(),
+        token_id: caller.token_id,
     };
     let data = sub.to_json();
     w.note(
@@ -195,8 +206,9 @@ pub(super) async fn list_subs(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, HelixError> {
-    let w = sim.world();
+    let mut w = sim.world();
     let caller = authenticate(&w, &headers)?;
+    count_call(&mut w, "GET", &caller);
     let Some(user_id) = caller.user_id.clone() else {
         return Err(HelixError::Unauthorized("invalid transport and auth combination".into()));
     };
@@ -250,6 +262,7 @@ pub(super) async fn delete_sub(
 ) -> Result<Response, HelixError> {
     let mut w = sim.world();
     let caller = authenticate(&w, &headers)?;
+    count_call(&mut w, "DELETE", &caller);
     let Some(user_id) = caller.user_id.clone() else {
         return Err(HelixError::Unauthorized("invalid transport and auth combination".into()));
     };
@@ -267,6 +280,23 @@ pub(super) async fn delete_sub(
     let gone = w.subscriptions.remove(at);
     let channel = catalog::channel_of(&gone.condition);
     *w.counters.subscription_calls.entry(format!("DELETE {channel}")).or_default() += 1;
+    // A user token deletes any of the user's subscriptions of its Client ID, whichever session
+    // they are on (https://dev.twitch.tv/docs/api/reference/#delete-eventsub-subscription): what
+    // it deleted, and from whom, is kept for tests.
+    if w.deleted_subscriptions.len() == DELETED_KEPT {
+        w.deleted_subscriptions.pop_front();
+    }
+    let deleted = DeletedSubscription {
+        id: gone.id.clone(),
+        kind: gone.kind.clone(),
+        channel,
+        session_live: w.sessions.contains_key(&gone.session_id),
+        session_id: gone.session_id,
+        status: gone.status,
+        token_id: gone.token_id,
+        deleted_by_token_id: caller.token_id,
+    };
+    w.deleted_subscriptions.push_back(deleted);
     w.note("subscription", format!("{id} deleted"));
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -93,6 +93,8 @@ pub struct Caller {
     pub user_id: Option<String>,
     /// The token's scopes.
     pub scopes: Vec<String>,
+    /// The token's internal id (`/_sim/state`), never its value.
+    pub token_id: u64,
 }
 
 impl Caller {
@@ -151,6 +153,7 @@ pub fn authenticate(w: &World, headers: &HeaderMap) -> Result<Caller, HelixError
         client_id: t.client_id.clone(),
         user_id: t.user_id.clone(),
         scopes: t.scopes.clone(),
+        token_id: t.id,
     })
 }
 

@@ -109,6 +109,33 @@ pub struct Subscription {
     pub client_id: String,
     /// Owner: user id.
     pub user_id: String,
+    /// The internal id of the access token that created it (`/_sim/state` only; Twitch shows
+    /// no such thing): which client process made it, when several share a user and Client ID.
+    pub token_id: u64,
+}
+
+/// A subscription deleted through `DELETE /helix/eventsub/subscriptions`, as it was then, for
+/// `/_sim/state` (`deleted_subscriptions`): a test sees whether a client deleted another
+/// process's live subscription or only dead ones (docs/twitch.md §9 "Up to 3 transports").
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DeletedSubscription {
+    /// Its id.
+    pub id: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The condition's channel (`catalog::channel_of`).
+    pub channel: String,
+    /// The session its transport pointed at (where notifications went).
+    pub session_id: String,
+    /// Its status when deleted: `enabled` or a disabled reason (docs/twitch.md §1.7).
+    pub status: String,
+    /// Whether that session was still connected when it was deleted.
+    pub session_live: bool,
+    /// The access token (internal id) that created it.
+    pub token_id: u64,
+    /// The access token (internal id) that deleted it.
+    pub deleted_by_token_id: u64,
 }
 
 impl Subscription {

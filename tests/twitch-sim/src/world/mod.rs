@@ -23,7 +23,7 @@ pub use log::*;
 pub use params::*;
 pub use player::*;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,10 @@ use tokio::sync::watch;
 
 /// Access tokens last about four hours on Twitch (docs/twitch.md §3.2 step 3).
 pub const DEFAULT_ACCESS_TOKEN_SECS: u64 = 14_400;
+
+/// How many deleted subscriptions `/_sim/state` keeps (`World::deleted_subscriptions`).
+pub const DELETED_KEPT: usize = 1_000;
+
 /// Device codes expire after 1800 s (docs/twitch.md §3.2 step 1).
 pub const DEFAULT_DEVICE_CODE_SECS: u64 = 1_800;
 /// Refresh tokens expire after 30 days (docs/twitch.md §3.2 step 4).
@@ -226,6 +230,11 @@ pub struct Counters {
     /// Twitch answers, and a delete that found its subscription. A test sees which channels' subscriptions
     /// a client touched, e.g. that a reconcile left an unchanged channel alone.
     pub subscription_calls: BTreeMap<String, u64>,
+    /// EventSub subscription requests (`GET`, `POST`, `DELETE /helix/eventsub/subscriptions`)
+    /// by `METHOD token-id`, the internal id of the access token that made them, whatever the
+    /// answer: a test sees that each of several client processes signed in as one user and
+    /// Client ID listed, created or deleted (e.g. that each one's reconcile ran).
+    pub eventsub_calls_by_token: BTreeMap<String, u64>,
     /// Helix answers by status code, injected faults included.
     pub helix_statuses: BTreeMap<u16, u64>,
     /// OAuth requests by `METHOD /path`, `/oauth2/token` with its grant type.
@@ -260,6 +269,9 @@ pub struct World {
     pub sessions: HashMap<String, Session>,
     /// Subscriptions in creation order.
     pub subscriptions: Vec<Subscription>,
+    /// The last [`DELETED_KEPT`] subscriptions deleted through Helix, oldest first
+    /// (`/_sim/state`).
+    pub deleted_subscriptions: VecDeque<DeletedSubscription>,
     /// Reconnect ids not yet used.
     pub reconnects: HashMap<String, PendingReconnect>,
     /// Helix buckets by (client id, user id or "app").

@@ -153,6 +153,7 @@ impl World {
             device_codes: HashMap::new(),
             sessions: HashMap::new(),
             subscriptions: Vec::new(),
+            deleted_subscriptions: Default::default(),
             reconnects: HashMap::new(),
             buckets: HashMap::new(),
             buckets_empty_until: None,

@@ -24,7 +24,7 @@ impl TokenOwner {
         }
         // No usable keychain: say so before the user goes through the browser, so they can
         // choose "this run only" first (docs/platform.md "Keychain").
-        if let Err(e) = self.keychain().get(crate::keychain::TOKENS_ACCOUNT).await {
+        if let Err(e) = self.keychain().check().await {
             lock(&self.inner.login_cancel).take();
             return Err(AuthError::Keychain(e));
         }

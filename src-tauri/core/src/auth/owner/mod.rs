@@ -269,7 +269,17 @@ impl TokenOwner {
     /// The user chose "stay signed in for this run only" (no usable keychain): from now on
     /// the login lives in memory and is gone when the app quits. Never done implicitly.
     pub async fn use_session_only(&self) {
-        let session = Keychain::session_only();
+        self.keep_login_in(Keychain::session_only()).await;
+    }
+
+    /// As [`TokenOwner::use_session_only`], in the given memory store: the app keeps one for the
+    /// run, so an owner made again later (other roles, chatting turned on) finds the login there.
+    /// Any other store is refused (logged): the user chose memory, nothing else.
+    pub async fn keep_login_in(&self, session: Keychain) {
+        if !session.is_session_only() {
+            tracing::warn!("a login for this run only is kept in memory only; not switched");
+            return;
+        }
         let slot = self.inner.held.lock().await;
         if let Some(h) = slot.as_ref()
             && let Err(e) = session.store_tokens(&h.tokens).await

@@ -1,4 +1,5 @@
-//! `tev replay <frames.jsonl>`
+//! `tev replay <frames.jsonl>`: the recent events per channel, every shown event (`--all`), or
+//! what became of each input line (`--explain`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,6 +16,10 @@ pub struct Args {
     /// How many recent events to keep per channel.
     #[arg(long, default_value_t = 10)]
     pub last: usize,
+    /// Instead of the events, print for every input line what became of it: a row, a change
+    /// to a row, a state update, no row and why, a duplicate, or rejected and why.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -25,7 +30,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = ReplayOptions { all: args.all, last: args.last };
+    let options = ReplayOptions { all: args.all, last: args.last, explain: args.explain };
     let out = match replay(std::io::BufReader::new(file), options) {
         Ok(o) => o,
         Err(e) => {
@@ -35,9 +40,15 @@ pub fn run(args: Args) -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
-    for event in &out.events {
-        let written = serde_json::to_writer(&mut w, event)
+    let printed: Vec<serde_json::Result<Vec<u8>>> = if args.explain {
+        out.explained.iter().map(serde_json::to_vec).collect()
+    } else {
+        out.events.iter().map(serde_json::to_vec).collect()
+    };
+    for line in printed {
+        let written = line
             .map_err(std::io::Error::other)
+            .and_then(|bytes| w.write_all(&bytes))
             .and_then(|()| w.write_all(b"\n"));
         if let Err(e) = written {
             // A closed pipe (`tev replay … | head`) is not an error worth a message.

@@ -14,9 +14,10 @@
 //! - fields Twitch documents as nullable are `Option`, and missing fields fall back to defaults;
 //! - timestamps are RFC 3339 with up to nanosecond precision (docs/twitch.md §1.1).
 //!
-//! A known subscription type whose event does not match our struct (Twitch changed a field's
-//! type, say) is not dropped either: it is returned as [`Event::Other`] with the raw JSON, so the
-//! feed can still show that *something* happened on the channel.
+//! A known subscription type whose event does not match our struct is read a second time,
+//! leniently (`lenient.rs`: a number sent as a string, a boolean as `"false"`, …), and keeps its
+//! type; only one that cannot be read even so is returned as [`Event::Other`] with the raw
+//! JSON, so the feed can still show that *something* happened on the channel.
 //!
 //! [`parse_frame`] never panics; anything that is not a valid envelope is a [`ProtocolError`].
 //!
@@ -29,12 +30,14 @@
 //! - `event.rs`: the [`Event`] enum and the dispatch from a type to its payload, generated from
 //!   the table;
 //! - `wire.rs`: the single-pass parser, [`parse_frame`];
+//! - `lenient.rs`: the second, lenient reading of an event whose field types changed;
 //! - `payload/`: the events' payload structs, a file per area (stream, channel, chat, chat
 //!   notifications, subs, bits, hype train, polls and predictions, moderation, rewards, charity,
 //!   goals, user).
 
 mod envelope;
 mod event;
+mod lenient;
 mod payload;
 mod table;
 mod wire;

@@ -261,6 +261,15 @@ macro_rules! subscription_types {
                     ["channel:read:redemptions", "channel:manage:redemptions"]
                     {broadcaster_user_id};
             }
+            /// Twitch's own rewards (highlight my message, unlock an emote) and Power-ups:
+            /// v2 names the cost `channel_points` and carries the message's fragments, v1 `cost`
+            /// and `user_input`
+            /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchannel_points_automatic_reward_redemptionadd>).
+            AutomaticRedemptionAdd(AutomaticRedemption) {
+                "channel.channel_points_automatic_reward_redemption.add" ["2", "1"] Broadcaster
+                    ["channel:read:redemptions", "channel:manage:redemptions"]
+                    {broadcaster_user_id};
+            }
             RedemptionUpdate(Redemption) {
                 "channel.channel_points_custom_reward_redemption.update" ["1"] Broadcaster
                     ["channel:read:redemptions", "channel:manage:redemptions"]

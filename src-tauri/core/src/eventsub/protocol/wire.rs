@@ -5,6 +5,7 @@ use super::envelope::{
     Frame, Message, MessageType, Metadata, Notification, Session, Subscription, UNKNOWN_TYPE_MARK,
 };
 use super::event::{Event, EventSeed};
+use super::lenient::Lenient;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -216,8 +217,9 @@ impl<'de> Visitor<'de> for NotificationVisitor<'_> {
     }
 }
 
-/// Second chance for a notification whose event did not fit its type: keep it as
-/// `Event::Other` when the envelope and subscription are fine.
+/// Second chance for a notification whose event did not fit its type: read the event leniently
+/// (`lenient.rs`), and keep it as `Event::Other` only when even that fails, when the envelope
+/// and subscription are fine.
 fn parse_lenient_notification(text: &str) -> Option<Frame> {
     #[derive(Deserialize)]
     struct Lenient {
@@ -233,11 +235,25 @@ fn parse_lenient_notification(text: &str) -> Option<Frame> {
     if l.metadata.message_type != MessageType::Notification {
         return None;
     }
+    let Subscription { kind, version, .. } = l.payload.subscription.clone();
+    let seed = EventSeed { kind: &kind, version: &version };
+    if let Ok(event) = seed.deserialize(Lenient(l.payload.event.clone())) {
+        tracing::info!(
+            subscription_type = %kind,
+            "EventSub event had a field of another JSON type than documented; read leniently"
+        );
+        return Some(Frame {
+            metadata: l.metadata,
+            message: Message::Notification(Notification {
+                subscription: l.payload.subscription,
+                event,
+            }),
+        });
+    }
     tracing::warn!(
-        subscription_type = %l.payload.subscription.kind,
+        subscription_type = %kind,
         "EventSub event did not match its documented shape; kept as `other`"
     );
-    let Subscription { kind, version, .. } = l.payload.subscription.clone();
     Some(Frame {
         metadata: l.metadata,
         message: Message::Notification(Notification {

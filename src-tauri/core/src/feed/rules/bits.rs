@@ -11,9 +11,11 @@ use crate::feed::{Actor, Details, EventKind};
 pub(super) fn chat_cheer(meta: &Metadata, e: &ChatMessage) -> Outcome {
     // Plain chat is not an event; a cheer is. Shared-chat messages from
     // another channel belong to that channel.
-    let Some(cheer) = &e.cheer else { return Outcome::Nothing };
+    let Some(cheer) = &e.cheer else {
+        return Outcome::Nothing("a plain chat message: chat shows it, the feed does not");
+    };
     if is_foreign(e.source_broadcaster_user_id.as_deref(), &e.broadcaster_user_id) {
-        return Outcome::Nothing;
+        return Outcome::Nothing("a shared-chat cheer of another channel: that channel's event");
     }
     let a = actor(&e.chatter_user_id, &e.chatter_user_login, &e.chatter_user_name);
     let channel = (e.broadcaster_user_id.as_str(), e.broadcaster_user_login.as_str());

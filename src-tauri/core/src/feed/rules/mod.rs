@@ -38,8 +38,9 @@ use std::collections::HashMap;
 /// Every variant with a channel makes the feed learn that channel's login.
 #[derive(Debug)]
 pub(super) enum Outcome {
-    /// Not a row of the events panel (plain chat, moderation, another channel's shared chat…).
-    Nothing,
+    /// Not a row of the events panel (plain chat, moderation, another channel's shared chat…),
+    /// and why, in words (`tev replay --explain` prints it).
+    Nothing(&'static str),
     /// A row shown as it is.
     Row(StreamEvent),
     /// A row that the other source may report too; shown once (`link.rs`).
@@ -110,7 +111,7 @@ impl Outcome {
     /// The channel (id, login) the outcome is about, if any.
     pub(super) fn channel(&self) -> Option<(&str, &str)> {
         match self {
-            Outcome::Nothing => None,
+            Outcome::Nothing(_) => None,
             Outcome::Row(row)
             | Outcome::Linked { row, .. }
             | Outcome::Bomb { row, .. }
@@ -120,6 +121,34 @@ impl Outcome {
             Outcome::Activity { channel_id, channel_login, .. } => {
                 Some((channel_id, channel_login))
             }
+        }
+    }
+}
+
+impl Outcome {
+    /// The row the outcome shows or links, if any (an activity's begin/end row included).
+    pub(super) fn row_mut(&mut self) -> Option<&mut StreamEvent> {
+        match self {
+            Outcome::Nothing(_) => None,
+            Outcome::Row(row)
+            | Outcome::Linked { row, .. }
+            | Outcome::Bomb { row, .. }
+            | Outcome::BombGift { row, .. }
+            | Outcome::Live { row, .. }
+            | Outcome::Update { row, .. } => Some(row),
+            Outcome::Activity { row, .. } => row.as_mut(),
+        }
+    }
+
+    /// Puts the row on `channel` (id, login), the activity's state too.
+    pub(super) fn set_channel(&mut self, id: &str, login: &str) {
+        if let Outcome::Activity { channel_id, channel_login, .. } = self {
+            id.clone_into(channel_id);
+            login.clone_into(channel_login);
+        }
+        if let Some(row) = self.row_mut() {
+            id.clone_into(&mut row.channel_id);
+            login.clone_into(&mut row.channel_login);
         }
     }
 }
@@ -139,11 +168,34 @@ pub(super) enum Stage {
 
 /// The rule for one notification. `logins` (channel id → login, what the feed learnt) names
 /// the channel of a type this app does not know.
+///
+/// An event that names no channel (a shape Twitch's examples sometimes show with other field
+/// names) belongs to the channel of its subscription's condition: Twitch only sends a
+/// subscription the events of the channel it names
+/// (<https://dev.twitch.tv/docs/eventsub/eventsub-reference/#conditions>).
 pub(super) fn outcome(
     meta: &Metadata,
     n: &Notification,
     logins: &HashMap<String, String>,
 ) -> Outcome {
+    let mut out = rule(meta, n, logins);
+    if let Some((id, login)) = out.channel()
+        && id.is_empty()
+        && let Some(from_condition) = n.subscription.condition.channel()
+    {
+        let login = if login.is_empty() {
+            logins.get(from_condition).map(String::as_str).unwrap_or_default()
+        } else {
+            login
+        }
+        .to_owned();
+        out.set_channel(from_condition, &login);
+    }
+    out
+}
+
+/// The rule of the notification's type.
+fn rule(meta: &Metadata, n: &Notification, logins: &HashMap<String, String>) -> Outcome {
     match &n.event {
         Event::ChatMessage(e) => bits::chat_cheer(meta, e),
         Event::ChatNotification(c) => notices::row(meta, c),
@@ -170,35 +222,38 @@ pub(super) fn outcome(
         Event::PredictionEnd(e) => activities::prediction(meta, e, Stage::End),
         Event::ShoutoutReceive(e) => channel::shoutout(meta, e),
         Event::RedemptionAdd(e) => channel::redemption(meta, e),
+        Event::AutomaticRedemptionAdd(e) => channel::automatic_redemption(meta, e),
         Event::Other { kind, version, event } => other::row(meta, n, kind, version, event, logins),
-        // Known types that are not rows of the events panel: chat moderation and settings,
-        // the reader's own held messages, whispers, user updates, shared-chat sessions,
-        // sub ends, bits.use (a cheer also arrives as `channel.cheer`/chat), shoutouts this
-        // channel gave, goals, charity campaign progress, redemption status updates, bans,
-        // role changes, shield mode.
-        Event::ChatClear(_)
-        | Event::ChatClearUserMessages(_)
-        | Event::ChatMessageDelete(_)
-        | Event::ChatSettingsUpdate(_)
-        | Event::ChatUserMessageHold(_)
-        | Event::ChatUserMessageUpdate(_)
-        | Event::SharedChatBegin(_)
-        | Event::SharedChatUpdate(_)
-        | Event::SharedChatEnd(_)
-        | Event::UserUpdate(_)
-        | Event::WhisperMessage(_)
-        | Event::SubscriptionEnd(_)
-        | Event::BitsUse(_)
-        | Event::ShoutoutCreate(_)
-        | Event::GoalBegin(_)
-        | Event::GoalProgress(_)
-        | Event::GoalEnd(_)
-        | Event::CharityCampaign(_)
-        | Event::RedemptionUpdate(_)
-        | Event::Ban(_)
-        | Event::Unban(_)
-        | Event::RoleChange(_)
-        | Event::ShieldMode(_) => Outcome::Nothing,
+        // Known types that are not rows of the events panel, each with the reason.
+        Event::ChatClear(_) | Event::ChatClearUserMessages(_) | Event::ChatMessageDelete(_) => {
+            Outcome::Nothing("chat moderation: the chat itself shows it")
+        }
+        Event::ChatSettingsUpdate(_) => Outcome::Nothing("a chat setting changed: not a row"),
+        Event::ChatUserMessageHold(_) | Event::ChatUserMessageUpdate(_) => {
+            Outcome::Nothing("the reader's own held message: not a row")
+        }
+        Event::SharedChatBegin(_) | Event::SharedChatUpdate(_) | Event::SharedChatEnd(_) => {
+            Outcome::Nothing("a shared-chat session's state: not a row")
+        }
+        Event::UserUpdate(_) => Outcome::Nothing("a user's own account changed: not a row"),
+        Event::WhisperMessage(_) => Outcome::Nothing("a whisper: private, never a row"),
+        Event::SubscriptionEnd(_) => Outcome::Nothing("a subscription ended: not a row"),
+        Event::BitsUse(_) => {
+            Outcome::Nothing("bits used: the cheer's own row (channel.cheer or chat) shows it")
+        }
+        Event::ShoutoutCreate(_) => Outcome::Nothing("a shoutout this channel gave: not a row"),
+        Event::GoalBegin(_) | Event::GoalProgress(_) | Event::GoalEnd(_) => {
+            Outcome::Nothing("a creator goal: not a row")
+        }
+        Event::CharityCampaign(_) => {
+            Outcome::Nothing("a charity campaign's state: its donations are the rows")
+        }
+        Event::RedemptionUpdate(_) => {
+            Outcome::Nothing("a redemption's status changed: its redemption is the row")
+        }
+        Event::Ban(_) | Event::Unban(_) | Event::RoleChange(_) | Event::ShieldMode(_) => {
+            Outcome::Nothing("moderation: not a row of a viewer's feed")
+        }
     }
 }
 

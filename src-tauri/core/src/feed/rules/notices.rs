@@ -16,7 +16,7 @@ pub(super) fn row(meta: &Metadata, c: &ChatNotification) -> Outcome {
     if matches!(c.notice_type, NoticeType::SharedChat(_))
         || is_foreign(c.source_broadcaster_user_id.as_deref(), &c.broadcaster_user_id)
     {
-        return Outcome::Nothing;
+        return Outcome::Nothing(SHARED_ELSEWHERE);
     }
     let chatter = opt_actor(
         c.chatter_is_anonymous,
@@ -38,10 +38,13 @@ pub(super) fn row(meta: &Metadata, c: &ChatNotification) -> Outcome {
         NoticeType::BitsBadgeTier => bits_badge_tier(n, chatter),
         NoticeType::CharityDonation => charity_donation(n, chatter),
         NoticeType::WatchStreak => watch_streak(n, chatter),
-        NoticeType::SharedChat(_) => Outcome::Nothing,
+        NoticeType::SharedChat(_) => Outcome::Nothing(SHARED_ELSEWHERE),
         NoticeType::Unraid | NoticeType::Unknown(_) => unknown(n, chatter),
     }
 }
+
+/// Why a shared-chat notice is not this channel's row.
+const SHARED_ELSEWHERE: &str = "a shared-chat notice of another channel: that channel's event";
 
 /// A notice and what every notice's row shares.
 struct Notice<'a> {

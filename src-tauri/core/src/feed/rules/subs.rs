@@ -13,7 +13,7 @@ pub(super) fn subscribe(meta: &Metadata, e: &Subscribe) -> Outcome {
     // A gifted sub also arrives as `channel.subscribe` with is_gift for the
     // recipient; the gift's own row (gifter as actor) already shows it.
     if e.is_gift {
-        return Outcome::Nothing;
+        return Outcome::Nothing("a gifted sub's recipient: the gift's own row shows it");
     }
     let a = actor(&e.user_id, &e.user_login, &e.user_name);
     let summary = format!("{} subscribed at {}", name(a.as_ref(), "Someone"), tier(&e.tier));

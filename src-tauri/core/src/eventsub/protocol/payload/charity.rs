@@ -35,7 +35,10 @@ impl Amount {
     }
 }
 
-/// `channel.charity_campaign.donate`.
+/// `channel.charity_campaign.donate`. The channel is `broadcaster_user_*` in the field table and
+/// `broadcaster_*` in the docs' own example payload
+/// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelcharity_campaigndonate>);
+/// both are read.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct CharityDonation {
@@ -44,10 +47,13 @@ pub struct CharityDonation {
     /// Campaign id.
     pub campaign_id: String,
     /// The channel's user id.
+    #[serde(alias = "broadcaster_id")]
     pub broadcaster_user_id: String,
     /// The channel's login.
+    #[serde(alias = "broadcaster_login")]
     pub broadcaster_user_login: String,
     /// The channel's display name.
+    #[serde(alias = "broadcaster_name")]
     pub broadcaster_user_name: String,
     /// The donor's id.
     pub user_id: String,
@@ -61,17 +67,21 @@ pub struct CharityDonation {
     pub amount: Amount,
 }
 
-/// `channel.charity_campaign.start` / `.progress` / `.stop`.
+/// `channel.charity_campaign.start` / `.progress` / `.stop`; the channel in either spelling, as
+/// [`CharityDonation`].
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct CharityCampaign {
     /// Campaign id.
     pub id: String,
     /// The channel's user id.
+    #[serde(alias = "broadcaster_id")]
     pub broadcaster_user_id: String,
     /// The channel's login.
+    #[serde(alias = "broadcaster_login")]
     pub broadcaster_user_login: String,
     /// The channel's display name.
+    #[serde(alias = "broadcaster_name")]
     pub broadcaster_user_name: String,
     /// The charity.
     pub charity_name: String,

@@ -70,9 +70,10 @@ pub const PLAYER_MIN: (f64, f64) = (400.0, 300.0);
 const CHAT_MIN_WIDTH: f64 = 260.0;
 /// The lowest events strip.
 const PANEL_MIN_HEIGHT: f64 = 160.0;
-/// The height of the message box under the chat: a line for Twitch's answers over the field
-/// and its Send button (docs/ui.md, "Message box").
-pub const COMPOSE_HEIGHT: f64 = 76.0;
+/// The height of the message box under the chat: Twitch's answer over the field and its Send
+/// button, room for four lines of it in the narrowest chat column, so that a drop reason (the
+/// longest Twitch sends is ~110 characters) is read whole (docs/ui.md, "Message box").
+pub const COMPOSE_HEIGHT: f64 = 110.0;
 /// The least height Twitch's chat keeps above the message box: in a shorter place (the chat
 /// over the panel of a low window) the chat is shown alone (docs/ui.md, "Message box").
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]

@@ -126,6 +126,19 @@ async fn at_the_windows_minimum_size_the_player_keeps_400_by_300_and_the_chat_gi
     let hidden =
         poll(&app, "return document.visibilityState === 'hidden' ? true : null;", 30).await;
     assert_eq!(hidden, json!(true), "the chat gave way");
+    // The panel keeps room for its events under the header: the first window's explanation
+    // (shown until dismissed) gives way rather than fill the little height there is.
+    app.switch_to_webview("streamer.html").await;
+    let events = poll(
+        &app,
+        "const e = document.querySelector('section.events').getBoundingClientRect(); \
+         return window.innerHeight < 300 ? { events: e.height, bottom: e.bottom, \
+           inner: window.innerHeight } : null;",
+        30,
+    )
+    .await;
+    let room = events["events"].as_f64().unwrap_or(0.0);
+    assert!(room >= 76.0, "the events area kept {room} px at the minimum size: {events}");
     app.screenshot_screen("panes-minimum-size").await;
 
     // The chat comes back over the panel; the player keeps its size.
@@ -265,6 +278,27 @@ async fn a_message_typed_under_the_chat_appears_in_it_and_a_repeat_shows_twitchs
     input.send_keys(&format!("{text}\u{E007}")).await.expect("send it again");
     let reason = box_status(&app, "identical").await;
     assert!(reason.contains("not send"), "{reason}");
+    // Twitch's reason is shown whole: wrapped in the box, not cut with an ellipsis, and the
+    // field stays in view under it.
+    let fit = app
+        .client
+        .execute(
+            "const s = document.getElementById('chat-status'); \
+             const r = s.getBoundingClientRect(); \
+             const f = document.getElementById('message').getBoundingClientRect(); \
+             return { cut: s.scrollWidth > s.clientWidth || s.scrollHeight > s.clientHeight, \
+               bottom: r.bottom, field: f.bottom, inner: window.innerHeight };",
+            vec![],
+        )
+        .await
+        .expect("the status line's box");
+    assert_eq!(fit["cut"], json!(false), "the reason is cut: {fit}");
+    let inner = fit["inner"].as_f64().unwrap_or(0.0);
+    assert!(
+        fit["bottom"].as_f64().unwrap_or(f64::MAX) <= inner
+            && fit["field"].as_f64().unwrap_or(f64::MAX) <= inner,
+        "the reason or the field is out of the box: {fit}"
+    );
     assert_eq!(sends(&sim_state(&base).await), Some(2));
     app.screenshot("panes-chat-duplicate").await;
     app.switch_to_webview("embed/chat").await;

@@ -20,6 +20,11 @@ pub struct Opts {
     /// Start-ups of each kind in the interleaved series at the end of a run (baseline, app's
     /// home, app's streamer window by a link, in turn); 0 skips it.
     pub startup_rounds: usize,
+    /// The watched channel is offline in the simulator, so the streamer window's player shows
+    /// Twitch's offline screen and decodes no video; by default the channel is live and the
+    /// player plays its H.264/AAC stream (docs/twitch.md §9, "Video"). Every streamer-window
+    /// figure is labelled with which it was.
+    pub no_video: bool,
 }
 
 impl Opts {
@@ -35,6 +40,7 @@ impl Opts {
             growth_settle_secs: 60,
             skip_latency: false,
             startup_rounds: 5,
+            no_video: false,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -60,11 +66,15 @@ impl Opts {
                     o.skip_latency = true;
                     i -= 1;
                 }
+                "--no-video" => {
+                    o.no_video = true;
+                    i -= 1;
+                }
                 other => {
                     eprintln!(
                         "unknown option {other}; options: --runs N --idle-secs N \
                          --growth-events N --growth-reconnects N --growth-settle-secs N \
-                         --startup-rounds N --skip-growth --skip-latency"
+                         --startup-rounds N --skip-growth --skip-latency --no-video"
                     );
                     std::process::exit(2)
                 }

@@ -135,10 +135,13 @@ pub async fn launch_baseline() -> (Running, tempfile::TempDir) {
     (launch(&bin, home.path(), None, &[]).await, home)
 }
 
-/// The home page's address: not a panel's, and not the blank page the home window shows at a
-/// cold start with a link until the panel is on screen (`src-tauri/src/home.rs`).
+/// The home page's address: not a panel's, not a message box's, and not the blank page the home
+/// window shows at a cold start with a link until the panel is on screen (`src-tauri/src/home.rs`).
 pub fn is_home_page(u: &str) -> bool {
-    u.starts_with("tauri://localhost") && !u.contains("streamer.html") && !u.contains("blank.html")
+    u.starts_with("tauri://localhost")
+        && !u.contains("streamer.html")
+        && !u.contains("blank.html")
+        && !u.contains("compose.html")
 }
 
 /// Runs `$TEV_BENCH_HOOK` (a shell command; unset: nothing) at a point of the run, with

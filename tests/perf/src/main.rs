@@ -77,9 +77,13 @@ async fn run_app(opts: &Opts) -> Figures {
         json!({"auto_approve": "sim_viewer", "device_interval_secs": 1}),
     )
     .await;
+    if opts.no_video {
+        // Offline: the player shows Twitch's offline screen instead of playing the stream.
+        sim_post(&base, "/_sim/users", json!({"login": CHANNEL, "live": false})).await;
+    }
     let home = tev_e2e::home_with_sim_client();
     let btime = procfs::boot_time().expect("btime");
-    let mut f = Figures::default();
+    let mut f = Figures { video: !opts.no_video, ..Figures::default() };
 
     // Start-up to the home window (signed out: the first run after setup).
     let app = launch(&bin, home.path(), Some(&base), &[]).await;
@@ -92,7 +96,8 @@ async fn run_app(opts: &Opts) -> Figures {
     app.wait_for(&format!("#followed li[data-login='{CHANNEL}'] button.primary"), 30).await;
     let snap_home = settled_tree(app.pid, 3).await;
 
-    // The streamer window, connected, with ten rows.
+    // The streamer window, connected, with ten rows (its player playing the channel's stream,
+    // or with `--no-video` showing the offline screen).
     app.click(&format!("#followed li[data-login='{CHANNEL}'] button.primary")).await;
     app.switch_to("panel", |u| u.contains("streamer.html")).await;
     app.wait_for("body[data-ready='true']", 30).await;

@@ -16,7 +16,8 @@ pub enum Part {
     Main,
     /// WebKit's network process (shared by all webviews of the program).
     Network,
-    /// The web process of a page of the program itself (home window, events panel).
+    /// The web process of a page of the program itself (home window, events panel, message
+    /// box).
     OwnPage,
     /// The web process of Twitch's player embed.
     Player,
@@ -135,9 +136,11 @@ pub async fn settled_tree(pid: u32, secs: u64) -> BTreeMap<u32, Sample> {
 /// the process that grows by it is that page's; the buffer is dropped afterwards. Run last.
 pub async fn attribute(app: &Running) -> Attribution {
     let mut attr = Attribution::new();
-    let pages: [(&str, Part, UrlPredicate); 4] = [
+    let pages: [(&str, Part, UrlPredicate); 5] = [
         ("home", Part::OwnPage, is_home_page),
         ("panel", Part::OwnPage, |u| u.contains("streamer.html")),
+        // The message box under the chat (one of the app's own pages).
+        ("compose", Part::OwnPage, |u| u.contains("compose.html")),
         ("player", Part::Player, |u| u.contains("embed/player")),
         ("chat", Part::Chat, |u| u.contains("embed/chat")),
     ];

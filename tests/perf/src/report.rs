@@ -38,6 +38,15 @@ pub struct Figures {
     pub latency: Vec<Latency>,
     /// The interleaved start-ups (app only).
     pub startup_rounds: Vec<StartupRound>,
+    /// Whether the streamer window's player played video (app only; `--no-video` turns it off).
+    pub video: bool,
+}
+
+impl Figures {
+    /// What the streamer window's player did, for every figure taken with that window.
+    fn player(&self) -> &'static str {
+        if self.video { "video playing" } else { "no video: channel offline" }
+    }
 }
 
 /// A figure in whole ms, or a dash.
@@ -54,7 +63,7 @@ fn ratio(a: f64, b: f64) -> String {
 pub fn report(runs: &[(Figures, Figures)]) {
     println!("\n## Results ({} runs; ratios app/baseline within the same run)\n", runs.len());
     for (i, (b, a)) in runs.iter().enumerate() {
-        println!("### Run {}\n", i + 1);
+        println!("### Run {} (streamer window: {})\n", i + 1, a.player());
         memory(b, a);
         startup(b, a);
         if !a.startup_rounds.is_empty() {
@@ -82,7 +91,8 @@ fn memory(b: &Figures, a: &Figures) {
         mib(base.pss_kib),
         mib(base.uss_kib)
     );
-    for (what, m) in [("home window", &a.mem_home), ("streamer window", &a.mem_streamer)] {
+    let streamer = format!("streamer window, {}", a.player());
+    for (what, m) in [("home window", &a.mem_home), (streamer.as_str(), &a.mem_streamer)] {
         let own = own_total(m);
         println!(
             "| app's own part, {what} | {:.1} | {:.1} | {:.1} | {} | {} | {} |",
@@ -127,11 +137,15 @@ fn startup(b: &Figures, a: &Figures) {
         ("app home first contentful paint".to_string(), a.first_paint_ms),
         (format!("app home painted with its data{}", bound(exact(&a.home))), painted(&a.home)),
         (
-            "app streamer panel (watch link) first contentful paint".to_string(),
+            format!("app streamer panel (watch link, {}) first contentful paint", a.player()),
             a.link.as_ref().and_then(|s| s.first_paint_ms),
         ),
         (
-            format!("app streamer panel painted with stored events{}", bound(exact(&a.link))),
+            format!(
+                "app streamer panel painted with stored events ({}){}",
+                a.player(),
+                bound(exact(&a.link))
+            ),
             painted(&a.link),
         ),
     ] {
@@ -197,8 +211,9 @@ fn idle(b: &Figures, a: &Figures) {
     };
     let (base, app) = (sum(&b.idle, false), sum(&a.idle, true));
     println!(
-        "| idle ({:.0} s) | CPU ms | wake-ups/s (voluntary) | involuntary/s | ratio CPU |\n|---|---|---|---|---|",
-        b.idle_secs
+        "| idle ({:.0} s; app: streamer window, {}) | CPU ms | wake-ups/s (voluntary) | involuntary/s | ratio CPU |\n|---|---|---|---|---|",
+        b.idle_secs,
+        a.player()
     );
     println!(
         "| baseline | {:.0} | {:.2} | {:.2} | |",

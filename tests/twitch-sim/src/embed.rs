@@ -6,15 +6,20 @@
 //! (`media/stream.mp4`, made by `media/make-stream`) appended again and again so it never ends.
 //! The chat page shows what was sent through Helix Send Chat Message, and chat links open a new
 //! window as Twitch's chat does (`target="_blank"`).
+//!
+//! The player page also tells the simulator how its playback goes (`POST /_sim/player`, read
+//! back with `GET /_sim/player`): a test hook, not Twitch's, for tests that cannot reach into
+//! the app's webviews (the installed package's test runs without WebDriver).
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use crate::world::{Shared, first, parse_pairs};
+use crate::world::{PlayerReport, Shared, first, parse_pairs};
 
 /// Routes of this module.
 pub fn routes() -> Router<Shared> {
@@ -23,6 +28,7 @@ pub fn routes() -> Router<Shared> {
         .route("/embed/chat", get(chat))
         .route("/embed/chat/lines", get(chat_lines))
         .route("/_sim/media/stream.mp4", get(stream))
+        .route("/_sim/player", get(players).post(player_report))
         .route("/_sim/download/{file}", get(download))
         .route("/_sim/avatar/{file}", get(avatar))
         .route("/_sim/thumbnail/{file}", get(thumbnail))
@@ -129,6 +135,42 @@ async fn download(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
+/// `POST /_sim/player {"channel", "state", "current_time", "video_width", "video_height",
+/// "error"}`: a player page's report of its playback (204). Only a channel the world knows is
+/// kept (404 otherwise), so the map stays as small as the world.
+async fn player_report(State(sim): State<Shared>, b: Bytes) -> Response {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) else {
+        return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "body must be JSON"})))
+            .into_response();
+    };
+    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let number = |k: &str| v.get(k).and_then(|x| x.as_f64()).filter(|x| x.is_finite());
+    let channel = text("channel").to_lowercase();
+    let mut w = sim.world();
+    if w.user_by_login(&channel).is_none() {
+        return (StatusCode::NOT_FOUND, axum::Json(json!({"error": "no such channel"})))
+            .into_response();
+    }
+    let reports = w.players.get(&channel).map_or(0, |r| r.reports) + 1;
+    // Sizes are whole pixels; a page that sends nonsense gets 0, never a panic.
+    let pixels = |k: &str| number(k).map_or(0, |x| x.clamp(0.0, 100_000.0) as u64);
+    let report = PlayerReport {
+        state: text("state").chars().take(32).collect(),
+        current_time: number("current_time").unwrap_or(0.0),
+        video_width: pixels("video_width"),
+        video_height: pixels("video_height"),
+        error: text("error").chars().take(500).collect(),
+        reports,
+    };
+    w.players.insert(channel, report);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /_sim/player`: `{"players": {login: last report}}`.
+async fn players(State(sim): State<Shared>) -> Response {
+    axum::Json(json!({"players": sim.world().players})).into_response()
+}
+
 /// `GET /embed/player?channel=<login>`: the player. A live channel's stream plays muted through
 /// MSE; an offline channel shows Twitch's offline screen. `#player[data-state]` says where it
 /// is: `offline`, `loading`, `playing` or `error` (the error's name in `#status`).
@@ -165,9 +207,28 @@ async fn player(State(sim): State<Shared>, RawQuery(q): RawQuery) -> Response {
 const TYPE = {stream_type};
 const player = document.getElementById("player");
 const video = document.getElementById("video");
+// Tells the simulator how playback goes (a test hook: see the module's doc), once a second
+// while the stream loads and for its first seconds of play, and at an error; then it stops, so
+// that a measurement of an idle window with a playing stream (tests/perf) is not the hook's.
+const REPORT_UNTIL = 3;
+function report() {{
+  fetch("/_sim/player", {{ method: "POST", body: JSON.stringify({{
+    channel: player.dataset.channel, state: player.dataset.state,
+    current_time: video.currentTime, video_width: video.videoWidth,
+    video_height: video.videoHeight, error: document.getElementById("error").textContent,
+  }}) }}).catch(() => {{}});
+}}
+report();
+const reporting = setInterval(() => {{
+  const state = player.dataset.state;
+  if (state !== "loading" && state !== "playing") return;
+  report();
+  if (video.currentTime >= REPORT_UNTIL) clearInterval(reporting);
+}}, 1000);
 function fail(name, detail) {{
   player.dataset.state = "error";
   document.getElementById("error").textContent = "Playback error: " + name + (detail ? " — " + detail : "");
+  report();
 }}
 async function play() {{
   if (!window.MediaSource || !MediaSource.isTypeSupported(TYPE)) {{

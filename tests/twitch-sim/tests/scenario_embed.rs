@@ -246,3 +246,45 @@ async fn the_download_page_sends_an_attachment() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"notes.txt\"");
 }
+
+/// The player page tells the simulator how its playback goes (`POST /_sim/player`), so a test
+/// that cannot reach into the app's webviews (the installed package's) reads it with
+/// `GET /_sim/player`: the last report of each channel's player.
+#[tokio::test]
+async fn the_player_reports_its_playback_to_the_simulator() {
+    let t = start().await;
+    let html = t
+        .http
+        .get(t.url("/embed/player?channel=lumenforge"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("/_sim/player"), "the page posts its playback");
+    let before: serde_json::Value =
+        t.http.get(t.url("/_sim/player")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(before["players"], json!({}), "nothing played yet");
+    let report = json!({"channel": "LumenForge", "state": "playing", "current_time": 2.5,
+        "video_width": 1280, "video_height": 720, "error": ""});
+    let r = t.http.post(t.url("/_sim/player")).json(&report).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let after: serde_json::Value =
+        t.http.get(t.url("/_sim/player")).send().await.unwrap().json().await.unwrap();
+    let p = &after["players"]["lumenforge"];
+    assert_eq!(p["state"], "playing");
+    assert_eq!(p["current_time"], 2.5);
+    assert_eq!(p["video_width"], 1280);
+    assert_eq!(p["video_height"], 720);
+    assert!(p["reports"].as_u64() == Some(1), "{p}");
+    // A channel the world does not know is refused (the map stays bounded).
+    let r = t
+        .http
+        .post(t.url("/_sim/player"))
+        .json(&json!({"channel": "nobody_here", "state": "playing"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

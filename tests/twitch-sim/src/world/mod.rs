@@ -11,6 +11,7 @@ mod faults;
 mod ids;
 mod log;
 mod params;
+mod player;
 mod seed;
 
 pub use accounts::*;
@@ -20,6 +21,7 @@ pub use faults::*;
 pub use ids::*;
 pub use log::*;
 pub use params::*;
+pub use player::*;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -288,6 +290,8 @@ pub struct World {
     pub log: Log,
     /// Chat messages sent through Helix, for the chat page and the duplicate rule.
     pub chat: ChatLog,
+    /// The last playback report of each channel's player page, by login (known logins only).
+    pub players: BTreeMap<String, PlayerReport>,
     /// Next id for users created through the control API.
     next_user_id: u64,
     /// Next internal id (tokens, grants).

@@ -163,6 +163,7 @@ impl World {
             faults: Vec::new(),
             log: Log::default(),
             chat: ChatLog::default(),
+            players: BTreeMap::new(),
             next_user_id: 900_000_001,
             next_seq: 1,
         };

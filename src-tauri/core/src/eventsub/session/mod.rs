@@ -241,8 +241,12 @@ impl std::fmt::Display for LossReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LossReason::Closed { code, reason } => {
-                write!(f, "Twitch closed the connection ({code} {})", close_code_meaning(*code))?;
-                if !reason.is_empty() {
+                let meaning = close_code_meaning(*code);
+                write!(f, "Twitch closed the connection ({code} {meaning})")?;
+                // A reason that only repeats the code's meaning (the simulator's, and Twitch's
+                // own close reasons, docs/twitch.md §1.5) is said once.
+                let reason = reason.trim();
+                if !reason.is_empty() && !reason.eq_ignore_ascii_case(meaning) {
                     write!(f, ": {reason}")?;
                 }
                 Ok(())
@@ -638,5 +642,20 @@ mod tests {
         }
         let r = LossReason::Closed { code: 4007, reason: "invalid reconnect attempt".into() };
         assert!(r.to_string().contains("invalid reconnect"));
+    }
+
+    /// The simulator (and Twitch, docs/twitch.md §1.5) may send the code's meaning as the close
+    /// reason: the user reads it once, not "(4005 network timeout): network timeout".
+    #[test]
+    fn a_close_reason_that_repeats_the_codes_meaning_is_said_once() {
+        let same = LossReason::Closed { code: 4005, reason: "Network Timeout ".into() };
+        assert_eq!(same.to_string(), "Twitch closed the connection (4005 network timeout)");
+        let other = LossReason::Closed { code: 4005, reason: "idle for 10 s".into() };
+        assert_eq!(
+            other.to_string(),
+            "Twitch closed the connection (4005 network timeout): idle for 10 s"
+        );
+        let none = LossReason::Closed { code: 4006, reason: String::new() };
+        assert_eq!(none.to_string(), "Twitch closed the connection (4006 network error)");
     }
 }

@@ -198,6 +198,7 @@ impl App {
     pub async fn launch(opts: Launch) -> App {
         watchdog();
         let turn = ONE_AT_A_TIME.lock().await;
+        end_stray_instances();
         let bin = app_binary();
         assert!(
             bin.exists(),
@@ -285,11 +286,17 @@ impl App {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
         let client = loop {
-            match ClientBuilder::new(HttpConnector::new())
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
+            // A session whose app exits at once (handed over to another instance) is never
+            // answered: bounded, so that says where it stopped instead of the watchdog.
+            let connect =
+                ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url);
+            let Ok(connected) = tokio::time::timeout(Duration::from_secs(90), connect).await else {
+                panic!(
+                    "the app started no WebDriver session within 90 s (did it exit at once, \
+                     handed over to another instance on the session bus?)"
+                )
+            };
+            match connected {
                 Ok(c) => break c,
                 Err(e) if Instant::now() < deadline => {
                     let _ = e;
@@ -495,17 +502,37 @@ fn all_pids() -> Vec<u32> {
 
 /// The app processes running with `home` as their `HOME`.
 pub fn app_pids(home: &Path) -> Vec<u32> {
+    app_pids_with(&format!("HOME={}", home.display()))
+}
+
+/// The app processes whose environment holds `var` (`NAME=value`).
+fn app_pids_with(var: &str) -> Vec<u32> {
     let bin = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
-    let home = format!("HOME={}", home.display());
     all_pids()
         .into_iter()
         .filter(|pid| {
             let dir = Path::new("/proc").join(pid.to_string());
             std::fs::read_link(dir.join("exe")).ok().as_deref() == Some(bin.as_path())
                 && std::fs::read(dir.join("environ"))
-                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == home.as_bytes()))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == var.as_bytes()))
         })
         .collect()
+}
+
+/// Ends every instance of the app left on this session bus (an earlier test's, still shutting
+/// down or stuck): a launch beside one is handed over to it by the single-instance plugin and
+/// exits at once, and the WebDriver session waiting for it never starts. Waits up to 10 s for
+/// them to end by themselves, then kills them.
+fn end_stray_instances() {
+    let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") else { return };
+    let var = format!("DBUS_SESSION_BUS_ADDRESS={}", bus.to_string_lossy());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !app_pids_with(&var).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for pid in app_pids_with(&var) {
+        let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
 }
 
 /// The parent pid of `pid`, from `/proc/PID/stat` (the field after the command's parenthesis).
@@ -568,7 +595,9 @@ pub async fn sim_event(base: &str, login: &str, ty: &str, event: serde_json::Val
 
 /// GETs the simulator's `/_sim/state`.
 pub async fn sim_state(base: &str) -> serde_json::Value {
-    http().get(format!("{base}/_sim/state")).send()
+    http()
+        .get(format!("{base}/_sim/state"))
+        .send()
         .await
         .expect("GET /_sim/state")
         .json()

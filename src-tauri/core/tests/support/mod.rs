@@ -76,7 +76,11 @@ impl Sim {
         install_crypto();
         let handle = twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("sim");
         let base = handle.base_url();
-        Sim { _handle: handle, base, http: tev_core::tls::http_client().build().expect("an HTTP client") }
+        Sim {
+            _handle: handle,
+            base,
+            http: tev_core::tls::http_client().build().expect("an HTTP client"),
+        }
     }
 
     /// Endpoints at the simulator.

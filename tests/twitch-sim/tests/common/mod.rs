@@ -40,10 +40,7 @@ pub fn http() -> reqwest::ClientBuilder {
 pub async fn start() -> T {
     let sim = spawn(SimOptions::default()).await.expect("sim starts");
     let base = sim.base_url();
-    let http = http()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let http = http().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     T { sim, base, http }
 }
 

@@ -288,8 +288,9 @@ impl App {
         let client = loop {
             // A session whose app exits at once (handed over to another instance) is never
             // answered: bounded, so that says where it stopped instead of the watchdog.
-            let connect =
-                ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url);
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            builder.capabilities(caps.clone());
+            let connect = builder.connect(&url);
             let Ok(connected) = tokio::time::timeout(Duration::from_secs(90), connect).await else {
                 panic!(
                     "the app started no WebDriver session within 90 s (did it exit at once, \

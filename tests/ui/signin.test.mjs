@@ -13,10 +13,9 @@ const {
 // The reason the core gives when the stored login cannot be read for want of a keychain
 // (`KeychainError::Unavailable`, src-tauri/core/src/keychain.rs).
 const NO_KEYCHAIN =
-  "the system keychain is not available (zbus error: org.freedesktop.DBus.Error.ServiceUnknown: " +
-  "The name org.freedesktop.secrets was not provided by any .service files). Unlock or install a " +
-  "keyring (on Linux: a Secret Service such as GNOME Keyring or KWallet), or choose to stay " +
-  "signed in for this run only";
+  "the system keychain is not available (no Secret Service is running on this desktop). " +
+  "Unlock or install a keyring (on Linux: a Secret Service such as GNOME Keyring or KWallet), " +
+  "or choose to stay signed in for this run only";
 const signedOut = (reason = null) => ({ state: "signed_out", reason });
 const signedIn = (sessionOnly) => ({
   state: "signed_in", user_id: "1", login: "sim_viewer", display_name: "SimViewer",

@@ -247,12 +247,26 @@ fn map_err(e: keyring_core::Error) -> KeychainError {
         E::NoDefaultStore => {
             KeychainError::Unavailable("no credential store on this system".into())
         }
-        E::PlatformFailure(p) => KeychainError::Unavailable(p.to_string()),
+        E::PlatformFailure(p) => KeychainError::Unavailable(platform_failure(&p.to_string())),
         E::NoStorageAccess(p) => KeychainError::Unavailable(format!("no access: {p}")),
         E::BadEncoding(_) | E::BadDataFormat(_, _) => KeychainError::Corrupt,
         E::NoEntry => KeychainError::Other("no entry".into()),
         E::TooLong(what, max) => KeychainError::Other(format!("{what} is longer than {max}")),
         other => KeychainError::Other(other.to_string()),
+    }
+}
+
+/// A platform failure in words for the sign-in screen. The usual one on a Linux desktop without
+/// a keyring is D-Bus's `ServiceUnknown` for `org.freedesktop.secrets` (nothing provides the
+/// Secret Service, https://specifications.freedesktop.org/secret-service-spec/latest/): said
+/// plainly; anything else is passed on as the platform said it.
+fn platform_failure(detail: &str) -> String {
+    if detail.contains("org.freedesktop.secrets")
+        && (detail.contains("ServiceUnknown") || detail.contains("was not provided"))
+    {
+        "no Secret Service is running on this desktop".into()
+    } else {
+        detail.to_string()
     }
 }
 
@@ -494,6 +508,19 @@ mod tests {
             "no org.freedesktop.secrets",
         ))));
         assert!(matches!(k.store_tokens(&sample()).await, Err(KeychainError::Unavailable(_))));
+    }
+
+    #[test]
+    fn no_secret_service_on_the_bus_is_said_plainly() {
+        // What zbus answers when nothing provides org.freedesktop.secrets on the session bus.
+        let zbus = "zbus error: org.freedesktop.DBus.Error.ServiceUnknown: The name \
+                    org.freedesktop.secrets was not provided by any .service files";
+        let err =
+            map_err(keyring_core::Error::PlatformFailure(Box::new(std::io::Error::other(zbus))));
+        let msg = err.to_string();
+        assert!(matches!(err, KeychainError::Unavailable(_)), "{err:?}");
+        assert!(msg.contains("no Secret Service is running on this desktop"), "{msg}");
+        assert!(!msg.contains("zbus error"), "the D-Bus error text is not for users: {msg}");
     }
 
     #[tokio::test]

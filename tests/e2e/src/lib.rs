@@ -198,7 +198,7 @@ impl App {
     pub async fn launch(opts: Launch) -> App {
         watchdog();
         let turn = ONE_AT_A_TIME.lock().await;
-        end_stray_instances();
+        end_stray_instances().await;
         let bin = app_binary();
         assert!(
             bin.exists(),
@@ -524,12 +524,12 @@ fn app_pids_with(var: &str) -> Vec<u32> {
 /// down or stuck): a launch beside one is handed over to it by the single-instance plugin and
 /// exits at once, and the WebDriver session waiting for it never starts. Waits up to 10 s for
 /// them to end by themselves, then kills them.
-fn end_stray_instances() {
+async fn end_stray_instances() {
     let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") else { return };
     let var = format!("DBUS_SESSION_BUS_ADDRESS={}", bus.to_string_lossy());
     let deadline = Instant::now() + Duration::from_secs(10);
     while !app_pids_with(&var).is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for pid in app_pids_with(&var) {
         let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();

@@ -12,17 +12,22 @@ use common::*;
 use serde_json::json;
 use twitch_sim::{SimOptions, spawn};
 
-#[tokio::test]
-async fn demo_scenario_plays_varied_events_through_the_normal_path() {
-    // 400x speed: the ~3-minute evening loops in under half a second.
+/// A simulator playing the demo evening at 400x speed: the ~3-minute evening loops in under
+/// half a second.
+async fn demo_at_400x() -> T {
     let sim = spawn(SimOptions {
         scenario: Some("demo".into()),
         scenario_speed: Some(400.0),
         ..Default::default()
     })
     .await
-    .unwrap();
-    let t = T { base: sim.base_url(), sim, http: http().build().expect("client") };
+    .expect("the simulator starts");
+    T { base: sim.base_url(), sim, http: http().build().expect("client") }
+}
+
+#[tokio::test]
+async fn demo_scenario_plays_varied_events_through_the_normal_path() {
+    let t = demo_at_400x().await;
     let (mut ws, sid, _) = t.connect("").await;
     let (a, _) = t.token("sim_viewer", &["user:read:chat"]).await;
     for (k, v, c) in [
@@ -70,14 +75,7 @@ async fn demo_scenario_plays_varied_events_through_the_normal_path() {
 /// client shows one bomb row, not the bomb and stray gifts.
 #[tokio::test]
 async fn the_demos_gift_bomb_gifts_carry_the_bombs_id_and_add_up_to_its_total() {
-    let sim = spawn(SimOptions {
-        scenario: Some("demo".into()),
-        scenario_speed: Some(400.0),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let t = T { base: sim.base_url(), sim, http: http().build().expect("client") };
+    let t = demo_at_400x().await;
     let (mut ws, sid, _) = t.connect("").await;
     let (a, _) = t.token("sim_viewer", &["user:read:chat"]).await;
     let c = json!({"broadcaster_user_id": LUMENFORGE, "user_id": SIM_VIEWER});

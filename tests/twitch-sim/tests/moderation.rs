@@ -2,9 +2,12 @@
 //! (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate), the
 //! AutoMod queue (https://dev.twitch.tv/docs/eventsub/reference/automod), the other moderator
 //! tools (https://dev.twitch.tv/docs/eventsub/reference/channel-moderation), their delivery to
-//! a moderator's own subscriptions.
+//! a moderator's own subscriptions, and the demo's moderator evening.
 
 mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
 
 use common::*;
 use serde_json::{Value, json};
@@ -292,4 +295,86 @@ async fn an_automod_hold_and_its_approval_reach_sim_mods_subscription_on_lumenfo
     // Another channel's hold does not reach a subscription on lumenforge.
     t.event(json!({"type": "automod.message.hold", "broadcaster_login": "nightowl"})).await;
     assert!(quiet_for(&mut ws, 300).await.is_none());
+}
+
+/// The demo evening includes a moderator's evening on lumenforge, delivered to a moderator's
+/// subscriptions: a timeout with a reason, an AutoMod hold and its approval by a moderator, a
+/// deletion, a warning and its acknowledgement, an unban request and its resolution, shield mode.
+#[tokio::test]
+async fn the_demo_evening_includes_a_moderators_evening_on_lumenforge() {
+    let t = demo_at_400x().await;
+    let (mut ws, sid, _) = t.connect("").await;
+    let mut scopes: Vec<&str> = MODERATE_V2_GROUPS.iter().map(|g| g[0]).collect();
+    scopes.extend(["moderator:manage:automod", "moderator:read:shield_mode"]);
+    let (a, _) = t.token("sim_mod", &scopes).await;
+    let kinds = [
+        ("channel.moderate", "2"),
+        ("automod.message.hold", "2"),
+        ("automod.message.update", "2"),
+        ("channel.warning.send", "1"),
+        ("channel.warning.acknowledge", "1"),
+        ("channel.unban_request.create", "1"),
+        ("channel.unban_request.resolve", "1"),
+        ("channel.shield_mode.begin", "1"),
+        ("channel.shield_mode.end", "1"),
+    ];
+    for (k, v) in kinds {
+        let (s, r) = t.subscribe(&a, k, v, mod_condition(), &sid).await;
+        assert_eq!(s, 202, "{k}: {r}");
+    }
+    let mut seen = BTreeSet::new();
+    let mut held_id = None;
+    let mut approved = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while (seen.len() < kinds.len() + 3 || approved.is_none())
+        && tokio::time::Instant::now() < deadline
+    {
+        let f = next_non_keepalive(&mut ws).await;
+        let k = f["metadata"]["subscription_type"].as_str().unwrap_or("").to_string();
+        let e = &f["payload"]["event"];
+        assert_eq!(e["broadcaster_user_login"], "lumenforge", "{f}");
+        match k.as_str() {
+            "channel.moderate" => {
+                let action = e["action"].as_str().unwrap();
+                if action == "timeout" {
+                    assert!(e["timeout"]["reason"].as_str().is_some_and(|r| !r.is_empty()));
+                }
+                assert_eq!(e["moderator_user_login"], "sim_mod");
+                seen.insert(format!("channel.moderate {action}"));
+            }
+            "automod.message.hold" => {
+                held_id = e["message_id"].as_str().map(str::to_string);
+                seen.insert(k);
+            }
+            "automod.message.update" => {
+                if held_id.is_some() {
+                    approved =
+                        Some((e["message_id"].as_str().map(str::to_string), e["status"].clone()));
+                }
+                seen.insert(k);
+            }
+            _ => {
+                seen.insert(k);
+            }
+        }
+    }
+    for want in [
+        "channel.moderate timeout",
+        "channel.moderate delete",
+        "channel.moderate warn",
+        "channel.moderate approve_unban_request",
+        "automod.message.hold",
+        "automod.message.update",
+        "channel.warning.send",
+        "channel.warning.acknowledge",
+        "channel.unban_request.create",
+        "channel.unban_request.resolve",
+        "channel.shield_mode.begin",
+        "channel.shield_mode.end",
+    ] {
+        assert!(seen.contains(want), "the demo sent no {want}: {seen:?}");
+    }
+    let (id, status) = approved.expect("the hold was resolved");
+    assert_eq!(id, held_id, "the approval names the held message");
+    assert_eq!(status, "approved");
 }

@@ -297,6 +297,50 @@ async fn an_automod_hold_and_its_approval_reach_sim_mods_subscription_on_lumenfo
     assert!(quiet_for(&mut ws, 300).await.is_none());
 }
 
+/// One happening reaches a `channel.moderate` v1 and a v2 subscriber alike, each in its
+/// version's shape (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate):
+/// a post without `version` goes to both, naming the same target; a `warn`, which v1 cannot
+/// tell, only to v2; a post with a `version` only to that version.
+#[tokio::test]
+async fn a_moderation_posted_without_a_version_reaches_v1_and_v2_subscribers_in_their_shapes() {
+    let t = start().await;
+    let (mut ws1, sid1, _) = t.connect("").await;
+    let (mut ws2, sid2, _) = t.connect("").await;
+    let all: Vec<&str> = MODERATE_V2_GROUPS.iter().map(|g| g[0]).collect();
+    let (a, _) = t.token("sim_mod", &all).await;
+    assert_eq!(t.subscribe(&a, "channel.moderate", "1", mod_condition(), &sid1).await.0, 202);
+    assert_eq!(t.subscribe(&a, "channel.moderate", "2", mod_condition(), &sid2).await.0, 202);
+    let ids = t
+        .event(json!({"type": "channel.moderate", "broadcaster_login": "lumenforge",
+            "event": {"action": "timeout", "timeout": {"reason": "spoilers"}}}))
+        .await;
+    assert_eq!(ids.len(), 2);
+    let f1 = next_non_keepalive(&mut ws1).await;
+    let f2 = next_non_keepalive(&mut ws2).await;
+    assert_eq!(f1["metadata"]["subscription_version"], "1");
+    assert_eq!(f2["metadata"]["subscription_version"], "2");
+    let (e1, e2) = (&f1["payload"]["event"], &f2["payload"]["event"]);
+    assert!(e1.get("warn").is_none() && e2["warn"].is_null());
+    assert_eq!(e1["timeout"], e2["timeout"], "one happening, one target");
+    assert_eq!(e1["timeout"]["reason"], "spoilers");
+
+    let ids = t
+        .event(json!({"type": "channel.moderate", "broadcaster_login": "lumenforge",
+            "event": {"action": "warn"}}))
+        .await;
+    assert_eq!(ids.len(), 1);
+    assert_eq!(next_non_keepalive(&mut ws2).await["payload"]["event"]["action"], "warn");
+    let ids = t
+        .event(
+            json!({"type": "channel.moderate", "version": "2", "broadcaster_login": "lumenforge",
+            "event": {"action": "clear"}}),
+        )
+        .await;
+    assert_eq!(ids.len(), 1);
+    assert_eq!(next_non_keepalive(&mut ws2).await["payload"]["event"]["action"], "clear");
+    assert!(quiet_for(&mut ws1, 300).await.is_none(), "v1 got nothing more");
+}
+
 /// The demo evening includes a moderator's evening on lumenforge, delivered to a moderator's
 /// subscriptions: a timeout with a reason, an AutoMod hold and its approval by a moderator, a
 /// deletion, a warning and its acknowledgement, an unban request and its resolution, shield mode.

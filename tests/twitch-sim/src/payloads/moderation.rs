@@ -325,7 +325,11 @@ pub(super) fn moderation_tool(c: &Ctx, kind: &str, o: &Value, m: &mut Map<String
             user_fields(m, c.user);
             m.insert("low_trust_status".into(), json!("active_monitoring"));
             m.insert("shared_ban_channel_ids".into(), json!([]));
-            m.insert("types".into(), json!(["ban_evader_detector"]));
+            // `types`: `manually_added`, `ban_evader`, `banned_in_shared_channel`;
+            // `ban_evasion_evaluation`: `unknown`, `possible`, `likely` (twitch_api's
+            // `SuspiciousUserType`, src/eventsub/channel/suspicious_user/mod.rs, and twurple's
+            // `EventSubChannelSuspiciousUserType`).
+            m.insert("types".into(), json!(["ban_evader"]));
             m.insert("ban_evasion_evaluation".into(), json!("likely"));
             let text = o
                 .get("message")

@@ -241,6 +241,22 @@ pub const TYPES: &[TypeSpec] = &[
         Broadcaster,
         &["channel:read:redemptions", "channel:manage:redemptions"]
     ),
+    // Twitch's own rewards (highlight a message, unlock an emote, Power-ups), v1 and v2
+    // (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchannel_points_automatic_reward_redemptionadd).
+    spec!(
+        "channel.channel_points_automatic_reward_redemption.add",
+        "1",
+        B,
+        Broadcaster,
+        &["channel:read:redemptions", "channel:manage:redemptions"]
+    ),
+    spec!(
+        "channel.channel_points_automatic_reward_redemption.add",
+        "2",
+        B,
+        Broadcaster,
+        &["channel:read:redemptions", "channel:manage:redemptions"]
+    ),
     spec!("channel.ban", "1", B, Broadcaster, &["channel:moderate"]),
     spec!("channel.unban", "1", B, Broadcaster, &["channel:moderate"]),
     spec!("channel.moderator.add", "1", B, Broadcaster, &["moderation:read"]),

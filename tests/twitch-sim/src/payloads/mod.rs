@@ -416,6 +416,33 @@ pub fn build(
             m.insert("redeemed_at".into(), json!(ts(now)));
             m.into()
         }
+        // https://dev.twitch.tv/docs/eventsub/eventsub-reference/#automatic-reward-redemption-event
+        // (v1: `reward.cost`, `unlocked_emote`, `message.emotes` and `user_input`; v2:
+        // `reward.channel_points`, `emote` and `message.fragments`).
+        "channel.channel_points_automatic_reward_redemption.add" => {
+            m.insert("id".into(), json!(uuid()));
+            user_fields(&mut m, &viewer);
+            let text = "this boss is unfair";
+            if version == "1" {
+                m.insert(
+                    "reward".into(),
+                    json!({"type": "send_highlighted_message", "cost": 100, "unlocked_emote": null}),
+                );
+                m.insert("message".into(), json!({"text": text, "emotes": []}));
+                m.insert("user_input".into(), json!(text));
+            } else {
+                m.insert(
+                    "reward".into(),
+                    json!({"type": "send_highlighted_message", "channel_points": 100, "emote": null}),
+                );
+                m.insert(
+                    "message".into(),
+                    json!({"text": text, "fragments": [{"type": "text", "text": text, "emote": null}]}),
+                );
+            }
+            m.insert("redeemed_at".into(), json!(ts(now)));
+            m.into()
+        }
         "channel.ban" => {
             user_fields(&mut m, &viewer);
             moderator.put(&mut m, "moderator_user");

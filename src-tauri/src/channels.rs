@@ -218,8 +218,10 @@ pub async fn open_channel(
     // Two independent Helix round trips (the user lookup inside `add_channel`, the stream's
     // status): side by side, so the window waits for one network delay, not two.
     let logins = [login.to_string()];
-    let (channel, stream) =
-        tokio::join!(c.watcher.add_channel(login, None), c.helix.streams_by_login(&logins));
+    let (channel, stream) = tokio::join!(
+        crate::session::watch_for_window(&state, &c.watcher, login),
+        c.helix.streams_by_login(&logins)
+    );
     let channel = channel?;
     let stream = stream.ok().and_then(|mut v| v.pop());
     let channels = app.channels();

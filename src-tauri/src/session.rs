@@ -171,6 +171,42 @@ pub async fn enable_chat(app: &AppHandle, state: Arc<AppState>) -> Result<(), Ui
     Ok(())
 }
 
+/// Makes sure the token carries the moderator view's scopes (`roles.moderation`, and the
+/// moderator's own for the list of moderated channels): when one is missing, they are asked for
+/// from now on and a new login runs, as turning chatting on does. Answers once the login has
+/// ended (at once when nothing is missing).
+pub async fn enable_moderation(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiError> {
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
+    let (settings, _) = state.config.load_or_default()?;
+    let roles =
+        tev_core::settings::RoleOptIn { moderation: true, moderator: true, ..settings.roles };
+    let granted = c.helix.credentials().await.map(|c| c.scopes).unwrap_or_default();
+    let wanted = tev_core::auth::scopes::for_roles(roles);
+    if settings.roles == roles && wanted.iter().all(|s| granted.contains(s)) {
+        return Ok(());
+    }
+    state.config.update(|s| s.roles = roles)?;
+    connect(app, state.clone()).await?;
+    let c = state.connected().await.ok_or_else(UiError::no_client)?;
+    c.owner.login(LoginFlow::Auto).await?;
+    Ok(())
+}
+
+/// Watches `login` for its window, with the channel's moderator view as its feed choices say.
+pub async fn watch_for_window(
+    state: &AppState,
+    watcher: &tev_core::watcher::WatcherHandle,
+    login: &str,
+) -> Result<tev_core::watcher::WatchedChannel, tev_core::watcher::WatcherError> {
+    let channel = watcher.add_channel(login, None).await?;
+    let view =
+        state.config.load_or_default().is_ok_and(|(s, _)| s.feed_prefs(&channel.id).moderator_view);
+    if view && let Some(c) = watcher.set_moderation(login, true).await? {
+        return Ok(c);
+    }
+    Ok(channel)
+}
+
 /// Opens the device flow's activation page again in the browser, if a device flow showed one.
 pub async fn open_activation_page(state: &AppState) -> Result<(), UiError> {
     let url = state.activation_url.lock().ok().and_then(|u| u.clone());
@@ -305,10 +341,11 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
     // as turning chatting on makes): finding a channel takes the login, so not before it is
     // restored, or those windows would stay without events.
     let app4 = app.clone();
+    let state4 = state.clone();
     tauri::async_runtime::spawn(async move {
         owner.start().await;
         for login in app4.channels().open_logins() {
-            if let Err(e) = watcher.add_channel(&login, None).await {
+            if let Err(e) = watch_for_window(&state4, &watcher, &login).await {
                 tracing::warn!(%login, error = %e, "could not watch the channel again");
             }
         }

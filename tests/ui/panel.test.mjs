@@ -156,8 +156,12 @@ test("the filter menu ticks shown groups and greys out muted ones; toggles chang
 });
 
 test("choices of the wrong shape fall back to the defaults", () => {
-  const view = new FeedView(groups, { hidden: "raids", muted: null, seen: { id: "x" }, paused: "yes" });
-  assert.deepEqual(view.prefs, { hidden: [], muted: [], seen: null, paused: false });
+  const view = new FeedView(groups, {
+    hidden: "raids", muted: null, seen: { id: "x" }, paused: "yes", moderator_view: 1,
+  });
+  assert.deepEqual(view.prefs, {
+    hidden: [], muted: [], seen: null, paused: false, moderator_view: false,
+  });
 });
 
 const { connectionNote } = await pageModule("panel.js");
@@ -173,4 +177,23 @@ test("the strip under the header says why no session serves the panel, and only 
   assert.equal(connectionNote({ state: "connected" }), null);
   assert.equal(connectionNote({ state: "failed", reason: "signed out" }), null, "the chip says it");
   assert.equal(connectionNote(null), null);
+});
+
+test("the filter menu lists the moderation group only in the moderator view", () => {
+  assert.ok(groups.some((g) => g.id === "moderation"), "the core's groups have it");
+  const viewer = new FeedView(groups, {}).menu().map((g) => g.id);
+  assert.ok(!viewer.includes("moderation"), viewer.join());
+  assert.equal(viewer.length, groups.length - 1);
+  const moderator = new FeedView(groups, { moderator_view: true }).menu();
+  const m = moderator.find((g) => g.id === "moderation");
+  assert.deepEqual([m.label, m.shown, m.muted], ["Moderation", true, false]);
+});
+
+test("outside the moderator view a stored moderation row counts as hidden by the filter", () => {
+  const panel = new Panel(new FeedView(groups, {}));
+  const st = panel.update([row("m", "mod_action"), row("r", "raid_incoming")]);
+  assert.deepEqual(st.parts.shown.map((ev) => ev.id), ["r"]);
+  assert.deepEqual(st.parts.filtered.map((ev) => ev.id), ["m"]);
+  const on = new Panel(new FeedView(groups, { moderator_view: true }));
+  assert.deepEqual(on.update([row("m", "mod_action")]).parts.shown.map((ev) => ev.id), ["m"]);
 });

@@ -5,6 +5,9 @@
 // `tests/ui/` runs it in Node. The kind table and the groups come from the core
 // (tev_core::kind): the page keeps no list of kinds of its own.
 
+/** The group of the moderation kinds (tev_core::settings::MODERATION_GROUP). */
+export const MODERATION = "moderation";
+
 /** How each kind is drawn: the core's kind table (tev_core::kind::KIND_TABLE, sent with the
  * panel's snapshot), [{name, label, group, glyph, family}]. */
 export class KindLooks {
@@ -28,10 +31,13 @@ export class KindLooks {
  * - filter (`prefs.hidden`): groups this view leaves out; counted as "hidden by filter";
  * - mute (`prefs.muted`): groups never shown (and never notified) for this channel;
  * - seen mark (`prefs.seen`): rows at or before it are seen; newer ones stand out;
+ * - moderator view (`prefs.moderator_view`): the "moderation" group's rows show only in it; in
+ *   the viewer view they count as hidden by the filter, and the menu leaves the group out;
  * - gap rows belong to no group: nothing hides them, and they never stand out.
  */
 export class FeedView {
-  /** groups: [{id, label, kinds}] in menu order; prefs: {hidden, muted, seen, paused}. */
+  /** groups: [{id, label, kinds}] in menu order; prefs: {hidden, muted, seen, paused,
+   * moderator_view}. */
   constructor(groups = [], prefs = {}) {
     this.groups = groups;
     this.kindGroup = new Map();
@@ -41,6 +47,7 @@ export class FeedView {
       muted: Array.isArray(prefs.muted) ? prefs.muted : [],
       seen: prefs.seen && typeof prefs.seen.at === "string" ? prefs.seen : null,
       paused: prefs.paused === true,
+      moderator_view: prefs.moderator_view === true,
     };
   }
 
@@ -60,10 +67,12 @@ export class FeedView {
     return g !== null && this.prefs.muted.includes(g);
   }
 
-  /** Hidden by the filter (and not muted, which says more). */
+  /** Hidden by the filter, or a moderation row outside the moderator view (and not muted,
+   * which says more). */
   isFiltered(kind) {
     const g = this.groupOf(kind);
-    return g !== null && !this.prefs.muted.includes(g) && this.prefs.hidden.includes(g);
+    if (g === null || this.prefs.muted.includes(g)) return false;
+    return this.prefs.hidden.includes(g) || (g === MODERATION && !this.prefs.moderator_view);
   }
 
   isShown(kind) {
@@ -90,9 +99,13 @@ export class FeedView {
     return out;
   }
 
-  /** The filter menu: each group with whether it is muted and whether its box is ticked. */
+  /** The filter menu: each group with whether it is muted and whether its box is ticked; the
+   * moderation group only in the moderator view. */
   menu() {
-    return this.groups.map((g) => {
+    const groups = this.prefs.moderator_view
+      ? this.groups
+      : this.groups.filter((g) => g.id !== MODERATION);
+    return groups.map((g) => {
       const muted = this.prefs.muted.includes(g.id);
       return { id: g.id, label: g.label, muted, shown: !muted && !this.prefs.hidden.includes(g.id) };
     });

@@ -241,9 +241,48 @@ function buildMenu() {
     li.append(label, mute);
     return li;
   }));
+  renderModeratorView();
   if (focused) document.getElementById(focused)?.focus();
   updateMenuCounts(panel.state().groupCounts);
 }
+
+// ---- The moderator view (docs/ui.md "Moderator view"). -----------------------------------
+// Where the user moderates the channel or is its broadcaster, the filter menu has a switch: on,
+// the core subscribes to what a moderator acts on and the "Moderation" group's rows show. Turning
+// it on the first time starts a login that asks Twitch for the moderation scopes.
+
+/** The user's role in this channel, from the snapshot. */
+let role = "viewer";
+
+function renderModeratorView() {
+  const can = role === "moderator" || role === "broadcaster";
+  const on = panel.view.prefs.moderator_view;
+  $("moderator-view-row").hidden = !can;
+  $("moderator-view").checked = on;
+  $("mod-chip").hidden = !(can && on);
+}
+
+$("moderator-view").addEventListener("change", async () => {
+  const box = $("moderator-view");
+  const on = box.checked;
+  box.disabled = true;
+  const note = $("moderator-view-note");
+  const words = note.textContent;
+  if (on) note.textContent = "Asking Twitch for the moderation scopes… approve them in your browser if it asks.";
+  try {
+    const r = await call("feed_moderator_view", { on });
+    panel.view = new FeedView(r.groups, r.prefs);
+    showError(null);
+  } catch (e) {
+    showError(e);
+    await loadPrefs().catch(() => {});
+  } finally {
+    box.disabled = false;
+    note.textContent = words;
+  }
+  renderEvents();
+  buildMenu();
+});
 
 /** How many of the current rows each group has, next to its name. */
 function updateMenuCounts(counts) {
@@ -388,6 +427,8 @@ function showSnapshot(snap) {
   document.title = channelName;
   $("sim-badge").hidden = !snap.simulated;
   if (Array.isArray(snap.kinds)) looks = new KindLooks(snap.kinds);
+  role = (snap.channel && snap.channel.role) || "viewer";
+  renderModeratorView();
   renderHeader(snap.header);
   renderConnection(snap.connection);
   renderAuth(snap.auth);

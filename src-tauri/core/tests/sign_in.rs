@@ -540,6 +540,7 @@ mod requested_scopes {
                     login: format!("login{id}"),
                     role: *role,
                     live_only: false,
+                    moderation: false,
                 })
                 .collect(),
             // Room for everything: the budget decides what fits, not what is needed.
@@ -601,7 +602,7 @@ mod requested_scopes {
         for ((broadcaster, moderator), chat) in
             modes.into_iter().flat_map(|m| [(m, false), (m, true)])
         {
-            let roles = RoleOptIn { broadcaster, moderator, chat };
+            let roles = RoleOptIn { broadcaster, moderator, chat, moderation: false };
             let requested = scopes::for_roles(roles);
             let me = if moderator { SIM_MOD } else { SIM_VIEWER };
             let mut needed = subscription_scopes(roles, me, &requested);

@@ -208,6 +208,68 @@ async fn twitch_md_2_a_moderator_gets_follows_and_shoutouts_on_the_channel_they_
     h.shutdown().await;
 }
 
+/// The scopes of the moderator view: `channel.moderate` v2's groups
+/// (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate) and the
+/// read scopes of the other moderation types (`automod.message.hold` has only the manage one).
+const MODERATION_SCOPES: &[&str] = &[
+    "moderator:read:blocked_terms",
+    "moderator:read:chat_settings",
+    "moderator:read:unban_requests",
+    "moderator:read:banned_users",
+    "moderator:read:chat_messages",
+    "moderator:read:warnings",
+    "moderator:read:moderators",
+    "moderator:read:vips",
+    "moderator:manage:automod",
+    "moderator:read:suspicious_users",
+    "moderator:read:shield_mode",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_moderator_view_subscribes_what_a_moderator_acts_on_and_a_timeout_becomes_a_row() {
+    let sim = Sim::start().await;
+    let scopes: Vec<&str> = MOD_SCOPES.iter().chain(MODERATION_SCOPES).copied().collect();
+    let (h, got, _) = sim.watcher_as("sim_mod", &scopes).await;
+    h.add_channel("lumenforge", None).await.expect("add lumenforge");
+    wait_until(10, "lumenforge subscribed", || {
+        has(&h.subscriptions().borrow().enabled, LUMEN, "channel.follow")
+    })
+    .await;
+    assert!(
+        !has(&h.subscriptions().borrow().enabled, LUMEN, "channel.moderate"),
+        "nothing of moderation before the view is on"
+    );
+    let ch = h.set_moderation("lumenforge", true).await.expect("set").expect("watched");
+    assert!(ch.moderation);
+    wait_until(10, "the moderation types subscribed", || {
+        let r = h.subscriptions().borrow().clone();
+        ["channel.moderate", "automod.message.hold", "automod.message.update"]
+            .iter()
+            .all(|t| has(&r.enabled, LUMEN, t))
+    })
+    .await;
+    let ids = sim
+        .emit_json(json!({"type": "channel.moderate", "broadcaster_login": "lumenforge",
+            "event": {"action": "timeout", "user_login": "nightowl",
+                      "moderator_user_login": "sim_mod", "timeout": {"reason": "spoilers"}}}))
+        .await;
+    assert_eq!(ids.len(), 1, "one enabled channel.moderate subscription");
+    wait_until(10, "the timeout row", || {
+        got.rows().iter().any(|r| r.kind.as_str() == "mod_action")
+    })
+    .await;
+    let row = got.rows().into_iter().find(|r| r.kind.as_str() == "mod_action").expect("row");
+    assert_eq!(row.actor_login(), Some("sim_mod"), "the moderator acted: {row:?}");
+    assert!(row.summary.contains("timed out"), "{}", row.summary);
+    // Off again: the moderation subscriptions go at the next reconcile.
+    h.set_moderation("lumenforge", false).await.expect("set");
+    wait_until(10, "the moderation types removed", || {
+        !has(&h.subscriptions().borrow().enabled, LUMEN, "channel.moderate")
+    })
+    .await;
+    h.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_moderated_channels_scope_a_moderator_counts_as_a_viewer() {
     let sim = Sim::start().await;

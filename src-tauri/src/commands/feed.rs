@@ -5,7 +5,7 @@
 
 use super::S;
 use crate::channels::ChannelsExt;
-use crate::error::UiError;
+use crate::error::{ErrorCode, UiError};
 use crate::views::{FeedPrefsView, Snapshot};
 use crate::{home, panel, windows};
 use tauri::Webview;
@@ -77,7 +77,26 @@ pub async fn feed_prefs_set(
     state: S<'_>,
     change: FeedPrefsChange,
 ) -> Result<FeedPrefsView, UiError> {
+    if change.moderator_view.is_some() {
+        // The view also changes what is subscribed to: only through `feed_moderator_view`.
+        return Err(UiError::new(ErrorCode::Settings, "The moderator view has its own switch."));
+    }
     panel::save_feed_prefs(&state, channel_id(&webview)?, change)
+}
+
+/// Turns the calling panel's moderator view on or off (see `panel::set_moderator_view`); turning
+/// it on may start a new login that asks for the moderation scopes, and answers when it ended.
+#[tauri::command]
+#[tracing::instrument(skip(app, webview, state), err(Debug))]
+pub async fn feed_moderator_view(
+    app: tauri::AppHandle,
+    webview: Webview,
+    state: S<'_>,
+    on: bool,
+) -> Result<FeedPrefsView, UiError> {
+    let login = panel::login_of(webview.label())?.to_string();
+    let id = channel_id(&webview)?;
+    panel::set_moderator_view(&app, state.inner().clone(), id, &login, on).await
 }
 
 /// The broadcaster id of the calling panel's channel.

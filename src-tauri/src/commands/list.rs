@@ -36,6 +36,8 @@ macro_rules! app_commands {
             feed::streamer_chat_toggle => "streamer-panel",
             feed::feed_prefs_get => "streamer-panel",
             feed::feed_prefs_set => "streamer-panel",
+            // The moderator view of the panel's channel (may start a login for its scopes).
+            feed::feed_moderator_view => "streamer-panel",
             // The panel's explanation of its panes, dismissed for good.
             app::intro_dismiss => "streamer-panel",
             // Only the message box under a streamer window's chat reads the login for it, turns

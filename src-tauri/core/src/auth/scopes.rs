@@ -92,7 +92,8 @@ mod tests {
 
     #[test]
     fn chatting_asks_for_the_chat_write_scope_and_only_when_turned_on() {
-        let off = for_roles(RoleOptIn { broadcaster: true, moderator: true, chat: false });
+        let off =
+            for_roles(RoleOptIn { broadcaster: true, moderator: true, ..RoleOptIn::default() });
         assert!(!off.iter().any(|s| s == "user:write:chat"), "{off:?}");
         let on = for_roles(RoleOptIn { chat: true, ..RoleOptIn::default() });
         assert_eq!(on, ["user:read:chat", "user:read:follows", "user:write:chat"]);
@@ -106,14 +107,15 @@ mod tests {
     #[test]
     fn no_role_asks_for_a_write_or_manage_scope() {
         // Only chatting writes (above); no role does.
-        let all = for_roles(RoleOptIn { broadcaster: true, moderator: true, chat: false });
+        let all =
+            for_roles(RoleOptIn { broadcaster: true, moderator: true, ..RoleOptIn::default() });
         assert!(
             all.iter().all(|s| !s.contains(":manage:")
                 && !s.contains(":write:")
                 && s != "channel:moderate"),
             "{all:?}"
         );
-        let m = for_roles(RoleOptIn { broadcaster: false, moderator: true, chat: false });
+        let m = for_roles(RoleOptIn { moderator: true, ..RoleOptIn::default() });
         assert!(
             !m.contains(&"channel:read:polls".to_string()),
             "moderators get no broadcaster scopes"

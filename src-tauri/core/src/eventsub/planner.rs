@@ -45,6 +45,9 @@ pub struct PlannedChannel {
     /// Watched without a window (the favourite, for its go-live notification): only
     /// `stream.online`, planned after every windowed channel's live status.
     pub live_only: bool,
+    /// The user's moderator view is on: the moderation types ([`MODERATION_KINDS`]) are
+    /// planned too, where the user's role allows them (docs/twitch.md §2).
+    pub moderation: bool,
 }
 
 /// Everything the plan depends on.
@@ -271,7 +274,14 @@ const KINDS: &[Kind] = &[
     k("channel.prediction.lock", Live, Dup::None),
     k("channel.prediction.end", Live, Dup::None),
     k("channel.channel_points_custom_reward_redemption.add", Live, Dup::None),
+    // Twitch's own rewards (highlight a message, unlock an emote), v2 (docs/twitch.md §2).
+    k("channel.channel_points_automatic_reward_redemption.add", Live, Dup::None),
 ];
+
+/// What a moderator acts on, planned only for a channel in the moderator view
+/// ([`PlannedChannel::moderation`]), where the user moderates the channel or is its broadcaster
+/// (docs/twitch.md §2 "What logging in as broadcaster or moderator adds"). All cost 0.
+const MODERATION_KINDS: &[Kind] = &[];
 
 /// The table rows of the types [`plan`] may create on a channel where the user has `role`
 /// (those open to a lower role included), leaving out, with `chat` (the chat scope granted),
@@ -321,7 +331,8 @@ pub fn plan(input: &PlanInput) -> Plan {
     let mut extra: Vec<WantedSub> = Vec::new();
     for ch in &channels {
         let mut pair = Vec::new();
-        for kind in KINDS {
+        let moderation = if ch.moderation && !ch.live_only { MODERATION_KINDS } else { &[] };
+        for kind in KINDS.iter().chain(moderation) {
             if ch.role < kind.min_role || (ch.live_only && kind.sub_type != "stream.online") {
                 continue;
             }
@@ -406,6 +417,7 @@ mod tests {
             login: format!("login{id}"),
             role,
             live_only: false,
+            moderation: false,
         }
     }
 
@@ -574,6 +586,104 @@ mod tests {
         keys.sort();
         keys.dedup();
         assert_eq!(keys.len(), n);
+    }
+
+    /// The moderation scopes a moderator grants for the moderator view: `channel.moderate` v2's
+    /// groups (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate)
+    /// and the other moderation types' read scopes.
+    const MODERATION_SCOPES: &[&str] = &[
+        "moderator:read:blocked_terms",
+        "moderator:read:chat_settings",
+        "moderator:read:unban_requests",
+        "moderator:read:banned_users",
+        "moderator:read:chat_messages",
+        "moderator:read:warnings",
+        "moderator:read:moderators",
+        "moderator:read:vips",
+        "moderator:manage:automod",
+        "moderator:read:suspicious_users",
+        "moderator:read:shield_mode",
+    ];
+
+    /// Every moderation type the moderator view subscribes to.
+    const MODERATION_TYPES: &[&str] = &[
+        "channel.moderate",
+        "automod.message.hold",
+        "automod.message.update",
+        "channel.suspicious_user.message",
+        "channel.suspicious_user.update",
+        "channel.warning.send",
+        "channel.warning.acknowledge",
+        "channel.unban_request.create",
+        "channel.unban_request.resolve",
+        "channel.shield_mode.begin",
+        "channel.shield_mode.end",
+    ];
+
+    fn moderator_view(id: &str, role: Role) -> PlannedChannel {
+        PlannedChannel { moderation: true, ..ch(id, role) }
+    }
+
+    #[test]
+    fn the_moderator_view_adds_what_a_moderator_acts_on_at_no_cost() {
+        let p = plan(&input(vec![moderator_view("7", Moderator)], MODERATION_SCOPES));
+        let t = types_of(&p, "7");
+        for ty in MODERATION_TYPES {
+            assert!(t.contains(&ty.to_string()), "{ty} missing: {t:?}; skipped {:?}", p.skipped);
+        }
+        for s in p.subscriptions.iter().filter(|s| MODERATION_TYPES.contains(&s.sub_type.as_str()))
+        {
+            assert_eq!(s.cost, 0, "{}", s.sub_type);
+            assert_eq!(s.condition["moderator_user_id"], "900", "{}", s.sub_type);
+            assert_eq!(s.condition["broadcaster_user_id"], "7", "{}", s.sub_type);
+        }
+        let version =
+            |ty: &str| p.subscriptions.iter().find(|s| s.sub_type == ty).map(|s| &s.version);
+        assert_eq!(version("channel.moderate").map(String::as_str), Some("2"));
+        assert_eq!(version("automod.message.hold").map(String::as_str), Some("2"));
+        // Channel.ban/unban would be a second row for one action (and need `channel:moderate`).
+        assert!(!t.contains(&"channel.ban".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn without_the_moderator_view_or_the_role_no_moderation_type_is_planned() {
+        let off = plan(&input(vec![ch("7", Moderator)], MODERATION_SCOPES));
+        let viewer = plan(&input(vec![moderator_view("8", Viewer)], MODERATION_SCOPES));
+        for (p, id) in [(&off, "7"), (&viewer, "8")] {
+            let t = types_of(p, id);
+            assert!(MODERATION_TYPES.iter().all(|m| !t.contains(&m.to_string())), "{t:?}");
+            let skipped: Vec<_> = p.skipped.iter().map(|s| s.sub.sub_type.as_str()).collect();
+            assert!(MODERATION_TYPES.iter().all(|m| !skipped.contains(m)), "{skipped:?}");
+        }
+    }
+
+    #[test]
+    fn channel_moderate_falls_back_to_v1_when_only_v1s_scopes_are_granted() {
+        // v1 has no warnings group (Twitch's channel.moderate v1 authorization).
+        let v1: Vec<&str> =
+            MODERATION_SCOPES.iter().copied().filter(|s| !s.contains("warnings")).collect();
+        let p = plan(&input(vec![moderator_view("7", Moderator)], &v1));
+        let m = p.subscriptions.iter().find(|s| s.sub_type == "channel.moderate");
+        assert_eq!(m.map(|s| s.version.as_str()), Some("1"), "{:?}", p.skipped);
+        let none = plan(&input(vec![moderator_view("7", Moderator)], &["user:read:chat"]));
+        let skipped = none.skipped.iter().find(|s| s.sub.sub_type == "channel.moderate");
+        assert!(
+            matches!(skipped.map(|s| &s.reason), Some(SkipReason::MissingScope(_))),
+            "a visible reason: {:?}",
+            none.skipped
+        );
+    }
+
+    #[test]
+    fn the_broadcaster_gets_twitchs_automatic_reward_redemptions_v2() {
+        let p = plan(&input(vec![ch("900", Broadcaster)], &["channel:read:redemptions"]));
+        let auto = p
+            .subscriptions
+            .iter()
+            .find(|s| s.sub_type == "channel.channel_points_automatic_reward_redemption.add");
+        assert_eq!(auto.map(|s| (s.version.as_str(), s.cost)), Some(("2", 0)), "{p:?}");
+        let viewer = plan(&input(vec![ch("7", Moderator)], &["channel:read:redemptions"]));
+        assert!(!types_of(&viewer, "7").iter().any(|t| t.contains("automatic_reward")));
     }
 
     #[test]

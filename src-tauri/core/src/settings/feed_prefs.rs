@@ -6,6 +6,10 @@
 //!   desktop notification (the notifier reads [`Settings::feed_muted`]).
 //! - *Seen mark* (`seen`): the newest event the viewer marked seen; newer rows stand out.
 //! - *Pause* (`paused`): the panel's auto-scroll is paused.
+//! - *Moderator view* (`moderator_view`): a moderator's (or the broadcaster's) view of the
+//!   channel: the app subscribes to what a moderator acts on (bans, timeouts, AutoMod, warnings,
+//!   unban requests; docs/twitch.md §2) and the [`MODERATION_GROUP`]'s rows show. In the
+//!   viewer view they never show: they count as hidden by the filter.
 //!
 //! Gap rows are never filtered or muted: they tell the truth about missed events. Choices are
 //! made by kind group ([`crate::kind::FEED_GROUPS`]). The streamer page applies the same rule
@@ -25,6 +29,9 @@ pub const MAX_FEED_CHANNELS: usize = 200;
 const MAX_SEEN_ID_LEN: usize = 200;
 /// Most group names read from a file for one set (a hand-edited list cannot grow the app).
 const MAX_GROUP_NAMES: usize = 32;
+
+/// The group of the moderation kinds (`crate::kind`): shown only in a moderator view.
+pub const MODERATION_GROUP: &str = "moderation";
 
 /// The newest event the viewer marked as seen in a channel's panel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +61,9 @@ pub struct FeedPrefs {
     /// Auto-scroll paused: new rows do not move the list.
     #[serde(deserialize_with = "lenient")]
     pub paused: bool,
+    /// The moderator view is on: moderation events are subscribed to and their rows show.
+    #[serde(deserialize_with = "lenient")]
+    pub moderator_view: bool,
     /// When these choices last changed; the oldest channel is forgotten first.
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -68,9 +78,14 @@ impl FeedPrefs {
         feed_group_of(kind).is_some_and(|g| self.muted.contains(g))
     }
 
-    /// Whether rows of `kind` show in the panel (neither muted nor hidden by the filter).
+    /// Whether rows of `kind` show in the panel (neither muted nor hidden by the filter; a
+    /// moderation row only in the moderator view).
     pub fn is_shown(&self, kind: &str) -> bool {
-        feed_group_of(kind).is_none_or(|g| !self.muted.contains(g) && !self.hidden.contains(g))
+        feed_group_of(kind).is_none_or(|g| {
+            !self.muted.contains(g)
+                && !self.hidden.contains(g)
+                && (g != MODERATION_GROUP || self.moderator_view)
+        })
     }
 
     /// Whether a row that occurred at `at` counts as seen.
@@ -102,6 +117,8 @@ pub struct FeedPrefsChange {
     pub muted: Option<Vec<String>>,
     /// Pause or resume auto-scroll.
     pub paused: Option<bool>,
+    /// Turn the moderator view on or off.
+    pub moderator_view: Option<bool>,
     /// Mark seen up to this event; a mark older than the stored one is ignored (marking seen
     /// never makes a row new again).
     pub seen: Option<SeenMark>,
@@ -160,6 +177,9 @@ impl FeedPrefsChange {
         }
         if let Some(paused) = self.paused {
             prefs.paused = paused;
+        }
+        if let Some(on) = self.moderator_view {
+            prefs.moderator_view = on;
         }
         if let Some(seen) = self.seen
             && prefs.seen.as_ref().is_none_or(|old| seen.at > old.at)

@@ -21,7 +21,7 @@ pub mod feed_prefs;
 pub mod schema;
 pub mod store;
 
-pub use feed_prefs::{FeedPrefs, FeedPrefsChange, MAX_FEED_CHANNELS, SeenMark};
+pub use feed_prefs::{FeedPrefs, FeedPrefsChange, MAX_FEED_CHANNELS, MODERATION_GROUP, SeenMark};
 pub use schema::{
     BUNDLED_CLIENT_ID_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, ClientChoice, ClientIdSource,
     DEFAULT_LOOPBACK_PORT, DEFAULT_MAX_STREAMER_WINDOWS, HIDE_BUNDLED_CLIENT_ID_VAR, MAX_RECENT,

@@ -45,6 +45,10 @@ pub struct RoleOptIn {
     /// window's chat sends with (Helix Send Chat Message, docs/twitch.md §4). Off until the
     /// user turns chatting on: Twitch's consent page shows every scope (docs/twitch.md §3.5).
     pub chat: bool,
+    /// "Moderator view": request the scopes of what a moderator acts on (`channel.moderate`,
+    /// AutoMod, suspicious users, warnings, unban requests, shield mode; docs/twitch.md §2).
+    /// Off until the user turns a channel's moderator view on, for the same reason as `chat`.
+    pub moderation: bool,
 }
 
 /// A window's position and size, remembered per window label.

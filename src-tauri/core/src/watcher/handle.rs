@@ -17,6 +17,11 @@ pub(super) enum Command {
         login: String,
         reply: oneshot::Sender<bool>,
     },
+    SetModeration {
+        login: String,
+        on: bool,
+        reply: oneshot::Sender<Option<WatchedChannel>>,
+    },
     Demote {
         login: String,
         reply: oneshot::Sender<bool>,
@@ -83,6 +88,18 @@ impl WatcherHandle {
     /// Stops watching `login`; true if it was watched.
     pub async fn remove_channel(&self, login: &str) -> Result<bool, WatcherError> {
         self.ask(|reply| Command::Remove { login: login.to_string(), reply }).await
+    }
+
+    /// Turns the moderator view of `login` on or off: the moderation types are subscribed to
+    /// (or removed) at the next reconcile, where the user moderates the channel or is its
+    /// broadcaster and the token has their scopes (the planner leaves them out otherwise, with
+    /// a reason in the subscription report). The channel as it is now; `None` if not watched.
+    pub async fn set_moderation(
+        &self,
+        login: &str,
+        on: bool,
+    ) -> Result<Option<WatchedChannel>, WatcherError> {
+        self.ask(|reply| Command::SetModeration { login: login.to_string(), on, reply }).await
     }
 
     /// Sends the command `make` builds around a reply channel and waits for the task's answer.

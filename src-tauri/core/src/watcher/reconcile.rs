@@ -44,6 +44,7 @@ impl Task {
                         login: c.login.clone(),
                         role: c.role,
                         live_only: c.background,
+                        moderation: c.moderation,
                     })
                     .collect(),
                 max_total_cost: planner::DEFAULT_MAX_TOTAL_COST,

@@ -273,6 +273,20 @@ impl Task {
                 }
                 let _ = reply.send(removed);
             }
+            Command::SetModeration { login, on, reply } => {
+                let login = login.trim().to_lowercase();
+                let mut changed = false;
+                let mut found = None;
+                for c in self.channels.iter_mut().filter(|c| c.login == login) {
+                    changed |= c.moderation != on;
+                    c.moderation = on;
+                    found = Some(c.clone());
+                }
+                if changed {
+                    self.replan();
+                }
+                let _ = reply.send(found);
+            }
             Command::Retry => {
                 if matches!(*self.state.borrow(), ConnectionState::Failed { .. }) {
                     self.set_state(ConnectionState::Connecting);
@@ -326,6 +340,7 @@ impl Task {
             display_name: user.display_name,
             role,
             background,
+            moderation: false,
         };
         self.feed.watch_channel(&ch.id, &ch.login);
         self.channels.push(ch.clone());

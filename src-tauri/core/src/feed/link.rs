@@ -18,6 +18,9 @@ pub(super) enum Source {
     EventSub,
     /// `channel.chat.notification` / `channel.chat.message`.
     Chat,
+    /// `channel.moderate`, which tells again the bans, timeouts and unbans `channel.ban` and
+    /// `channel.unban` tell (the EventSub source of those).
+    ChannelModerate,
 }
 
 /// What the link made of a row.
@@ -59,6 +62,12 @@ fn detail(details: &Details) -> String {
         Details::Sub { tier, .. }
         | Details::SubGift { tier, .. }
         | Details::CommunitySubGift { tier, .. } => tier.clone(),
+        // A moderator's action on a user: what and whom. A lifted timeout is an unban to
+        // `channel.unban`.
+        Details::ModAction { action, target, .. } => {
+            let action = if action == "untimeout" { "unban" } else { action.as_str() };
+            format!("{action}/{}", target.as_ref().map_or("", |t| t.id.as_str()))
+        }
         _ => String::new(),
     }
 }

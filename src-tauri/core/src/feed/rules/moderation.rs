@@ -35,9 +35,12 @@ pub(super) fn moderate(meta: &Metadata, e: &ChannelModerate) -> Outcome {
     let action = e.action.as_str();
     let base = action.strip_prefix("shared_chat_").unwrap_or(action);
     let duration_seconds = match base {
-        "timeout" => {
-            d.and_then(|d| d.expires_at).map(|end| seconds_between(meta.message_timestamp, end))
-        }
+        // The object names only the end; Twitch sends the notification as the timeout starts,
+        // so the length is measured from the frame's time (an end already past says none).
+        "timeout" => d
+            .and_then(|d| d.expires_at)
+            .map(|end| seconds_between(meta.message_timestamp, end))
+            .filter(|s| *s > 0),
         "slow" => d.and_then(|d| d.wait_time_seconds),
         "followers" => d.and_then(|d| d.follow_duration_minutes).map(|m| m.saturating_mul(60)),
         _ => None,
@@ -236,13 +239,13 @@ fn duration(secs: u64) -> String {
         return count(mins, "minute", "minutes");
     }
     if secs < DAY {
-        if mins % 60 == 0 {
+        if mins.is_multiple_of(60) {
             return count(mins / 60, "hour", "hours");
         }
         return count(mins, "minute", "minutes");
     }
     let hours = (secs + HOUR / 2) / HOUR;
-    if hours % 24 == 0 { count(hours / 24, "day", "days") } else { count(hours, "hour", "hours") }
+    if hours.is_multiple_of(24) { count(hours / 24, "day", "days") } else { count(hours, "hour", "hours") }
 }
 
 /// Why AutoMod held a message, in words: "swearing, level 4", "blocked terms “foo”, “bar”".

@@ -1,9 +1,11 @@
 //! The two-source link: a sub, resub, raid, cheer, gift or donation that Twitch tells both
 //! through chat (`channel.chat.notification` / `channel.chat.message`) and through its own
-//! EventSub type is one happening, shown once. Copies are recognised by channel, kind, actor,
-//! amount and what else tells two such happenings apart (a resub's months and tier, a sub's or
-//! gift's tier) within [`FeedConfig::link_window`](super::FeedConfig::link_window) of event
-//! time, and only across *different* sources, so two real cheers in a row stay two rows.
+//! EventSub type is one happening, shown once; so is a ban, timeout or unban told both by
+//! `channel.ban`/`channel.unban` and by `channel.moderate`. Copies are recognised by channel,
+//! kind, actor, amount and what else tells two such happenings apart (a resub's months and tier,
+//! a sub's or gift's tier, a moderator action's name and target) within
+//! [`FeedConfig::link_window`](super::FeedConfig::link_window) of event time, and only across
+//! *different* sources, so two real cheers in a row stay two rows.
 
 use super::{Details, EventKind, StreamEvent};
 use chrono::{DateTime, TimeDelta, Utc};

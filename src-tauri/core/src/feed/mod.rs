@@ -17,10 +17,11 @@
 //!   channels, applies what a rule made of a notification, keeps each channel's state
 //!   (live, title, hype train, poll, prediction; stale frames ignored) and bounds the memory;
 //! - `rules/`: what each notification shows, one file per area (stream, raids, subs, bits,
-//!   chat notices, hype trains/polls/predictions, the channel's other events, unknown types),
+//!   chat notices, hype trains/polls/predictions, the channel's other events, a moderator's
+//!   view, unknown types),
 //!   each row built whole; `rules/mod.rs` dispatches, one line per type;
 //! - `link.rs`: the two-source link — one happening told by chat and by its own EventSub type
-//!   is one row;
+//!   (or by `channel.ban` and `channel.moderate`) is one row;
 //! - `bombs.rs`: a gift bomb folds its individual gifts, whichever arrives first;
 //! - `gaps.rs`: the only place a gap is decided (from frames, by the watcher's `GapTracker`,
 //!   when the app was closed, when the app's reader fell behind) and the `gap` row, the one

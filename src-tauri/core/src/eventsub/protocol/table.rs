@@ -108,6 +108,28 @@ impl SubscriptionType {
             .copied()
     }
 
+    /// The scope groups of an older `version` of the type: `channel.moderate` v1 came before
+    /// warnings and needs every group of v2 but the warnings one
+    /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate>);
+    /// every other version needs what the table lists.
+    pub fn scope_groups_at(
+        &self,
+        version: &str,
+    ) -> impl Iterator<Item = &'static [&'static str]> + use<> {
+        let drop_warnings = self.name == "channel.moderate" && version == "1";
+        self.scope_groups
+            .iter()
+            .copied()
+            .filter(move |g| !(drop_warnings && g.contains(&"moderator:read:warnings")))
+    }
+
+    /// Whether `granted` authorizes `version` of the type ([`SubscriptionType::scope_groups_at`]):
+    /// `channel.moderate` v1 without a warnings scope, for one.
+    pub fn granted_at(&self, version: &str, granted: &[String]) -> bool {
+        self.scope_groups_at(version)
+            .all(|group| group.iter().any(|s| granted.iter().any(|g| g == s)))
+    }
+
     /// The read-only scope of each group (its first): what to ask for to read the type.
     pub fn read_scopes(&self) -> impl Iterator<Item = &'static str> + use<> {
         self.scope_groups.iter().filter_map(|group| group.first().copied())
@@ -487,6 +509,9 @@ mod tests {
         let mut managed = short.clone();
         managed.push("moderator:manage:warnings".into());
         assert!(t.granted_by(&managed));
+        // v1 came before warnings: the same groups but that one.
+        assert_eq!(t.scope_groups_at("1").count(), 7);
+        assert!(t.granted_at("1", &short) && !t.granted_at("2", &short));
         // A one-group type: any one of its scopes.
         let poll = subscription_type("channel.poll.begin").expect("in the table");
         assert!(poll.granted_by(&["channel:manage:polls".into()]));

@@ -42,7 +42,8 @@ use std::collections::HashMap;
 /// Every variant with a channel makes the feed learn that channel's login.
 #[derive(Debug)]
 pub(super) enum Outcome {
-    /// Not a row of the events panel (plain chat, moderation, another channel's shared chat…),
+    /// Not a row of the events panel (plain chat, a setting changed, another channel's shared
+    /// chat…),
     /// and why, in words (`tev replay --explain` prints it).
     Nothing(&'static str),
     /// A row shown as it is.

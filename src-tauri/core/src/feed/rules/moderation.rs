@@ -67,20 +67,27 @@ pub(super) fn moderate(meta: &Metadata, e: &ChannelModerate) -> Outcome {
         message,
         source_channel: source,
     };
+    let linked = TOLD_TWICE.contains(&action).then_some(Source::ChannelModerate);
+    let channel = (e.broadcaster_user_id.as_str(), e.broadcaster_user_login.as_str());
+    mod_row(meta, channel, None, m, details, viewers, linked)
+}
+
+/// A `mod_action` row of `m`'s action, its summary made from `details`; linked as coming from
+/// `linked` when the action is one two types tell, else shown as it is.
+fn mod_row(
+    meta: &Metadata,
+    channel: (&str, &str),
+    at: Option<DateTime<Utc>>,
+    m: Option<Actor>,
+    details: Details,
+    viewers: Option<u64>,
+    linked: Option<Source>,
+) -> Outcome {
     let summary = mod_summary(m.as_ref(), &details, viewers);
-    let r = row(
-        meta,
-        (&e.broadcaster_user_id, &e.broadcaster_user_login),
-        EventKind::ModAction,
-        None,
-        m,
-        summary,
-        details,
-    );
-    if TOLD_TWICE.contains(&action) {
-        Outcome::Linked { row: r, source: Source::ChannelModerate, amount: 0 }
-    } else {
-        Outcome::Row(r)
+    let r = row(meta, channel, EventKind::ModAction, at, m, summary, details);
+    match linked {
+        Some(source) => Outcome::Linked { row: r, source, amount: 0 },
+        None => Outcome::Row(r),
     }
 }
 
@@ -102,17 +109,8 @@ pub(super) fn ban(meta: &Metadata, e: &Ban) -> Outcome {
         message: None,
         source_channel: None,
     };
-    let summary = mod_summary(m.as_ref(), &details, None);
-    let r = row(
-        meta,
-        (&e.broadcaster_user_id, &e.broadcaster_user_login),
-        EventKind::ModAction,
-        e.banned_at,
-        m,
-        summary,
-        details,
-    );
-    Outcome::Linked { row: r, source: Source::EventSub, amount: 0 }
+    let channel = (e.broadcaster_user_id.as_str(), e.broadcaster_user_login.as_str());
+    mod_row(meta, channel, e.banned_at, m, details, None, Some(Source::EventSub))
 }
 
 /// `channel.unban`, linked with `channel.moderate`'s telling of it.
@@ -126,17 +124,8 @@ pub(super) fn unban(meta: &Metadata, e: &UserModAction) -> Outcome {
         message: None,
         source_channel: None,
     };
-    let summary = mod_summary(m.as_ref(), &details, None);
-    let r = row(
-        meta,
-        (&e.broadcaster_user_id, &e.broadcaster_user_login),
-        EventKind::ModAction,
-        None,
-        m,
-        summary,
-        details,
-    );
-    Outcome::Linked { row: r, source: Source::EventSub, amount: 0 }
+    let channel = (e.broadcaster_user_id.as_str(), e.broadcaster_user_login.as_str());
+    mod_row(meta, channel, None, m, details, None, Some(Source::EventSub))
 }
 
 /// A moderator action in words: "Mod timed out User for 10 minutes: reason".
@@ -245,7 +234,11 @@ fn duration(secs: u64) -> String {
         return count(mins, "minute", "minutes");
     }
     let hours = (secs + HOUR / 2) / HOUR;
-    if hours.is_multiple_of(24) { count(hours / 24, "day", "days") } else { count(hours, "hour", "hours") }
+    if hours.is_multiple_of(24) {
+        count(hours / 24, "day", "days")
+    } else {
+        count(hours, "hour", "hours")
+    }
 }
 
 /// Why AutoMod held a message, in words: "swearing, level 4", "blocked terms “foo”, “bar”".

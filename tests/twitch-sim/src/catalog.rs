@@ -31,6 +31,19 @@ pub struct TypeSpec {
     pub auth: Auth,
     /// Any one of these scopes is enough (empty = none needed).
     pub scopes: &'static [&'static str],
+    /// Further groups of scopes the token must hold as well, each satisfied by any one of its
+    /// scopes: `channel.moderate` needs read-or-manage for several areas at once
+    /// (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate).
+    pub also: &'static [&'static [&'static str]],
+}
+
+impl TypeSpec {
+    /// Does a token holding the scopes `has` answers for satisfy this type: one of `scopes`
+    /// (when any are listed) and one of every group of `also`?
+    pub fn scopes_ok(&self, has: impl Fn(&str) -> bool) -> bool {
+        let any = |g: &[&str]| g.is_empty() || g.iter().any(|s| has(s));
+        any(self.scopes) && self.also.iter().all(|g| any(g))
+    }
 }
 
 const B: &[&str] = &["broadcaster_user_id"];
@@ -42,12 +55,60 @@ const SUBS: &[&str] = &["channel:read:subscriptions"];
 
 macro_rules! spec {
     ($k:expr, $v:expr, $c:expr, $a:ident, $s:expr) => {
-        TypeSpec { kind: $k, version: $v, condition: $c, optional: &[], auth: Auth::$a, scopes: $s }
+        TypeSpec {
+            kind: $k,
+            version: $v,
+            condition: $c,
+            optional: &[],
+            auth: Auth::$a,
+            scopes: $s,
+            also: &[],
+        }
     };
     ($k:expr, $v:expr, $c:expr, $o:expr, $a:ident, $s:expr) => {
-        TypeSpec { kind: $k, version: $v, condition: $c, optional: $o, auth: Auth::$a, scopes: $s }
+        TypeSpec {
+            kind: $k,
+            version: $v,
+            condition: $c,
+            optional: $o,
+            auth: Auth::$a,
+            scopes: $s,
+            also: &[],
+        }
     };
 }
+
+/// `channel.moderate` v1's scopes: all of these groups, each read or manage
+/// (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate; the same
+/// list in twitch_api's `ChannelModerateV1::SCOPE`,
+/// https://github.com/twitch-rs/twitch_api/blob/main/src/eventsub/channel/moderate.rs).
+const MODERATE_V1: &[&[&str]] = &[
+    &["moderator:read:blocked_terms", "moderator:manage:blocked_terms"],
+    &["moderator:read:chat_settings", "moderator:manage:chat_settings"],
+    &["moderator:read:unban_requests", "moderator:manage:unban_requests"],
+    &["moderator:read:banned_users", "moderator:manage:banned_users"],
+    &["moderator:read:chat_messages", "moderator:manage:chat_messages"],
+    &["moderator:read:moderators"],
+    &["moderator:read:vips"],
+];
+
+/// `channel.moderate` v2's scopes: v1's groups and the warnings group (same sources; twitch4j's
+/// `ChannelModerateType` lists the eight,
+/// https://twitch4j.github.io/javadoc/com/github/twitch4j/eventsub/subscriptions/ChannelModerateType.html).
+const MODERATE_V2: &[&[&str]] = &[
+    &["moderator:read:blocked_terms", "moderator:manage:blocked_terms"],
+    &["moderator:read:chat_settings", "moderator:manage:chat_settings"],
+    &["moderator:read:unban_requests", "moderator:manage:unban_requests"],
+    &["moderator:read:banned_users", "moderator:manage:banned_users"],
+    &["moderator:read:chat_messages", "moderator:manage:chat_messages"],
+    &["moderator:read:warnings", "moderator:manage:warnings"],
+    &["moderator:read:moderators"],
+    &["moderator:read:vips"],
+];
+
+/// The AutoMod queue types need `moderator:manage:automod`
+/// (https://dev.twitch.tv/docs/eventsub/reference/automod).
+const AUTOMOD: &[&str] = &["moderator:manage:automod"];
 
 /// Every accepted type (docs/twitch.md §2).
 pub const TYPES: &[TypeSpec] = &[
@@ -180,6 +241,22 @@ pub const TYPES: &[TypeSpec] = &[
         Broadcaster,
         &["channel:read:redemptions", "channel:manage:redemptions"]
     ),
+    // Twitch's own rewards (highlight a message, unlock an emote, Power-ups), v1 and v2
+    // (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchannel_points_automatic_reward_redemptionadd).
+    spec!(
+        "channel.channel_points_automatic_reward_redemption.add",
+        "1",
+        B,
+        Broadcaster,
+        &["channel:read:redemptions", "channel:manage:redemptions"]
+    ),
+    spec!(
+        "channel.channel_points_automatic_reward_redemption.add",
+        "2",
+        B,
+        Broadcaster,
+        &["channel:read:redemptions", "channel:manage:redemptions"]
+    ),
     spec!("channel.ban", "1", B, Broadcaster, &["channel:moderate"]),
     spec!("channel.unban", "1", B, Broadcaster, &["channel:moderate"]),
     spec!("channel.moderator.add", "1", B, Broadcaster, &["moderation:read"]),
@@ -235,6 +312,33 @@ pub const TYPES: &[TypeSpec] = &[
         Moderator,
         &["moderator:read:warnings", "moderator:manage:warnings"]
     ),
+    // Moderator tools (https://dev.twitch.tv/docs/eventsub/reference/channel-moderation and
+    // https://dev.twitch.tv/docs/eventsub/reference/automod): the condition names the channel and
+    // the moderator (or the broadcaster) whose token subscribes.
+    TypeSpec {
+        kind: "channel.moderate",
+        version: "1",
+        condition: BM,
+        optional: &[],
+        auth: Auth::Moderator,
+        scopes: &[],
+        also: MODERATE_V1,
+    },
+    TypeSpec {
+        kind: "channel.moderate",
+        version: "2",
+        condition: BM,
+        optional: &[],
+        auth: Auth::Moderator,
+        scopes: &[],
+        also: MODERATE_V2,
+    },
+    spec!("automod.message.hold", "1", BM, Moderator, AUTOMOD),
+    spec!("automod.message.hold", "2", BM, Moderator, AUTOMOD),
+    spec!("automod.message.update", "1", BM, Moderator, AUTOMOD),
+    spec!("automod.message.update", "2", BM, Moderator, AUTOMOD),
+    spec!("automod.settings.update", "1", BM, Moderator, &["moderator:read:automod_settings"]),
+    spec!("automod.terms.update", "1", BM, Moderator, AUTOMOD),
     spec!(
         "channel.warning.acknowledge",
         "1",

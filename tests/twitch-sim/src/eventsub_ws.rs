@@ -17,7 +17,8 @@ use tokio::time::{Instant, sleep_until};
 use crate::catalog;
 use crate::payloads;
 use crate::world::{
-    PendingReconnect, Session, SessionCmd, Shared, first, parse_pairs, random_mixed, ts, uuid,
+    PendingReconnect, Session, SessionCmd, Shared, World, first, parse_pairs, random_mixed, ts,
+    uuid,
 };
 
 /// Why an event could not be delivered.
@@ -475,6 +476,13 @@ pub fn start_reconnect(sim: &Shared, id: &str) -> Option<String> {
 /// Builds the event for `kind` on `broadcaster_login` and sends it to every session with a
 /// matching enabled subscription (docs/twitch.md §1.6 "Only enabled subscriptions deliver").
 /// Returns one `message_id` per notification sent (a duplicate repeats its id).
+///
+/// With a `version`, only that version's subscriptions get it. Without one, the happening
+/// reaches every version's subscriptions, each in the shape of the version it subscribed to,
+/// as Twitch sends one happening to a `channel.moderate` v1 and a v2 subscriber alike
+/// (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/ lists each version's
+/// payload): the newest version's event is built first, and the others take its people and
+/// message id, so every version tells the same happening.
 pub fn deliver(
     sim: &Shared,
     kind: &str,
@@ -495,6 +503,63 @@ pub fn deliver(
     let built = payloads::build(&w, spec.kind, spec.version, &broadcaster, overrides)?;
     payloads::apply(&mut w, spec.kind, &broadcaster.id, &built.event);
     let now = w.utc_now();
+    let mut versions = vec![(spec, built)];
+    if version.is_none() {
+        let same = same_happening(overrides, &versions[0].1.event);
+        for other in
+            catalog::TYPES.iter().filter(|t| t.kind == spec.kind && t.version != spec.version)
+        {
+            let subscribed = w
+                .subscriptions
+                .iter()
+                .any(|s| s.enabled() && s.kind == other.kind && s.version == other.version);
+            // A version that cannot tell this happening (a `warn` in `channel.moderate` v1)
+            // is not sent it.
+            if subscribed
+                && let Ok(b) = payloads::build(&w, other.kind, other.version, &broadcaster, &same)
+            {
+                versions.push((other, b));
+            }
+        }
+    }
+    let mut ids = Vec::new();
+    for (spec, built) in versions {
+        ids.extend(send_built(&mut w, spec, &built, now));
+    }
+    Ok(ids)
+}
+
+/// The overrides for an older version of a happening already built: the caller's, plus the
+/// people and message id the newest version's event chose (where the caller left them open).
+fn same_happening(overrides: &Value, newest: &Value) -> Value {
+    let mut o = if overrides.is_object() { overrides.clone() } else { json!({}) };
+    for k in ["user_login", "moderator_user_login", "chatter_user_login", "message_id"] {
+        if o.get(k).is_none()
+            && let Some(v) = newest.get(k).filter(|v| v.is_string())
+        {
+            o[k] = v.clone();
+        }
+    }
+    // `channel.moderate`: the action's object (its target, reason, message id) as built.
+    if let (Some(obj), Some(true)) = (o.as_object_mut(), newest.get("action").map(Value::is_string))
+        && let Some(e) = newest.as_object()
+    {
+        // The newest event already holds the caller's overrides merged into its defaults.
+        for (k, v) in e.iter().filter(|(_, v)| v.is_object()) {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+    o
+}
+
+/// Sends one built event to every session with a matching enabled subscription of its
+/// type and version; returns the message ids sent.
+fn send_built(
+    w: &mut World,
+    spec: &catalog::TypeSpec,
+    built: &payloads::Built,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
     let targets: Vec<(String, Value)> = w
         .subscriptions
         .iter()
@@ -528,5 +593,5 @@ pub fn deliver(
         s.notifications_sent += sent;
         w.counters.notifications_sent += sent;
     }
-    Ok(ids)
+    ids
 }

@@ -4,8 +4,11 @@
 //!
 //! `demo` is a lively evening at human pace: chat every few seconds, subs, resubs, a gift
 //! bomb, cheers, title changes, a raid, an announcement, channels going live and offline,
-//! and for broadcaster/moderator sessions follows, hype trains and polls. It loops; each loop
-//! ends with the world back where it started.
+//! and for broadcaster/moderator sessions follows, hype trains and polls, and a moderator's
+//! evening on lumenforge (a timeout, an AutoMod hold and its approval, a deleted message, a
+//! warning and its acknowledgement, an unban request and its resolution, shield mode), which
+//! only sessions subscribed to those moderator types receive. It loops; each loop ends with the
+//! world back where it started.
 
 use std::time::Duration;
 
@@ -13,7 +16,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use crate::eventsub_ws::deliver;
-use crate::world::Shared;
+use crate::world::{Shared, uuid};
 
 /// Is this a scenario name we know?
 pub fn known(name: &str) -> bool {
@@ -37,12 +40,32 @@ struct Evening {
     /// The id of this loop's gift bomb: its community gift and each of its individual gifts
     /// carry it, as Twitch's do.
     bomb_id: String,
+    /// The id of the message AutoMod holds this loop: its hold and its approval name it, as
+    /// Twitch's `automod.message.hold` and `.update` do
+    /// (https://dev.twitch.tv/docs/eventsub/reference/automod).
+    held_id: String,
 }
 
 impl Evening {
     fn new() -> Self {
-        Evening { bomb_id: rand::rng().random_range(1_000_000_000u64..9_999_999_999).to_string() }
+        Evening {
+            bomb_id: rand::rng().random_range(1_000_000_000u64..9_999_999_999).to_string(),
+            held_id: uuid(),
+        }
     }
+}
+
+/// The text AutoMod holds in the moderator's evening.
+const HELD_TEXT: &str = "this boss is damn unfair";
+
+/// The AutoMod hold, or (`status` given) its resolution by `sim_mod`, of this loop's message.
+fn held(e: &Evening, status: Option<&str>) -> Value {
+    let mut v = json!({"user_login": "pogfrog", "moderator_user_login": "sim_mod",
+        "message_id": e.held_id, "message": {"text": HELD_TEXT}});
+    if let Some(s) = status {
+        v["status"] = json!(s);
+    }
+    v
 }
 
 fn none(_: &Evening) -> Value {
@@ -171,6 +194,112 @@ const DEMO: &[Beat] = &[
         event: |_| json!({"notice_type": "prime_paid_upgrade"}),
     },
     Beat { after: 6.0, kind: "channel.hype_train.end", login: "lumenforge", event: none },
+    // The moderator's evening on lumenforge: each happening as Twitch tells it to a moderator
+    // (https://dev.twitch.tv/docs/eventsub/reference/channel-moderation,
+    // https://dev.twitch.tv/docs/eventsub/reference/automod). One moderator action reaches
+    // `channel.moderate` and the type of its own (a timeout also `channel.ban`, a warning also
+    // `channel.warning.send`, an approved unban request also `channel.unban_request.resolve`).
+    Beat {
+        after: 5.0,
+        kind: "channel.moderate",
+        login: "lumenforge",
+        event: |_| {
+            json!({"action": "timeout", "user_login": "zote_fan", "moderator_user_login": "sim_mod",
+                "timeout": {"reason": "spoilers for the ending"}})
+        },
+    },
+    Beat {
+        after: 0.2,
+        kind: "channel.ban",
+        login: "lumenforge",
+        event: |_| {
+            json!({"user_login": "zote_fan", "moderator_user_login": "sim_mod",
+                "reason": "spoilers for the ending", "is_permanent": false})
+        },
+    },
+    Beat {
+        after: 6.0,
+        kind: "automod.message.hold",
+        login: "lumenforge",
+        event: |e| held(e, None),
+    },
+    // A moderator approves the held message about ten seconds later.
+    Beat {
+        after: 10.0,
+        kind: "automod.message.update",
+        login: "lumenforge",
+        event: |e| held(e, Some("approved")),
+    },
+    Beat {
+        after: 6.0,
+        kind: "channel.moderate",
+        login: "lumenforge",
+        event: |_| {
+            json!({"action": "delete", "user_login": "silksong_when", "moderator_user_login": "sim_mod",
+                "delete": {"message_body": "the ending: the knight wins"}})
+        },
+    },
+    Beat {
+        after: 5.0,
+        kind: "channel.moderate",
+        login: "lumenforge",
+        event: |_| {
+            json!({"action": "warn", "user_login": "silksong_when", "moderator_user_login": "sim_mod",
+                "warn": {"reason": "no spoilers please", "chat_rules_cited": ["No spoilers"]}})
+        },
+    },
+    Beat {
+        after: 0.2,
+        kind: "channel.warning.send",
+        login: "lumenforge",
+        event: |_| {
+            json!({"user_login": "silksong_when", "moderator_user_login": "sim_mod",
+                "reason": "no spoilers please", "chat_rules_cited": ["No spoilers"]})
+        },
+    },
+    Beat {
+        after: 8.0,
+        kind: "channel.warning.acknowledge",
+        login: "lumenforge",
+        event: |_| json!({"user_login": "silksong_when"}),
+    },
+    Beat {
+        after: 6.0,
+        kind: "channel.unban_request.create",
+        login: "lumenforge",
+        event: |_| json!({"user_login": "hornet_main"}),
+    },
+    Beat {
+        after: 9.0,
+        kind: "channel.moderate",
+        login: "lumenforge",
+        event: |_| {
+            json!({"action": "approve_unban_request", "user_login": "hornet_main",
+                "moderator_user_login": "sim_mod",
+                "unban_request": {"moderator_message": "welcome back, be kind"}})
+        },
+    },
+    Beat {
+        after: 0.2,
+        kind: "channel.unban_request.resolve",
+        login: "lumenforge",
+        event: |_| {
+            json!({"user_login": "hornet_main", "moderator_user_login": "sim_mod",
+                "status": "approved", "resolution_text": "welcome back, be kind"})
+        },
+    },
+    Beat {
+        after: 6.0,
+        kind: "channel.shield_mode.begin",
+        login: "lumenforge",
+        event: |_| json!({"moderator_user_login": "sim_mod"}),
+    },
+    Beat {
+        after: 12.0,
+        kind: "channel.shield_mode.end",
+        login: "lumenforge",
+        event: |_| json!({"moderator_user_login": "sim_mod"}),
+    },
     Beat { after: 6.0, kind: "stream.online", login: "pixelpaladin", event: none },
     Beat {
         after: 7.0,

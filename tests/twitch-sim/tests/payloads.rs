@@ -390,3 +390,21 @@ fn twitch_md_2_broadcaster_type_payloads() {
         ],
     );
 }
+
+/// https://dev.twitch.tv/docs/eventsub/eventsub-reference/#automatic-reward-redemption-event:
+/// v2 names the cost `channel_points` and carries the message's fragments; v1 `cost`,
+/// `unlocked_emote`, the message's emotes and `user_input`.
+#[test]
+fn automatic_reward_redemptions_have_each_versions_fields() {
+    let v2 =
+        ev("channel.channel_points_automatic_reward_redemption.add", "2", "lumenforge", json!({}));
+    has_all(&v2, &["id", "user_id", "user_login", "user_name", "reward", "message", "redeemed_at"]);
+    has_all(&v2["reward"], &["type", "channel_points", "emote"]);
+    assert!(v2["message"]["fragments"].is_array(), "{v2}");
+    assert!(v2.get("user_input").is_none(), "v2 has no user_input: {v2}");
+    let v1 =
+        ev("channel.channel_points_automatic_reward_redemption.add", "1", "lumenforge", json!({}));
+    has_all(&v1, &["id", "user_id", "reward", "message", "user_input", "redeemed_at"]);
+    has_all(&v1["reward"], &["type", "cost", "unlocked_emote"]);
+    assert!(v1["message"]["emotes"].is_array(), "{v1}");
+}

@@ -12,19 +12,6 @@ use common::*;
 use serde_json::json;
 use twitch_sim::{SimOptions, spawn};
 
-/// A simulator playing the demo evening at 400x speed: the ~3-minute evening loops in under
-/// half a second.
-async fn demo_at_400x() -> T {
-    let sim = spawn(SimOptions {
-        scenario: Some("demo".into()),
-        scenario_speed: Some(400.0),
-        ..Default::default()
-    })
-    .await
-    .expect("the simulator starts");
-    T { base: sim.base_url(), sim, http: http().build().expect("client") }
-}
-
 #[tokio::test]
 async fn demo_scenario_plays_varied_events_through_the_normal_path() {
     let t = demo_at_400x().await;

@@ -88,7 +88,8 @@ pub(super) async fn create_sub(
     let channel = catalog::channel_of(&Value::Object(condition.clone()));
     *w.counters.subscription_calls.entry(format!("POST {channel}")).or_default() += 1;
     // Authorization (docs/twitch.md §2): scoped types need the condition's user to be the caller.
-    let scoped_ok = spec.scopes.is_empty() || spec.scopes.iter().any(|s| caller.has_scope(s));
+    // A type may need several scope groups at once (`channel.moderate`, see `TypeSpec::also`).
+    let scoped_ok = spec.scopes_ok(|s| caller.has_scope(s));
     let str_of = |k: &str| condition.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let authorized = match spec.auth {
         Auth::None => true,

@@ -6,8 +6,10 @@
 //! overrides are deep-merged last, so any field can be pinned by a test.
 
 mod chat;
+mod moderation;
 mod people;
 
+pub use moderation::MODERATE_ACTIONS;
 pub use people::{Who, category_id, random_chatter, who_by_login};
 
 use chat::{chat_message, chat_message_event, chat_notification};
@@ -414,6 +416,33 @@ pub fn build(
             m.insert("redeemed_at".into(), json!(ts(now)));
             m.into()
         }
+        // https://dev.twitch.tv/docs/eventsub/eventsub-reference/#automatic-reward-redemption-event
+        // (v1: `reward.cost`, `unlocked_emote`, `message.emotes` and `user_input`; v2:
+        // `reward.channel_points`, `emote` and `message.fragments`).
+        "channel.channel_points_automatic_reward_redemption.add" => {
+            m.insert("id".into(), json!(uuid()));
+            user_fields(&mut m, &viewer);
+            let text = "this boss is unfair";
+            if version == "1" {
+                m.insert(
+                    "reward".into(),
+                    json!({"type": "send_highlighted_message", "cost": 100, "unlocked_emote": null}),
+                );
+                m.insert("message".into(), json!({"text": text, "emotes": []}));
+                m.insert("user_input".into(), json!(text));
+            } else {
+                m.insert(
+                    "reward".into(),
+                    json!({"type": "send_highlighted_message", "channel_points": 100, "emote": null}),
+                );
+                m.insert(
+                    "message".into(),
+                    json!({"text": text, "fragments": [{"type": "text", "text": text, "emote": null}]}),
+                );
+            }
+            m.insert("redeemed_at".into(), json!(ts(now)));
+            m.into()
+        }
         "channel.ban" => {
             user_fields(&mut m, &viewer);
             moderator.put(&mut m, "moderator_user");
@@ -435,6 +464,29 @@ pub fn build(
             user_fields(&mut m, &viewer);
             m.into()
         }
+        "channel.moderate"
+        | "automod.message.hold"
+        | "automod.message.update"
+        | "automod.settings.update"
+        | "automod.terms.update"
+        | "channel.suspicious_user.message"
+        | "channel.suspicious_user.update"
+        | "channel.warning.send"
+        | "channel.warning.acknowledge"
+        | "channel.unban_request.create"
+        | "channel.unban_request.resolve" => {
+            let c = moderation::Ctx { w, b: &b, user: &viewer, moderator: &moderator, now };
+            match kind {
+                "channel.moderate" => moderation::channel_moderate(&c, version, &o, &mut m)?,
+                "automod.message.hold" | "automod.message.update" => {
+                    moderation::automod_message_event(&c, kind, version, &o, &mut m)
+                }
+                "automod.settings.update" => moderation::automod_settings(&c, &mut m),
+                "automod.terms.update" => moderation::automod_terms(&c, &mut m),
+                _ => moderation::moderation_tool(&c, kind, &o, &mut m),
+            }
+            m.into()
+        }
         "channel.shield_mode.begin" | "channel.shield_mode.end" => {
             moderator.put(&mut m, "moderator_user");
             let k = if kind.ends_with("begin") { "started_at" } else { "ended_at" };
@@ -442,7 +494,7 @@ pub fn build(
             m.into()
         }
         _ => {
-            // Moderation tooling types (unban requests, suspicious users, warnings): the
+            // A type without a builder of its own (none in the catalog today): the
             // broadcaster/moderator/user triple; tests pin the rest through overrides.
             moderator.put(&mut m, "moderator_user");
             user_fields(&mut m, &viewer);
@@ -460,9 +512,14 @@ pub fn build(
                 obj.remove(sel);
             }
         }
-        if kind == "channel.chat.message"
-            && obj.get("message").is_some_and(|mm| mm.get("fragments").is_none())
-        {
+        let text_built = matches!(
+            kind,
+            "channel.chat.message"
+                | "automod.message.hold"
+                | "automod.message.update"
+                | "channel.suspicious_user.message"
+        );
+        if text_built && obj.get("message").is_some_and(|mm| mm.get("fragments").is_none()) {
             // The text override was already used to build the fragments.
             obj.remove("message");
         }

@@ -44,6 +44,19 @@ pub async fn start() -> T {
     T { sim, base, http }
 }
 
+/// A simulator playing the demo evening at 400x speed: the ~4-minute evening loops in well
+/// under a second.
+pub async fn demo_at_400x() -> T {
+    let sim = spawn(SimOptions {
+        scenario: Some("demo".into()),
+        scenario_speed: Some(400.0),
+        ..Default::default()
+    })
+    .await
+    .expect("the simulator starts");
+    T { base: sim.base_url(), sim, http: http().build().expect("client") }
+}
+
 pub async fn body(r: reqwest::Response) -> (StatusCode, Value) {
     let s = r.status();
     let text = r.text().await.expect("body");

@@ -665,3 +665,67 @@ proptest! {
         }
     }
 }
+
+/// The simulator's own reading of Twitch's docs (an independent one: it does not use this
+/// crate) gives every moderation type and every `channel.moderate` action in each version; the
+/// core reads each into its kind, with the moderator (or the author, the suspicious user, the
+/// warned or banned user) as the actor, never `other`.
+#[test]
+fn every_moderation_payload_the_simulator_sends_becomes_its_kind() {
+    let w = twitch_sim::world::World::seeded("http://127.0.0.1:1");
+    let bu = w.user_by_login("lumenforge").expect("the seeded channel").clone();
+    let build = |kind: &str, version: &str, over: Value| {
+        twitch_sim::payloads::build(&w, kind, version, &bu, &over)
+            .unwrap_or_else(|e| panic!("{kind} v{version}: {e:?}"))
+            .event
+    };
+    let mut checked = 0;
+    for version in ["1", "2"] {
+        for &action in twitch_sim::payloads::MODERATE_ACTIONS {
+            if action == "warn" && version == "1" {
+                continue;
+            }
+            let event = build("channel.moderate", version, json!({"action": action}));
+            let v =
+                frame(&format!("{action}{version}"), "channel.moderate", version, &bu.id, event);
+            let r = one(&mut Feed::default(), &v);
+            assert_eq!(r.kind, EventKind::ModAction, "{action} v{version}: {r:?}");
+            assert_eq!(r.actor_login(), Some("sim_mod"), "{action} v{version}");
+            let who = r.actor.as_ref().map(|a| a.display_name.as_str()).unwrap_or("?");
+            assert!(r.summary.starts_with(who), "{action} v{version}: {}", r.summary);
+            assert!(!r.summary.contains("someone"), "{action} v{version}: {}", r.summary);
+            let Details::ModAction { action: a, .. } = &r.details else { panic!() };
+            assert_eq!(a, action);
+            checked += 1;
+        }
+    }
+    let cases: [(&str, &[&str], EventKind, Option<&str>); 9] = [
+        ("automod.message.hold", &["1", "2"], EventKind::AutomodHold, None),
+        ("automod.message.update", &["1", "2"], EventKind::AutomodResolved, Some("sim_mod")),
+        ("channel.suspicious_user.message", &["1"], EventKind::SuspiciousUserMessage, None),
+        (
+            "channel.suspicious_user.update",
+            &["1"],
+            EventKind::SuspiciousUserUpdate,
+            Some("sim_mod"),
+        ),
+        ("channel.warning.send", &["1"], EventKind::WarningSent, Some("sim_mod")),
+        ("channel.warning.acknowledge", &["1"], EventKind::WarningAcknowledged, None),
+        ("channel.unban_request.create", &["1"], EventKind::UnbanRequest, None),
+        ("channel.unban_request.resolve", &["1"], EventKind::UnbanRequestResolved, Some("sim_mod")),
+        ("channel.shield_mode.begin", &["1"], EventKind::ShieldMode, Some("sim_mod")),
+    ];
+    for (kind, versions, want, moderator) in cases {
+        for &version in versions {
+            let event = build(kind, version, json!({}));
+            let user = event["user_login"].as_str().map(str::to_owned);
+            let v = frame(&format!("{kind}{version}"), kind, version, &bu.id, event);
+            let r = one(&mut Feed::default(), &v);
+            assert_eq!(r.kind, want, "{kind} v{version}: {r:?}");
+            let actor = moderator.map(str::to_owned).or(user);
+            assert_eq!(r.actor_login().map(str::to_owned), actor, "{kind} v{version}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "{checked}");
+}

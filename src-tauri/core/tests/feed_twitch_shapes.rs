@@ -572,42 +572,8 @@ fn explain_still_says_why_settings_changes_are_no_rows() {
 /// Every action Twitch documents, with an object of arbitrary values (or none, or another
 /// action's), through the feed: never a panic, always one row
 /// (<https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-moderate-event> objects).
-const ACTIONS: &[&str] = &[
-    "ban",
-    "timeout",
-    "unban",
-    "untimeout",
-    "clear",
-    "emoteonly",
-    "emoteonlyoff",
-    "followers",
-    "followersoff",
-    "uniquechat",
-    "uniquechatoff",
-    "slow",
-    "slowoff",
-    "subscribers",
-    "subscribersoff",
-    "unraid",
-    "delete",
-    "unvip",
-    "vip",
-    "raid",
-    "add_blocked_term",
-    "add_permitted_term",
-    "remove_blocked_term",
-    "remove_permitted_term",
-    "mod",
-    "unmod",
-    "approve_unban_request",
-    "deny_unban_request",
-    "warn",
-    "shared_chat_ban",
-    "shared_chat_unban",
-    "shared_chat_timeout",
-    "shared_chat_untimeout",
-    "shared_chat_delete",
-];
+/// (The actions are the simulator's list, `MODERATE_ACTIONS`, as the docs list them.)
+const ACTIONS: &[&str] = twitch_sim::payloads::MODERATE_ACTIONS;
 
 fn moderate_value() -> impl Strategy<Value = Value> {
     prop_oneof![

@@ -118,6 +118,51 @@ event_kinds! {
     RewardRedemption("reward_redemption", Some("other"), "✦", "k-follow", "Reward redeemed"),
     /// Another channel gave this one a shoutout.
     ShoutoutReceived("shoutout_received", Some("raids"), "✉", "k-raid", "Shoutout received"),
+    /// A moderator's action (`channel.moderate`; `channel.ban`/`.unban` where that is not
+    /// subscribed): a ban, a timeout, a deleted message, a chat mode, a role, ….
+    ModAction("mod_action", Some("moderation"), "⚑", "k-info", "Moderator action"),
+    /// AutoMod held a message for review.
+    AutomodHold("automod_hold", Some("moderation"), "⏸", "k-info", "Message held by AutoMod"),
+    /// A held message was approved, denied or expired.
+    AutomodResolved("automod_resolved", Some("moderation"), "⏵", "k-info", "Held message resolved"),
+    /// A user Twitch flags as suspicious sent a message.
+    SuspiciousUserMessage(
+        "suspicious_user_message",
+        Some("moderation"),
+        "⚠",
+        "k-info",
+        "Suspicious user's message"
+    ),
+    /// A moderator changed a user's suspicious status.
+    SuspiciousUserUpdate(
+        "suspicious_user_update",
+        Some("moderation"),
+        "⚠",
+        "k-info",
+        "Suspicious user updated"
+    ),
+    /// A moderator warned a user.
+    WarningSent("warning_sent", Some("moderation"), "⚠", "k-info", "Warning sent"),
+    /// A user acknowledged a warning.
+    WarningAcknowledged(
+        "warning_acknowledged",
+        Some("moderation"),
+        "✓",
+        "k-info",
+        "Warning acknowledged"
+    ),
+    /// A banned user asked to be unbanned.
+    UnbanRequest("unban_request", Some("moderation"), "✉", "k-info", "Unban request"),
+    /// An unban request was approved, denied or canceled.
+    UnbanRequestResolved(
+        "unban_request_resolved",
+        Some("moderation"),
+        "✉",
+        "k-info",
+        "Unban request resolved"
+    ),
+    /// Shield Mode was turned on or off.
+    ShieldMode("shield_mode", Some("moderation"), "⛨", "k-info", "Shield Mode"),
     /// Something this app has no kind for (unknown type or notice).
     Other("other", Some("other"), "•", "k-info", "Other event"),
     /// Events may have been missed in this interval.
@@ -168,6 +213,7 @@ feed_groups! {
     "follows" => "Follows",
     "hype" => "Hype trains",
     "polls" => "Polls & predictions",
+    "moderation" => "Moderation",
     OTHER_GROUP => "Other",
 }
 

@@ -374,10 +374,69 @@ fn check_specific(name: &str, f: &Frame) -> bool {
             let Event::ShieldMode(e) = &notification(f).event else { panic!() };
             assert_eq!(e.started_at.is_some(), name.ends_with("begin"));
         }
-        "unknown_channel_moderate" | "unknown_future_type" => {
+        "unknown_future_type" => {
             let Event::Other { kind, event, .. } = &notification(f).event else { panic!() };
-            assert!(kind == "channel.moderate" || kind == "channel.future_thing");
+            assert_eq!(kind, "channel.future_thing");
             assert_eq!(event["broadcaster_user_id"], "1337");
+        }
+        "channel_moderate" => {
+            let Event::ChannelModerate(e) = &notification(f).event else { panic!() };
+            assert_eq!(
+                (e.action.as_str(), e.moderator_user_login.as_str()),
+                ("timeout", "simplysimple")
+            );
+            let t = e.detail().expect("the timeout object");
+            assert_eq!(t.user_login.as_deref(), Some("not_cool_user"));
+            assert_eq!(t.expires_at.unwrap().timestamp_subsec_nanos(), 634_234_626);
+            assert!(e.ban.is_none() && e.source_broadcaster_user_id.is_none());
+        }
+        "automod_message_hold" | "automod_message_update" => {
+            let (Event::AutomodMessageHold(e) | Event::AutomodMessageUpdate(e)) =
+                &notification(f).event
+            else {
+                panic!()
+            };
+            assert_eq!(e.message.text, "you are a foo");
+            if name.ends_with("hold") {
+                assert_eq!(e.blocked_terms(), ["foo"]);
+                assert_eq!(e.category_level(), None);
+            } else {
+                assert_eq!(e.category_level(), Some(("swearing", 4)));
+                assert_eq!(e.status.as_deref(), Some("denied"));
+                assert_eq!(e.moderator_user_login.as_deref(), Some("simplysimple"));
+            }
+        }
+        "suspicious_user_message" => {
+            let Event::SuspiciousUserMessage(e) = &notification(f).event else { panic!() };
+            assert_eq!(
+                (e.ban_evasion_evaluation.as_str(), e.message.text.as_str()),
+                ("likely", "hello again")
+            );
+            assert_eq!(e.types, ["ban_evader"]);
+        }
+        "suspicious_user_update" => {
+            let Event::SuspiciousUserUpdate(e) = &notification(f).event else { panic!() };
+            assert_eq!(
+                (e.low_trust_status.as_str(), e.moderator_user_login.as_str()),
+                ("restricted", "simplysimple")
+            );
+        }
+        "warning_send" | "warning_acknowledge" => {
+            let (Event::WarningSend(e) | Event::WarningAcknowledge(e)) = &notification(f).event
+            else {
+                panic!()
+            };
+            assert_eq!(e.user_login, "not_cool_user");
+            assert_eq!(e.reason.is_some(), name.ends_with("send"));
+        }
+        "unban_request_create" | "unban_request_resolve" => {
+            let (Event::UnbanRequestCreate(e) | Event::UnbanRequestResolve(e)) =
+                &notification(f).event
+            else {
+                panic!()
+            };
+            assert_eq!((e.id.as_str(), e.user_login.as_str()), ("60", "not_cool_user"));
+            assert_eq!(e.status.is_some(), name.ends_with("resolve"));
         }
         _ => return false,
     }

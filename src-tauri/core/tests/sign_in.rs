@@ -556,7 +556,10 @@ mod requested_scopes {
         assert!(missing.is_empty(), "{roles:?}: planned but not granted: {missing:?}");
         plan.subscriptions
             .iter()
-            .flat_map(|s| subscription_type(&s.sub_type).expect("a table type").scopes.iter())
+            .flat_map(|s| {
+                subscription_type(&s.sub_type).expect("a table type").scope_groups().iter()
+            })
+            .flat_map(|group| group.iter())
             .filter(|s| granted.iter().any(|g| g == *s))
             .map(|s| s.to_string())
             .collect()

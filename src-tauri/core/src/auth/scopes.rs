@@ -74,8 +74,8 @@ pub fn for_roles(roles: RoleOptIn) -> Vec<String> {
     let mut seen = BTreeSet::new();
     for f in FEATURES.iter().filter(|f| (f.enabled)(roles)) {
         let subs = f.role.map(|r| planner::types_for_role(r, chat)).unwrap_or_default();
-        // The table lists the read-only scope of a type first; any one of them suffices.
-        let from_subs = subs.iter().filter_map(|t| t.scopes.first().copied());
+        // The read-only scope of each of a type's scope groups.
+        let from_subs = subs.iter().flat_map(|t| t.read_scopes());
         let from_calls = f.calls.iter().map(|c| c.scope);
         for s in from_subs.chain(from_calls) {
             if seen.insert(s) {

@@ -186,8 +186,8 @@ struct Kind {
     sub_type: &'static str,
     version: &'static str,
     cond: Cond,
-    /// Any one of these scopes suffices; empty = no authorization needed.
-    scopes: &'static [&'static str],
+    /// The table's row: the scopes it needs (`granted_by`, `missing_scopes`).
+    row: &'static SubscriptionType,
     /// Needs no authorization: costs 1 unless the condition's user authorized this client.
     public: bool,
     min_role: Role,
@@ -229,7 +229,7 @@ const fn from_table(t: &'static SubscriptionType, cond: Cond, tier: Tier, dup: D
         sub_type: t.name,
         version: t.version,
         cond,
-        scopes: t.scopes,
+        row: t,
         public: t.is_public(),
         min_role,
         tier,
@@ -238,7 +238,7 @@ const fn from_table(t: &'static SubscriptionType, cond: Cond, tier: Tier, dup: D
 }
 
 /// The chat scope: with it the chat types carry subs, gifts and cheers (see [`Dup`]).
-const CHAT: &[&str] = table_row("channel.chat.notification").scopes;
+const CHAT: &SubscriptionType = table_row("channel.chat.notification");
 use Cond::*;
 use Role::*;
 use Tier::*;
@@ -313,9 +313,7 @@ fn condition(cond: Cond, channel: &str, me: &str) -> BTreeMap<String, String> {
 
 /// Computes the wanted subscriptions. Pure: same input, same plan.
 pub fn plan(input: &PlanInput) -> Plan {
-    let granted: BTreeSet<&str> = input.scopes.iter().map(String::as_str).collect();
-    let has_any = |scopes: &[&str]| scopes.is_empty() || scopes.iter().any(|s| granted.contains(s));
-    let chat = has_any(CHAT);
+    let chat = CHAT.granted_by(&input.scopes);
     let mut out = Plan::default();
     let mut seen_channels = BTreeSet::new();
     // Windowed channels first, in the given order, then the live-only ones: a channel the
@@ -352,8 +350,8 @@ pub fn plan(input: &PlanInput) -> Plan {
                 // the condition authorized the client — the broadcaster on their own channel.
                 cost: u32::from(kind.public && ch.broadcaster_id != input.user_id),
             };
-            if !has_any(kind.scopes) {
-                let scopes = kind.scopes.iter().map(|s| s.to_string()).collect();
+            if let Some(group) = kind.row.missing_scopes(&input.scopes) {
+                let scopes = group.iter().map(|s| s.to_string()).collect();
                 out.skipped.push(Skipped { sub, reason: SkipReason::MissingScope(scopes) });
                 continue;
             }

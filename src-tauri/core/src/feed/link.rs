@@ -1,9 +1,11 @@
 //! The two-source link: a sub, resub, raid, cheer, gift or donation that Twitch tells both
 //! through chat (`channel.chat.notification` / `channel.chat.message`) and through its own
-//! EventSub type is one happening, shown once. Copies are recognised by channel, kind, actor,
-//! amount and what else tells two such happenings apart (a resub's months and tier, a sub's or
-//! gift's tier) within [`FeedConfig::link_window`](super::FeedConfig::link_window) of event
-//! time, and only across *different* sources, so two real cheers in a row stay two rows.
+//! EventSub type is one happening, shown once; so is a ban, timeout or unban told both by
+//! `channel.ban`/`channel.unban` and by `channel.moderate`. Copies are recognised by channel,
+//! kind, actor, amount and what else tells two such happenings apart (a resub's months and tier,
+//! a sub's or gift's tier, a moderator action's name and target) within
+//! [`FeedConfig::link_window`](super::FeedConfig::link_window) of event time, and only across
+//! *different* sources, so two real cheers in a row stay two rows.
 
 use super::{Details, EventKind, StreamEvent};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -18,6 +20,9 @@ pub(super) enum Source {
     EventSub,
     /// `channel.chat.notification` / `channel.chat.message`.
     Chat,
+    /// `channel.moderate`, which tells again the bans, timeouts and unbans `channel.ban` and
+    /// `channel.unban` tell (the EventSub source of those).
+    ChannelModerate,
 }
 
 /// What the link made of a row.
@@ -59,6 +64,12 @@ fn detail(details: &Details) -> String {
         Details::Sub { tier, .. }
         | Details::SubGift { tier, .. }
         | Details::CommunitySubGift { tier, .. } => tier.clone(),
+        // A moderator's action on a user: what and whom. A lifted timeout is an unban to
+        // `channel.unban`.
+        Details::ModAction { action, target, .. } => {
+            let action = if action == "untimeout" { "unban" } else { action.as_str() };
+            format!("{action}/{}", target.as_ref().map_or("", |t| t.id.as_str()))
+        }
         _ => String::new(),
     }
 }

@@ -17,10 +17,11 @@
 //!   channels, applies what a rule made of a notification, keeps each channel's state
 //!   (live, title, hype train, poll, prediction; stale frames ignored) and bounds the memory;
 //! - `rules/`: what each notification shows, one file per area (stream, raids, subs, bits,
-//!   chat notices, hype trains/polls/predictions, the channel's other events, unknown types),
+//!   chat notices, hype trains/polls/predictions, the channel's other events, a moderator's
+//!   view, unknown types),
 //!   each row built whole; `rules/mod.rs` dispatches, one line per type;
 //! - `link.rs`: the two-source link — one happening told by chat and by its own EventSub type
-//!   is one row;
+//!   (or by `channel.ban` and `channel.moderate`) is one row;
 //! - `bombs.rs`: a gift bomb folds its individual gifts, whichever arrives first;
 //! - `gaps.rs`: the only place a gap is decided (from frames, by the watcher's `GapTracker`,
 //!   when the app was closed, when the app's reader fell behind) and the `gap` row, the one
@@ -321,6 +322,98 @@ pub enum Details {
     Shoutout {
         /// The giving channel's viewers at the time.
         viewer_count: u64,
+    },
+    /// `mod_action`: what a moderator did (`channel.moderate`, or `channel.ban`/`.unban`).
+    ModAction {
+        /// Twitch's name of the action (`timeout`, `ban`, `delete`, `slow`, `shared_chat_ban`,
+        /// …; `channel.ban` gives `ban` or `timeout`, `channel.unban` `unban`).
+        action: String,
+        /// Who or which channel it was done to, if anyone.
+        #[serde(default)]
+        target: Option<Actor>,
+        /// The reason given (ban, timeout, warn), if any.
+        #[serde(default)]
+        reason: Option<String>,
+        /// A length in seconds: the timeout's, slow mode's wait, followers-only mode's
+        /// minimum follow age.
+        #[serde(default)]
+        duration_seconds: Option<u64>,
+        /// A text: the deleted message, the terms added or removed, the moderator's message
+        /// to an unban request.
+        #[serde(default)]
+        message: Option<String>,
+        /// In a shared chat session, the login of the channel the action happened in.
+        #[serde(default)]
+        source_channel: Option<String>,
+    },
+    /// `automod_hold` / `automod_resolved`: a message AutoMod held, and what became of it.
+    Automod {
+        /// The held message's id (the same in its hold and its resolution).
+        message_id: String,
+        /// The held text.
+        text: String,
+        /// Why: `automod` (a category at a level) or `blocked_term`.
+        reason: String,
+        /// AutoMod's category (`swearing`, …), when it held it.
+        #[serde(default)]
+        category: Option<String>,
+        /// AutoMod's level, when it held it.
+        #[serde(default)]
+        level: Option<u64>,
+        /// The blocked terms found, as the text spells them.
+        #[serde(default)]
+        blocked_terms: Vec<String>,
+        /// Resolved only: `approved`, `denied` or `expired`.
+        #[serde(default)]
+        status: Option<String>,
+        /// Resolved only: the message's author (the row's actor is the moderator).
+        #[serde(default)]
+        author: Option<Actor>,
+    },
+    /// `suspicious_user_message` / `suspicious_user_update`.
+    SuspiciousUser {
+        /// The suspicious user (the actor of a message; a moderator acts on them in an update).
+        user: Option<Actor>,
+        /// `none`, `active_monitoring` or `restricted`.
+        low_trust_status: String,
+        /// Message only: why Twitch flags them (`ban_evader`, …).
+        #[serde(default)]
+        types: Vec<String>,
+        /// Message only: `unknown`, `possible` or `likely`.
+        #[serde(default)]
+        ban_evasion_evaluation: Option<String>,
+        /// Message only: the text.
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// `warning_sent` / `warning_acknowledged`.
+    Warning {
+        /// The warned user.
+        user: Option<Actor>,
+        /// Sent only: why.
+        #[serde(default)]
+        reason: Option<String>,
+        /// Sent only: the chat rules cited.
+        #[serde(default)]
+        chat_rules_cited: Vec<String>,
+    },
+    /// `unban_request` / `unban_request_resolved`.
+    UnbanRequest {
+        /// The request's id (the same in its creation and resolution).
+        request_id: String,
+        /// The banned user who asked.
+        user: Option<Actor>,
+        /// Creation: the user's words; resolution: the moderator's.
+        #[serde(default)]
+        text: Option<String>,
+        /// Resolution only: `approved`, `denied` or `canceled`.
+        #[serde(default)]
+        status: Option<String>,
+    },
+    /// `shield_mode`
+    ShieldMode {
+        /// Turned on (`true`) or off.
+        active: bool,
     },
     /// `other`
     Other {

@@ -180,7 +180,7 @@ impl Feed {
             }
         }
         let merged = "merged: the same happening from the other source (chat or its own \
-                      EventSub type) is already a row";
+                      EventSub type; channel.ban or channel.moderate) is already a row";
         let why = match &outcome {
             Outcome::Nothing(why) => why,
             Outcome::Linked { .. } | Outcome::Bomb { .. } => merged,

@@ -331,7 +331,10 @@ mod tests {
         let mut s = Settings::default();
         let bad = [
             FeedPrefsChange { muted: names(&["follows", "everything"]), ..Default::default() },
-            FeedPrefsChange { hidden: names(&["subs"; 10]), ..Default::default() },
+            FeedPrefsChange {
+                hidden: names(&vec!["subs"; FEED_GROUPS.len() + 1]),
+                ..Default::default()
+            },
             FeedPrefsChange {
                 paused: Some(true),
                 seen: Some(SeenMark { id: String::new(), at: at(0) }),

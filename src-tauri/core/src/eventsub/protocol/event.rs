@@ -16,7 +16,7 @@ macro_rules! events {
         $variant:ident($payload:ty) {
             $(
                 $name:literal [$version:literal $(, $older:literal)*] $who:ident
-                    [$($scope:literal),*] {$($keys:tt)*};
+                    $([$($scope:literal),+])* {$($keys:tt)*};
             )+
         }
     )*) => {
@@ -27,7 +27,7 @@ macro_rules! events {
                 version: $version,
                 versions: &[$version $(, $older)*],
                 who: Who::$who,
-                scopes: &[$($scope),*],
+                scope_groups: &[$(&[$($scope),+]),*],
                 condition: condition_keys!($($keys)*),
             },
         )+)*];
@@ -43,9 +43,9 @@ macro_rules! events {
                 $(#[doc = $doc])*
                 $variant($payload),
             )*
-            /// Any other type or version (moderation tooling such as `automod.*`,
-            /// `channel.moderate`, types Twitch adds later), or a known type whose event did not
-            /// have the expected shape.
+            /// Any other type or version (configuration changes such as `automod.settings.*`,
+            /// types Twitch adds later), or a known type whose event did not have the expected
+            /// shape.
             Other {
                 /// `subscription.type`
                 kind: String,

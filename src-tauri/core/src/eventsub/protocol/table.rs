@@ -19,7 +19,10 @@
 //! - **versions**: the one to subscribe to first, then older ones the parser still reads;
 //!   any other version of the type is [`Event::Other`](super::Event::Other);
 //! - **who**: a [`Who`]: who may subscribe, which also gives the cost class;
-//! - **scopes**: any one of them suffices; empty exactly when `who` is `Anyone`;
+//! - **scopes**: zero or more groups `[…]`: every group needs one of its scopes (any one of a
+//!   group suffices, the read-only one listed first); no group exactly when `who` is `Anyone`.
+//!   Most types have one group; `channel.moderate` has eight
+//!   (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate>);
 //! - **condition keys**: a [`ConditionKeys`].
 //!
 //! A type listed twice does not compile (`#[deny(unreachable_patterns)]` on the generated
@@ -70,8 +73,10 @@ pub struct SubscriptionType {
     pub versions: &'static [&'static str],
     /// Who may subscribe, and so the cost class.
     pub who: Who,
-    /// Any one of these scopes suffices; empty = no authorization needed.
-    pub scopes: &'static [&'static str],
+    /// The scope groups: each needs one of its scopes granted (the read-only one first); none
+    /// = no authorization needed. Read through [`SubscriptionType::scope_groups`],
+    /// [`SubscriptionType::granted_by`] and [`SubscriptionType::read_scopes`].
+    pub(super) scope_groups: &'static [&'static [&'static str]],
     /// The condition's keys.
     pub condition: ConditionKeys,
 }
@@ -82,6 +87,53 @@ impl SubscriptionType {
     pub const fn is_public(&self) -> bool {
         matches!(self.who, Who::Anyone)
     }
+
+    /// The scope groups a token needs: one scope of every group (the read-only scope of each
+    /// group first); empty when the type needs no authorization.
+    pub const fn scope_groups(&self) -> &'static [&'static [&'static str]] {
+        self.scope_groups
+    }
+
+    /// Whether `granted` authorizes the type: every group has one granted scope (true for a
+    /// type that needs none).
+    pub fn granted_by(&self, granted: &[String]) -> bool {
+        self.missing_scopes(granted).is_none()
+    }
+
+    /// The first scope group of which `granted` holds none, if any.
+    pub fn missing_scopes(&self, granted: &[String]) -> Option<&'static [&'static str]> {
+        self.scope_groups
+            .iter()
+            .find(|group| !group.iter().any(|s| granted.iter().any(|g| g == s)))
+            .copied()
+    }
+
+    /// The scope groups of an older `version` of the type: `channel.moderate` v1 came before
+    /// warnings and needs every group of v2 but the warnings one
+    /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate>);
+    /// every other version needs what the table lists.
+    pub fn scope_groups_at(
+        &self,
+        version: &str,
+    ) -> impl Iterator<Item = &'static [&'static str]> + use<> {
+        let drop_warnings = self.name == "channel.moderate" && version == "1";
+        self.scope_groups
+            .iter()
+            .copied()
+            .filter(move |g| !(drop_warnings && g.contains(&"moderator:read:warnings")))
+    }
+
+    /// Whether `granted` authorizes `version` of the type ([`SubscriptionType::scope_groups_at`]):
+    /// `channel.moderate` v1 without a warnings scope, for one.
+    pub fn granted_at(&self, version: &str, granted: &[String]) -> bool {
+        self.scope_groups_at(version)
+            .all(|group| group.iter().any(|s| granted.iter().any(|g| g == s)))
+    }
+
+    /// The read-only scope of each group (its first): what to ask for to read the type.
+    pub fn read_scopes(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.scope_groups.iter().filter_map(|group| group.first().copied())
+    }
 }
 
 /// The table. `subscription_types!(generator)` expands to `generator! { rows }`.
@@ -89,19 +141,19 @@ macro_rules! subscription_types {
     ($generator:ident) => {
         $generator! {
             // Event variant(payload) {
-            //     "type" [versions] who [scopes] {condition keys};
+            //     "type" [versions] who [scope group]… {condition keys};
             // }
             StreamOnline(StreamOnline) {
-                "stream.online" ["1"] Anyone [] {broadcaster_user_id};
+                "stream.online" ["1"] Anyone {broadcaster_user_id};
             }
             StreamOffline(StreamOffline) {
-                "stream.offline" ["1"] Anyone [] {broadcaster_user_id};
+                "stream.offline" ["1"] Anyone {broadcaster_user_id};
             }
             ChannelUpdate(ChannelUpdate) {
-                "channel.update" ["2", "1"] Anyone [] {broadcaster_user_id};
+                "channel.update" ["2", "1"] Anyone {broadcaster_user_id};
             }
             ChannelRaid(ChannelRaid) {
-                "channel.raid" ["1"] Anyone [] {to_broadcaster_user_id | from_broadcaster_user_id};
+                "channel.raid" ["1"] Anyone {to_broadcaster_user_id | from_broadcaster_user_id};
             }
             ChatMessage(ChatMessage) {
                 "channel.chat.message" ["1"] Reader
@@ -135,16 +187,16 @@ macro_rules! subscription_types {
                     ["user:read:chat"] {broadcaster_user_id, user_id};
             }
             SharedChatBegin(SharedChat) {
-                "channel.shared_chat.begin" ["1"] Anyone [] {broadcaster_user_id};
+                "channel.shared_chat.begin" ["1"] Anyone {broadcaster_user_id};
             }
             SharedChatUpdate(SharedChat) {
-                "channel.shared_chat.update" ["1"] Anyone [] {broadcaster_user_id};
+                "channel.shared_chat.update" ["1"] Anyone {broadcaster_user_id};
             }
             SharedChatEnd(SharedChat) {
-                "channel.shared_chat.end" ["1"] Anyone [] {broadcaster_user_id};
+                "channel.shared_chat.end" ["1"] Anyone {broadcaster_user_id};
             }
             UserUpdate(UserUpdate) {
-                "user.update" ["1"] Anyone [] {user_id};
+                "user.update" ["1"] Anyone {user_id};
             }
             WhisperMessage(WhisperMessage) {
                 "user.whisper.message" ["1"] Reader
@@ -299,6 +351,71 @@ macro_rules! subscription_types {
                     ["moderator:read:shield_mode", "moderator:manage:shield_mode"]
                     {broadcaster_user_id, moderator_user_id};
             }
+            /// A moderator's action in the channel: every group of Twitch's list is needed
+            /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate>;
+            /// twitch4j's `ChannelModerateType` lists the same). v1 is v2 without warnings, and
+            /// so without the warnings group.
+            ChannelModerate(Box<ChannelModerate>) {
+                "channel.moderate" ["2", "1"] Moderator
+                    ["moderator:read:blocked_terms", "moderator:manage:blocked_terms"]
+                    ["moderator:read:chat_settings", "moderator:manage:chat_settings"]
+                    ["moderator:read:unban_requests", "moderator:manage:unban_requests"]
+                    ["moderator:read:banned_users", "moderator:manage:banned_users"]
+                    ["moderator:read:chat_messages", "moderator:manage:chat_messages"]
+                    ["moderator:read:warnings", "moderator:manage:warnings"]
+                    ["moderator:read:moderators"]
+                    ["moderator:read:vips"]
+                    {broadcaster_user_id, moderator_user_id};
+            }
+            /// A chat message AutoMod held for review; v2 says why (AutoMod's category or the
+            /// blocked terms found)
+            /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#automodmessagehold-v2>).
+            AutomodMessageHold(AutomodMessage) {
+                "automod.message.hold" ["2", "1"] Moderator
+                    ["moderator:manage:automod"] {broadcaster_user_id, moderator_user_id};
+            }
+            /// A held message approved, denied or expired
+            /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#automodmessageupdate-v2>).
+            AutomodMessageUpdate(AutomodMessage) {
+                "automod.message.update" ["2", "1"] Moderator
+                    ["moderator:manage:automod"] {broadcaster_user_id, moderator_user_id};
+            }
+            /// A message of a user Twitch flags as suspicious
+            /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelsuspicious_usermessage>).
+            SuspiciousUserMessage(SuspiciousUserMessage) {
+                "channel.suspicious_user.message" ["1"] Moderator
+                    ["moderator:read:suspicious_users"] {broadcaster_user_id, moderator_user_id};
+            }
+            /// A moderator changed a suspicious user's status
+            /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelsuspicious_userupdate>).
+            SuspiciousUserUpdate(SuspiciousUserUpdate) {
+                "channel.suspicious_user.update" ["1"] Moderator
+                    ["moderator:read:suspicious_users"] {broadcaster_user_id, moderator_user_id};
+            }
+            /// A warning sent to a user, and the user acknowledging one
+            /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelwarningsend>).
+            WarningSend(Warning) {
+                "channel.warning.send" ["1"] Moderator
+                    ["moderator:read:warnings", "moderator:manage:warnings"]
+                    {broadcaster_user_id, moderator_user_id};
+            }
+            WarningAcknowledge(Warning) {
+                "channel.warning.acknowledge" ["1"] Moderator
+                    ["moderator:read:warnings", "moderator:manage:warnings"]
+                    {broadcaster_user_id, moderator_user_id};
+            }
+            /// A banned user's request to be unbanned, and its resolution
+            /// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelunban_requestcreate>).
+            UnbanRequestCreate(UnbanRequest) {
+                "channel.unban_request.create" ["1"] Moderator
+                    ["moderator:read:unban_requests", "moderator:manage:unban_requests"]
+                    {broadcaster_user_id, moderator_user_id};
+            }
+            UnbanRequestResolve(UnbanRequest) {
+                "channel.unban_request.resolve" ["1"] Moderator
+                    ["moderator:read:unban_requests", "moderator:manage:unban_requests"]
+                    {broadcaster_user_id, moderator_user_id};
+            }
         }
     };
 }
@@ -364,8 +481,41 @@ mod tests {
     #[test]
     fn a_type_needs_a_scope_exactly_when_someone_must_authorize_it() {
         for t in SUBSCRIPTION_TYPES {
-            assert_eq!(t.scopes.is_empty(), t.is_public(), "{}", t.name);
+            assert_eq!(t.scope_groups().is_empty(), t.is_public(), "{}", t.name);
+            assert!(t.scope_groups().iter().all(|g| !g.is_empty()), "{}", t.name);
+            assert!(t.granted_by(&[]) == t.is_public(), "{}", t.name);
         }
+    }
+
+    #[test]
+    fn channel_moderate_needs_one_scope_of_every_group_twitch_lists() {
+        // https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate
+        let t = subscription_type("channel.moderate").expect("in the table");
+        assert_eq!((t.who, t.versions), (Who::Moderator, &["2", "1"][..]));
+        assert_eq!(t.scope_groups().len(), 8);
+        let reads: Vec<String> = t.read_scopes().map(str::to_owned).collect();
+        assert_eq!(reads.len(), 8);
+        assert!(reads.iter().all(|s| s.starts_with("moderator:read:")), "{reads:?}");
+        assert!(t.granted_by(&reads));
+        // One group short: not enough, and that group is the one named.
+        let short: Vec<String> =
+            reads.iter().filter(|s| *s != "moderator:read:warnings").cloned().collect();
+        assert!(!t.granted_by(&short));
+        assert_eq!(
+            t.missing_scopes(&short),
+            Some(&["moderator:read:warnings", "moderator:manage:warnings"][..])
+        );
+        // A manage scope stands for its group's read scope.
+        let mut managed = short.clone();
+        managed.push("moderator:manage:warnings".into());
+        assert!(t.granted_by(&managed));
+        // v1 came before warnings: the same groups but that one.
+        assert_eq!(t.scope_groups_at("1").count(), 7);
+        assert!(t.granted_at("1", &short) && !t.granted_at("2", &short));
+        // A one-group type: any one of its scopes.
+        let poll = subscription_type("channel.poll.begin").expect("in the table");
+        assert!(poll.granted_by(&["channel:manage:polls".into()]));
+        assert_eq!(poll.read_scopes().collect::<Vec<_>>(), ["channel:read:polls"]);
     }
 
     #[test]
@@ -382,7 +532,7 @@ mod tests {
             assert_eq!(table_row(t.name), t);
             assert_eq!(SUBSCRIPTION_TYPES.iter().filter(|u| u.name == t.name).count(), 1);
         }
-        assert_eq!(subscription_type("channel.moderate"), None);
+        assert_eq!(subscription_type("channel.future_thing"), None);
     }
 
     #[test]
@@ -394,7 +544,7 @@ mod tests {
         assert_eq!(row("channel.follow").versions, ["2"]);
         assert_eq!(row("channel.follow").who, Who::Moderator);
         assert_eq!(row("channel.raid").condition, ConditionKeys::ToOrFromBroadcaster);
-        assert_eq!(row("channel.chat.message").scopes, ["user:read:chat"]);
+        assert_eq!(row("channel.chat.message").scope_groups(), [["user:read:chat"]]);
         assert!(row("stream.online").is_public());
     }
 }

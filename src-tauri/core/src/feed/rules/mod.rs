@@ -15,11 +15,15 @@
 //!   tells them);
 //! - `activities.rs`: hype trains, polls and predictions;
 //! - `channel.rs`: follows, charity donations, ad breaks, shoutouts, reward redemptions;
+//! - `moderation.rs`: a moderator's view: `channel.moderate` (and `channel.ban`/`.unban`, told
+//!   once with it), AutoMod's held messages, suspicious users, warnings, unban requests, Shield
+//!   Mode;
 //! - `other.rs`: types this app does not know.
 
 mod activities;
 mod bits;
 mod channel;
+mod moderation;
 mod notices;
 mod other;
 mod raids;
@@ -38,7 +42,8 @@ use std::collections::HashMap;
 /// Every variant with a channel makes the feed learn that channel's login.
 #[derive(Debug)]
 pub(super) enum Outcome {
-    /// Not a row of the events panel (plain chat, moderation, another channel's shared chat…),
+    /// Not a row of the events panel (plain chat, a setting changed, another channel's shared
+    /// chat…),
     /// and why, in words (`tev replay --explain` prints it).
     Nothing(&'static str),
     /// A row shown as it is.
@@ -251,9 +256,24 @@ fn rule(meta: &Metadata, n: &Notification, logins: &HashMap<String, String>) -> 
         Event::RedemptionUpdate(_) => {
             Outcome::Nothing("a redemption's status changed: its redemption is the row")
         }
-        Event::Ban(_) | Event::Unban(_) | Event::RoleChange(_) | Event::ShieldMode(_) => {
-            Outcome::Nothing("moderation: not a row of a viewer's feed")
+        Event::ChannelModerate(e) => moderation::moderate(meta, e),
+        Event::Ban(e) => moderation::ban(meta, e),
+        Event::Unban(e) => moderation::unban(meta, e),
+        Event::AutomodMessageHold(e) => moderation::automod_hold(meta, e),
+        Event::AutomodMessageUpdate(e) => moderation::automod_update(meta, e),
+        Event::SuspiciousUserMessage(e) => moderation::suspicious_message(meta, e),
+        Event::SuspiciousUserUpdate(e) => moderation::suspicious_update(meta, e),
+        Event::WarningSend(e) => moderation::warning_send(meta, e),
+        Event::WarningAcknowledge(e) => moderation::warning_acknowledge(meta, e),
+        Event::UnbanRequestCreate(e) => moderation::unban_request(meta, e),
+        Event::UnbanRequestResolve(e) => moderation::unban_request_resolved(meta, e),
+        Event::ShieldMode(e) => {
+            let active = n.subscription.kind != "channel.shield_mode.end";
+            moderation::shield_mode(meta, e, active)
         }
+        Event::RoleChange(_) => Outcome::Nothing(
+            "a moderator or VIP added or removed: channel.moderate's row tells it to a moderator",
+        ),
     }
 }
 

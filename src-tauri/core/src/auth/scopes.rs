@@ -25,6 +25,9 @@ pub struct Feature {
     pub role: Option<Role>,
     /// The Helix calls it makes that need a scope.
     pub calls: &'static [ScopedCall],
+    /// It brings the moderator view's types ([`planner::moderation_types`]) instead of a
+    /// role's.
+    pub moderation: bool,
 }
 
 /// Every viewer: live status, title, raids and chat of the open channels (the chat types need
@@ -34,6 +37,7 @@ pub const VIEWER: Feature = Feature {
     enabled: |_| true,
     role: Some(Role::Viewer),
     calls: &[helix::FOLLOWED_CHANNELS, helix::FOLLOWED_STREAMS],
+    moderation: false,
 };
 
 /// "I'm a moderator": follows and shoutouts of the channels the user moderates, and the list
@@ -43,6 +47,7 @@ pub const MODERATOR: Feature = Feature {
     enabled: |r| r.moderator,
     role: Some(Role::Moderator),
     calls: &[helix::MODERATED_CHANNELS],
+    moderation: false,
 };
 
 /// "I'm the broadcaster": the broadcaster's own events on their channel (those the chat types
@@ -52,16 +57,35 @@ pub const BROADCASTER: Feature = Feature {
     enabled: |r| r.broadcaster,
     role: Some(Role::Broadcaster),
     calls: &[],
+    moderation: false,
 };
 
 /// "Chat from the app": the message box under a streamer window's chat sends as the user
 /// through Helix Send Chat Message (https://dev.twitch.tv/docs/api/reference/#send-chat-message).
 /// Asked for only once the user turns chatting on.
-pub const CHAT: Feature =
-    Feature { name: "chat", enabled: |r| r.chat, role: None, calls: &[helix::SEND_CHAT_MESSAGE] };
+pub const CHAT: Feature = Feature {
+    name: "chat",
+    enabled: |r| r.chat,
+    role: None,
+    calls: &[helix::SEND_CHAT_MESSAGE],
+    moderation: false,
+};
+
+/// "Moderator view": what a moderator acts on in the channels where the view is on
+/// (`channel.moderate`, AutoMod, suspicious users, warnings, unban requests, shield mode). Asked
+/// for only once the user turns a channel's moderator view on. AutoMod's held messages need
+/// `moderator:manage:automod`, the only scope Twitch offers for them
+/// (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#automodmessagehold).
+pub const MODERATION: Feature = Feature {
+    name: "moderation",
+    enabled: |r| r.moderation,
+    role: None,
+    calls: &[],
+    moderation: true,
+};
 
 /// The table: every feature the scopes come from, the viewer's first.
-pub const FEATURES: &[Feature] = &[VIEWER, MODERATOR, BROADCASTER, CHAT];
+pub const FEATURES: &[Feature] = &[VIEWER, MODERATOR, BROADCASTER, CHAT, MODERATION];
 
 /// The scopes to request for the user's opt-in, each once: the viewer's first, then each
 /// enabled feature's in the table's order.
@@ -73,7 +97,11 @@ pub fn for_roles(roles: RoleOptIn) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen = BTreeSet::new();
     for f in FEATURES.iter().filter(|f| (f.enabled)(roles)) {
-        let subs = f.role.map(|r| planner::types_for_role(r, chat)).unwrap_or_default();
+        let subs = if f.moderation {
+            planner::moderation_types()
+        } else {
+            f.role.map(|r| planner::types_for_role(r, chat)).unwrap_or_default()
+        };
         // The read-only scope of each of a type's scope groups.
         let from_subs = subs.iter().flat_map(|t| t.read_scopes());
         let from_calls = f.calls.iter().map(|c| c.scope);
@@ -97,6 +125,36 @@ mod tests {
         assert!(!off.iter().any(|s| s == "user:write:chat"), "{off:?}");
         let on = for_roles(RoleOptIn { chat: true, ..RoleOptIn::default() });
         assert_eq!(on, ["user:read:chat", "user:read:follows", "user:write:chat"]);
+    }
+
+    #[test]
+    fn the_moderator_view_asks_for_its_read_scopes_and_automods_only_scope() {
+        let off = for_roles(RoleOptIn { moderator: true, ..RoleOptIn::default() });
+        assert!(!off.iter().any(|s| s.contains("automod") || s.contains("banned")), "{off:?}");
+        let on = for_roles(RoleOptIn { moderator: true, moderation: true, ..RoleOptIn::default() });
+        for s in [
+            "moderator:read:blocked_terms",
+            "moderator:read:chat_settings",
+            "moderator:read:unban_requests",
+            "moderator:read:banned_users",
+            "moderator:read:chat_messages",
+            "moderator:read:warnings",
+            "moderator:read:moderators",
+            "moderator:read:vips",
+            "moderator:manage:automod",
+            "moderator:read:suspicious_users",
+            "moderator:read:shield_mode",
+        ] {
+            assert!(on.contains(&s.to_string()), "{s} missing from {on:?}");
+        }
+        // The one manage scope is AutoMod's, which has no read scope; nothing else writes.
+        let writes: Vec<_> =
+            on.iter().filter(|s| s.contains(":manage:") || s.contains(":write:")).collect();
+        assert_eq!(writes, ["moderator:manage:automod"], "{on:?}");
+        // And every type the planner plans in the view is authorized by what is asked for.
+        for t in crate::eventsub::planner::moderation_types() {
+            assert!(t.granted_by(&on), "{} is not authorized by {on:?}", t.name);
+        }
     }
 
     #[test]

@@ -281,7 +281,27 @@ const KINDS: &[Kind] = &[
 /// What a moderator acts on, planned only for a channel in the moderator view
 /// ([`PlannedChannel::moderation`]), where the user moderates the channel or is its broadcaster
 /// (docs/twitch.md §2 "What logging in as broadcaster or moderator adds"). All cost 0.
-const MODERATION_KINDS: &[Kind] = &[];
+/// `channel.ban`/`channel.unban` are not among them: `channel.moderate` tells the same
+/// actions, and they need `channel:moderate`, a scope that also lets an app moderate.
+const MODERATION_KINDS: &[Kind] = &[
+    k("channel.moderate", Live, Dup::None),
+    k("automod.message.hold", Live, Dup::None),
+    k("automod.message.update", Live, Dup::None),
+    k("channel.suspicious_user.message", Live, Dup::None),
+    k("channel.suspicious_user.update", Live, Dup::None),
+    k("channel.warning.send", Live, Dup::None),
+    k("channel.warning.acknowledge", Live, Dup::None),
+    k("channel.unban_request.create", Live, Dup::None),
+    k("channel.unban_request.resolve", Live, Dup::None),
+    k("channel.shield_mode.begin", Live, Dup::None),
+    k("channel.shield_mode.end", Live, Dup::None),
+];
+
+/// The table rows of the moderator view's types ([`MODERATION_KINDS`]): the scopes the app
+/// asks for with the moderator view are derived from them (`auth::scopes`).
+pub fn moderation_types() -> Vec<&'static SubscriptionType> {
+    MODERATION_KINDS.iter().map(|k| k.row).collect()
+}
 
 /// The table rows of the types [`plan`] may create on a channel where the user has `role`
 /// (those open to a lower role included), leaving out, with `chat` (the chat scope granted),
@@ -341,16 +361,24 @@ pub fn plan(input: &PlanInput) -> Plan {
             if covered {
                 continue;
             }
+            // The newest version the token's scopes allow: `channel.moderate` v1 needs one
+            // scope group fewer than v2 (docs/twitch.md §2).
+            let version = std::iter::once(kind.version)
+                .chain(kind.row.versions.iter().copied())
+                .find(|v| kind.row.granted_at(v, &input.scopes))
+                .unwrap_or(kind.version);
             let sub = WantedSub {
                 channel_id: ch.broadcaster_id.clone(),
                 sub_type: kind.sub_type.to_string(),
-                version: kind.version.to_string(),
+                version: version.to_string(),
                 condition: condition(kind.cond, &ch.broadcaster_id, &input.user_id),
                 // docs/twitch.md §1.6: 1 for a type that needs no authorization, 0 when the user in
                 // the condition authorized the client — the broadcaster on their own channel.
                 cost: u32::from(kind.public && ch.broadcaster_id != input.user_id),
             };
-            if let Some(group) = kind.row.missing_scopes(&input.scopes) {
+            if let Some(group) =
+                kind.row.missing_scopes(&input.scopes).filter(|_| version == kind.version)
+            {
                 let scopes = group.iter().map(|s| s.to_string()).collect();
                 out.skipped.push(Skipped { sub, reason: SkipReason::MissingScope(scopes) });
                 continue;

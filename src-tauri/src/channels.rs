@@ -219,7 +219,7 @@ pub async fn open_channel(
     // status): side by side, so the window waits for one network delay, not two.
     let logins = [login.to_string()];
     let (channel, stream) = tokio::join!(
-        crate::session::watch_for_window(&state, &c.watcher, login),
+        watch_for_window(&state, &c.watcher, login),
         c.helix.streams_by_login(&logins)
     );
     let channel = channel?;
@@ -385,4 +385,19 @@ mod tests {
             assert_eq!(checked_login(bad).map_err(|e| e.code), Err(ErrorCode::BadLogin), "{bad}");
         }
     }
+}
+
+/// Watches `login` for its window, with the channel's moderator view as its feed choices say.
+pub async fn watch_for_window(
+    state: &AppState,
+    watcher: &tev_core::watcher::WatcherHandle,
+    login: &str,
+) -> Result<tev_core::watcher::WatchedChannel, tev_core::watcher::WatcherError> {
+    let channel = watcher.add_channel(login, None).await?;
+    let view =
+        state.config.load_or_default().is_ok_and(|(s, _)| s.feed_prefs(&channel.id).moderator_view);
+    if view && let Some(c) = watcher.set_moderation(login, true).await? {
+        return Ok(c);
+    }
+    Ok(channel)
 }

@@ -64,32 +64,6 @@ pub fn save_feed_prefs(
     Ok(FeedPrefsView::new(channel_id, prefs, warning.map(|w| w.to_string())))
 }
 
-/// Turns the moderator view of the panel's channel (`channel_id`, `login`) on or off: saved with
-/// its feed choices, then the watcher subscribes to (or drops) what a moderator acts on. Turning
-/// it on first makes sure the token has the scopes for it, with a new login if one is missing
-/// (`session::enable_moderation`); if that login fails, the view stays off. The choices as
-/// saved.
-pub async fn set_moderator_view(
-    app: &tauri::AppHandle,
-    state: std::sync::Arc<AppState>,
-    channel_id: String,
-    login: &str,
-    on: bool,
-) -> Result<FeedPrefsView, UiError> {
-    let change = |on| FeedPrefsChange { moderator_view: Some(on), ..FeedPrefsChange::default() };
-    let view = save_feed_prefs(&state, channel_id.clone(), change(on))?;
-    if on && let Err(e) = crate::session::enable_moderation(app, state.clone()).await {
-        let _ = save_feed_prefs(&state, channel_id, change(false));
-        return Err(e);
-    }
-    // After a new login the watcher is a new one, which watches the window's channel again
-    // with the saved choice; this sets it on the current one either way.
-    if let Some(c) = state.connected().await {
-        c.watcher.set_moderation(login, on).await?;
-    }
-    Ok(view)
-}
-
 /// The panel's first data, given with its window as an initialisation script (run before the
 /// page's own scripts): the snapshot and the feed choices the page would otherwise ask for in
 /// two round trips after its first paint, while the main thread is busy creating Twitch's

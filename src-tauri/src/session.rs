@@ -192,19 +192,31 @@ pub async fn enable_moderation(app: &AppHandle, state: Arc<AppState>) -> Result<
     Ok(())
 }
 
-/// Watches `login` for its window, with the channel's moderator view as its feed choices say.
-pub async fn watch_for_window(
-    state: &AppState,
-    watcher: &tev_core::watcher::WatcherHandle,
+/// Turns the moderator view of the panel's channel (`channel_id`, `login`) on or off: saved with
+/// its feed choices, then the watcher subscribes to (or drops) what a moderator acts on. Turning
+/// it on first makes sure the token has the scopes for it, with a new login if one is missing
+/// (`session::enable_moderation`); if that login fails, the view stays off. The choices as
+/// saved.
+pub async fn set_moderator_view(
+    app: &AppHandle,
+    state: Arc<AppState>,
+    channel_id: String,
     login: &str,
-) -> Result<tev_core::watcher::WatchedChannel, tev_core::watcher::WatcherError> {
-    let channel = watcher.add_channel(login, None).await?;
-    let view =
-        state.config.load_or_default().is_ok_and(|(s, _)| s.feed_prefs(&channel.id).moderator_view);
-    if view && let Some(c) = watcher.set_moderation(login, true).await? {
-        return Ok(c);
+    on: bool,
+) -> Result<crate::views::FeedPrefsView, UiError> {
+    let change =
+        |on| tev_core::settings::FeedPrefsChange { moderator_view: Some(on), ..Default::default() };
+    let view = crate::panel::save_feed_prefs(&state, channel_id.clone(), change(on))?;
+    if on && let Err(e) = enable_moderation(app, state.clone()).await {
+        let _ = crate::panel::save_feed_prefs(&state, channel_id, change(false));
+        return Err(e);
     }
-    Ok(channel)
+    // After a new login the watcher is a new one, which watches the window's channel again
+    // with the saved choice; this sets it on the current one either way.
+    if let Some(c) = state.connected().await {
+        c.watcher.set_moderation(login, on).await?;
+    }
+    Ok(view)
 }
 
 /// Opens the device flow's activation page again in the browser, if a device flow showed one.
@@ -345,7 +357,7 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
     tauri::async_runtime::spawn(async move {
         owner.start().await;
         for login in app4.channels().open_logins() {
-            if let Err(e) = watch_for_window(&state4, &watcher, &login).await {
+            if let Err(e) = channels::watch_for_window(&state4, &watcher, &login).await {
                 tracing::warn!(%login, error = %e, "could not watch the channel again");
             }
         }

@@ -137,7 +137,7 @@ test("what came in while paused is remembered up to a bound", () => {
 });
 
 test("the filter menu ticks shown groups and greys out muted ones; toggles change one list", () => {
-  const view = new FeedView(groups, { hidden: ["raids", "subs"], muted: ["subs"] });
+  const view = new FeedView(groups, { hidden: ["raids", "subs"], muted: ["subs"], moderator_view: true });
   const menu = view.menu();
   assert.deepEqual(menu.map((g) => g.id), groups.map((g) => g.id), "in the core's order");
   const byId = Object.fromEntries(menu.map((g) => [g.id, g]));

@@ -84,7 +84,7 @@ pub async fn feed_prefs_set(
     panel::save_feed_prefs(&state, channel_id(&webview)?, change)
 }
 
-/// Turns the calling panel's moderator view on or off (see `panel::set_moderator_view`); turning
+/// Turns the calling panel's moderator view on or off (see `session::set_moderator_view`); turning
 /// it on may start a new login that asks for the moderation scopes, and answers when it ended.
 #[tauri::command]
 #[tracing::instrument(skip(app, webview, state), err(Debug))]
@@ -96,7 +96,7 @@ pub async fn feed_moderator_view(
 ) -> Result<FeedPrefsView, UiError> {
     let login = panel::login_of(webview.label())?.to_string();
     let id = channel_id(&webview)?;
-    panel::set_moderator_view(&app, state.inner().clone(), id, &login, on).await
+    crate::session::set_moderator_view(&app, state.inner().clone(), id, &login, on).await
 }
 
 /// The broadcaster id of the calling panel's channel.

@@ -498,6 +498,61 @@ fn a_ban_told_by_channel_ban_and_channel_moderate_is_one_row_in_either_order() {
     assert!(rows(&mut feed, &unban).is_empty());
 }
 
+/// `channel.moderate` v2 tells an answered unban request (`approve_unban_request`,
+/// `deny_unban_request`) that `channel.unban_request.resolve` tells too
+/// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate-v2>): the
+/// moderator view subscribes to both, and one answer is one row, in either order. (A warning
+/// is not linked: the planner subscribes to `channel.warning.send` only without v2.)
+#[test]
+fn an_unban_answer_told_by_two_types_is_one_row_in_either_order() {
+    let who = json!({"broadcaster_user_id": "1337", "broadcaster_user_login": "cool_user",
+        "broadcaster_user_name": "Cool_User", "moderator_user_id": "1339",
+        "moderator_user_login": "mod_user", "moderator_user_name": "Mod_User",
+        "user_id": "1234", "user_login": "userx", "user_name": "UserX"});
+    let with = |extra: Value| {
+        let mut v = who.clone();
+        for (k, x) in extra.as_object().into_iter().flatten() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    let answer = frame(
+        "ur",
+        "channel.unban_request.resolve",
+        "1",
+        "1337",
+        with(json!({"id": "req-1", "resolution_text": "ok", "status": "approved"})),
+    );
+    let approve = moderate(
+        "ma",
+        2,
+        "approve_unban_request",
+        json!({"is_approved": true, "user_id": "1234", "user_login": "userx",
+            "user_name": "UserX", "moderator_message": "ok"}),
+    );
+    for (a, b) in [(&answer, &approve)] {
+        for first_a in [true, false] {
+            let mut feed = Feed::default();
+            let (first, second) = if first_a { (a, b) } else { (b, a) };
+            let r = one(&mut feed, first);
+            assert_eq!(r.actor_login(), Some("mod_user"), "{}", r.summary);
+            let again = rows(&mut feed, second);
+            assert!(again.is_empty(), "two rows for one action: {r:?} and {again:?}");
+        }
+    }
+    // A denial is not the approval's copy.
+    let mut feed = Feed::default();
+    one(&mut feed, &answer);
+    let deny = moderate(
+        "md",
+        3,
+        "deny_unban_request",
+        json!({"is_approved": false, "user_id": "1234", "user_login": "userx",
+            "user_name": "UserX", "moderator_message": "no"}),
+    );
+    one(&mut feed, &deny);
+}
+
 #[test]
 fn a_ban_without_channel_moderate_is_a_moderator_action_row() {
     let r = one(&mut Feed::default(), &ban("b", 0, ("1234", "UserX"), 0));

@@ -177,6 +177,10 @@ enum Dup {
     ChatNotification,
     /// Covered by `channel.chat.message` (cheers).
     ChatMessage,
+    /// Covered by `channel.moderate` v2, whose `warn` action carries the same moderator, user,
+    /// reason and rules (`channel.warning.send`;
+    /// https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate-v2).
+    ModerateV2,
 }
 
 /// One subscription the planner may create for a channel: a row of the protocol's table of
@@ -284,18 +288,21 @@ const KINDS: &[Kind] = &[
 /// `channel.ban`/`channel.unban` are not among them: `channel.moderate` tells the same
 /// actions, and they need `channel:moderate`, a scope that also lets an app moderate.
 const MODERATION_KINDS: &[Kind] = &[
-    k("channel.moderate", Live, Dup::None),
+    MODERATE,
     k("automod.message.hold", Live, Dup::None),
     k("automod.message.update", Live, Dup::None),
     k("channel.suspicious_user.message", Live, Dup::None),
     k("channel.suspicious_user.update", Live, Dup::None),
-    k("channel.warning.send", Live, Dup::None),
+    k("channel.warning.send", Live, Dup::ModerateV2),
     k("channel.warning.acknowledge", Live, Dup::None),
     k("channel.unban_request.create", Live, Dup::None),
     k("channel.unban_request.resolve", Live, Dup::None),
     k("channel.shield_mode.begin", Live, Dup::None),
     k("channel.shield_mode.end", Live, Dup::None),
 ];
+
+/// `channel.moderate`: every moderator's action in the channel.
+const MODERATE: Kind = k("channel.moderate", Live, Dup::None);
 
 /// The table rows of the moderator view's types ([`MODERATION_KINDS`]): the scopes the app
 /// asks for with the moderator view are derived from them (`auth::scopes`).
@@ -350,6 +357,12 @@ pub fn plan(input: &PlanInput) -> Plan {
     for ch in &channels {
         let mut pair = Vec::new();
         let moderation = if ch.moderation && !ch.live_only { MODERATION_KINDS } else { &[] };
+        let moderate_v2 = !moderation.is_empty()
+            && ch.role >= MODERATE.min_role
+            && MODERATE.row.granted_at(MODERATE.version, &input.scopes)
+            && !input
+                .denied
+                .contains_key(&(MODERATE.sub_type.to_string(), ch.broadcaster_id.clone()));
         for kind in KINDS.iter().chain(moderation) {
             if ch.role < kind.min_role || (ch.live_only && kind.sub_type != "stream.online") {
                 continue;
@@ -357,6 +370,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             let covered = match kind.dup {
                 Dup::None => false,
                 Dup::ChatNotification | Dup::ChatMessage => chat,
+                Dup::ModerateV2 => moderate_v2,
             };
             if covered {
                 continue;
@@ -654,9 +668,11 @@ mod tests {
     fn the_moderator_view_adds_what_a_moderator_acts_on_at_no_cost() {
         let p = plan(&input(vec![moderator_view("7", Moderator)], MODERATION_SCOPES));
         let t = types_of(&p, "7");
-        for ty in MODERATION_TYPES {
+        for ty in MODERATION_TYPES.iter().filter(|t| **t != "channel.warning.send") {
             assert!(t.contains(&ty.to_string()), "{ty} missing: {t:?}; skipped {:?}", p.skipped);
         }
+        // v2's `warn` tells what `channel.warning.send` would, so it is left out.
+        assert!(!t.contains(&"channel.warning.send".to_string()), "{t:?}");
         for s in p.subscriptions.iter().filter(|s| MODERATION_TYPES.contains(&s.sub_type.as_str()))
         {
             assert_eq!(s.cost, 0, "{}", s.sub_type);
@@ -691,6 +707,14 @@ mod tests {
         let p = plan(&input(vec![moderator_view("7", Moderator)], &v1));
         let m = p.subscriptions.iter().find(|s| s.sub_type == "channel.moderate");
         assert_eq!(m.map(|s| s.version.as_str()), Some("1"), "{:?}", p.skipped);
+        // Without channel.moderate v2 (here: no VIP scope, so no version at all) the warnings
+        // come from their own type.
+        let mut no_moderate: Vec<&str> = MODERATION_SCOPES.to_vec();
+        no_moderate.retain(|s| *s != "moderator:read:vips");
+        let p = plan(&input(vec![moderator_view("7", Moderator)], &no_moderate));
+        let t = types_of(&p, "7");
+        assert!(!t.contains(&"channel.moderate".to_string()), "{t:?}");
+        assert!(t.contains(&"channel.warning.send".to_string()), "{t:?}");
         let none = plan(&input(vec![moderator_view("7", Moderator)], &["user:read:chat"]));
         let skipped = none.skipped.iter().find(|s| s.sub.sub_type == "channel.moderate");
         assert!(

@@ -21,7 +21,8 @@ pub(super) enum Source {
     /// `channel.chat.notification` / `channel.chat.message`.
     Chat,
     /// `channel.moderate`, which tells again the bans, timeouts and unbans `channel.ban` and
-    /// `channel.unban` tell (the EventSub source of those).
+    /// `channel.unban` tell, and the unban-request answers of `channel.unban_request.resolve`
+    /// (the EventSub source of those).
     ChannelModerate,
 }
 
@@ -57,6 +58,21 @@ struct LinkKey {
     detail: String,
 }
 
+/// [`LinkKey::class`] of a row: its kind, except where two kinds tell one happening — a gift and
+/// a gift bomb are told apart by `amount`, and `channel.moderate`'s answers to unban requests
+/// are the `unban_request_resolved` rows that `channel.unban_request.resolve` tells
+/// (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate-v2>).
+fn class(row: &StreamEvent) -> EventKind {
+    match (&row.kind, &row.details) {
+        (EventKind::SubGift | EventKind::CommunitySubGift, _) => EventKind::CommunitySubGift,
+        (EventKind::ModAction, Details::ModAction { action, .. }) => match action.as_str() {
+            "approve_unban_request" | "deny_unban_request" => EventKind::UnbanRequestResolved,
+            _ => EventKind::ModAction,
+        },
+        (k, _) => *k,
+    }
+}
+
 /// [`LinkKey::detail`] of a row.
 fn detail(details: &Details) -> String {
     match details {
@@ -67,9 +83,20 @@ fn detail(details: &Details) -> String {
         // A moderator's action on a user: what and whom. A lifted timeout is an unban to
         // `channel.unban`.
         Details::ModAction { action, target, .. } => {
-            let action = if action == "untimeout" { "unban" } else { action.as_str() };
+            let action = match action.as_str() {
+                "untimeout" => "unban",
+                "approve_unban_request" => "approved",
+                "deny_unban_request" => "denied",
+                a => a,
+            };
             format!("{action}/{}", target.as_ref().map_or("", |t| t.id.as_str()))
         }
+        // The same answer, told by `channel.unban_request.resolve`.
+        Details::UnbanRequest { user, status, .. } => format!(
+            "{}/{}",
+            status.as_deref().unwrap_or(""),
+            user.as_ref().map_or("", |t| t.id.as_str())
+        ),
         _ => String::new(),
     }
 }
@@ -111,10 +138,7 @@ impl Links {
         amount: u64,
         window: TimeDelta,
     ) -> Link {
-        let class = match row.kind {
-            EventKind::SubGift | EventKind::CommunitySubGift => EventKind::CommunitySubGift,
-            k => k,
-        };
+        let class = class(row);
         let key = LinkKey {
             channel: row.channel_id.clone(),
             class,

@@ -17,7 +17,11 @@ use chrono::{DateTime, Utc};
 
 /// The actions `channel.ban`/`channel.unban` also tell, so they are linked with them (one row
 /// for one action, whichever arrives first, `link.rs`); the others are rows as they come.
-const TOLD_TWICE: &[&str] = &["ban", "timeout", "unban", "untimeout"];
+/// Likewise the answers to unban requests with `channel.unban_request.resolve`. (A `warn` is
+/// told again by `channel.warning.send`, which the planner leaves out where `channel.moderate`
+/// v2 is subscribed: it adds nothing to it.)
+const TOLD_TWICE: &[&str] =
+    &["ban", "timeout", "unban", "untimeout", "approve_unban_request", "deny_unban_request"];
 
 /// `channel.moderate` v1/v2: one moderator action.
 pub(super) fn moderate(meta: &Metadata, e: &ChannelModerate) -> Outcome {
@@ -465,7 +469,8 @@ pub(super) fn unban_request_resolved(meta: &Metadata, e: &UnbanRequest) -> Outco
     if let Some(t) = &text {
         summary.push_str(&format!(": “{t}”"));
     }
-    Outcome::Row(row(
+    let answered = matches!(status.as_str(), "approved" | "denied");
+    let r = row(
         meta,
         (&e.broadcaster_user_id, &e.broadcaster_user_login),
         EventKind::UnbanRequestResolved,
@@ -478,7 +483,14 @@ pub(super) fn unban_request_resolved(meta: &Metadata, e: &UnbanRequest) -> Outco
             text,
             status: Some(status).filter(|s| !s.is_empty()),
         },
-    ))
+    );
+    // A moderator's answer is `channel.moderate`'s `approve_unban_request` or
+    // `deny_unban_request` too: one row (`link.rs`). A cancellation only this type tells.
+    if answered {
+        Outcome::Linked { row: r, source: Source::EventSub, amount: 0 }
+    } else {
+        Outcome::Row(r)
+    }
 }
 
 /// `channel.shield_mode.begin` / `.end`: the actor is the moderator.

@@ -120,17 +120,17 @@ event_kinds! {
     ShoutoutReceived("shoutout_received", Some("raids"), "✉", "k-raid", "Shoutout received"),
     /// A moderator's action (`channel.moderate`; `channel.ban`/`.unban` where that is not
     /// subscribed): a ban, a timeout, a deleted message, a chat mode, a role, ….
-    ModAction("mod_action", Some("moderation"), "⚑", "k-info", "Moderator action"),
+    ModAction("mod_action", Some("moderation"), "⚑", "k-mod", "Moderator action"),
     /// AutoMod held a message for review.
-    AutomodHold("automod_hold", Some("moderation"), "⏸", "k-info", "Message held by AutoMod"),
+    AutomodHold("automod_hold", Some("moderation"), "☐", "k-mod", "Message held by AutoMod"),
     /// A held message was approved, denied or expired.
-    AutomodResolved("automod_resolved", Some("moderation"), "⏵", "k-info", "Held message resolved"),
+    AutomodResolved("automod_resolved", Some("moderation"), "☑", "k-mod", "Held message resolved"),
     /// A user Twitch flags as suspicious sent a message.
     SuspiciousUserMessage(
         "suspicious_user_message",
         Some("moderation"),
         "⚠",
-        "k-info",
+        "k-mod",
         "Suspicious user's message"
     ),
     /// A moderator changed a user's suspicious status.
@@ -138,31 +138,31 @@ event_kinds! {
         "suspicious_user_update",
         Some("moderation"),
         "⚠",
-        "k-info",
+        "k-mod",
         "Suspicious user updated"
     ),
     /// A moderator warned a user.
-    WarningSent("warning_sent", Some("moderation"), "⚠", "k-info", "Warning sent"),
+    WarningSent("warning_sent", Some("moderation"), "⚠", "k-mod", "Warning sent"),
     /// A user acknowledged a warning.
     WarningAcknowledged(
         "warning_acknowledged",
         Some("moderation"),
         "✓",
-        "k-info",
+        "k-mod",
         "Warning acknowledged"
     ),
     /// A banned user asked to be unbanned.
-    UnbanRequest("unban_request", Some("moderation"), "✉", "k-info", "Unban request"),
+    UnbanRequest("unban_request", Some("moderation"), "✉", "k-mod", "Unban request"),
     /// An unban request was approved, denied or canceled.
     UnbanRequestResolved(
         "unban_request_resolved",
         Some("moderation"),
         "✉",
-        "k-info",
+        "k-mod",
         "Unban request resolved"
     ),
     /// Shield Mode was turned on or off.
-    ShieldMode("shield_mode", Some("moderation"), "⛨", "k-info", "Shield Mode"),
+    ShieldMode("shield_mode", Some("moderation"), "◈", "k-mod", "Shield Mode"),
     /// Something this app has no kind for (unknown type or notice).
     Other("other", Some("other"), "•", "k-info", "Other event"),
     /// Events may have been missed in this interval.

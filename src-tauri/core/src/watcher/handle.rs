@@ -93,7 +93,8 @@ impl WatcherHandle {
     /// Turns the moderator view of `login` on or off: the moderation types are subscribed to
     /// (or removed) at the next reconcile, where the user moderates the channel or is its
     /// broadcaster and the token has their scopes (the planner leaves them out otherwise, with
-    /// a reason in the subscription report). The channel as it is now; `None` if not watched.
+    /// a reason in the subscription report). Turning it on again plans again (after a login that
+    /// brought the scopes). The channel as it is now; `None` if not watched.
     pub async fn set_moderation(
         &self,
         login: &str,

@@ -282,7 +282,10 @@ impl Task {
                     c.moderation = on;
                     found = Some(c.clone());
                 }
-                if changed {
+                // Turning it on plans again even when the flag was on already: after the new
+                // login that brought its scopes, the plan (made with the old token's scopes)
+                // left the moderation types out.
+                if changed || (on && found.is_some()) {
                     self.replan();
                 }
                 let _ = reply.send(found);

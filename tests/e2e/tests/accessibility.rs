@@ -40,6 +40,24 @@ struct Violation {
 /// Runs axe-core on the current webview's document; returns its violations. `what` names the
 /// page in messages.
 async fn audit(app: &App, what: &str) -> Vec<Violation> {
+    // Rows slide in (opacity from 0): a row caught mid-animation is text of too little contrast.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let running = app
+            .client
+            .execute(
+                "return document.getAnimations().filter((a) => a.playState === 'running').length;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_u64());
+        if running == Some(0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{what} still animates after 30 s: {running:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let loaded = app
         .client
         .execute(

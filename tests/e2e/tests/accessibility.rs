@@ -8,6 +8,7 @@
 //! `axe.min.js` is injected over WebDriver into the page under test and `axe.run` is called
 //! there, as in axe's own WebDriver integrations (https://github.com/dequelabs/axe-core-npm).
 
+use fantoccini::key::Key;
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -133,6 +134,36 @@ async fn announced(app: &App) -> String {
     }
 }
 
+/// Presses Tab `presses` times from `start` (focused first) in the current page, as a keyboard
+/// user does; returns, for each control focus lands on, its id (or tag) and whether it shows a
+/// focus ring (a drawn outline, or for a text field its accent border).
+async fn tab_through(app: &App, start: &str, presses: usize) -> Vec<(String, bool)> {
+    let first = app.wait_for(start).await;
+    app.client
+        .execute("arguments[0].focus(); return true;", vec![json!(first)])
+        .await
+        .expect("focus the first control");
+    let mut seen = Vec::new();
+    for _ in 0..presses {
+        let focused = app.client.active_element().await.expect("the focused element");
+        focused.send_keys(&Key::Tab).await.expect("press Tab");
+        let v = app
+            .client
+            .execute(
+                "const e = document.activeElement; const s = getComputedStyle(e);\
+                 const ring = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;\
+                 const field = e.matches('input:is([type=text],[type=search],[type=password])')\
+                   && s.borderTopColor !== getComputedStyle(document.body).borderTopColor;\
+                 return [e.id || e.tagName.toLowerCase(), ring || field];",
+                vec![],
+            )
+            .await
+            .expect("read the focused control");
+        seen.push((v[0].as_str().unwrap_or_default().to_string(), v[1].as_bool().unwrap_or(false)));
+    }
+    seen
+}
+
 /// Audits the current page and records what it found under `what` in `report`; returns the
 /// serious and critical ones' count.
 async fn check(app: &App, what: &str, report: &mut Vec<String>) -> usize {
@@ -223,6 +254,20 @@ async fn audit_every_page(theme: &str, gtk_theme: &str) {
     app.wait_for("#row-off:not([hidden])").await;
     bad += check(&app, "message box", &mut report).await;
     app.screenshot(&format!("a11y-{theme}-message-box")).await;
+
+    // The keyboard reaches every control of the panel's toolbar and the list, each with a ring.
+    app.switch_to_webview("streamer.html").await;
+    app.wait_for("#filter-button").await.click().await.expect("close the filter menu");
+    app.wait_for("#filter-menu[hidden]").await;
+    let walk = tab_through(&app, "#intro-dismiss", 4).await;
+    app.screenshot(&format!("a11y-{theme}-panel-keyboard")).await;
+    report.push(format!("Tab from #intro-dismiss (id, focus ring): {walk:?}"));
+    let ids: Vec<&str> = walk.iter().map(|(id, _)| id.as_str()).collect();
+    for control in ["pause", "filter-button", "mark-seen", "events"] {
+        assert!(ids.contains(&control), "Tab never reached #{control}: {walk:?}");
+    }
+    let ringless: Vec<_> = walk.iter().filter(|(_, ring)| !ring).collect();
+    assert!(ringless.is_empty(), "focused without a visible ring: {ringless:?} (of {walk:?})");
     drop(app.quit().await);
 
     let report = report.join("\n");

@@ -1,8 +1,10 @@
 //! The app's pages checked by axe-core (docs/ui.md "Accessibility"), in the real app against
 //! the simulator: the sign-in screen signed out, the home window signed in (its followed list
-//! showing), a streamer window's events panel with rows, and the setup screen of a build without
-//! a built-in Client ID — each in the light and in the dark theme. None may have a violation
-//! axe rates "serious" or "critical"; every violation found is printed (rule, impact, elements).
+//! showing), a streamer window's events panel with rows (filter menu closed and open) and its
+//! message box, and the setup screen of a build without a built-in Client ID — each in the light
+//! and in the dark theme. None may have a violation axe rates "serious" or "critical"; every
+//! violation found is printed (rule, impact, elements). The panel also announces new rows through
+//! a status line (not a live list), and Tab reaches its toolbar and list with a focus ring.
 //!
 //! axe-core comes from npm (`src-tauri/package.json`, installed by `.dev/setup`'s `npm ci`); its
 //! `axe.min.js` is injected over WebDriver into the page under test and `axe.run` is called
@@ -223,7 +225,7 @@ async fn audit_every_page(theme: &str, gtk_theme: &str) {
     bad += check(&app, "home window", &mut report).await;
     app.screenshot(&format!("a11y-{theme}-home")).await;
 
-    // A streamer window's events panel with rows (one of them unseen, the count badge showing).
+    // A streamer window's events panel with rows (all three unseen, the count badge showing).
     app.open_followed_panel("lumenforge").await;
     app.wait_connection("connected", 60).await;
     sim_event(&base, "lumenforge", "channel.raid", json!({})).await;

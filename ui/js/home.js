@@ -230,8 +230,9 @@ function channelRow(c) {
   if (c.display_name) displayNames.set(c.login, c.display_name);
   const li = document.createElement("li");
   li.className = "channel";
+  // A list item that is a tab stop (Enter opens), not an "option": it holds buttons of its own,
+  // and an option may not (docs/ui.md "Accessibility").
   li.tabIndex = 0;
-  li.setAttribute("role", "option");
   li.dataset.login = c.login;
   const img = document.createElement("img");
   img.className = "avatar";

@@ -3,6 +3,7 @@
 import { call, closeWindow, markPainted, on } from "./ipc.js";
 import { eventRow, relativeTime, msUntilRelativeChange, clockTime } from "./events.js";
 import { FeedView, KindLooks, Panel, connectionNote } from "./panel.js";
+import { Announcer } from "./announce.js";
 
 const $ = (id) => document.getElementById(id);
 const login = new URLSearchParams(location.search).get("login") || "";
@@ -83,6 +84,21 @@ let lastArrival = -Infinity;
 /** The ids of the rows (shown or hidden) at the last render: any other row is news. */
 let known = new Set();
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+/** New rows for screen readers: one sentence at most once a second (announce.js). */
+const announcer = new Announcer();
+let announceTimer = null;
+
+/** Says the new rows that wait, now or when the last announcement is a second old. */
+function announce(summaries) {
+  const wait = announcer.add(summaries, performance.now());
+  if (wait === null || announceTimer !== null) return;
+  announceTimer = setTimeout(() => {
+    announceTimer = null;
+    const text = announcer.take(performance.now());
+    if (text) $("events-announce").textContent = text;
+    if (announcer.wait(performance.now()) !== null) announce([]);
+  }, wait);
+}
 
 /** Saves one change; saves run one after another so they apply in click order. The saved
  * choices replace the shown ones only once no other change is on its way (no flicker back). */
@@ -127,6 +143,8 @@ function renderEvents(events) {
   const list = $("events");
   const old = new Map([...list.children].map((li) => [li.dataset.id, li]));
   let added = false;
+  /** The summaries of the rows new to the screen, top to bottom, for screen readers. */
+  const arrived = [];
   // New rows slide in as they come; in a flood (new rows again before the last slide ended)
   // they simply appear: ten slides a second are noise, and every frame of a slide is a repaint
   // of the panel (the web process's CPU and memory during bursts, docs/bench-log.md, session 4).
@@ -145,6 +163,7 @@ function renderEvents(events) {
           li.addEventListener("animationend", () => li.classList.remove("enter"), { once: true });
         }
         added = true;
+        arrived.push(ev.summary || "");
       }
     }
     li.classList.toggle("unseen", st.unseen.has(ev.id));
@@ -154,6 +173,9 @@ function renderEvents(events) {
   renderedOnce = true;
   known = new Set(source.map((ev) => ev.id));
   if (added) lastArrival = now;
+  // While paused the list stays still and the paused status line counts what came in instead.
+  if (paused) announcer.clear();
+  else if (arrived.length) announce(arrived);
   if (added && !paused) {
     list.scrollTo({ top: 0, behavior: reducedMotion.matches || !calm ? "auto" : "smooth" });
   }
@@ -163,7 +185,8 @@ function renderEvents(events) {
   $("unseen-count").hidden = unseen === 0;
   $("unseen-count").textContent = String(unseen);
   $("mark-seen").disabled = unseen === 0;
-  $("mark-seen").setAttribute("aria-label", unseen ? `Mark ${unseen} new events as seen` : "No new events");
+  // The name starts with what the button shows ("Seen", the count), as a speech user says it.
+  $("mark-seen").setAttribute("aria-label", unseen ? `Seen ${unseen}: mark ${unseen} new events as seen` : "Seen: no new events");
 
   // Say what is hidden.
   const showAll = $("show-all");

@@ -131,7 +131,7 @@ async fn at_the_windows_minimum_size_the_player_keeps_400_by_300_and_the_chat_gi
     app.switch_to_webview("streamer.html").await;
     let events = poll(
         &app,
-        "const e = document.querySelector('section.events').getBoundingClientRect(); \
+        "const e = document.querySelector('main.events').getBoundingClientRect(); \
          return window.innerHeight < 300 ? { events: e.height, bottom: e.bottom, \
            inner: window.innerHeight } : null;",
         30,

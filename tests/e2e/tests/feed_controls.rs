@@ -69,7 +69,9 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     }
     open_panel(&app).await;
     let prefs = app.try_invoke("feed_prefs_get").await.expect("the panel reads its choices");
-    assert_eq!(prefs["groups"].as_array().map(Vec::len), Some(9), "nine kind groups: {prefs}");
+    assert_eq!(prefs["groups"].as_array().map(Vec::len), Some(10), "ten kind groups: {prefs}");
+    // The moderation group is for the moderator view only: the viewer's menu leaves it out.
+    assert_eq!(prefs["prefs"]["moderator_view"], false, "{prefs}");
 
     // New rows stand out until seen (a channel opened with no events has no seen mark yet).
     let raid = sim_event(&base, "lumenforge", "channel.raid", json!({})).await;
@@ -95,6 +97,9 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
     app.wait_for("#filter-button").await.click().await.expect("open the filter menu");
     app.wait_for("#filter-menu:not([hidden]) #mute-subs").await;
     app.screenshot("21-feed-filter-menu").await;
+    // A viewer's menu: nine groups, no Moderation, and no moderator view switch.
+    app.wait_for_count("#filter-groups > li", 9).await;
+    app.wait_for("#moderator-view-row[hidden]").await;
     app.wait_for("#mute-subs").await.click().await.expect("mute subs");
     wait_attr(&app, "#mute-subs", "aria-pressed", "true").await;
     app.wait_for_count(&format!("#events > li[data-id='{sub}']"), 0).await;

@@ -18,7 +18,15 @@ fn missing_file_gives_defaults_and_save_round_trips() {
     s.roles.moderator = true;
     s.windows.insert(
         "main".into(),
-        WindowGeometry { x: 1.0, y: 2.0, width: 800.0, height: 600.0, maximized: false },
+        WindowGeometry {
+            x: 1.0,
+            y: 2.0,
+            width: 800.0,
+            height: 600.0,
+            maximized: false,
+            chat_width: Some(420.0),
+            panel_height: None,
+        },
     );
     store.save(&s).expect("save");
     assert_eq!(store.load().expect("reload"), s);
@@ -190,4 +198,22 @@ fn a_readable_settings_file_gives_no_notice_at_start() {
     let (store, notice) = ConfigStore::at(dir.path()).checked_at_start();
     assert_eq!(notice, None);
     assert!(!store.is_memory_only());
+}
+
+#[test]
+fn a_window_place_written_before_dividers_were_remembered_still_loads_without_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ConfigStore::at(dir.path());
+    std::fs::write(
+        store.path(),
+        r#"{"windows":{"streamer-nightowl":{"x":20,"y":10,"width":1000,"height":640,"maximized":false}}}"#,
+    )
+    .expect("write");
+    let s = store.load().expect("an old file loads");
+    let g = s.windows["streamer-nightowl"];
+    assert_eq!((g.x, g.y, g.width, g.height), (20.0, 10.0, 1000.0, 640.0));
+    assert_eq!((g.chat_width, g.panel_height), (None, None));
+    store.save(&s).expect("save");
+    let text = std::fs::read_to_string(store.path()).expect("read");
+    assert!(!text.contains("chat_width"), "nothing unknown is written for it: {text}");
 }

@@ -14,10 +14,13 @@
 //!   newer versions load; the environment variables that override it.
 //! - [`store`]: [`ConfigStore`], reading the file, writing it atomically, setting a corrupt
 //!   one aside.
+//! - [`placement`]: where a remembered window may open on the monitors there are now (moved
+//!   onto the nearest one when its own is gone).
 //! - [`feed_prefs`]: each channel's choices in the events panel (filter, mute, seen mark,
 //!   pause) and the rule of which rows they hide.
 
 pub mod feed_prefs;
+pub mod placement;
 pub mod schema;
 pub mod store;
 

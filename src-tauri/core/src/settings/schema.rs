@@ -65,6 +65,15 @@ pub struct WindowGeometry {
     pub height: f64,
     /// Whether the window was maximized.
     pub maximized: bool,
+    /// Width of the chat column right of the vertical divider (logical pixels), as the user
+    /// left it, so the divider comes back where it was; `None` in files written before dividers
+    /// were remembered, or when the window closed too narrow for a chat column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_width: Option<f64>,
+    /// Height of the events strip under the player (logical pixels), below the horizontal
+    /// divider, as the user left it; `None` in older files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub panel_height: Option<f64>,
 }
 
 /// Everything in `settings.json`. Every field has a default so that old or partial files

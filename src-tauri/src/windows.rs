@@ -147,6 +147,7 @@ pub fn toggle_chat<R: Runtime>(app: &AppHandle<R>, label: &str) -> bool {
 }
 
 pub use tev_core::settings::WindowGeometry as Geometry;
+use tev_core::settings::placement::{Rect, place_on_screens};
 
 /// Brings a channel's window to the front.
 pub fn focus<R: Runtime>(app: &AppHandle<R>, login: &str) {
@@ -196,6 +197,10 @@ pub fn open_streamer<R: Runtime>(
         .filter(|g| g.width >= 400.0 && g.height >= 300.0)
         .map(|g| (g.width, g.height))
         .unwrap_or(DEFAULT_SIZE);
+    // Where it was, if the user can still see and grab it there; else on the nearest screen
+    // (`tev_core::settings::placement`, docs/ui.md "Streamer window").
+    let geometry = geometry.map(|g| on_screen(app, &label, Geometry { width: w, height: h, ..g }));
+    let (w, h) = geometry.as_ref().map(|g| (g.width, g.height)).unwrap_or((w, h));
     let mut builder = tauri::window::WindowBuilder::new(app, &label)
         .title(format!("{} — Twitch Event Viewer", pages.title))
         .inner_size(w, h)
@@ -226,7 +231,8 @@ pub fn open_streamer<R: Runtime>(
         reload_after_crash(&panel);
     }
     tracing::debug!(%login, "panel webview created");
-    layout::arrange_panel(&window, &panel, on_geometry)?;
+    let dividers = geometry.map(|g| (g.chat_width, g.panel_height)).unwrap_or_default();
+    layout::arrange_panel(&window, &panel, dividers, on_geometry)?;
     let (player_url, chat_url, rule) = (pages.player_url, pages.chat_url, pages.pane_rule);
     let win = window.clone();
     if let Ok(mut pending) = app.state::<TwitchPagesToCome>().adders.lock() {
@@ -253,6 +259,70 @@ pub fn open_streamer<R: Runtime>(
         add_twitch_pages_now(&app, &label);
     });
     Ok(())
+}
+
+/// The monitors' work areas now, in logical pixels (each monitor by its own scale); empty if
+/// the platform names none. Main thread (Tauri answers there at once).
+fn work_areas<R: Runtime>(app: &AppHandle<R>) -> Vec<Rect> {
+    let monitors = app.available_monitors().unwrap_or_else(|e| {
+        tracing::debug!(error = %e, "no monitors known; remembered places are used as they are");
+        Vec::new()
+    });
+    monitors
+        .iter()
+        .map(|m| {
+            let (scale, area) = (m.scale_factor(), m.work_area());
+            let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+            Rect {
+                x: f64::from(area.position.x) / scale,
+                y: f64::from(area.position.y) / scale,
+                width: f64::from(area.size.width) / scale,
+                height: f64::from(area.size.height) / scale,
+            }
+        })
+        .collect()
+}
+
+/// The place window `label` opens at, remembered at `g`: as it was, or moved onto the nearest
+/// screen when it would be off the screens there are now (logged, with the reason).
+fn on_screen<R: Runtime>(app: &AppHandle<R>, label: &str, g: Geometry) -> Geometry {
+    let areas = work_areas(app);
+    let placed = place_on_screens(g, &areas);
+    if let Some((reason, monitor)) = placed.moved {
+        let p = placed.geometry;
+        tracing::info!(
+            window = %label,
+            %reason,
+            remembered = ?(g.x, g.y, g.width, g.height),
+            placed = ?(p.x, p.y, p.width, p.height),
+            monitor = ?areas.get(monitor),
+            "remembered place is off the screens there are now; opening on the nearest one"
+        );
+    }
+    placed.geometry
+}
+
+/// Where the two dividers go in a window of `w`×`h` (logical) as (player width, player
+/// height), the positions of the vertical and the horizontal divider: from the chat column
+/// width and events strip height the user left (`remembered`, see [`Geometry`]), clamped so
+/// that the player keeps [`PLAYER_MIN`], the chat column [`CHAT_MIN_WIDTH`] and the strip
+/// [`PANEL_MIN_HEIGHT`] (the player's minimum wins in a window too small for all); what
+/// [`bounds`] gives where nothing usable is remembered.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+pub fn divider_positions(w: f64, h: f64, remembered: (Option<f64>, Option<f64>)) -> (f64, f64) {
+    let [(_, _, pw, ph), _, _] = bounds(w, h);
+    let usable = |v: Option<f64>| v.filter(|v| v.is_finite() && *v > 0.0);
+    let pw = match usable(remembered.0) {
+        Some(chat) if chat_place(w, false) == ChatPlace::Column => {
+            (w - chat).clamp(PLAYER_MIN.0, w - CHAT_MIN_WIDTH)
+        }
+        _ => pw,
+    };
+    let ph = match usable(remembered.1) {
+        Some(strip) => (h - strip).min(h - PANEL_MIN_HEIGHT).max(PLAYER_MIN.1),
+        None => ph,
+    };
+    (pw, ph)
 }
 
 /// The streamer windows whose Twitch pages are still to come (see [`open_streamer`]), managed by
@@ -507,6 +577,24 @@ mod tests {
         assert_eq!((pw, ph, cx, cw), (400.0, 300.0, 400.0, 300.0));
         let [(_, _, pw, ph), (_, ay, _, ah), (_, _, cw, _)] = bounds(MIN_SIZE.0, MIN_SIZE.1);
         assert_eq!((pw, ph, ay, ah, cw), (400.0, 300.0, 300.0, 160.0, 0.0));
+    }
+
+    #[test]
+    fn remembered_dividers_come_back_within_what_the_window_allows() {
+        assert_eq!(divider_positions(1280.0, 800.0, (None, None)), (940.0, 500.0), "as bounds");
+        assert_eq!(divider_positions(1280.0, 800.0, (Some(420.0), Some(240.0))), (860.0, 560.0));
+        // A chat column wider than the window leaves the player its 400; a strip taller
+        // than the window leaves it its 300.
+        assert_eq!(divider_positions(1280.0, 800.0, (Some(2000.0), Some(2000.0))), (400.0, 300.0));
+        // Thinner than the narrowest column or strip: those minimums win.
+        assert_eq!(divider_positions(1280.0, 800.0, (Some(10.0), Some(10.0))), (1020.0, 640.0));
+        // Too narrow for a chat column: the player takes the width whatever was remembered.
+        assert_eq!(divider_positions(600.0, 500.0, (Some(300.0), Some(160.0))), (600.0, 340.0));
+        // The smallest window: the player keeps 400×300 over the lowest strip.
+        assert_eq!(divider_positions(MIN_SIZE.0, MIN_SIZE.1, (None, Some(400.0))), (400.0, 300.0));
+        // Nonsense from a hand-edited file is ignored.
+        let nonsense = (Some(f64::NAN), Some(-5.0));
+        assert_eq!(divider_positions(1280.0, 800.0, nonsense), (940.0, 500.0));
     }
 
     #[test]

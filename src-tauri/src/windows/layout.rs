@@ -9,8 +9,6 @@ use gtk::prelude::*;
 use std::sync::Arc;
 use tauri::{Emitter, Runtime, Webview, Window};
 
-use super::bounds;
-
 const PANEL: &str = "tev-panel";
 const PLAYER: &str = "tev-player";
 const CHAT: &str = "tev-chat";
@@ -21,12 +19,16 @@ const CHAT_SLOT: &str = "tev-chat-slot";
 const CHAT_OVER_SLOT: &str = "tev-chat-over-slot";
 const OUTER: &str = "tev-outer";
 const BOTTOM: &str = "tev-bottom";
+const LEFT: &str = "tev-left";
 
 /// Lays the window out with the panel in its strip and empty slots for the player and the
-/// chat, and remembers the window's place when it closes.
+/// chat, the dividers where the user left them (`remembered`: the chat column's width and the
+/// events strip's height, see [`super::divider_positions`]), and remembers the window's place
+/// and both dividers when it closes.
 pub fn arrange_panel<R: Runtime>(
     window: &Window<R>,
     panel: &Webview<R>,
+    remembered: (Option<f64>, Option<f64>),
     on_geometry: impl Fn(Geometry) + Send + Sync + 'static,
 ) -> tauri::Result<()> {
     // Name the panel's GTK widget so the packing below can find it in the window's box.
@@ -73,6 +75,7 @@ pub fn arrange_panel<R: Runtime>(
         bottom.pack1(&panel, true, false);
         bottom.pack2(&chat_over_slot, true, false);
         let left = gtk::Paned::new(gtk::Orientation::Vertical);
+        left.set_widget_name(LEFT);
         left.pack1(&player_slot, true, false);
         left.pack2(&bottom, false, false);
         let outer = gtk::Paned::new(gtk::Orientation::Horizontal);
@@ -91,11 +94,11 @@ pub fn arrange_panel<R: Runtime>(
         let scale = win.scale_factor().unwrap_or(1.0);
         let size = win.inner_size().map(|s| s.to_logical::<f64>(scale)).ok();
         let (w, h) = size.map(|s| (s.width, s.height)).unwrap_or(super::DEFAULT_SIZE);
-        let [(_, _, pw, ph), _, _] = bounds(w, h);
-        outer.set_position(pw as i32);
-        left.set_position(ph as i32);
+        let (pw, ph) = super::divider_positions(w, h, remembered);
+        outer.set_position(pw.round() as i32);
+        left.set_position(ph.round() as i32);
 
-        // Remember the window's place when it closes.
+        // Remember the window's place and its dividers when it closes.
         let report = {
             let win = win.clone();
             let on_geometry = on_geometry.clone();
@@ -106,12 +109,15 @@ pub fn arrange_panel<R: Runtime>(
                 };
                 let size = size.to_logical::<f64>(scale);
                 let pos = pos.to_logical::<f64>(scale);
+                let (chat_width, panel_height) = dividers(&win, size.height, remembered);
                 on_geometry(Geometry {
                     x: pos.x,
                     y: pos.y,
                     width: size.width,
                     height: size.height,
                     maximized: win.is_maximized().unwrap_or(false),
+                    chat_width,
+                    panel_height,
                 });
             }
         };
@@ -237,6 +243,27 @@ pub fn relayout<R: Runtime>(window: &Window<R>) {
     if let Err(e) = queued {
         tracing::debug!(error = %e, "the window was not laid out anew");
     }
+}
+
+/// The chat column's width and the events strip's height in `window` (`height` high) now, from
+/// its panes (main thread). A window closed without a chat column (too narrow, or the chat over
+/// the panel) keeps the column width it had from before (`remembered`), so it comes back wide.
+fn dividers<R: Runtime>(
+    window: &Window<R>,
+    height: f64,
+    remembered: (Option<f64>, Option<f64>),
+) -> (Option<f64>, Option<f64>) {
+    let Ok(vbox) = window.default_vbox() else { return remembered };
+    let root: gtk::Widget = vbox.upcast();
+    let paned = |name| find_named(&root, name).and_then(|w| w.downcast::<gtk::Paned>().ok());
+    let chat_width = match (paned(OUTER), find_named(&root, CHAT_SLOT)) {
+        (Some(outer), Some(slot)) if slot.is_visible() => {
+            Some(f64::from(outer.allocated_width() - outer.position()))
+        }
+        _ => remembered.0,
+    };
+    let panel_height = paned(LEFT).map(|left| height - f64::from(left.position()));
+    (chat_width, panel_height.or(remembered.1))
 }
 
 /// The widget named `name` under `root` (depth first), if any.

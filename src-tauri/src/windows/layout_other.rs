@@ -19,9 +19,13 @@ fn place<R: Runtime>(window: &Window<R>, w: f64, h: f64) {
     }
 }
 
+/// Places the panel and keeps the webviews in proportion as the window is resized; remembers
+/// the window's place when it closes. The dividers are not draggable here (bounds, no panes), so
+/// the remembered ones are handed back unchanged for the next Linux session of the same settings.
 pub fn arrange_panel<R: Runtime>(
     window: &Window<R>,
     _panel: &Webview<R>,
+    remembered: (Option<f64>, Option<f64>),
     on_geometry: impl Fn(Geometry) + Send + Sync + 'static,
 ) -> tauri::Result<()> {
     let win = window.clone();
@@ -42,6 +46,8 @@ pub fn arrange_panel<R: Runtime>(
                     width: s.width,
                     height: s.height,
                     maximized: win.is_maximized().unwrap_or(false),
+                    chat_width: remembered.0,
+                    panel_height: remembered.1,
                 });
             }
         }

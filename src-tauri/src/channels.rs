@@ -374,19 +374,6 @@ pub async fn followed_live(c: &Connected) -> Result<Vec<LiveChannel>, UiError> {
     Ok(live.into_iter().map(LiveChannel::new).collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn logins_are_checked_and_lowercased() {
-        assert_eq!(checked_login("LumenForge_1").ok().as_deref(), Some("lumenforge_1"));
-        for bad in ["", "a b", "../x", "x/y", "é", &"a".repeat(26)] {
-            assert_eq!(checked_login(bad).map_err(|e| e.code), Err(ErrorCode::BadLogin), "{bad}");
-        }
-    }
-}
-
 /// Watches `login` for its window, with the channel's moderator view as its feed choices say.
 pub async fn watch_for_window(
     state: &AppState,
@@ -400,4 +387,17 @@ pub async fn watch_for_window(
         return Ok(c);
     }
     Ok(channel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_are_checked_and_lowercased() {
+        assert_eq!(checked_login("LumenForge_1").ok().as_deref(), Some("lumenforge_1"));
+        for bad in ["", "a b", "../x", "x/y", "é", &"a".repeat(26)] {
+            assert_eq!(checked_login(bad).map_err(|e| e.code), Err(ErrorCode::BadLogin), "{bad}");
+        }
+    }
 }

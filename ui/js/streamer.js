@@ -62,6 +62,12 @@ function renderConnection(c) {
 
 function renderAuth(a) {
   if (!a) return;
+  // While turning the moderator view on asks Twitch for its scopes: the login's steps (with the
+  // device code to enter on Twitch's page, for the built-in application) under the switch.
+  if (askingModeration && a.state === "signing_in" && a.progress) {
+    const p = a.progress;
+    $("moderator-view-note").textContent = p.user_code ? `${p.message} Code: ${p.user_code}` : p.message;
+  }
   $("auth").textContent = a.state === "signed_in" ? `as ${a.display_name || a.login}` :
     a.state === "expired" ? "login expired — sign in again from the home window" :
     a.state === "signed_out" ? "not signed in" : "";
@@ -276,6 +282,8 @@ function buildMenu() {
 
 /** The user's role in this channel, from the snapshot. */
 let role = "viewer";
+/** Turning the moderator view on is waiting for its login. */
+let askingModeration = false;
 
 function renderModeratorView() {
   const can = role === "moderator" || role === "broadcaster";
@@ -292,6 +300,7 @@ $("moderator-view").addEventListener("change", async () => {
   const note = $("moderator-view-note");
   const words = note.textContent;
   if (on) note.textContent = "Asking Twitch for the moderation scopes… approve them in your browser if it asks.";
+  askingModeration = on;
   try {
     const r = await call("feed_moderator_view", { on });
     panel.view = new FeedView(r.groups, r.prefs);
@@ -300,6 +309,7 @@ $("moderator-view").addEventListener("change", async () => {
     showError(e);
     await loadPrefs().catch(() => {});
   } finally {
+    askingModeration = false;
     box.disabled = false;
     note.textContent = words;
   }

@@ -750,3 +750,40 @@ fn every_moderation_payload_the_simulator_sends_becomes_its_kind() {
     }
     assert!(checked > 60, "{checked}");
 }
+
+/// Twitch's own examples spell one channel id several ways (`Cool_User`, `cool_user`, and other
+/// names for id 1337): each row names the channel by one display name — Helix's when the app
+/// watches it, else the first an event spelled.
+#[test]
+fn a_channel_is_named_one_way_on_every_row() {
+    let online = |id: &str, name: &str| {
+        frame(
+            id,
+            "stream.online",
+            "1",
+            "1337",
+            json!({"id": "9001", "broadcaster_user_id": "1337",
+                "broadcaster_user_login": name.to_lowercase(), "broadcaster_user_name": name,
+                "type": "live", "started_at": "2026-11-27T20:05:00Z"}),
+        )
+    };
+    let offline = |id: &str, name: &str| {
+        frame(
+            id,
+            "stream.offline",
+            "1",
+            "1337",
+            json!({"broadcaster_user_id": "1337", "broadcaster_user_login": name.to_lowercase(),
+                "broadcaster_user_name": name}),
+        )
+    };
+    let mut feed = Feed::default();
+    assert_eq!(one(&mut feed, &online("a", "Cool_User")).summary, "Cool_User went live");
+    assert_eq!(one(&mut feed, &offline("b", "glowillig")).summary, "Cool_User went offline");
+    // Helix's name wins over what any event spells.
+    let mut feed = Feed::default();
+    feed.watch_channel("1337", "cool_user");
+    feed.name_channel("1337", "CoolUser");
+    let r = one(&mut feed, &online("c", "cool_user"));
+    assert_eq!((r.summary.as_str(), r.channel_login.as_str()), ("CoolUser went live", "cool_user"));
+}

@@ -125,6 +125,24 @@ fn twitchs_published_examples_each_become_the_row_they_should_and_nothing_else()
         assert!(l.iter().all(|l| *l == l.to_lowercase()), "channel {channel}: {l:?}");
     }
 
+    // And one display name: the rows that name their own channel (going live or offline, a
+    // title change) name it the same way.
+    let mut names: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for e in &out.events {
+        let name = match e.kind.as_str() {
+            "stream_online" | "stream_offline" => e.summary.split(" went ").next(),
+            "channel_update" => e.summary.split(" changed ").next(),
+            _ => None,
+        };
+        if let Some(name) = name {
+            names.entry(e.channel_id.as_str()).or_default().insert(name);
+        }
+    }
+    assert!(!names.is_empty(), "the examples have rows that name their channel");
+    for (channel, n) in &names {
+        assert_eq!(n.len(), 1, "channel {channel} is called {n:?}");
+    }
+
     let expect = expectations(&dir);
     assert!(expect.len() >= 100, "expect.json lists {} lines", expect.len());
     let moderation: BTreeSet<u64> = expect

@@ -15,6 +15,7 @@ use serde_json::json;
 use std::time::Duration;
 use support::*;
 use tev_core::eventsub::planner::Role;
+use tev_core::settings::RoleOptIn;
 use tev_core::watcher::{self, ConnectionState, WatchUpdate};
 
 const MOD_SCOPES: &[&str] = &[
@@ -208,27 +209,13 @@ async fn twitch_md_2_a_moderator_gets_follows_and_shoutouts_on_the_channel_they_
     h.shutdown().await;
 }
 
-/// The scopes of the moderator view: `channel.moderate` v2's groups
-/// (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate) and the
-/// read scopes of the other moderation types (`automod.message.hold` has only the manage one).
-const MODERATION_SCOPES: &[&str] = &[
-    "moderator:read:blocked_terms",
-    "moderator:read:chat_settings",
-    "moderator:read:unban_requests",
-    "moderator:read:banned_users",
-    "moderator:read:chat_messages",
-    "moderator:read:warnings",
-    "moderator:read:moderators",
-    "moderator:read:vips",
-    "moderator:manage:automod",
-    "moderator:read:suspicious_users",
-    "moderator:read:shield_mode",
-];
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_moderator_view_subscribes_what_a_moderator_acts_on_and_a_timeout_becomes_a_row() {
     let sim = Sim::start().await;
-    let scopes: Vec<&str> = MOD_SCOPES.iter().chain(MODERATION_SCOPES).copied().collect();
+    // What the app asks for with the moderator opt-in and the moderator view.
+    let roles = RoleOptIn { moderator: true, moderation: true, ..RoleOptIn::default() };
+    let asked = tev_core::auth::scopes::for_roles(roles);
+    let scopes: Vec<&str> = asked.iter().map(String::as_str).collect();
     let (h, got, _) = sim.watcher_as("sim_mod", &scopes).await;
     h.add_channel("lumenforge", None).await.expect("add lumenforge");
     wait_until(10, "lumenforge subscribed", || {

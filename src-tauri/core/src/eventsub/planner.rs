@@ -628,22 +628,18 @@ mod tests {
         assert_eq!(keys.len(), n);
     }
 
-    /// The moderation scopes a moderator grants for the moderator view: `channel.moderate` v2's
-    /// groups (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelmoderate)
-    /// and the other moderation types' read scopes.
-    const MODERATION_SCOPES: &[&str] = &[
-        "moderator:read:blocked_terms",
-        "moderator:read:chat_settings",
-        "moderator:read:unban_requests",
-        "moderator:read:banned_users",
-        "moderator:read:chat_messages",
-        "moderator:read:warnings",
-        "moderator:read:moderators",
-        "moderator:read:vips",
-        "moderator:manage:automod",
-        "moderator:read:suspicious_users",
-        "moderator:read:shield_mode",
-    ];
+    /// The scopes a moderator grants for the moderator view: what the app asks for with it
+    /// (`auth::scopes`, where the list is checked against Twitch's documented scopes).
+    fn moderation_scopes() -> Vec<String> {
+        use crate::settings::RoleOptIn;
+        crate::auth::scopes::for_roles(RoleOptIn { moderation: true, ..RoleOptIn::default() })
+    }
+
+    /// [`input`] with `scopes` given as owned strings.
+    fn input_owned(channels: Vec<PlannedChannel>, scopes: &[String]) -> PlanInput {
+        let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+        input(channels, &scopes)
+    }
 
     /// Every moderation type the moderator view subscribes to.
     const MODERATION_TYPES: &[&str] = &[
@@ -666,7 +662,7 @@ mod tests {
 
     #[test]
     fn the_moderator_view_adds_what_a_moderator_acts_on_at_no_cost() {
-        let p = plan(&input(vec![moderator_view("7", Moderator)], MODERATION_SCOPES));
+        let p = plan(&input_owned(vec![moderator_view("7", Moderator)], &moderation_scopes()));
         let t = types_of(&p, "7");
         for ty in MODERATION_TYPES.iter().filter(|t| **t != "channel.warning.send") {
             assert!(t.contains(&ty.to_string()), "{ty} missing: {t:?}; skipped {:?}", p.skipped);
@@ -689,8 +685,8 @@ mod tests {
 
     #[test]
     fn without_the_moderator_view_or_the_role_no_moderation_type_is_planned() {
-        let off = plan(&input(vec![ch("7", Moderator)], MODERATION_SCOPES));
-        let viewer = plan(&input(vec![moderator_view("8", Viewer)], MODERATION_SCOPES));
+        let off = plan(&input_owned(vec![ch("7", Moderator)], &moderation_scopes()));
+        let viewer = plan(&input_owned(vec![moderator_view("8", Viewer)], &moderation_scopes()));
         for (p, id) in [(&off, "7"), (&viewer, "8")] {
             let t = types_of(p, id);
             assert!(MODERATION_TYPES.iter().all(|m| !t.contains(&m.to_string())), "{t:?}");
@@ -702,16 +698,16 @@ mod tests {
     #[test]
     fn channel_moderate_falls_back_to_v1_when_only_v1s_scopes_are_granted() {
         // v1 has no warnings group (Twitch's channel.moderate v1 authorization).
-        let v1: Vec<&str> =
-            MODERATION_SCOPES.iter().copied().filter(|s| !s.contains("warnings")).collect();
-        let p = plan(&input(vec![moderator_view("7", Moderator)], &v1));
+        let mut v1 = moderation_scopes();
+        v1.retain(|s| !s.contains("warnings"));
+        let p = plan(&input_owned(vec![moderator_view("7", Moderator)], &v1));
         let m = p.subscriptions.iter().find(|s| s.sub_type == "channel.moderate");
         assert_eq!(m.map(|s| s.version.as_str()), Some("1"), "{:?}", p.skipped);
         // Without channel.moderate v2 (here: no VIP scope, so no version at all) the warnings
         // come from their own type.
-        let mut no_moderate: Vec<&str> = MODERATION_SCOPES.to_vec();
-        no_moderate.retain(|s| *s != "moderator:read:vips");
-        let p = plan(&input(vec![moderator_view("7", Moderator)], &no_moderate));
+        let mut no_moderate = moderation_scopes();
+        no_moderate.retain(|s| s != "moderator:read:vips");
+        let p = plan(&input_owned(vec![moderator_view("7", Moderator)], &no_moderate));
         let t = types_of(&p, "7");
         assert!(!t.contains(&"channel.moderate".to_string()), "{t:?}");
         assert!(t.contains(&"channel.warning.send".to_string()), "{t:?}");

@@ -52,6 +52,10 @@ pub struct Feed {
     /// spell one channel `cool_user`, `Cool_User` and others). Every row of the channel carries
     /// it, and gap rows name the channel by it.
     channels: HashMap<String, String>,
+    /// Channel id → its one display name: Helix's ([`Feed::name_channel`]), else the first an
+    /// event spelled. The rows that name their own channel name it so (Twitch's examples spell
+    /// one channel `Cool_User`, `glowillig`, …).
+    names: HashMap<String, String>,
     /// Live state per channel.
     states: HashMap<String, ChannelState>,
     /// Rows that a copy from the other source may still match (`link.rs`).
@@ -76,6 +80,7 @@ impl Feed {
         Feed {
             config,
             channels: HashMap::new(),
+            names: HashMap::new(),
             states: HashMap::new(),
             links: Links::default(),
             bombs: Bombs::default(),
@@ -90,9 +95,18 @@ impl Feed {
         self.channels.insert(channel_id.to_owned(), channel_login.to_lowercase());
     }
 
+    /// The channel's display name from an authority (Helix, for a watched channel): the name
+    /// its rows call it from now on, whatever an event spells.
+    pub fn name_channel(&mut self, channel_id: &str, display_name: &str) {
+        if !channel_id.is_empty() && !display_name.is_empty() {
+            self.names.insert(channel_id.to_owned(), display_name.to_owned());
+        }
+    }
+
     /// Stops tracking a channel (its gap rows stop); its state is dropped.
     pub fn unwatch_channel(&mut self, channel_id: &str) {
         self.channels.remove(channel_id);
+        self.names.remove(channel_id);
         self.states.remove(channel_id);
     }
 
@@ -171,7 +185,21 @@ impl Feed {
         meta: &Metadata,
         n: &Notification,
     ) -> (Vec<FeedUpdate>, &'static str) {
+        let spelled = rules::channel_named(n);
+        if let Some((id, name)) = spelled
+            && !id.is_empty()
+            && !name.is_empty()
+        {
+            self.names.entry(id.to_owned()).or_insert_with(|| name.to_owned());
+        }
         let mut outcome = rules::outcome(meta, n, &self.channels);
+        if let Some((id, name)) = spelled
+            && let Some(canonical) = self.names.get(id)
+            && canonical != name
+            && let Some(row) = outcome.row_mut().filter(|r| r.channel_id == id)
+        {
+            row.summary = row.summary.replacen(name, canonical, 1);
+        }
         if let Some((channel_id, login)) = outcome.channel() {
             let (channel_id, login) = (channel_id.to_owned(), login.to_owned());
             let canonical = self.learn(&channel_id, &login);

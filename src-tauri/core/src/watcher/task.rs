@@ -346,6 +346,7 @@ impl Task {
             moderation: false,
         };
         self.feed.watch_channel(&ch.id, &ch.login);
+        self.feed.name_channel(&ch.id, &ch.display_name);
         self.channels.push(ch.clone());
         self.replan();
         Ok(ch)

@@ -178,6 +178,29 @@ pub(super) enum Stage {
 /// names) belongs to the channel of its subscription's condition: Twitch only sends a
 /// subscription the events of the channel it names
 /// (<https://dev.twitch.tv/docs/eventsub/eventsub-reference/#conditions>).
+/// The channel an event names as its own and the name it spells for it (`chan`: the display
+/// name, else the login), for the rows whose summary names their channel: going live or
+/// offline, a title change, a shoutout received. The feed puts the channel's one name in
+/// their place (`normalise.rs`).
+pub(super) fn channel_named(n: &Notification) -> Option<(&str, &str)> {
+    let (id, name, login) = match &n.event {
+        Event::StreamOnline(e) => {
+            (&e.broadcaster_user_id, &e.broadcaster_user_name, &e.broadcaster_user_login)
+        }
+        Event::StreamOffline(e) => {
+            (&e.broadcaster_user_id, &e.broadcaster_user_name, &e.broadcaster_user_login)
+        }
+        Event::ChannelUpdate(e) => {
+            (&e.broadcaster_user_id, &e.broadcaster_user_name, &e.broadcaster_user_login)
+        }
+        Event::ShoutoutReceive(e) => {
+            (&e.broadcaster_user_id, &e.broadcaster_user_name, &e.broadcaster_user_login)
+        }
+        _ => return None,
+    };
+    Some((id.as_str(), if name.is_empty() { login.as_str() } else { name.as_str() }))
+}
+
 pub(super) fn outcome(
     meta: &Metadata,
     n: &Notification,

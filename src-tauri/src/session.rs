@@ -164,11 +164,7 @@ pub async fn keychain_status(state: &AppState) -> KeychainView {
 /// Answers when that login has ended (its steps reach the pages as `auth` events meanwhile), so
 /// the box can say whether it worked.
 pub async fn enable_chat(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiError> {
-    state.config.update(|s| s.roles.chat = true)?;
-    connect(app, state.clone()).await?;
-    let c = state.connected().await.ok_or_else(UiError::no_client)?;
-    c.owner.login(LoginFlow::Auto).await?;
-    Ok(())
+    login_with_roles(app, state, |r| r.chat = true).await
 }
 
 /// Makes sure the token carries the moderator view's scopes (`roles.moderation`, and the
@@ -185,7 +181,18 @@ pub async fn enable_moderation(app: &AppHandle, state: Arc<AppState>) -> Result<
     if settings.roles == roles && wanted.iter().all(|s| granted.contains(s)) {
         return Ok(());
     }
-    state.config.update(|s| s.roles = roles)?;
+    login_with_roles(app, state, |r| *r = roles).await
+}
+
+/// Asks for the scopes of the roles `change` turns on from now on (settings, `roles`), which
+/// means a new login: the pieces are made again for them, then the login runs. Answers when it
+/// has ended.
+async fn login_with_roles(
+    app: &AppHandle,
+    state: Arc<AppState>,
+    change: impl FnOnce(&mut tev_core::settings::RoleOptIn),
+) -> Result<(), UiError> {
+    state.config.update(|s| change(&mut s.roles))?;
     connect(app, state.clone()).await?;
     let c = state.connected().await.ok_or_else(UiError::no_client)?;
     c.owner.login(LoginFlow::Auto).await?;

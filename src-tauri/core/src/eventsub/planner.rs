@@ -357,12 +357,9 @@ pub fn plan(input: &PlanInput) -> Plan {
     for ch in &channels {
         let mut pair = Vec::new();
         let moderation = if ch.moderation && !ch.live_only { MODERATION_KINDS } else { &[] };
-        let moderate_v2 = !moderation.is_empty()
-            && ch.role >= MODERATE.min_role
-            && MODERATE.row.granted_at(MODERATE.version, &input.scopes)
-            && !input
-                .denied
-                .contains_key(&(MODERATE.sub_type.to_string(), ch.broadcaster_id.clone()));
+        // Whether `channel.moderate` v2 is planned for the channel: set when it is, before the
+        // types it covers are looked at (it comes first in `MODERATION_KINDS`).
+        let mut moderate_v2 = false;
         for kind in KINDS.iter().chain(moderation) {
             if ch.role < kind.min_role || (ch.live_only && kind.sub_type != "stream.online") {
                 continue;
@@ -375,23 +372,21 @@ pub fn plan(input: &PlanInput) -> Plan {
             if covered {
                 continue;
             }
-            // The newest version the token's scopes allow: `channel.moderate` v1 needs one
-            // scope group fewer than v2 (docs/twitch.md §2).
-            let version = std::iter::once(kind.version)
-                .chain(kind.row.versions.iter().copied())
-                .find(|v| kind.row.granted_at(v, &input.scopes))
-                .unwrap_or(kind.version);
+            // The newest version the token's scopes allow (`versions` lists the newest first):
+            // `channel.moderate` v1 needs one scope group fewer than v2 (docs/twitch.md §2).
+            let granted =
+                kind.row.versions.iter().copied().find(|v| kind.row.granted_at(v, &input.scopes));
             let sub = WantedSub {
                 channel_id: ch.broadcaster_id.clone(),
                 sub_type: kind.sub_type.to_string(),
-                version: version.to_string(),
+                version: granted.unwrap_or(kind.version).to_string(),
                 condition: condition(kind.cond, &ch.broadcaster_id, &input.user_id),
                 // docs/twitch.md §1.6: 1 for a type that needs no authorization, 0 when the user in
                 // the condition authorized the client — the broadcaster on their own channel.
                 cost: u32::from(kind.public && ch.broadcaster_id != input.user_id),
             };
-            if let Some(group) =
-                kind.row.missing_scopes(&input.scopes).filter(|_| version == kind.version)
+            if granted.is_none()
+                && let Some(group) = kind.row.missing_scopes(&input.scopes)
             {
                 let scopes = group.iter().map(|s| s.to_string()).collect();
                 out.skipped.push(Skipped { sub, reason: SkipReason::MissingScope(scopes) });
@@ -401,6 +396,7 @@ pub fn plan(input: &PlanInput) -> Plan {
                 out.skipped.push(Skipped { sub, reason: SkipReason::Denied(why.clone()) });
                 continue;
             }
+            moderate_v2 |= kind.sub_type == MODERATE.sub_type && sub.version == MODERATE.version;
             match (sub.cost, kind.tier) {
                 (0, _) => free.push(sub),
                 (_, Live) => pair.push(sub),

@@ -5,17 +5,77 @@ use crate::channels::ChannelsExt;
 use crate::state::AppState;
 use crate::views::event;
 use crate::windows;
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use tauri::{AppHandle, Emitter, EventTarget};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, EventTarget, Manager};
 use tev_core::live::LiveUpdate;
+use tokio::time::Instant;
 
-/// At most one `feed` signal per panel in this time: the panel then reads the whole list, so
-/// later changes are picked up by the same read and nothing is lost. At 500 events/s this is
-/// ≤ 10 reads a second per panel instead of 500.
-const FEED_EMIT_GAP: std::time::Duration = std::time::Duration::from_millis(100);
+/// A signal its panel has not answered with a read within this time may be lost (the page was
+/// reloading when it went out): the next change sends it again. Checked when a change comes,
+/// never by a timer.
+const FEED_SIGNAL_RETRY: Duration = Duration::from_secs(1);
 
-/// Tells the panels that their rows changed. Runs once for the app's lifetime.
+/// When each panel gets a `feed` signal: at the first change after its last read, and not again
+/// until it has read its rows. The read takes every change made before it, so the changes in
+/// between need no signal of their own; a change after the read gets one at once. So a row is
+/// signalled with no fixed delay, and a panel is signalled at most as often as it reads, which is
+/// at most once per frame of its page (`FeedReads` in `ui/js/panel.js`). No timer: nothing runs
+/// while no event comes.
+#[derive(Debug, Default)]
+pub struct FeedPacer {
+    /// Per panel (its channel's login): when the signal its read has not yet answered went out.
+    awaiting_read: HashMap<String, Instant>,
+}
+
+impl FeedPacer {
+    /// `login`'s rows changed at `now`: whether to signal its panel now.
+    pub fn changed(&mut self, login: &str, now: Instant) -> bool {
+        match self.awaiting_read.get_mut(login) {
+            Some(at) if now.duration_since(*at) < FEED_SIGNAL_RETRY => false,
+            Some(at) => {
+                *at = now;
+                true
+            }
+            None => {
+                self.awaiting_read.insert(login.to_string(), now);
+                true
+            }
+        }
+    }
+
+    /// `login`'s panel is reading its rows: changes from now on are not in that read. Called
+    /// before the rows are taken, so a change is either in the read or signalled after it.
+    pub fn read(&mut self, login: &str) {
+        self.awaiting_read.remove(login);
+    }
+
+    /// Every panel is to read again (some changes went by unseen): returns the panels of
+    /// `logins` to signal now, those not already awaiting a read.
+    pub fn all_changed(&mut self, logins: Vec<String>, now: Instant) -> Vec<String> {
+        logins.into_iter().filter(|l| self.changed(l, now)).collect()
+    }
+}
+
+/// The app's [`FeedPacer`], shared by the forwarding task (changes) and the panel's commands
+/// (reads).
+#[derive(Debug, Default)]
+pub struct FeedSignals(Mutex<FeedPacer>);
+
+impl FeedSignals {
+    fn pacer(&self) -> std::sync::MutexGuard<'_, FeedPacer> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `login`'s panel is reading its rows (see [`FeedPacer::read`]).
+    pub fn read(&self, login: &str) {
+        self.pacer().read(login);
+    }
+}
+
+/// Tells the panels that their rows changed (paced by [`FeedPacer`]). Runs once for the app's
+/// lifetime.
 ///
 /// The signal carries no data: the panel reads its rows with `streamer_events` (an IPC reply,
 /// parsed as JSON). An event with the rows in it would be a new script for the page to evaluate
@@ -25,71 +85,37 @@ const FEED_EMIT_GAP: std::time::Duration = std::time::Duration::from_millis(100)
 /// the same every time, so it is compiled once.
 pub fn forward_live(app: &AppHandle, state: &AppState) {
     let mut rx = state.live.subscribe();
+    app.manage(FeedSignals::default());
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        use tokio::time::Instant;
         let signal = |login: &str| {
             let target = EventTarget::webview(windows::panel_label(login));
             let _ = app.emit_to(target, event::FEED, ());
         };
-        // Per panel: when its last signal went out; the panels with a change held back since.
-        let mut last_sent: HashMap<String, Instant> = HashMap::new();
-        let mut held: HashSet<String> = HashSet::new();
-        // Whether a signal for `login` may go out at `now`.
-        let free = |last_sent: &HashMap<String, Instant>, login: &str, now: Instant| {
-            last_sent.get(login).is_none_or(|t| now.duration_since(*t) >= FEED_EMIT_GAP)
-        };
+        let signals = app.state::<FeedSignals>();
         loop {
-            // The earliest moment a held signal may go; no timer at all when nothing is held.
-            let next = held
-                .iter()
-                .filter_map(|login| last_sent.get(login))
-                .min()
-                .map(|t| *t + FEED_EMIT_GAP);
-            tokio::select! {
-                u = rx.recv() => match u {
-                    Ok(LiveUpdate::Events { channel_login: login, .. }) => {
-                        let now = Instant::now();
-                        if free(&last_sent, &login, now) {
-                            signal(&login);
-                            held.remove(&login);
-                            last_sent.insert(login, now);
-                        } else {
-                            held.insert(login);
-                        }
-                    }
-                    Ok(LiveUpdate::Header(h)) => {
-                        let target = EventTarget::webview(windows::panel_label(&h.channel_login));
-                        let _ = app.emit_to(target, event::STREAM_INFO, &h);
-                    }
-                    Ok(LiveUpdate::Notice { channel_id, message }) => {
-                        tracing::info!(?channel_id, %message, "notice");
-                    }
-                    Ok(LiveUpdate::NewEvent(_)) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        // Some changes went by unseen: every open panel reads its rows again.
-                        held.extend(app.channels().open_logins());
-                        if next.is_none() {
-                            for login in std::mem::take(&mut held) {
-                                signal(&login);
-                                last_sent.insert(login, Instant::now());
-                            }
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                },
-                _ = tokio::time::sleep_until(next.unwrap_or_else(Instant::now)),
-                    if next.is_some() =>
-                {
-                    let now = Instant::now();
-                    let due: Vec<String> =
-                        held.iter().filter(|l| free(&last_sent, l, now)).cloned().collect();
-                    for login in due {
-                        held.remove(&login);
+            match rx.recv().await {
+                Ok(LiveUpdate::Events { channel_login: login, .. }) => {
+                    if signals.pacer().changed(&login, Instant::now()) {
                         signal(&login);
-                        last_sent.insert(login, now);
                     }
                 }
+                Ok(LiveUpdate::Header(h)) => {
+                    let target = EventTarget::webview(windows::panel_label(&h.channel_login));
+                    let _ = app.emit_to(target, event::STREAM_INFO, &h);
+                }
+                Ok(LiveUpdate::Notice { channel_id, message }) => {
+                    tracing::info!(?channel_id, %message, "notice");
+                }
+                Ok(LiveUpdate::NewEvent(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    // Some changes went by unseen: every open panel reads its rows again.
+                    let open = app.channels().open_logins();
+                    for login in signals.pacer().all_changed(open, Instant::now()) {
+                        signal(&login);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
         }
     });
@@ -133,4 +159,106 @@ pub fn refresh_viewers(state: Arc<AppState>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::time::advance;
+
+    /// One frame of a 60 Hz screen.
+    const FRAME: Duration = Duration::from_micros(16_667);
+
+    #[tokio::test(start_paused = true)]
+    async fn a_change_after_the_panels_read_is_signalled_at_once_however_soon() {
+        let mut p = FeedPacer::default();
+        assert!(p.changed("lumenforge", Instant::now()), "the first change is signalled");
+        advance(Duration::from_millis(3)).await;
+        p.read("lumenforge");
+        advance(Duration::from_millis(13)).await;
+        assert!(
+            p.changed("lumenforge", Instant::now()),
+            "16 ms after the last signal, with its read done, the next change goes out at once"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_before_the_panels_read_are_not_signalled_again_its_read_covers_them() {
+        let mut p = FeedPacer::default();
+        assert!(p.changed("lumenforge", Instant::now()));
+        for _ in 0..5 {
+            advance(Duration::from_millis(2)).await;
+            assert!(!p.changed("lumenforge", Instant::now()), "the read to come covers it");
+        }
+        p.read("lumenforge");
+        assert!(p.changed("lumenforge", Instant::now()), "a change after the read is new to it");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_signal_the_panel_never_answered_is_sent_again_at_a_later_change() {
+        let mut p = FeedPacer::default();
+        assert!(p.changed("lumenforge", Instant::now()));
+        advance(Duration::from_millis(500)).await;
+        assert!(!p.changed("lumenforge", Instant::now()), "the read may still come");
+        advance(FEED_SIGNAL_RETRY).await;
+        assert!(
+            p.changed("lumenforge", Instant::now()),
+            "a signal lost (a page reloading when it went out) does not stop the panel's updates"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_panel_is_paced_by_its_own_reads() {
+        let mut p = FeedPacer::default();
+        assert!(p.changed("lumenforge", Instant::now()));
+        assert!(p.changed("otherchannel", Instant::now()), "another panel's read is not awaited");
+        p.read("otherchannel");
+        assert!(!p.changed("lumenforge", Instant::now()), "this panel's read is still to come");
+        assert!(p.changed("otherchannel", Instant::now()));
+    }
+
+    /// A panel that reads 3 ms after each signal and draws in the next frame, at 500 changes a
+    /// second for a second: every change is in a read that starts after it, and the panel is
+    /// signalled at most once per frame (it reads at most once per frame, see `ui/js/panel.js`).
+    #[tokio::test(start_paused = true)]
+    async fn at_500_changes_a_second_every_change_is_read_and_signals_follow_the_frames() {
+        let mut p = FeedPacer::default();
+        let start = Instant::now();
+        let mut signals = 0;
+        // When the panel's pending read arrives, and when it may read again (the next frame).
+        let mut read_at: Option<Instant> = None;
+        let mut free_at = start;
+        // Changes not yet covered by a read that started after them.
+        let mut unread: Vec<Instant> = Vec::new();
+        let mut longest_wait = Duration::ZERO;
+        for tick in 0..2000u32 {
+            // 0.5 ms steps; a change every 2 ms.
+            let now = Instant::now();
+            if read_at.is_some_and(|at| at <= now) {
+                p.read("lumenforge");
+                for c in unread.drain(..) {
+                    longest_wait = longest_wait.max(now - c);
+                }
+                read_at = None;
+                free_at = now + FRAME;
+            }
+            if tick % 4 == 0 {
+                unread.push(now);
+                if p.changed("lumenforge", now) {
+                    signals += 1;
+                    // The panel reads at once, or at its next frame if it read in this one.
+                    read_at = Some(free_at.max(now) + Duration::from_millis(3));
+                }
+            }
+            advance(Duration::from_micros(500)).await;
+        }
+        let elapsed = Instant::now() - start;
+        let frames = (elapsed.as_secs_f64() / FRAME.as_secs_f64()).ceil() as u32;
+        assert!(signals >= frames / 2, "the panel kept up: {signals} signals in {frames} frames");
+        assert!(signals <= frames + 1, "{signals} signals in {frames} frames");
+        assert!(
+            longest_wait <= FRAME + Duration::from_millis(4),
+            "every change was read within a frame and a read: {longest_wait:?}"
+        );
+    }
 }

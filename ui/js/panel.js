@@ -1,6 +1,7 @@
 // The events panel's state, with no DOM and no IPC: which of a channel's recent rows show under
 // the viewer's feed choices (filter, mute, seen mark, pause), what is hidden and how many, what
-// came in while paused, and how each kind is drawn. The streamer page (streamer.js) reads the
+// came in while paused, how each kind is drawn, and when the panel reads its rows (`FeedReads`,
+// paced by frames). The streamer page (streamer.js) reads the
 // choices and the rows from the core, hands them to this module and draws what it computes;
 // `tests/ui/` runs it in Node. The kind table and the groups come from the core
 // (tev_core::kind): the page keeps no list of kinds of its own.
@@ -251,4 +252,60 @@ export class Panel {
 export function connectionNote(c) {
   if (!c || c.state !== "reconnecting" || !c.reason) return null;
   return `Not receiving events: ${c.reason}`;
+}
+
+/**
+ * The panel's reads of its rows, paced by the page's frames. The core's `feed` signal carries
+ * no rows: the first signal reads (and draws) at once; signals during a read, or before the
+ * next frame after it, are gathered into one more read at that frame. So a row reaches the DOM
+ * with no fixed delay, the panel reads and draws at most once per frame however fast events
+ * come, and a change signalled during a read is always read after it. Nothing waits for a
+ * frame while no signal comes.
+ *
+ * `read()` reads and draws (a rejection goes to `onError`, and the pacing goes on);
+ * `nextFrame()` resolves at the page's next frame.
+ */
+export class FeedReads {
+  constructor(read, nextFrame, onError = () => {}) {
+    this.read = read;
+    this.nextFrame = nextFrame;
+    this.onError = onError;
+    /** Reading, or waiting for the frame after a read. */
+    this.busy = false;
+    /** A signal came while busy: read again at the next frame. */
+    this.again = false;
+    /** Reads done, for the end-to-end tests. */
+    this.reads = 0;
+    /** The pacing in progress (tests await it). */
+    this.done = Promise.resolve();
+  }
+
+  /** The core signalled a change. */
+  signal() {
+    if (this.busy) {
+      this.again = true;
+    } else {
+      this.busy = true;
+      this.done = this.run();
+    }
+    return this.done;
+  }
+
+  async run() {
+    try {
+      do {
+        this.again = false;
+        this.reads += 1;
+        try {
+          await this.read();
+        } catch (e) {
+          this.onError(e);
+        }
+        // At most one read per frame: what comes now waits for the next one.
+        await this.nextFrame();
+      } while (this.again);
+    } finally {
+      this.busy = false;
+    }
+  }
 }

@@ -2,7 +2,7 @@
 // Everything is pushed from the Rust core (Tauri events); nothing here polls Twitch.
 import { call, closeWindow, markPainted, on } from "./ipc.js";
 import { eventRow, relativeTime, msUntilRelativeChange, clockTime } from "./events.js";
-import { FeedView, KindLooks, Panel, connectionNote } from "./panel.js";
+import { FeedReads, FeedView, KindLooks, Panel, connectionNote } from "./panel.js";
 import { Announcer } from "./announce.js";
 
 const $ = (id) => document.getElementById(id);
@@ -389,34 +389,41 @@ function tick() {
 // The core signals `feed` when the rows change; the signal carries no data and the panel reads
 // the rows (an IPC reply, parsed as JSON). An event with the rows in it would be a new script to
 // evaluate on every change, and WebKit keeps every evaluated script in its code cache
-// (docs/bench-log.md, session 4: the panel's web process grew ~15 KiB per update). One read at a
-// time; a change signalled during a read is read right after it.
-let reading = false;
-let readAgain = false;
+// (docs/bench-log.md, session 4: the panel's web process grew ~15 KiB per update). The first
+// signal is read at once, later ones at most once per frame (`FeedReads`); a change signalled
+// during a read is read right after it.
 // Until the snapshot is shown a signal is only noted, and read after it (so an older snapshot
 // never replaces newer rows).
 let snapshotShown = false;
 let feedSignalled = false;
-async function refreshEvents() {
-  if (reading) {
-    readAgain = true;
-    return;
-  }
-  reading = true;
-  try {
-    do {
-      readAgain = false;
-      // How many reads the signals caused, for the end-to-end tests (a panel reads on its own
-      // channel's signals only).
-      const list = $("events");
-      list.dataset.reads = String(Number(list.dataset.reads || 0) + 1);
-      renderEvents(await call("streamer_events"));
-    } while (readAgain);
-  } catch (e) {
-    showError(e);
-  } finally {
-    reading = false;
-  }
+const feedReads = new FeedReads(
+  async () => {
+    // How many reads the signals caused, for the end-to-end tests (a panel reads on its own
+    // channel's signals only).
+    const list = $("events");
+    list.dataset.reads = String(Number(list.dataset.reads || 0) + 1);
+    renderEvents(await call("streamer_events"));
+  },
+  nextFrame,
+  showError,
+);
+function refreshEvents() {
+  feedReads.signal();
+}
+
+/**
+ * Resolves at the page's next frame, the one that draws what was just put in the DOM. A page
+ * that draws no frames (a hidden window may get none) goes on after 100 ms. Only ever waited on
+ * after a read, so an idle panel has no frame callback or timer pending.
+ */
+function nextFrame() {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function showError(e) {

@@ -6,9 +6,10 @@
 use super::S;
 use crate::channels::ChannelsExt;
 use crate::error::{ErrorCode, UiError};
+use crate::forwarding::FeedSignals;
 use crate::views::{FeedPrefsView, Snapshot};
 use crate::{home, panel, windows};
-use tauri::Webview;
+use tauri::{Manager, Webview};
 use tev_core::feed::StreamEvent;
 use tev_core::settings::FeedPrefsChange;
 
@@ -19,6 +20,7 @@ pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapsho
     let login = panel::login_of(webview.label())?;
     let c = state.connected().await.ok_or_else(UiError::no_client)?;
     let open = webview.channels().open(login).ok_or_else(UiError::not_open)?;
+    reading(&webview, login);
     let snap = panel::snapshot(&state, &c, open.channel, open.opened_at);
     tracing::debug!(
         webview = webview.label(),
@@ -34,9 +36,18 @@ pub async fn streamer_snapshot(webview: Webview, state: S<'_>) -> Result<Snapsho
 #[tauri::command]
 #[tracing::instrument(skip(webview, state), err(Debug))]
 pub async fn streamer_events(webview: Webview, state: S<'_>) -> Result<Vec<StreamEvent>, UiError> {
+    reading(&webview, panel::login_of(webview.label())?);
     let rows = state.live.events(&channel_id(&webview)?);
     tracing::debug!(webview = webview.label(), rows = rows.len(), "a panel read its rows");
     Ok(rows)
+}
+
+/// The panel of `login` is reading its rows: its next change is signalled again (before the
+/// rows are taken, so every change is either in this read or signalled after it).
+fn reading(webview: &Webview, login: &str) {
+    if let Some(signals) = webview.try_state::<FeedSignals>() {
+        signals.read(login);
+    }
 }
 
 /// The calling panel's first paint with its rows is on screen: its window's Twitch player and

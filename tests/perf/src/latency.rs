@@ -1,12 +1,16 @@
 //! Latency: how long a row takes from the simulator to the panel's DOM, at 1, 50 and 500 events
 //! a second, while a 1,000 msg/s chat firehose runs (the app subscribes to chat for cheers).
-//! Both ends read the same machine clock: the harness's just before each POST, the page's in a
-//! MutationObserver when the row first enters the list.
+//! Every end reads the same machine clock: the harness's just before each POST, the page's in a
+//! MutationObserver when the row first enters the list and two frames later (`tev:painted`, the
+//! frame that shows it, as `markPainted` in `ui/js/ipc.js` counts it), and the app's when the
+//! frame was read off its socket (`TEV_BENCH_ARRIVALS`, see `launch::arrivals_file`). So the
+//! simulator's own part (send → arrival) shows apart from the app's (arrival → painted).
 
 use crate::launch::Running;
 use crate::sim::CHANNEL;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Send → row in the DOM at one rate.
@@ -25,6 +29,44 @@ pub struct Latency {
     pub p99_ms: f64,
     /// Slowest row, ms.
     pub max_ms: f64,
+    /// The frame's arrival on the app's socket → the row painted (`tev:painted`): median, ms.
+    pub painted_p50_ms: f64,
+    /// The same, 99th percentile, ms.
+    pub painted_p99_ms: f64,
+    /// The simulator's part: the harness's send → the frame's arrival on the app's socket,
+    /// median, ms.
+    pub arrival_p50_ms: f64,
+}
+
+/// The `q` quantile of `v` (sorted), NaN when empty.
+fn quantile(v: &[f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
+/// For each `[id, epoch ms]` of `marks` whose id is in `from`: the time since `from`'s, sorted.
+fn since(marks: &Value, from: &HashMap<String, f64>) -> Vec<f64> {
+    let mut v: Vec<f64> = marks
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e[1].as_f64()? - from.get(e[0].as_str()?)?))
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// Each frame's arrival on the app's socket (epoch ms) by message id, as the app recorded it.
+fn arrivals(path: &Path) -> HashMap<String, f64> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let (id, at) = l.split_once(' ')?;
+            Some((id.to_string(), at.parse().ok()?))
+        })
+        .collect()
 }
 
 /// The machine's clock in epoch ms, as the page reads it (`performance.timeOrigin +
@@ -34,22 +76,29 @@ fn now_ms() -> f64 {
 }
 
 /// Sends row-making events at `rate`/s for a while with a 1,000 msg/s chat firehose running;
-/// returns send → row inserted in the panel's DOM.
-pub async fn latency(app: &Running, base: &str, rate: u32) -> Latency {
+/// returns send → row inserted in the panel's DOM, and arrival on the app's socket (recorded in
+/// `arrivals`) → row painted.
+pub async fn latency(app: &Running, base: &str, rate: u32, arrivals_path: &Path) -> Latency {
     // Records when each row first enters the list (a MutationObserver runs right after the
-    // DOM change, before paint), with the page's clock in epoch ms.
-    app.js(
-        "window.__lat = new Map();\
+    // DOM change, before paint), and the second animation frame after it (the frame that
+    // shows the row has been drawn then), with the page's clock in epoch ms.
+    app.js("window.__lat = new Map(); window.__painted = new Map();\
          if (window.__latObs) window.__latObs.disconnect();\
          window.__latObs = new MutationObserver((muts) => {\
            const t = performance.timeOrigin + performance.now();\
+           const ids = [];\
            for (const m of muts) for (const n of m.addedNodes)\
-             if (n.dataset && n.dataset.id && !window.__lat.has(n.dataset.id)) window.__lat.set(n.dataset.id, t);\
+             if (n.dataset && n.dataset.id && !window.__lat.has(n.dataset.id)) {\
+               window.__lat.set(n.dataset.id, t); ids.push(n.dataset.id);\
+             }\
+           if (ids.length) requestAnimationFrame(() => requestAnimationFrame(() => {\
+             const p = performance.timeOrigin + performance.now();\
+             for (const id of ids) window.__painted.set(id, p);\
+           }));\
          });\
          window.__latObs.observe(document.getElementById('events'), { childList: true });\
-         return true;",
-    )
-    .await;
+         return true;")
+        .await;
     let secs: u64 = match rate {
         1 => 30,
         50 => 10,
@@ -114,33 +163,42 @@ pub async fn latency(app: &Running, base: &str, rate: u32) -> Latency {
         }
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
+    // The firehose's frames carry the last arrival times to the file (the app writes them at
+    // most every 100 ms); read it before the firehose stops.
+    let arrived = arrivals(arrivals_path);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = hose.await;
-    let seen = app.js("return [...window.__lat.entries()];").await;
-    let mut lat: Vec<f64> = seen
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| Some(e[1].as_f64()? - sent_at.get(e[0].as_str()?)?))
-        .collect();
-    lat.sort_by(f64::total_cmp);
-    let q = |p: f64| -> f64 {
-        if lat.is_empty() {
-            return f64::NAN;
-        }
-        lat[((lat.len() - 1) as f64 * p).round() as usize]
-    };
+    let seen =
+        app.js("return [[...window.__lat.entries()], [...window.__painted.entries()]];").await;
+    let lat = since(&seen[0], &sent_at);
+    let painted = since(&seen[1], &arrived);
+    let mut sim_part: Vec<f64> =
+        sent_at.iter().filter_map(|(id, t)| Some(arrived.get(id)? - t)).collect();
+    sim_part.sort_by(f64::total_cmp);
     let r = Latency {
         rate,
         sent: sent_at.len(),
         seen: lat.len(),
-        p50_ms: q(0.5),
-        p99_ms: q(0.99),
-        max_ms: q(1.0),
+        p50_ms: quantile(&lat, 0.5),
+        p99_ms: quantile(&lat, 0.99),
+        max_ms: quantile(&lat, 1.0),
+        painted_p50_ms: quantile(&painted, 0.5),
+        painted_p99_ms: quantile(&painted, 0.99),
+        arrival_p50_ms: quantile(&sim_part, 0.5),
     };
     eprintln!(
-        "  latency {rate}/s: sent {} seen {} p50 {:.1} p99 {:.1} max {:.1} ms",
-        r.sent, r.seen, r.p50_ms, r.p99_ms, r.max_ms
+        "  latency {rate}/s: sent {} seen {} p50 {:.1} p99 {:.1} max {:.1} ms; \
+         arrival → painted ({} rows) p50 {:.1} p99 {:.1} ms; send → arrival ({} frames) p50 {:.1} ms",
+        r.sent,
+        r.seen,
+        r.p50_ms,
+        r.p99_ms,
+        r.max_ms,
+        painted.len(),
+        r.painted_p50_ms,
+        r.painted_p99_ms,
+        sim_part.len(),
+        r.arrival_p50_ms
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
     r

@@ -40,6 +40,11 @@ pub struct Running {
     pub pid: u32,
 }
 
+/// Where the app of `home` records when each EventSub frame arrived (latency.rs reads it).
+pub fn arrivals_file(home: &Path) -> PathBuf {
+    home.join("frame-arrivals.txt")
+}
+
 /// The environment of a throw-away home (as the E2E harness sets it).
 fn home_env(home: &Path, sim_base: Option<&str>) -> Vec<(String, String)> {
     let p = |s: &str| home.join(s).to_string_lossy().into_owned();
@@ -59,6 +64,9 @@ fn home_env(home: &Path, sim_base: Option<&str>) -> Vec<(String, String)> {
             ),
         ),
         ("BROWSER".into(), quiet_browser(home)),
+        // Each frame's arrival on the app's socket, for the latency's split (the baseline has
+        // no socket and ignores it).
+        ("TEV_BENCH_ARRIVALS".into(), arrivals_file(home).to_string_lossy().into_owned()),
     ];
     if let Some(b) = sim_base {
         env.push(("TEV_TWITCH_BASE_URL".into(), b.to_string()));

@@ -19,7 +19,7 @@
 //!   interleaved rounds.
 //! - `idle.rs`: the idle window's CPU and wake-ups.
 //! - `growth.rs`: the burst of events and reconnects, and what the app keeps after it.
-//! - `latency.rs`: send → row in the DOM at three rates.
+//! - `latency.rs`: send → row in the DOM at three rates, and the frame's arrival → row painted.
 //! - `sim.rs`: what the harness asks of the simulator.
 //! - `report.rs`: the figures of a run and the tables printed on stdout.
 //! - `procfs.rs`: what is read from `/proc`.
@@ -126,7 +126,8 @@ async fn run_app(opts: &Opts) -> Figures {
 
     if !opts.skip_latency {
         for rate in [1u32, 50, 500] {
-            f.latency.push(latency::latency(&app, &base, rate).await);
+            let arrivals = launch::arrivals_file(home.path());
+            f.latency.push(latency::latency(&app, &base, rate, &arrivals).await);
         }
     }
 

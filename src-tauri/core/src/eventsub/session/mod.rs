@@ -39,6 +39,7 @@
 //!   suspend-aware timer;
 //! - `socket.rs`: the connection loop of one socket.
 
+mod arrivals;
 mod handover;
 mod incoming;
 mod socket;

@@ -100,6 +100,7 @@ pub(super) async fn run_socket(
             }
             m = ws.next() => match m {
                 Some(Ok(Message::Text(t))) => {
+                    super::arrivals::note(t.as_str());
                     if tx.send((id, ConnMsg::Text(Arc::from(t.as_str())))).await.is_err() {
                         return;
                     }

@@ -45,6 +45,11 @@ pub fn added(ups: &[FeedUpdate]) -> Vec<&StreamEvent> {
         .collect()
 }
 
+/// The rows a frame adds.
+pub fn rows(feed: &mut Feed, v: &Value) -> Vec<StreamEvent> {
+    added(&push(feed, v)).into_iter().cloned().collect()
+}
+
 /// The one row a frame adds (fails the test otherwise).
 pub fn one(feed: &mut Feed, v: &Value) -> StreamEvent {
     let ups = push(feed, v);

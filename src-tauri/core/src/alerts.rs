@@ -38,6 +38,63 @@ const MAX_BODY_CHARS: usize = 200;
 /// many channels pass by in a long session.
 const MAX_OBSERVED: usize = 512;
 
+/// An amount a row can carry, which a rule or a feed filter can ask a minimum of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Amount {
+    /// An incoming raid's viewers.
+    RaidViewers,
+    /// A cheer's bits.
+    CheerBits,
+    /// A gift bomb's subs (a single gift outside any bomb counts as one).
+    GiftSubs,
+    /// A resub's months in all.
+    ResubMonths,
+}
+
+impl Amount {
+    /// Every amount, in the order a menu lists them.
+    pub const ALL: [Amount; 4] =
+        [Amount::RaidViewers, Amount::CheerBits, Amount::GiftSubs, Amount::ResubMonths];
+
+    /// The name a feed filter's minimum is stored under (`FeedPrefs::minimums`).
+    pub const fn key(self) -> &'static str {
+        match self {
+            Amount::RaidViewers => "raid_viewers",
+            Amount::CheerBits => "cheer_bits",
+            Amount::GiftSubs => "gift_subs",
+            Amount::ResubMonths => "resub_months",
+        }
+    }
+
+    /// The amount named `key`, if it is one.
+    pub fn from_key(key: &str) -> Option<Amount> {
+        Amount::ALL.into_iter().find(|a| a.key() == key)
+    }
+}
+
+/// The amount a row carries, if its kind has one: an incoming raid's viewers, a cheer's bits, a
+/// gift bomb's subs (a gift outside a bomb: 1; a gift inside one is told by its bomb, so none),
+/// a resub's months in all. The one place the rules and the feed filter read amounts from
+/// (`ui/js/panel.js` mirrors it, tested against `tests/ui/feed-rules.json`).
+pub fn amount_of(kind: EventKind, details: &Details) -> Option<(Amount, u64)> {
+    match (kind, details) {
+        (EventKind::RaidIncoming, Details::Raid { viewers }) => {
+            Some((Amount::RaidViewers, *viewers))
+        }
+        (EventKind::Cheer, Details::Cheer { bits, .. }) => Some((Amount::CheerBits, *bits)),
+        (EventKind::CommunitySubGift, Details::CommunitySubGift { total, .. }) => {
+            Some((Amount::GiftSubs, *total))
+        }
+        (EventKind::SubGift, Details::SubGift { community_gift_id: None, .. }) => {
+            Some((Amount::GiftSubs, 1))
+        }
+        (EventKind::Resub, Details::Resub { cumulative_months, .. }) => {
+            Some((Amount::ResubMonths, *cumulative_months))
+        }
+        _ => None,
+    }
+}
+
 /// One channel's rules. Missing fields take their defaults, so `{}` alerts on going live only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -83,6 +140,16 @@ impl Default for ChannelRules {
 }
 
 impl ChannelRules {
+    /// The minimum this channel's rules ask of `amount`, if any.
+    pub fn minimum(&self, amount: Amount) -> Option<u64> {
+        match amount {
+            Amount::RaidViewers => self.raid_min_viewers,
+            Amount::CheerBits => self.cheer_min_bits,
+            Amount::GiftSubs => self.gift_min_subs,
+            Amount::ResubMonths => self.resub_min_months,
+        }
+    }
+
     /// Whether a rule needs the channel's `channel.update` (title or category).
     pub fn wants_updates(&self) -> bool {
         self.title_change || self.category_change
@@ -293,33 +360,15 @@ impl Alerts {
                 }
                 out
             }
-            (EventKind::RaidIncoming, Details::Raid { viewers })
-                if at_least(rules.raid_min_viewers, *viewers) =>
-            {
-                one(Reason::Raid { viewers: *viewers })
-            }
-            (EventKind::Cheer, Details::Cheer { bits, .. })
-                if at_least(rules.cheer_min_bits, *bits) =>
-            {
-                one(Reason::Cheer { bits: *bits })
-            }
-            (EventKind::CommunitySubGift, Details::CommunitySubGift { total, .. })
-                if at_least(rules.gift_min_subs, *total) =>
-            {
-                one(Reason::Gifts { subs: *total })
-            }
-            // A gift outside any bomb counts as one; a gift inside one is told by its bomb.
-            (EventKind::SubGift, Details::SubGift { community_gift_id: None, .. })
-                if at_least(rules.gift_min_subs, 1) =>
-            {
-                one(Reason::Gifts { subs: 1 })
-            }
-            (EventKind::Resub, Details::Resub { cumulative_months, .. })
-                if at_least(rules.resub_min_months, *cumulative_months) =>
-            {
-                one(Reason::Resub { months: *cumulative_months })
-            }
-            _ => Vec::new(),
+            _ => match amount_of(ev.kind, &ev.details) {
+                Some((a, n)) if at_least(rules.minimum(a), n) => one(match a {
+                    Amount::RaidViewers => Reason::Raid { viewers: n },
+                    Amount::CheerBits => Reason::Cheer { bits: n },
+                    Amount::GiftSubs => Reason::Gifts { subs: n },
+                    Amount::ResubMonths => Reason::Resub { months: n },
+                }),
+                _ => Vec::new(),
+            },
         }
     }
 }

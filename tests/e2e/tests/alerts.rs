@@ -85,6 +85,19 @@ async fn alert_rules_decide_for_their_channel() {
     sim_event(&base, "nightowl", "channel.raid", json!({"viewers": 500})).await;
     let raid = server.wait_for(|n| n.summary.contains("raid")).await;
     assert_eq!(raid.summary, "NightOwl: raid of 500");
+
+    // The same minimum as a feed filter in NightOwl's panel: the raid of 50 is hidden and
+    // counted, the raid of 500 stays; "show all" brings it back.
+    app.switch_to_webview("streamer.html?login=nightowl").await;
+    let raids = "#events li[data-kind='raid_incoming']";
+    app.wait_for_count(raids, 2).await;
+    app.wait_for("#filter-button").await.click().await.expect("open the filter menu");
+    app.wait_for("#min-raid_viewers").await.send_keys("100\u{E007}").await.expect("type");
+    app.wait_for_count(raids, 1).await;
+    app.wait_for_text("#show-all", |t| t.starts_with("1 hidden by filter")).await;
+    app.screenshot("alerts-panel-minimum").await;
+    app.wait_for("#menu-show-all").await.click().await.expect("show all");
+    app.wait_for_count(raids, 2).await;
     assert_eq!(server.shown().len(), 3, "{:?}", server.shown());
     app.quit().await;
 }

@@ -106,6 +106,11 @@ pub struct Settings {
     /// The most streamer windows open at once ([`DEFAULT_MAX_STREAMER_WINDOWS`]); one more is
     /// refused with a notice on the home window. 0 counts as 1.
     pub max_streamer_windows: u32,
+    /// Alert rules per channel (docs/ui.md "Alerts"): a channel listed here notifies by its
+    /// rules instead of `notifications`' per-kind choices. Versioned on its own
+    /// ([`crate::alerts::ALERTS_VERSION`]).
+    #[serde(skip_serializing_if = "crate::alerts::AlertSettings::is_empty")]
+    pub alerts: crate::alerts::AlertSettings,
     /// Fields this version does not know; kept so a downgrade does not erase them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -124,6 +129,7 @@ impl Default for Settings {
             feeds: BTreeMap::new(),
             intro_dismissed: false,
             max_streamer_windows: DEFAULT_MAX_STREAMER_WINDOWS,
+            alerts: crate::alerts::AlertSettings::default(),
             extra: BTreeMap::new(),
         }
     }

@@ -171,6 +171,9 @@ pub async fn latency(app: &Running, base: &str, rate: u32, arrivals_path: &Path)
     let seen =
         app.js("return [[...window.__lat.entries()], [...window.__painted.entries()]];").await;
     let lat = since(&seen[0], &sent_at);
+    // Only the rows sent here: a redraw also re-adds the rows that were on screen before.
+    let arrived: HashMap<String, f64> =
+        arrived.into_iter().filter(|(id, _)| sent_at.contains_key(id)).collect();
     let painted = since(&seen[1], &arrived);
     let mut sim_part: Vec<f64> =
         sent_at.iter().filter_map(|(id, t)| Some(arrived.get(id)? - t)).collect();

@@ -40,6 +40,9 @@ pub struct Channels {
     /// Display names of the channels watched so far ("NightOwl" for `nightowl`), from Helix,
     /// for the notifications' titles.
     names: Mutex<HashMap<String, String>>,
+    /// Told whenever a window's channel opens or goes, for the tray's list of open windows
+    /// (one listener; a change while it is busy is kept as one permit).
+    pub changed: tokio::sync::Notify,
 }
 
 impl Channels {
@@ -232,6 +235,7 @@ pub async fn open_channel(
     if let Ok(mut g) = channels.open.lock() {
         g.insert(login.to_string(), OpenChannel { channel: channel.clone(), opened_at });
     }
+    channels.changed.notify_one();
     // Best-effort: a config directory that cannot be written (full, read-only, another
     // owner's) must not keep the window from opening.
     if let Err(e) = state.config.update(|s| s.push_recent(login)) {
@@ -296,6 +300,7 @@ fn stop_watching(app: &AppHandle, state: &Arc<AppState>, login: &str, channel_id
     if let Ok(mut g) = app.channels().open.lock() {
         g.remove(login);
     }
+    app.channels().changed.notify_one();
     state.live.unwatch_channel(channel_id);
     let state = state.clone();
     let login = login.to_string();

@@ -105,6 +105,19 @@ impl SettingsView {
     }
 }
 
+/// The tray's options as the settings show them (`tray_get`, `tray_set`).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct TrayView {
+    /// Closing the last window keeps the app in the tray (the user's choice).
+    pub close_to_tray: bool,
+    /// The app starts with the desktop session, in the tray (the user's choice).
+    pub start_with_session: bool,
+    /// Whether a tray shows on this desktop now; without one closing quits whatever the choice.
+    pub available: bool,
+    /// Why the tray options do nothing here, in words (`None` where a tray shows).
+    pub why_not: Option<String>,
+}
+
 /// The result of the setup check (`setup_save`).
 #[derive(Debug, Serialize)]
 pub struct SetupResult {

@@ -78,7 +78,10 @@ function openSettings(open) {
   settingsOpen = open;
   showError($("settings-result"), null);
   layout();
-  if (open) $("settings-close").focus();
+  if (open) {
+    loadTray();
+    $("settings-close").focus();
+  }
 }
 $("settings-button").addEventListener("click", () => openSettings(!settingsOpen));
 $("settings-close").addEventListener("click", () => openSettings(false));
@@ -436,6 +439,35 @@ async function loadNotifications() {
     renderNotifications(await call("notifications_get"));
   } catch (e) {
     $("notify-status").textContent = e.message;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tray: closing the last window to it, starting with the session. Where the desktop shows no
+// tray, closing quits whatever the choice: the option is disabled and the page says why.
+function renderTray(t) {
+  $("close-to-tray").checked = t.close_to_tray;
+  $("close-to-tray").disabled = !t.available;
+  $("start-with-session").checked = t.start_with_session;
+  $("tray-why").textContent = t.why_not || "";
+}
+
+$("tray-options").addEventListener("change", async (ev) => {
+  const box = ev.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.option) return;
+  try {
+    renderTray(await call("tray_set", { option: box.dataset.option, on: box.checked }));
+  } catch (e) {
+    box.checked = !box.checked;
+    $("tray-why").textContent = e.message;
+  }
+});
+
+async function loadTray() {
+  try {
+    renderTray(await call("tray_get"));
+  } catch (e) {
+    $("tray-why").textContent = e.message;
   }
 }
 

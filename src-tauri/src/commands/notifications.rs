@@ -1,10 +1,12 @@
-//! Commands about desktop notifications: which kinds of event notify.
+//! Commands about desktop notifications: which kinds of event notify, and the alert rules per
+//! channel.
 
 use super::S;
 use crate::error::UiError;
 use crate::notifications;
 use crate::views::NotifyKind;
 use tauri::AppHandle;
+use tev_core::alerts::{AlertSettings, ChannelRules};
 
 /// The notification choices, every kind listed with words (go-live first).
 #[tauri::command]
@@ -24,4 +26,28 @@ pub fn notifications_set(
     on: bool,
 ) -> Result<Vec<NotifyKind>, UiError> {
     notifications::set_wanted(&app, &state, &kind, on)
+}
+
+/// The alert rules of every channel that has some (docs/ui.md "Alerts").
+#[tauri::command]
+#[tracing::instrument(skip(state), err(Debug))]
+pub fn alerts_get(state: S<'_>) -> Result<AlertSettings, UiError> {
+    let (s, _) = state.config.load_or_default()?;
+    Ok(s.alerts)
+}
+
+/// Sets the alert rules of one channel, or with `rules` null removes them (the channel then
+/// notifies by the per-kind choices again); the channels watched in the background follow.
+#[tauri::command]
+#[tracing::instrument(skip(app, state), err(Debug))]
+pub async fn alerts_set(
+    app: AppHandle,
+    state: S<'_>,
+    login: String,
+    rules: Option<ChannelRules>,
+) -> Result<AlertSettings, UiError> {
+    let login = login.trim().to_ascii_lowercase();
+    let alerts = notifications::set_rules(&app, &state, &login, rules)?;
+    crate::channels::watch_background(&app, &state).await;
+    Ok(alerts)
 }

@@ -121,6 +121,11 @@ pub struct Settings {
     pub max_streamer_windows: u32,
     /// The tray options ([`TrayPrefs`]); absent in files written before the tray existed.
     pub tray: TrayPrefs,
+    /// Alert rules per channel (docs/ui.md "Alerts"): a channel listed here notifies by its
+    /// rules instead of `notifications`' per-kind choices. Versioned on its own
+    /// ([`crate::alerts::ALERTS_VERSION`]).
+    #[serde(skip_serializing_if = "crate::alerts::AlertSettings::is_empty")]
+    pub alerts: crate::alerts::AlertSettings,
     /// Fields this version does not know; kept so a downgrade does not erase them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -140,6 +145,7 @@ impl Default for Settings {
             intro_dismissed: false,
             max_streamer_windows: DEFAULT_MAX_STREAMER_WINDOWS,
             tray: TrayPrefs::default(),
+            alerts: crate::alerts::AlertSettings::default(),
             extra: BTreeMap::new(),
         }
     }

@@ -42,6 +42,9 @@ pub struct Channels {
     /// Display names of the channels watched so far ("NightOwl" for `nightowl`), from Helix,
     /// for the notifications' titles.
     names: Mutex<HashMap<String, String>>,
+    /// Broadcaster ids of the channels watched so far, by login, to find a channel in the
+    /// watcher's subscription report (how an alert channel is watched, `alerts_get`).
+    ids: Mutex<HashMap<String, String>>,
     /// Told whenever a window's channel opens or goes, for the tray's list of open windows
     /// (one listener; a change while it is busy is kept as one permit).
     pub changed: tokio::sync::Notify,
@@ -84,6 +87,14 @@ impl Channels {
         if let Ok(mut g) = self.names.lock() {
             g.insert(c.login.clone(), c.display_name.clone());
         }
+        if let Ok(mut g) = self.ids.lock() {
+            g.insert(c.login.clone(), c.id.clone());
+        }
+    }
+
+    /// The broadcaster id of a channel watched so far, if known.
+    pub fn channel_id(&self, login: &str) -> Option<String> {
+        self.ids.lock().ok()?.get(login).cloned()
     }
 
     /// Whether the watcher keeps `login` in the background (for its go-live).

@@ -497,7 +497,13 @@ function check(field, text, on) {
   return label;
 }
 
-function alertRow(login, r) {
+const WATCH_WORDS = {
+  pushed: "Watched live: Twitch tells the app the moment it goes live.",
+  polled: "Over the connection's budget: its live status is checked every minute instead, and going live does not alert.",
+  pending: "Not watched yet…",
+};
+
+function alertRow(login, r, watch) {
   const li = document.createElement("li");
   li.className = "alert-rule";
   li.dataset.login = login;
@@ -538,13 +544,40 @@ function alertRow(login, r) {
     label.append(document.createTextNode(before), n, document.createTextNode(unit));
     grid.append(label);
   }
-  li.append(head, grid);
+  const how = document.createElement("p");
+  how.className = "muted small alert-watch";
+  how.dataset.watch = watch || "pending";
+  how.textContent = WATCH_WORDS[how.dataset.watch] || WATCH_WORDS.pending;
+  li.append(head, how, grid);
   return li;
 }
 
+// A channel just added is watched a moment later (the core plans its subscriptions): read again
+// a few times until none is pending.
+let alertRetries = 0;
+let alertRetry = null;
 function renderAlerts(alerts) {
   const channels = (alerts && alerts.channels) || {};
-  $("alert-list").replaceChildren(...Object.keys(channels).map((login) => alertRow(login, channels[login])));
+  const watch = (alerts && alerts.watch) || {};
+  const list = $("alert-list");
+  const logins = Object.keys(channels);
+  const sameRows = [...list.children].map((li) => li.dataset.login).join() === logins.join();
+  if (sameRows && list.contains(document.activeElement)) {
+    // The user is editing a row: keep what is typed, refresh only how each is watched.
+    for (const li of list.children) {
+      const how = li.querySelector(".alert-watch");
+      how.dataset.watch = watch[li.dataset.login] || "pending";
+      how.textContent = WATCH_WORDS[how.dataset.watch] || WATCH_WORDS.pending;
+    }
+  } else {
+    list.replaceChildren(...logins.map((login) => alertRow(login, channels[login], watch[login])));
+  }
+  const pending = logins.some((l) => (watch[l] || "pending") === "pending");
+  clearTimeout(alertRetry);
+  if (pending && alertRetries < 20) {
+    alertRetries += 1;
+    alertRetry = setTimeout(loadAlerts, 1500);
+  } else if (!pending) alertRetries = 0;
 }
 
 // The rules a row's controls say; an empty or invalid amount is off.
@@ -563,6 +596,7 @@ function rulesOf(li) {
 
 async function setAlerts(login, rules) {
   try {
+    alertRetries = 0;
     renderAlerts(await call("alerts_set", { login, rules }));
     $("alert-status").textContent = "";
   } catch (e) {

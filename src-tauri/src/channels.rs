@@ -42,6 +42,12 @@ pub struct Channels {
     /// Display names of the channels watched so far ("NightOwl" for `nightowl`), from Helix,
     /// for the notifications' titles.
     names: Mutex<HashMap<String, String>>,
+    /// Broadcaster ids of the channels watched so far, by login, to find a channel in the
+    /// watcher's subscription report (how an alert channel is watched, `alerts_get`).
+    ids: Mutex<HashMap<String, String>>,
+    /// Told whenever a window's channel opens or goes, for the tray's list of open windows
+    /// (one listener; a change while it is busy is kept as one permit).
+    pub changed: tokio::sync::Notify,
 }
 
 impl Channels {
@@ -81,6 +87,14 @@ impl Channels {
         if let Ok(mut g) = self.names.lock() {
             g.insert(c.login.clone(), c.display_name.clone());
         }
+        if let Ok(mut g) = self.ids.lock() {
+            g.insert(c.login.clone(), c.id.clone());
+        }
+    }
+
+    /// The broadcaster id of a channel watched so far, if known.
+    pub fn channel_id(&self, login: &str) -> Option<String> {
+        self.ids.lock().ok()?.get(login).cloned()
     }
 
     /// Whether the watcher keeps `login` in the background (for its go-live).
@@ -261,6 +275,7 @@ pub async fn open_channel(
     if let Ok(mut g) = channels.open.lock() {
         g.insert(login.to_string(), OpenChannel { channel: channel.clone(), opened_at });
     }
+    channels.changed.notify_one();
     // Best-effort: a config directory that cannot be written (full, read-only, another
     // owner's) must not keep the window from opening.
     if let Err(e) = state.config.update(|s| s.push_recent(login)) {
@@ -325,6 +340,7 @@ fn stop_watching(app: &AppHandle, state: &Arc<AppState>, login: &str, channel_id
     if let Ok(mut g) = app.channels().open.lock() {
         g.remove(login);
     }
+    app.channels().changed.notify_one();
     state.live.unwatch_channel(channel_id);
     let state = state.clone();
     let login = login.to_string();

@@ -145,9 +145,14 @@ impl Home {
 
 /// Builds the home window from its description in `tauri.conf.json`. With `for_link`, hidden
 /// and on the blank page (see the module's text); its page then loads at the latest after
-/// [`PAGE_AT_LATEST`]. Runs in `setup`, on the main thread, before any other window: WebDriver's
+/// [`PAGE_AT_LATEST`]. With `minimized` (a start in the tray), hidden with its own page, until
+/// the tray's menu or a second launch shows it. Runs in `setup`, on the main thread, before any other window: WebDriver's
 /// automation drives the first webview built (wry), so this one comes first either way.
-pub fn build<R: Runtime>(app: &tauri::App<R>, for_link: bool) -> tauri::Result<WebviewWindow<R>> {
+pub fn build<R: Runtime>(
+    app: &tauri::App<R>,
+    for_link: bool,
+    minimized: bool,
+) -> tauri::Result<WebviewWindow<R>> {
     let mut config = app
         .config()
         .app
@@ -164,6 +169,9 @@ pub fn build<R: Runtime>(app: &tauri::App<R>, for_link: bool) -> tauri::Result<W
         if let Ok(mut blank) = app.state::<Home>().blank.lock() {
             *blank = Blank::Loading { asked: Asked::Nothing };
         }
+    } else if minimized {
+        config.visible = false;
+        config.focus = false;
     }
     let handle = app.handle().clone();
     let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// The app's modules by layer, bottom first: the error and the state; what the pages see; the
 /// windows (streamer windows, then the home window); what a panel reads; the channels; what
 /// runs beside the commands (the session with Twitch, the forwarding to the pages, the
-/// notifications, the links); the commands.
+/// notifications, the links, the tray); the commands.
 const LAYERS: &[&[&str]] = &[
     &["error", "state", "inline_pages", "webkit_env", "panes", "video"],
     &["views"],
@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["home"],
     &["panel"],
     &["channels"],
-    &["session", "forwarding", "notifications", "deeplinks", "chat"],
+    &["session", "forwarding", "notifications", "deeplinks", "chat", "tray"],
     &["commands"],
 ];
 

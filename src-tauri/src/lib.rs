@@ -17,6 +17,7 @@
 //! - `session`, `forwarding`, `notifications`, `deeplinks`, `chat`: the session with Twitch
 //!   (setup, login, the core's pieces), the live feed pushed to the panels, desktop
 //!   notifications, links, the message box under a streamer window's chat.
+//! - `tray`: the tray icon and its menu, closing to the tray, starting with the session.
 //! - `commands`: the commands by domain, each a few lines; listed once in `commands/list.rs`.
 //!
 //! Beside them: `inline_pages` (the pages served with their scripts and styles inlined),
@@ -39,12 +40,14 @@ mod panel;
 mod panes;
 mod session;
 mod state;
+mod tray;
 mod video;
 mod views;
 mod webkit_env;
 mod windows;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// The handlers of the commands `app_commands!` lists (see `commands/list.rs`).
 macro_rules! handlers {
@@ -83,23 +86,47 @@ pub fn run() -> ExitCode {
         // hands its arguments — a link — to this instance and exits. With the `deep-link` feature
         // the link reaches `on_open_url`.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
-            if tev_core::deeplink::find_in_args(&args).is_none() {
+            // A second start in the tray (the session's autostart) leaves this one as it is.
+            if tev_core::deeplink::find_in_args(&args).is_none()
+                && !args.iter().any(|a| a == tray::MINIMIZED_ARG)
+            {
                 home::show(app);
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
         // Shown from Rust only (`notifications.rs`); no page is granted the plugin's commands.
         .plugin(tauri_plugin_notification::init())
+        // "Start with the session" (off until chosen, `tray::set`): the entry starts the app in
+        // the tray.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![tray::MINIMIZED_ARG]),
+        ))
         .manage(state.clone())
         .manage(home::Home::default())
         .manage(channels::Channels::default())
         .manage(notifications::DesktopNotifier::default())
         .manage(windows::TwitchPagesToCome::default())
         .on_window_event(|window, event| {
-            if matches!(event, tauri::WindowEvent::Destroyed)
-                && windows::is_streamer_window(window.label())
-            {
-                home::streamer_window_closed(tauri::Manager::app_handle(window), window.label());
+            let app = tauri::Manager::app_handle(window);
+            let in_tray =
+                || tray::keeps_running(&tauri::Manager::state::<Arc<state::AppState>>(app));
+            match event {
+                // The home window closed to the tray: hidden, the app keeps running.
+                tauri::WindowEvent::CloseRequested { api, .. }
+                    if window.label() == home::LABEL && in_tray() =>
+                {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    tracing::info!("the home window closed to the tray");
+                }
+                // The last streamer window closed: with the app in the tray nothing comes up.
+                tauri::WindowEvent::Destroyed
+                    if windows::is_streamer_window(window.label()) && !in_tray() =>
+                {
+                    home::streamer_window_closed(app, window.label());
+                }
+                _ => {}
             }
         })
         .setup(move |app| {
@@ -126,8 +153,13 @@ pub fn run() -> ExitCode {
             // A cold start with a link builds the home window hidden (see `home`).
             let links = deeplinks::at_start(&handle);
             let for_link = deeplinks::asks_for_a_window(&links);
-            let home = home::build(app, for_link)?;
-            tracing::debug!(for_link, "home window built");
+            let args: Vec<String> = std::env::args().collect();
+            let minimized = !for_link && tray::start_minimized(&args);
+            let home = home::build(app, for_link, minimized)?;
+            tracing::debug!(for_link, minimized, "home window built");
+            if let Err(e) = tray::build(&handle, state.clone()) {
+                tracing::warn!(error = %e, "no tray icon");
+            }
             // Kept by `home` until the page listens for notices.
             if let Some(message) = &storage_notice {
                 home::notice(&handle, "storage", message);

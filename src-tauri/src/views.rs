@@ -71,6 +71,17 @@ impl AppInfo {
     }
 }
 
+/// The alert rules per channel as the home page shows them (`alerts_get`, `alerts_set`).
+#[derive(Debug, Serialize)]
+pub struct AlertsView {
+    /// The rules, as in the settings (`version`, `channels` by login).
+    #[serde(flatten)]
+    pub alerts: tev_core::alerts::AlertSettings,
+    /// How each channel with rules is watched now, by login: its go-live pushed, polled (over
+    /// the connection's budget: no go-live alert), or not yet.
+    pub watch: std::collections::BTreeMap<String, tev_core::alerts::Watch>,
+}
+
 /// The settings the home page needs (never a secret): `settings_get`, `set_favourite`,
 /// `setup_save`, `use_built_in_client`.
 #[derive(Debug, Serialize)]
@@ -103,6 +114,19 @@ impl SettingsView {
             warning,
         }
     }
+}
+
+/// The tray's options as the settings show them (`tray_get`, `tray_set`).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct TrayView {
+    /// Closing the last window keeps the app in the tray (the user's choice).
+    pub close_to_tray: bool,
+    /// The app starts with the desktop session, in the tray (the user's choice).
+    pub start_with_session: bool,
+    /// Whether a tray shows on this desktop now; without one closing quits whatever the choice.
+    pub available: bool,
+    /// Why the tray options do nothing here, in words (`None` where a tray shows).
+    pub why_not: Option<String>,
 }
 
 /// The result of the setup check (`setup_save`).

@@ -78,7 +78,10 @@ function openSettings(open) {
   settingsOpen = open;
   showError($("settings-result"), null);
   layout();
-  if (open) $("settings-close").focus();
+  if (open) {
+    loadTray();
+    $("settings-close").focus();
+  }
 }
 $("settings-button").addEventListener("click", () => openSettings(!settingsOpen));
 $("settings-close").addEventListener("click", () => openSettings(false));
@@ -446,6 +449,35 @@ async function loadNotifications() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The tray: closing the last window to it, starting with the session. Where the desktop shows no
+// tray, closing quits whatever the choice: the option is disabled and the page says why.
+function renderTray(t) {
+  $("close-to-tray").checked = t.close_to_tray;
+  $("close-to-tray").disabled = !t.available;
+  $("start-with-session").checked = t.start_with_session;
+  $("tray-why").textContent = t.why_not || "";
+}
+
+$("tray-options").addEventListener("change", async (ev) => {
+  const box = ev.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.option) return;
+  try {
+    renderTray(await call("tray_set", { option: box.dataset.option, on: box.checked }));
+  } catch (e) {
+    box.checked = !box.checked;
+    $("tray-why").textContent = e.message;
+  }
+});
+
+async function loadTray() {
+  try {
+    renderTray(await call("tray_get"));
+  } catch (e) {
+    $("tray-why").textContent = e.message;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Alerts per channel (docs/ui.md "Alerts"): a channel's rules replace the choices above for it.
 const AMOUNTS = [
   ["raid_min_viewers", "Raid of at least", "viewers"],
@@ -465,7 +497,13 @@ function check(field, text, on) {
   return label;
 }
 
-function alertRow(login, r) {
+const WATCH_WORDS = {
+  pushed: "Watched live: Twitch tells the app the moment it goes live.",
+  polled: "Over the connection's budget: its live status is checked every minute instead, and going live does not alert.",
+  pending: "Not watched yet…",
+};
+
+function alertRow(login, r, watch) {
   const li = document.createElement("li");
   li.className = "alert-rule";
   li.dataset.login = login;
@@ -506,13 +544,40 @@ function alertRow(login, r) {
     label.append(document.createTextNode(before), n, document.createTextNode(unit));
     grid.append(label);
   }
-  li.append(head, grid);
+  const how = document.createElement("p");
+  how.className = "muted small alert-watch";
+  how.dataset.watch = watch || "pending";
+  how.textContent = WATCH_WORDS[how.dataset.watch] || WATCH_WORDS.pending;
+  li.append(head, how, grid);
   return li;
 }
 
+// A channel just added is watched a moment later (the core plans its subscriptions): read again
+// a few times until none is pending.
+let alertRetries = 0;
+let alertRetry = null;
 function renderAlerts(alerts) {
   const channels = (alerts && alerts.channels) || {};
-  $("alert-list").replaceChildren(...Object.keys(channels).map((login) => alertRow(login, channels[login])));
+  const watch = (alerts && alerts.watch) || {};
+  const list = $("alert-list");
+  const logins = Object.keys(channels);
+  const sameRows = [...list.children].map((li) => li.dataset.login).join() === logins.join();
+  if (sameRows && list.contains(document.activeElement)) {
+    // The user is editing a row: keep what is typed, refresh only how each is watched.
+    for (const li of list.children) {
+      const how = li.querySelector(".alert-watch");
+      how.dataset.watch = watch[li.dataset.login] || "pending";
+      how.textContent = WATCH_WORDS[how.dataset.watch] || WATCH_WORDS.pending;
+    }
+  } else {
+    list.replaceChildren(...logins.map((login) => alertRow(login, channels[login], watch[login])));
+  }
+  const pending = logins.some((l) => (watch[l] || "pending") === "pending");
+  clearTimeout(alertRetry);
+  if (pending && alertRetries < 20) {
+    alertRetries += 1;
+    alertRetry = setTimeout(loadAlerts, 1500);
+  } else if (!pending) alertRetries = 0;
 }
 
 // The rules a row's controls say; an empty or invalid amount is off.
@@ -531,6 +596,7 @@ function rulesOf(li) {
 
 async function setAlerts(login, rules) {
   try {
+    alertRetries = 0;
     renderAlerts(await call("alerts_set", { login, rules }));
     $("alert-status").textContent = "";
   } catch (e) {

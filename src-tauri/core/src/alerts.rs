@@ -203,6 +203,31 @@ impl AlertSettings {
     }
 }
 
+/// How a channel with alert rules is watched right now, as the home window says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Watch {
+    /// Its `stream.online` is subscribed: its go-live is pushed the moment it happens.
+    Pushed,
+    /// It did not fit in the connection's budget (docs/twitch.md §1.6): its live status is
+    /// polled from Helix instead, which does not alert.
+    Polled,
+    /// Not (yet) watched: signed out, being added, or Helix did not know the channel.
+    Pending,
+}
+
+/// How the channel `channel_id` is watched according to the watcher's latest report.
+pub fn watch_of(report: &crate::watcher::SubscriptionReport, channel_id: Option<&str>) -> Watch {
+    let Some(id) = channel_id else { return Watch::Pending };
+    if report.enabled.iter().any(|(c, t)| c == id && t == "stream.online") {
+        Watch::Pushed
+    } else if report.poll_live.iter().any(|c| c == id) {
+        Watch::Polled
+    } else {
+        Watch::Pending
+    }
+}
+
 /// Which rule fired, with the figure that made it fire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]

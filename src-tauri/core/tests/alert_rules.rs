@@ -6,8 +6,11 @@ mod frames;
 
 use frames::{at, one};
 use serde_json::json;
-use tev_core::alerts::{ALERTS_VERSION, AlertSettings, Alerts, ChannelRules, Reason, group};
+use tev_core::alerts::{
+    ALERTS_VERSION, AlertSettings, Alerts, ChannelRules, Reason, Watch, group, watch_of,
+};
 use tev_core::feed::{Feed, StreamEvent};
+use tev_core::watcher::SubscriptionReport;
 
 fn update(feed: &mut Feed, id: &str, sec: u32, title: &str, category: &str) -> StreamEvent {
     let mut v = at("channel_update", id, sec);
@@ -180,4 +183,17 @@ fn the_titles_seen_stay_bounded() {
         alerts.observe(&i.to_string(), "t", "c");
     }
     assert!(alerts.observed() <= 512, "{}", alerts.observed());
+}
+
+#[test]
+fn a_channel_is_pushed_with_its_go_live_subscribed_polled_past_the_budget_else_pending() {
+    let report = SubscriptionReport {
+        enabled: vec![("1".into(), "stream.online".into()), ("2".into(), "channel.update".into())],
+        poll_live: vec!["2".into()],
+        ..Default::default()
+    };
+    assert_eq!(watch_of(&report, Some("1")), Watch::Pushed);
+    assert_eq!(watch_of(&report, Some("2")), Watch::Polled, "over the budget: polled");
+    assert_eq!(watch_of(&report, Some("3")), Watch::Pending);
+    assert_eq!(watch_of(&report, None), Watch::Pending, "not resolved yet");
 }

@@ -50,6 +50,8 @@ macro_rules! app_commands {
             notifications::notifications_set => "app-pages",
             notifications::alerts_get => "app-pages",
             notifications::alerts_set => "app-pages",
+            tray::tray_get => "app-pages",
+            tray::tray_set => "app-pages",
         }
     };
 }

@@ -9,6 +9,7 @@ pub mod channels;
 pub mod chat;
 pub mod feed;
 pub mod notifications;
+pub mod tray;
 
 use crate::state::AppState;
 use std::sync::Arc;

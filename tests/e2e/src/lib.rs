@@ -6,6 +6,8 @@
 //! bus (`dbus-run-session`), `tauri-driver` on PATH or in `~/.cargo/bin`, Debian's
 //! `webkit2gtk-driver`, and the app built (`cargo build -p twitch-event-viewer`).
 
+pub mod tray;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::net::TcpListener;

@@ -32,8 +32,10 @@ async fn alert_rules_decide_for_their_channel() {
     let row = "#alert-list li[data-login='nightowl']";
     app.wait_for(&format!("{row} input[data-field='go_live']:checked")).await;
     wait_for_type(&base, NIGHTOWL, "stream.online").await;
-    // Go-live alone: nothing of the rest is subscribed without a window.
+    // Go-live alone: nothing of the rest is subscribed without a window; the box says it is
+    // pushed (not polled).
     assert_eq!(types_of(&base, NIGHTOWL).await, ["stream.online"]);
+    app.wait_for(&format!("{row} .alert-watch[data-watch='pushed']")).await;
     sim_event(&base, "nightowl", "stream.online", json!({})).await;
     let live = server.wait_for(|n| n.summary.contains("live")).await;
     assert_eq!(live.summary, "NightOwl is live");

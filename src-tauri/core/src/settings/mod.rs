@@ -28,8 +28,8 @@ pub use feed_prefs::{FeedPrefs, FeedPrefsChange, MAX_FEED_CHANNELS, MODERATION_G
 pub use schema::{
     BUNDLED_CLIENT_ID_VAR, CLIENT_ID_VAR, CLIENT_SECRET_VAR, ClientChoice, ClientIdSource,
     DEFAULT_LOOPBACK_PORT, DEFAULT_MAX_STREAMER_WINDOWS, HIDE_BUNDLED_CLIENT_ID_VAR, MAX_RECENT,
-    RoleOptIn, Settings, WindowGeometry, bundled_client_id, choose_client_id, env_client_secret,
-    env_nonempty, is_valid_client_id,
+    RoleOptIn, Settings, TrayPrefs, WindowGeometry, bundled_client_id, choose_client_id,
+    env_client_secret, env_nonempty, is_valid_client_id,
 };
 pub use store::{ConfigStore, SETTINGS_FILE};
 

@@ -76,6 +76,19 @@ pub struct WindowGeometry {
     pub panel_height: Option<f64>,
 }
 
+/// How the app lives beside its windows: in the tray, and started with the desktop session.
+/// Both off by default, so the app behaves as before until the user opts in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrayPrefs {
+    /// Closing the last window keeps the app running in the tray (only where the desktop shows
+    /// a tray; elsewhere closing quits, or the app could not be reached again).
+    pub close_to_tray: bool,
+    /// Start with the desktop session, minimised to the tray (`tauri-plugin-autostart`'s entry
+    /// exists exactly while this is on).
+    pub start_with_session: bool,
+}
+
 /// Everything in `settings.json`. Every field has a default so that old or partial files
 /// load; unknown fields written by a newer version are kept and written back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +119,8 @@ pub struct Settings {
     /// The most streamer windows open at once ([`DEFAULT_MAX_STREAMER_WINDOWS`]); one more is
     /// refused with a notice on the home window. 0 counts as 1.
     pub max_streamer_windows: u32,
+    /// The tray options ([`TrayPrefs`]); absent in files written before the tray existed.
+    pub tray: TrayPrefs,
     /// Alert rules per channel (docs/ui.md "Alerts"): a channel listed here notifies by its
     /// rules instead of `notifications`' per-kind choices. Versioned on its own
     /// ([`crate::alerts::ALERTS_VERSION`]).
@@ -129,6 +144,7 @@ impl Default for Settings {
             feeds: BTreeMap::new(),
             intro_dismissed: false,
             max_streamer_windows: DEFAULT_MAX_STREAMER_WINDOWS,
+            tray: TrayPrefs::default(),
             alerts: crate::alerts::AlertSettings::default(),
             extra: BTreeMap::new(),
         }
@@ -293,6 +309,19 @@ mod tests {
         for bad in ["", "a b", "a/b", "é", &"a".repeat(101)] {
             assert!(!is_valid_client_id(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_file_from_before_the_tray_loads_with_both_tray_options_off_and_keeps_them_when_set() {
+        let old: Settings =
+            serde_json::from_str(r#"{"client_id":"abc","favourite":"lumenforge"}"#).expect("old");
+        assert_eq!(old.tray, TrayPrefs { close_to_tray: false, start_with_session: false });
+        let mut s = old.clone();
+        s.tray.close_to_tray = true;
+        let back: Settings =
+            serde_json::from_str(&serde_json::to_string(&s).expect("json")).expect("read back");
+        assert!(back.tray.close_to_tray && !back.tray.start_with_session);
+        assert!(!back.extra.contains_key("tray"), "a known field, not kept as unknown");
     }
 
     #[test]

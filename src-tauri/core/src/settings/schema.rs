@@ -106,6 +106,9 @@ pub struct Settings {
     /// The most streamer windows open at once ([`DEFAULT_MAX_STREAMER_WINDOWS`]); one more is
     /// refused with a notice on the home window. 0 counts as 1.
     pub max_streamer_windows: u32,
+    /// Days the event store keeps a row (by its event time); older rows are deleted once a day.
+    /// 0 keeps every row. Default [`crate::recent::DEFAULT_RETENTION_DAYS`].
+    pub event_retention_days: u32,
     /// Fields this version does not know; kept so a downgrade does not erase them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -124,6 +127,7 @@ impl Default for Settings {
             feeds: BTreeMap::new(),
             intro_dismissed: false,
             max_streamer_windows: DEFAULT_MAX_STREAMER_WINDOWS,
+            event_retention_days: crate::recent::DEFAULT_RETENTION_DAYS,
             extra: BTreeMap::new(),
         }
     }

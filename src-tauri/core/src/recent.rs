@@ -129,6 +129,10 @@ const WATCHED_GRACE: Duration = Duration::from_secs(5);
 /// How often retention deletes old rows.
 const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
+/// Room for changes kept between saves once a save emptied the list: a burst's larger list is
+/// given back (no cache grows with the busiest moment of the evening).
+const CHANGES_KEPT: usize = 64;
+
 /// Days of events kept unless the settings say otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 180;
 
@@ -539,6 +543,8 @@ impl RecentEvents {
         match store.write(&self.changes, &stamp, prune_before) {
             Ok(pruned) => {
                 self.changes.clear();
+                // A burst's worth of changes is not kept allocated until the next one.
+                self.changes.shrink_to(CHANGES_KEPT);
                 self.pruned_at = pruned_at;
                 if pruned > 0 {
                     tracing::info!(rows = pruned, "events past the retention deleted");

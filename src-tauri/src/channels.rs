@@ -1,5 +1,6 @@
 //! The channels the app watches: the channel of each open streamer window (opened here, with
-//! its window), the favourite watched in the background for its go-live, and the display names
+//! its window), the favourite and the alert channels watched in the background for their go-live,
+//! and the display names
 //! learnt on the way. What is known of them is [`Channels`], managed by the app and reached
 //! through the app handle ([`ChannelsExt`]). Also the picker's channels: found by a search,
 //! followed by the user, or followed and live now.
@@ -9,7 +10,7 @@ use crate::state::{AppState, Connected};
 use crate::views::{ChannelRow, LiveChannel, SettingsView};
 use crate::{panel, windows};
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Manager, Runtime};
 use tev_core::watcher::WatchedChannel;
@@ -29,10 +30,11 @@ pub struct Channels {
     /// The channel of each open streamer window, by login: a panel reads only its own, and a
     /// new watcher (new Client ID, new roles) watches them again.
     open: Mutex<HashMap<String, OpenChannel>>,
-    /// The channel the watcher keeps without a window, for its go-live only, if any: the
-    /// favourite once it has been added (the favourite itself is the setting's). `None` again
-    /// whenever the watcher starts from nothing (new pieces, signed out).
-    background: Mutex<Option<String>>,
+    /// The channels the watcher keeps without a window, for their go-live (and, when the value
+    /// is true, their title and category): the favourite and the channels with alert rules,
+    /// once added (the settings say which they are). Empty
+    /// again whenever the watcher starts from nothing (new pieces, signed out).
+    background: Mutex<BTreeMap<String, bool>>,
     /// The logins whose windows are being opened: with `open`, the windows counted against
     /// `max_streamer_windows`, so links arriving together cannot all pass the check before
     /// any of their windows exists.
@@ -40,6 +42,9 @@ pub struct Channels {
     /// Display names of the channels watched so far ("NightOwl" for `nightowl`), from Helix,
     /// for the notifications' titles.
     names: Mutex<HashMap<String, String>>,
+    /// Broadcaster ids of the channels watched so far, by login, to find a channel in the
+    /// watcher's subscription report (how an alert channel is watched, `alerts_get`).
+    ids: Mutex<HashMap<String, String>>,
 }
 
 impl Channels {
@@ -62,7 +67,15 @@ impl Channels {
     /// the background any more; the favourite is added again at sign-in.
     pub fn forget_background(&self) {
         if let Ok(mut b) = self.background.lock() {
-            *b = None;
+            b.clear();
+        }
+    }
+
+    /// `login` could not be watched in the background: the next change of the settings tries
+    /// again.
+    fn forget_one(&self, login: &str) {
+        if let Ok(mut b) = self.background.lock() {
+            b.remove(login);
         }
     }
 
@@ -71,11 +84,19 @@ impl Channels {
         if let Ok(mut g) = self.names.lock() {
             g.insert(c.login.clone(), c.display_name.clone());
         }
+        if let Ok(mut g) = self.ids.lock() {
+            g.insert(c.login.clone(), c.id.clone());
+        }
+    }
+
+    /// The broadcaster id of a channel watched so far, if known.
+    pub fn channel_id(&self, login: &str) -> Option<String> {
+        self.ids.lock().ok()?.get(login).cloned()
     }
 
     /// Whether the watcher keeps `login` in the background (for its go-live).
     fn is_background(&self, login: &str) -> bool {
-        self.background.lock().is_ok_and(|b| b.as_deref() == Some(login))
+        self.background.lock().is_ok_and(|b| b.contains_key(login))
     }
 }
 
@@ -158,35 +179,54 @@ pub async fn choose_favourite(
         s.favourite = Some(login.to_string());
         s.push_recent(login);
     })?;
-    watch_favourite(app, state, Some(login)).await;
+    watch_background(app, state).await;
     Ok(SettingsView::new(&s, warning.map(|w| w.to_string())))
 }
 
-/// Watches the favourite channel even with no window open, so its go-live can notify
-/// (issue: "on go-live of any open or favourite channel"); stops watching the previous
-/// favourite unless its window is open. Needs a signed-in user (the watcher asks Helix).
-pub async fn watch_favourite(app: &AppHandle, state: &AppState, favourite: Option<&str>) {
+/// Watches the channels that notify without a window — the favourite and every channel with
+/// alert rules (docs/ui.md "Alerts") — for their go-live, and their title and category where a
+/// rule asks; stops watching those that no longer notify unless their window is open. Needs a signed-in user (the watcher asks Helix).
+pub async fn watch_background(app: &AppHandle, state: &AppState) {
     let Some(c) = state.connected().await else { return };
-    let channels = app.channels();
-    let wanted = favourite.map(str::to_ascii_lowercase);
-    let previous = match channels.background.lock() {
-        Ok(mut b) if *b != wanted => std::mem::replace(&mut *b, wanted.clone()),
-        _ => return,
-    };
-    if let Some(old) = previous
-        && channels.open(&old).is_none()
-        && let Err(e) = c.watcher.remove_channel(&old).await
-    {
-        tracing::warn!(login = %old, error = %e, "could not stop watching the old favourite");
+    let Ok((s, _)) = state.config.load_or_default() else { return };
+    // Each channel with whether it needs its `channel.update` too (a title or category alert).
+    let mut wanted: BTreeMap<String, bool> = BTreeMap::new();
+    if let Some(f) = &s.favourite {
+        wanted.insert(f.to_ascii_lowercase(), false);
     }
-    if let Some(login) = wanted {
-        // Only its go-live, after every open window's live status (the planner's rule); an
-        // open window for it keeps it a full channel.
-        match c.watcher.add_background_channel(&login).await {
+    for (login, rules) in &s.alerts.channels {
+        wanted.insert(login.to_ascii_lowercase(), rules.wants_updates());
+    }
+    let channels = app.channels();
+    let (gone, changed) = match channels.background.lock() {
+        Ok(mut b) => {
+            let gone: Vec<String> =
+                b.keys().filter(|l| !wanted.contains_key(*l)).cloned().collect();
+            let changed: Vec<(String, bool)> = wanted
+                .iter()
+                .filter(|(l, u)| b.get(*l) != Some(u))
+                .map(|(l, u)| (l.clone(), *u))
+                .collect();
+            *b = wanted;
+            (gone, changed)
+        }
+        Err(_) => return,
+    };
+    for old in gone {
+        if channels.open(&old).is_none()
+            && let Err(e) = c.watcher.remove_channel(&old).await
+        {
+            tracing::warn!(login = %old, error = %e, "could not stop watching in the background");
+        }
+    }
+    for (login, updates) in changed {
+        // Its go-live (and title and category if asked), after every open window's (the
+        // planner's rule); an open window for it keeps it a full channel.
+        match c.watcher.add_background_channel(&login, updates).await {
             Ok(channel) => channels.remember_name(&channel),
             Err(e) => {
-                tracing::warn!(%login, error = %e, "could not watch the favourite for go-live");
-                channels.forget_background();
+                tracing::warn!(%login, error = %e, "could not watch a channel in the background");
+                channels.forget_one(&login);
             }
         }
     }

@@ -13,8 +13,25 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::{ActionPerformed, NotificationExt};
+use tev_core::alerts::{AlertSettings, Alerts, ChannelRules, Fired};
 use tev_core::live::LiveUpdate;
 use tev_core::notify::{Notifier, NotifyInput, NotifyPolicy, Suppressed};
+
+/// Alerts that fire within this time of the first one are shown as one notification
+/// (`tev_core::alerts::group`): a go-live with its title, or several channels going live at
+/// once after the app starts.
+const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The alert rules and what deciding them needs (`tev_core::alerts`).
+#[derive(Default)]
+struct AlertState {
+    /// The rules per channel, as in the settings.
+    settings: AlertSettings,
+    /// Each channel's last title and category, to tell which changed.
+    engine: Alerts,
+    /// Alerts waiting out [`GROUP_WINDOW`] to be shown together; empty when none is waiting.
+    pending: Vec<Fired>,
+}
 
 /// The app's desktop notifications, managed by the app (one for its lifetime).
 #[derive(Default)]
@@ -22,6 +39,8 @@ pub struct DesktopNotifier {
     /// The one notifier of the app: its policy (which kinds notify) and its burst limiter,
     /// which spans every channel.
     notifier: Mutex<Notifier>,
+    /// The per-channel alert rules, which decide instead of the notifier for their channels.
+    alerts: Mutex<AlertState>,
 }
 
 impl DesktopNotifier {
@@ -30,6 +49,18 @@ impl DesktopNotifier {
         if let Ok(mut n) = self.notifier.lock() {
             n.set_policy(policy);
         }
+    }
+
+    /// Uses `alerts` from now on (at start and when the user changes a channel's rules).
+    pub fn set_alerts(&self, alerts: AlertSettings) {
+        if let Ok(mut a) = self.alerts.lock() {
+            a.settings = alerts;
+        }
+    }
+
+    /// The rules of `login`, if it has some.
+    fn rules(&self, login: &str) -> Option<ChannelRules> {
+        self.alerts.lock().ok().and_then(|a| a.settings.rules(login).cloned())
     }
 }
 
@@ -60,6 +91,22 @@ pub fn set_wanted<R: Runtime>(
     let (s, _) = state.config.update(|s| s.notifications.set_wanted(kind, on))?;
     app.desktop_notifier().set_policy(s.notifications.clone());
     Ok(NotifyKind::all(&s.notifications))
+}
+
+/// Sets (or with `None` removes) the alert rules of `login`, from now on and in the settings.
+/// Every channel's rules, as the home page lists them.
+pub fn set_rules<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    login: &str,
+    rules: Option<ChannelRules>,
+) -> Result<AlertSettings, UiError> {
+    if !tev_core::deeplink::is_valid_login(login) {
+        return Err(UiError::new(ErrorCode::BadLogin, "That is not a Twitch channel name."));
+    }
+    let (s, _) = state.config.update(|s| s.alerts.set(login, rules))?;
+    app.desktop_notifier().set_alerts(s.alerts.clone());
+    Ok(s.alerts)
 }
 
 /// The notification's extra field naming its channel.
@@ -98,6 +145,7 @@ pub fn spawn(app: &AppHandle, state: Arc<AppState>) {
     }
     if let Ok((s, _)) = state.config.load_or_default() {
         app.desktop_notifier().set_policy(s.notifications);
+        app.desktop_notifier().set_alerts(s.alerts);
     }
     let mut rx = state.live.subscribe();
     let app = app.clone();
@@ -105,6 +153,16 @@ pub fn spawn(app: &AppHandle, state: Arc<AppState>) {
         loop {
             match rx.recv().await {
                 Ok(LiveUpdate::NewEvent(ev)) => on_new_event(&app, &state, &ev),
+                // The title and category a window shows are what the next `channel.update` is
+                // compared with (a title-change rule fires on a new title only).
+                Ok(LiveUpdate::Header(h)) => {
+                    if let Ok(mut a) = app.desktop_notifier().alerts.lock() {
+                        let (t, c) = (h.title.as_deref(), h.category.as_deref());
+                        if let (Some(t), Some(c)) = (t, c) {
+                            a.engine.observe(&h.channel_id, t, c);
+                        }
+                    }
+                }
                 Ok(_) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "notifications fell behind the feed");
@@ -118,6 +176,10 @@ pub fn spawn(app: &AppHandle, state: Arc<AppState>) {
 fn on_new_event(app: &AppHandle, state: &AppState, ev: &tev_core::feed::StreamEvent) {
     let kind = ev.kind.as_str();
     let login = ev.channel_login.as_str();
+    if let Some(rules) = app.desktop_notifier().rules(login) {
+        on_alert(app, state, ev, &rules);
+        return;
+    }
     let notifier = &app.desktop_notifier().notifier;
     let wanted = notifier.lock().is_ok_and(|n| n.policy().wants(kind));
     if !wanted {
@@ -172,5 +234,64 @@ fn on_new_event(app: &AppHandle, state: &AppState, ev: &tev_core::feed::StreamEv
         }
         Err(Suppressed::KindOff | Suppressed::NotWatched) => {}
         Err(why) => tracing::debug!(%login, %kind, ?why, "no desktop notification"),
+    }
+}
+
+/// A new row of a channel with alert rules: its rules decide (`tev_core::alerts`); what fires is
+/// shown after [`GROUP_WINDOW`], together with whatever else fired meanwhile.
+fn on_alert(
+    app: &AppHandle,
+    state: &AppState,
+    ev: &tev_core::feed::StreamEvent,
+    rules: &ChannelRules,
+) {
+    let login = ev.channel_login.as_str();
+    let name = app.channels().display_name(login);
+    let notifier = app.desktop_notifier();
+    let Ok(mut alerts) = notifier.alerts.lock() else { return };
+    let Some(fired) = alerts.engine.check(rules, ev, name.as_deref()) else { return };
+    // The viewer is looking at the channel's window: as for every notification, none.
+    let focused = app
+        .get_window(&windows::window_label(login))
+        .and_then(|w| w.is_focused().ok())
+        .unwrap_or(false);
+    // A kind muted in the channel's panel never notifies.
+    let muted = state
+        .config
+        .load_or_default()
+        .is_ok_and(|(s, _)| s.feed_muted(&ev.channel_id, ev.kind.as_str()));
+    if focused || muted {
+        tracing::debug!(%login, focused, muted, "an alert fired but shows no notification");
+        return;
+    }
+    tracing::info!(%login, reasons = ?fired.reasons, "an alert fired");
+    let first = alerts.pending.is_empty();
+    alerts.pending.push(fired);
+    if first {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(GROUP_WINDOW).await;
+            show_alerts(&app);
+        });
+    }
+}
+
+/// Shows the alerts waiting as one notification; a click opens the first one's channel.
+fn show_alerts(app: &AppHandle) {
+    let fired = match app.desktop_notifier().alerts.lock() {
+        Ok(mut a) => std::mem::take(&mut a.pending),
+        Err(_) => return,
+    };
+    let (Some(n), Some(first)) = (tev_core::alerts::group(&fired), fired.first()) else { return };
+    tracing::info!(alerts = fired.len(), "showing an alert notification");
+    let shown = app
+        .notification()
+        .builder()
+        .title(&n.title)
+        .body(&n.body)
+        .extra(CHANNEL_KEY, &first.channel_login)
+        .show();
+    if let Err(e) = shown {
+        tracing::warn!(error = %e, "could not show an alert notification");
     }
 }

@@ -301,13 +301,12 @@ pub async fn connect(app: &AppHandle, state: Arc<AppState>) -> Result<(), UiErro
                 *u = Some(verification_uri.clone());
             }
             if matches!(a, AuthState::SignedOut { .. }) {
-                // The favourite is added again at sign-in (the watcher may still have it).
+                // The favourite and the alert channels are added again at sign-in (the watcher may
+                // still have them).
                 app2.channels().forget_background();
             }
             if let AuthState::SignedIn { login, .. } = &a {
-                if let Ok((s, _)) = state2.config.load_or_default() {
-                    channels::watch_favourite(&app2, &state2, s.favourite.as_deref()).await;
-                }
+                channels::watch_background(&app2, &state2).await;
                 let known =
                     state2.user.lock().ok().and_then(|g| g.as_ref().map(|u| u.login == *login));
                 if known != Some(true)

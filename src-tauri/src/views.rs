@@ -71,6 +71,17 @@ impl AppInfo {
     }
 }
 
+/// The alert rules per channel as the home page shows them (`alerts_get`, `alerts_set`).
+#[derive(Debug, Serialize)]
+pub struct AlertsView {
+    /// The rules, as in the settings (`version`, `channels` by login).
+    #[serde(flatten)]
+    pub alerts: tev_core::alerts::AlertSettings,
+    /// How each channel with rules is watched now, by login: its go-live pushed, polled (over
+    /// the connection's budget: no go-live alert), or not yet.
+    pub watch: std::collections::BTreeMap<String, tev_core::alerts::Watch>,
+}
+
 /// The settings the home page needs (never a secret): `settings_get`, `set_favourite`,
 /// `setup_save`, `use_built_in_client`.
 #[derive(Debug, Serialize)]

@@ -25,6 +25,20 @@ test("filter and mute hide rows as the cases shared with the core say", () => {
   }
 });
 
+test("minimum amounts hide smaller rows as the cases shared with the core say", () => {
+  assert.ok(rules.minimums.length >= 10);
+  for (const c of rules.minimums) {
+    const view = new FeedView(groups, c.prefs);
+    const ev = { id: "e1", kind: c.kind, occurred_at: "2026-11-28T12:00:00Z", details: c.details };
+    const what = JSON.stringify(c);
+    assert.equal(view.isRowShown(ev), c.shown, `shown: ${what}`);
+    const parts = view.split([ev]);
+    const where = parts.shown.length ? "shown" : parts.muted.length ? "muted" : "filtered";
+    const want = c.shown ? "shown" : view.isMuted(c.kind) ? "muted" : "filtered";
+    assert.equal(where, want, `counted as: ${what}`);
+  }
+});
+
 test("rows after the seen mark stand out as the cases shared with the core say", () => {
   for (const c of rules.seen) {
     const seen = c.mark === null ? null : { id: "e1", at: c.mark };
@@ -158,9 +172,11 @@ test("the filter menu ticks shown groups and greys out muted ones; toggles chang
 test("choices of the wrong shape fall back to the defaults", () => {
   const view = new FeedView(groups, {
     hidden: "raids", muted: null, seen: { id: "x" }, paused: "yes", moderator_view: 1,
+    minimums: { raid_viewers: -3, cheer_bits: 2.5, gift_subs: "10", resub_months: 6, other: 4 },
   });
   assert.deepEqual(view.prefs, {
     hidden: [], muted: [], seen: null, paused: false, moderator_view: false,
+    minimums: { resub_months: 6 },
   });
 });
 

@@ -393,6 +393,12 @@ async function loadPicker() {
   try {
     const followed = await call("followed_channels");
     $("followed").replaceChildren(...followed.map(channelRow));
+    // The channels "Alert me" offers as the user types.
+    $("alert-followed").replaceChildren(...followed.map((c) => {
+      const o = document.createElement("option");
+      o.value = c.login;
+      return o;
+    }));
     renderFavourite();
     $("followed-status").textContent = followed.length ? "" : "You don't follow any channel yet.";
   } catch (e) {
@@ -439,6 +445,158 @@ async function loadNotifications() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Alerts per channel (docs/ui.md "Alerts"): a channel's rules replace the choices above for it.
+const AMOUNTS = [
+  ["raid_min_viewers", "Raid of at least", "viewers"],
+  ["cheer_min_bits", "Cheer of at least", "bits"],
+  ["gift_min_subs", "Gift bomb of at least", "subs"],
+  ["resub_min_months", "Resub of at least", "months"],
+];
+
+function check(field, text, on) {
+  const label = document.createElement("label");
+  label.className = "check";
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.dataset.field = field;
+  box.checked = Boolean(on);
+  label.append(box, document.createTextNode(text));
+  return label;
+}
+
+const WATCH_WORDS = {
+  pushed: "Watched live: Twitch tells the app the moment it goes live.",
+  polled: "Over the connection's budget: its live status is checked every minute instead, and going live does not alert.",
+  pending: "Not watched yet…",
+};
+
+function alertRow(login, r, watch) {
+  const li = document.createElement("li");
+  li.className = "alert-rule";
+  li.dataset.login = login;
+  const head = document.createElement("div");
+  head.className = "alert-rule-head";
+  const name = document.createElement("strong");
+  name.textContent = displayNames.get(login) || login;
+  const remove = document.createElement("button");
+  remove.type = "button";
+    remove.dataset.remove = login;
+  remove.textContent = "Remove";
+  remove.setAttribute("aria-label", `Remove the alerts of ${login}`);
+  head.append(name, remove);
+  const grid = document.createElement("div");
+  grid.className = "alert-rule-grid";
+  grid.append(check("go_live", "Goes live", r.go_live), check("title_change", "Title changes", r.title_change),
+    check("category_change", "Category changes", r.category_change));
+  const cat = document.createElement("label");
+  cat.className = "check";
+  const catInput = document.createElement("input");
+  catInput.type = "text";
+  catInput.dataset.field = "category_is";
+  catInput.placeholder = "any category";
+  catInput.value = r.category_is || "";
+  catInput.setAttribute("aria-label", "Only when the category becomes");
+  cat.append(document.createTextNode("only when it becomes"), catInput);
+  grid.append(cat);
+  for (const [field, before, unit] of AMOUNTS) {
+    const label = document.createElement("label");
+    label.className = "check";
+    const n = document.createElement("input");
+    n.type = "number";
+    n.min = "1";
+    n.step = "1";
+    n.placeholder = "off";
+    n.dataset.field = field;
+    n.value = r[field] == null ? "" : String(r[field]);
+    label.append(document.createTextNode(before), n, document.createTextNode(unit));
+    grid.append(label);
+  }
+  const how = document.createElement("p");
+  how.className = "muted small alert-watch";
+  how.dataset.watch = watch || "pending";
+  how.textContent = WATCH_WORDS[how.dataset.watch] || WATCH_WORDS.pending;
+  li.append(head, how, grid);
+  return li;
+}
+
+// A channel just added is watched a moment later (the core plans its subscriptions): read again
+// a few times until none is pending.
+let alertRetries = 0;
+let alertRetry = null;
+function renderAlerts(alerts) {
+  const channels = (alerts && alerts.channels) || {};
+  const watch = (alerts && alerts.watch) || {};
+  const list = $("alert-list");
+  const logins = Object.keys(channels);
+  const sameRows = [...list.children].map((li) => li.dataset.login).join() === logins.join();
+  if (sameRows && list.contains(document.activeElement)) {
+    // The user is editing a row: keep what is typed, refresh only how each is watched.
+    for (const li of list.children) {
+      const how = li.querySelector(".alert-watch");
+      how.dataset.watch = watch[li.dataset.login] || "pending";
+      how.textContent = WATCH_WORDS[how.dataset.watch] || WATCH_WORDS.pending;
+    }
+  } else {
+    list.replaceChildren(...logins.map((login) => alertRow(login, channels[login], watch[login])));
+  }
+  const pending = logins.some((l) => (watch[l] || "pending") === "pending");
+  clearTimeout(alertRetry);
+  if (pending && alertRetries < 20) {
+    alertRetries += 1;
+    alertRetry = setTimeout(loadAlerts, 1500);
+  } else if (!pending) alertRetries = 0;
+}
+
+// The rules a row's controls say; an empty or invalid amount is off.
+function rulesOf(li) {
+  const r = {};
+  for (const el of li.querySelectorAll("[data-field]")) {
+    const f = el.dataset.field;
+    if (el.type === "checkbox") r[f] = el.checked;
+    else if (el.type === "number") {
+      const n = Number.parseInt(el.value, 10);
+      r[f] = Number.isFinite(n) && n > 0 ? n : null;
+    } else r[f] = el.value.trim() || null;
+  }
+  return r;
+}
+
+async function setAlerts(login, rules) {
+  try {
+    alertRetries = 0;
+    renderAlerts(await call("alerts_set", { login, rules }));
+    $("alert-status").textContent = "";
+  } catch (e) {
+    $("alert-status").textContent = e.message;
+  }
+}
+
+$("alert-list").addEventListener("change", (ev) => {
+  const li = ev.target instanceof Element && ev.target.closest(".alert-rule");
+  if (li) setAlerts(li.dataset.login, rulesOf(li));
+});
+$("alert-list").addEventListener("click", (ev) => {
+  const b = ev.target instanceof Element && ev.target.closest("[data-remove]");
+  if (b) setAlerts(b.dataset.remove, null);
+});
+$("alert-add").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const login = $("alert-login").value.trim().toLowerCase();
+  if (!login) return;
+  const existing = [...$("alert-list").children].some((li) => li.dataset.login === login);
+  if (!existing) await setAlerts(login, { go_live: true });
+  $("alert-login").value = "";
+});
+
+async function loadAlerts() {
+  try {
+    renderAlerts(await call("alerts_get"));
+  } catch (e) {
+    $("alert-status").textContent = e.message;
+  }
+}
+
 $("notice-close").addEventListener("click", () => { $("notice").hidden = true; });
 
 // ---------------------------------------------------------------------------------------------
@@ -469,6 +627,8 @@ async function start() {
     // Drawn from here on, with its data (app.css, `booting`).
     document.body.classList.remove("booting");
     markPainted();
+    // Below the fold: read after the first paint, which waits for nothing it does not show.
+    loadAlerts();
     // The listeners are in place now: a second read catches a change of the login the first
     // one came too early for, and tells the core this page hears notices (it keeps them until
     // then).

@@ -22,6 +22,42 @@ export class KindLooks {
   }
 }
 
+/** The amounts a minimum can be set for (tev_core::alerts::Amount), in menu order, with
+ * their words. */
+export const AMOUNTS = [
+  { key: "raid_viewers", label: "Raids", unit: "viewers" },
+  { key: "cheer_bits", label: "Cheers", unit: "bits" },
+  { key: "gift_subs", label: "Gift bombs", unit: "subs" },
+  { key: "resub_months", label: "Resubs", unit: "months" },
+];
+
+/** The amount a row carries, as [key, n], or null: the core's `tev_core::alerts::amount_of`
+ * (an incoming raid's viewers, a cheer's bits, a bomb's subs, a gift outside a bomb 1, a
+ * resub's months in all), checked against the same cases. */
+export function amountOf(ev) {
+  const d = ev && ev.details;
+  if (!d || typeof d !== "object") return null;
+  const n = (v) => (Number.isSafeInteger(v) && v >= 0 ? v : null);
+  let out = null;
+  if (ev.kind === "raid_incoming" && d.type === "raid") out = ["raid_viewers", n(d.viewers)];
+  else if (ev.kind === "cheer" && d.type === "cheer") out = ["cheer_bits", n(d.bits)];
+  else if (ev.kind === "community_sub_gift" && d.type === "community_sub_gift") out = ["gift_subs", n(d.total)];
+  else if (ev.kind === "sub_gift" && d.type === "sub_gift" && d.community_gift_id == null) out = ["gift_subs", 1];
+  else if (ev.kind === "resub" && d.type === "resub") out = ["resub_months", n(d.cumulative_months)];
+  return out && out[1] !== null ? out : null;
+}
+
+/** The minimums of a channel's choices that mean something: positive whole numbers of a known
+ * amount (the core's `FeedPrefs::minimums` reads them the same way). */
+function cleanMinimums(m) {
+  const out = {};
+  if (!m || typeof m !== "object") return out;
+  for (const { key } of AMOUNTS) {
+    if (Number.isSafeInteger(m[key]) && m[key] > 0) out[key] = m[key];
+  }
+  return out;
+}
+
 /**
  * What the panel shows of a channel's recent events under the viewer's feed choices
  * (tev_core::settings::FeedPrefs, from `feed_prefs_get`). The rule is the core's
@@ -33,6 +69,8 @@ export class KindLooks {
  * - seen mark (`prefs.seen`): rows at or before it are seen; newer ones stand out;
  * - moderator view (`prefs.moderator_view`): the "moderation" group's rows show only in it; in
  *   the viewer view they count as hidden by the filter, and the menu leaves the group out;
+ * - minimums (`prefs.minimums`): a raid, cheer, gift bomb or resub below the channel's minimum
+ *   for its amount counts as hidden by the filter;
  * - gap rows belong to no group: nothing hides them, and they never stand out.
  */
 export class FeedView {
@@ -48,6 +86,7 @@ export class FeedView {
       seen: prefs.seen && typeof prefs.seen.at === "string" ? prefs.seen : null,
       paused: prefs.paused === true,
       moderator_view: prefs.moderator_view === true,
+      minimums: cleanMinimums(prefs.minimums),
     };
   }
 
@@ -79,6 +118,26 @@ export class FeedView {
     return !this.isMuted(kind) && !this.isFiltered(kind);
   }
 
+  /** A row whose amount is below the channel's minimum for it (counted as hidden by the
+   * filter). */
+  isBelowMinimum(ev) {
+    const a = amountOf(ev);
+    const min = a && this.prefs.minimums[a[0]];
+    return Boolean(min) && a[1] < min;
+  }
+
+  /** Whether a row shows: its kind is shown and its amount is not below a minimum. */
+  isRowShown(ev) {
+    return this.isShown(ev.kind) && !this.isBelowMinimum(ev);
+  }
+
+  /** The change that sets (a positive number) or clears the minimum of `key`. */
+  minimumChange(key, n) {
+    const minimums = { ...this.prefs.minimums };
+    if (Number.isSafeInteger(n) && n > 0) minimums[key] = n; else delete minimums[key];
+    return { minimums };
+  }
+
   /** Whether a row should stand out: newer than the seen mark, and not a gap. */
   isUnseen(ev) {
     if (ev.kind === "gap") return false;
@@ -93,7 +152,7 @@ export class FeedView {
     const out = { shown: [], filtered: [], muted: [] };
     for (const ev of events) {
       if (this.isMuted(ev.kind)) out.muted.push(ev);
-      else if (this.isFiltered(ev.kind)) out.filtered.push(ev);
+      else if (this.isFiltered(ev.kind) || this.isBelowMinimum(ev)) out.filtered.push(ev);
       else out.shown.push(ev);
     }
     return out;
@@ -202,7 +261,8 @@ export class Panel {
     const parts = view.split(rows);
     const paused = view.prefs.paused;
     const unseen = new Set(parts.shown.filter((ev) => view.isUnseen(ev)).map((ev) => ev.id));
-    const filterOn = view.prefs.hidden.some((g) => !view.prefs.muted.includes(g));
+    const filterOn = view.prefs.hidden.some((g) => !view.prefs.muted.includes(g))
+      || Object.keys(view.prefs.minimums).length > 0;
     const mutedLabels = view.groups.filter((g) => view.prefs.muted.includes(g.id)).map((g) => g.label);
     const names = mutedLabels.length > 2
       ? `${mutedLabels.slice(0, 2).join(", ")} +${mutedLabels.length - 2}`

@@ -2,7 +2,7 @@
 // Everything is pushed from the Rust core (Tauri events); nothing here polls Twitch.
 import { call, closeWindow, markPainted, on } from "./ipc.js";
 import { eventRow, relativeTime, msUntilRelativeChange, clockTime } from "./events.js";
-import { FeedView, KindLooks, Panel, connectionNote } from "./panel.js";
+import { AMOUNTS, FeedView, KindLooks, Panel, connectionNote } from "./panel.js";
 import { Announcer } from "./announce.js";
 
 const $ = (id) => document.getElementById(id);
@@ -270,9 +270,38 @@ function buildMenu() {
     li.append(label, mute);
     return li;
   }));
+  buildMinimums();
   renderModeratorView();
   if (focused) document.getElementById(focused)?.focus();
   updateMenuCounts(panel.state().groupCounts);
+}
+
+/** The menu's minimum amounts: raids, cheers, gift bombs and resubs below them are hidden by
+ * the filter (blank: no minimum). Saved when a field is left or Enter is pressed. */
+function buildMinimums() {
+  const mins = panel.view.prefs.minimums;
+  $("filter-minimums").replaceChildren(...AMOUNTS.map(({ key, label, unit }) => {
+    const row = document.createElement("label");
+    row.className = "minimum";
+    const name = document.createElement("span");
+    name.textContent = label;
+    const input = document.createElement("input");
+    input.type = "number";
+    input.min = "1";
+    input.step = "1";
+    input.id = `min-${key}`;
+    input.placeholder = "any";
+    input.value = mins[key] ? String(mins[key]) : "";
+    input.addEventListener("change", () => {
+      const n = Number.parseInt(input.value, 10);
+      change(panel.view.minimumChange(key, Number.isFinite(n) ? n : 0));
+    });
+    const u = document.createElement("span");
+    u.className = "muted";
+    u.textContent = unit;
+    row.append(name, input, u);
+    return row;
+  }));
 }
 
 // ---- The moderator view (docs/ui.md "Moderator view"). -----------------------------------
@@ -352,8 +381,9 @@ document.addEventListener("mousedown", (e) => {
 $("filter-menu").addEventListener("focusout", (e) => {
   if (e.relatedTarget && !e.relatedTarget.closest("#filter-menu, #filter-button")) openMenu(false);
 });
-$("menu-show-all").addEventListener("click", () => change({ hidden: [] }));
-$("show-all").addEventListener("click", () => change({ hidden: [] }));
+// "Show all" lifts the filter and the minimums; mutes stay (they are more than a view).
+$("menu-show-all").addEventListener("click", () => change({ hidden: [], minimums: {} }));
+$("show-all").addEventListener("click", () => change({ hidden: [], minimums: {} }));
 
 $("mark-seen").addEventListener("click", () => {
   const mark = panel.seenMark();

@@ -5,6 +5,7 @@
 //! EventSub WebSocket session and the normalised feed of recent events. The desktop app in
 //! `src-tauri` and the `tev` command-line tool are thin front ends over this crate.
 
+pub mod alerts;
 pub mod auth;
 pub mod deeplink;
 pub mod endpoints;

@@ -270,7 +270,7 @@ fn render(input: &NotifyInput<'_>) -> Notification {
 /// Makes untrusted text safe and short for a notification: control characters become
 /// spaces, runs of whitespace collapse, and `<`/`>` become `‹`/`›` because freedesktop
 /// notification servers may read the body as markup (links, images).
-fn clean(text: &str, max_chars: usize) -> String {
+pub(crate) fn clean(text: &str, max_chars: usize) -> String {
     let joined = text
         .split(|c: char| c.is_whitespace() || c.is_control() || is_invisible(c))
         .filter(|word| !word.is_empty())

@@ -3,9 +3,12 @@
 //! entries), and that table is part of what the app keeps all evening. Counted exactly with a
 //! counting allocator (bytes live), so the figure does not depend on the machine.
 
+#[path = "support/frames.rs"]
+mod frames;
+
+use frames::fixture;
 use serde_json::{Value, json};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use tev_core::eventsub::protocol::parse_frame;
 use tev_core::feed::Feed;
@@ -33,12 +36,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static A: Counting = Counting;
-
-fn fixture(name: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("tests/fixtures/frames/{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(p).expect("fixture")).expect("fixture json")
-}
 
 /// Event `i` of a train: a sub, a resub, a raid or a gift (docs/twitch.md §6.1 chat notification
 /// shapes), each from a viewer of its own, 100 ms apart.

@@ -5,42 +5,14 @@
 //! reference examples (<https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/>).
 
 use proptest::prelude::*;
+#[path = "support/frames.rs"]
+mod frames;
+
+use frames::{at, one, rows};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use tev_core::eventsub::protocol::parse_frame;
-use tev_core::feed::{Details, EventKind, Fate, Feed, FeedUpdate, StreamEvent};
+use tev_core::feed::{Details, EventKind, Fate, Feed, FeedUpdate};
 use tev_core::replay::{ReplayOptions, replay};
-
-fn fixture(name: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("tests/fixtures/frames/{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn at(name: &str, id: &str, sec: u32) -> Value {
-    let mut v = fixture(name);
-    v["metadata"]["message_id"] = json!(id);
-    v["metadata"]["message_timestamp"] =
-        json!(format!("2026-11-27T20:{:02}:{:02}.000000000Z", sec / 60, sec % 60));
-    v
-}
-
-fn rows(feed: &mut Feed, v: &Value) -> Vec<StreamEvent> {
-    let f = parse_frame(&v.to_string()).unwrap();
-    feed.push(&f)
-        .into_iter()
-        .filter_map(|u| match u {
-            FeedUpdate::Added(e) => Some(e),
-            _ => None,
-        })
-        .collect()
-}
-
-fn one(feed: &mut Feed, v: &Value) -> StreamEvent {
-    let r = rows(feed, v);
-    assert_eq!(r.len(), 1, "expected one row, got {r:?}");
-    r.into_iter().next().unwrap()
-}
 
 /// A notification frame of `kind` v`version` on channel `channel` with `event`.
 fn frame(id: &str, kind: &str, version: &str, channel: &str, event: Value) -> Value {

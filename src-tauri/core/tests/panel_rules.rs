@@ -3,6 +3,7 @@
 //! kind changed on one side only fails a test on one side or the other.
 
 use serde_json::{Value, json};
+use tev_core::feed::{Details, EventKind};
 use tev_core::kind::KIND_TABLE;
 use tev_core::{kind::FEED_GROUPS, settings::FeedPrefs};
 
@@ -37,6 +38,21 @@ fn filter_and_mute_hide_rows_as_the_shared_cases_say() {
         let kind = case["kind"].as_str().expect("a kind");
         assert_eq!(prefs.is_shown(kind), case["shown"], "shown: {case}");
         assert_eq!(prefs.is_muted(kind), case["muted"], "muted: {case}");
+    }
+}
+
+#[test]
+fn minimum_amounts_hide_smaller_rows_as_the_shared_cases_say() {
+    let cases = fixture(RULES_FIXTURE);
+    let cases = cases["minimums"].as_array().expect("a list of cases");
+    assert!(cases.len() >= 10, "the cases are all there");
+    for case in cases {
+        let prefs: FeedPrefs =
+            serde_json::from_value(case["prefs"].clone()).expect("a channel's feed choices");
+        let kind: EventKind = serde_json::from_value(case["kind"].clone()).expect("a kind");
+        let details: Details =
+            serde_json::from_value(case["details"].clone()).expect("the core's details");
+        assert_eq!(prefs.is_row_shown(kind, &details), case["shown"], "shown: {case}");
     }
 }
 

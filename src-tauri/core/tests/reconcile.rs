@@ -42,6 +42,7 @@ fn wanted(channels: &[&str]) -> Vec<planner::WantedSub> {
                 login: c.to_string(),
                 role: Role::Viewer,
                 live_only: false,
+                updates: false,
                 moderation: false,
             })
             .collect(),

@@ -49,11 +49,11 @@ async fn windows_and_favourites_coming_and_going_leave_the_open_channels_subscri
     report(&h, "nightowl subscribed", |r| enabled_on(r, NIGHTOWL) == VIEWER_SUBS).await;
     assert!(h.remove_channel("nightowl").await.expect("close it"));
     report(&h, "nightowl gone", |r| enabled_on(r, NIGHTOWL) == 0).await;
-    h.add_background_channel("quietfox").await.expect("a favourite");
+    h.add_background_channel("quietfox", false).await.expect("a favourite");
     report(&h, "the favourite's go-live", |r| enabled_on(r, QUIETFOX) == 1).await;
     // Another favourite: the old one is no longer watched, the new one is.
     assert!(h.remove_channel("quietfox").await.expect("the old favourite"));
-    h.add_background_channel("pixelpaladin").await.expect("the new favourite");
+    h.add_background_channel("pixelpaladin", false).await.expect("the new favourite");
     report(&h, "the new favourite only", |r| {
         enabled_on(r, QUIETFOX) == 0 && enabled_on(r, PIXELPALADIN) == 1
     })
@@ -87,7 +87,7 @@ async fn a_handover_then_a_reconcile_touches_nothing(keeps_old_id: bool) {
     report(&h, "the successor's session", |r| r.session_id.as_deref() == Some(s2.as_str())).await;
     sent.extend(sim.emit("channel.raid", "lumenforge").await);
     // A reconcile on the successor: a favourite added.
-    h.add_background_channel("quietfox").await.expect("a favourite");
+    h.add_background_channel("quietfox", false).await.expect("a favourite");
     report(&h, "the favourite's go-live", |r| enabled_on(r, QUIETFOX) == 1).await;
     connected(&h).await;
     sent.extend(sim.emit("channel.raid", "lumenforge").await);
@@ -135,7 +135,7 @@ async fn two_copies_on_one_channel_keep_each_others_subscriptions_and_both_recei
         match step % 8 {
             // A reconcile on one copy: a favourite comes (Twitch may refuse it over the shared
             // cost limit; docs/twitch.md §1.6) …
-            0 | 1 => drop(h.add_background_channel(favourite).await.expect("favourite")),
+            0 | 1 => drop(h.add_background_channel(favourite, false).await.expect("favourite")),
             // … and goes.
             2 | 3 => assert!(h.remove_channel(favourite).await.expect("unfavourite")),
             // A handover on one copy (docs/twitch.md §1.3).

@@ -540,6 +540,7 @@ mod requested_scopes {
                     login: format!("login{id}"),
                     role: *role,
                     live_only: false,
+                    updates: false,
                     moderation: false,
                 })
                 .collect(),

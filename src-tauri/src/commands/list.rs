@@ -48,6 +48,8 @@ macro_rules! app_commands {
             chat::chat_send => "streamer-compose",
             notifications::notifications_get => "app-pages",
             notifications::notifications_set => "app-pages",
+            notifications::alerts_get => "app-pages",
+            notifications::alerts_set => "app-pages",
         }
     };
 }

@@ -45,6 +45,10 @@ pub struct PlannedChannel {
     /// Watched without a window (the favourite, for its go-live notification): only
     /// `stream.online`, planned after every windowed channel's live status.
     pub live_only: bool,
+    /// With `live_only`: its `channel.update` too, for an alert on a title or category change
+    /// (`crate::alerts`), planned after every windowed channel's details (and before their
+    /// extras: the user asked for this alert).
+    pub updates: bool,
     /// The user's moderator view is on: the moderation types ([`MODERATION_KINDS`]) are
     /// planned too, where the user's role allows them (docs/twitch.md §2).
     pub moderation: bool,
@@ -361,7 +365,9 @@ pub fn plan(input: &PlanInput) -> Plan {
         // types it covers are looked at (it comes first in `MODERATION_KINDS`).
         let mut moderate_v2 = false;
         for kind in KINDS.iter().chain(moderation) {
-            if ch.role < kind.min_role || (ch.live_only && kind.sub_type != "stream.online") {
+            let background_wants = kind.sub_type == "stream.online"
+                || (ch.updates && kind.sub_type == "channel.update");
+            if ch.role < kind.min_role || (ch.live_only && !background_wants) {
                 continue;
             }
             let covered = match kind.dup {
@@ -453,6 +459,7 @@ mod tests {
             login: format!("login{id}"),
             role,
             live_only: false,
+            updates: false,
             moderation: false,
         }
     }
@@ -783,6 +790,25 @@ mod tests {
         let p = plan(&input(chans, &["user:read:chat"]));
         assert_eq!(p.total_cost, 10);
         assert_eq!(p.poll_live, ["1"], "the windows keep EventSub, the favourite is polled");
+    }
+
+    #[test]
+    fn a_background_channel_with_title_or_category_alerts_also_gets_its_channel_update() {
+        // An alert on a title or category change needs `channel.update` (docs/twitch.md §1.8):
+        // the one detail a channel without a window gets, after every window's details (the
+        // budget's tiers: live status, details, extras).
+        let mut alert = ch("1", Viewer);
+        alert.live_only = true;
+        alert.updates = true;
+        let p = plan(&input(vec![alert, ch("2", Viewer)], &["user:read:chat"]));
+        let mut types = types_of(&p, "1");
+        types.sort();
+        assert_eq!(types, ["channel.update", "stream.online"]);
+        let order: Vec<_> =
+            p.subscriptions.iter().map(|s| (s.channel_id.as_str(), s.sub_type.as_str())).collect();
+        let window_update = order.iter().position(|o| *o == ("2", "channel.update")).unwrap();
+        let alert_update = order.iter().position(|o| *o == ("1", "channel.update")).unwrap();
+        assert!(alert_update > window_update, "the window's details come first: {order:?}");
     }
 
     #[test]

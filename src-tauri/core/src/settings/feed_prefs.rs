@@ -6,6 +6,8 @@
 //!   desktop notification (the notifier reads [`Settings::feed_muted`]).
 //! - *Seen mark* (`seen`): the newest event the viewer marked seen; newer rows stand out.
 //! - *Pause* (`paused`): the panel's auto-scroll is paused.
+//! - *Minimums* (`minimums`): raids, cheers, gift bombs and resubs below an amount count as
+//!   hidden by the filter (the amounts an alert rule can ask a minimum of, `crate::alerts`).
 //! - *Moderator view* (`moderator_view`): a moderator's (or the broadcaster's) view of the
 //!   channel: the app subscribes to what a moderator acts on (bans, timeouts, AutoMod, warnings,
 //!   unban requests; docs/twitch.md §2) and the [`MODERATION_GROUP`]'s rows show. In the
@@ -20,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::{ConfigError, Settings};
+use crate::alerts::{Amount, amount_of};
+use crate::feed::{Details, EventKind};
 use crate::kind::{FEED_GROUPS, feed_group_of, is_feed_group};
 
 /// How many channels' feed choices are remembered; past this, the least recently changed
@@ -64,6 +68,11 @@ pub struct FeedPrefs {
     /// The moderator view is on: moderation events are subscribed to and their rows show.
     #[serde(deserialize_with = "lenient")]
     pub moderator_view: bool,
+    /// Minimum amounts by [`Amount::key`] (`raid_viewers`, `cheer_bits`, `gift_subs`,
+    /// `resub_months`): a row whose amount ([`amount_of`]) is below it counts as hidden by the
+    /// filter. Read entry by entry: a zero, a non-number or an unknown amount is dropped.
+    #[serde(deserialize_with = "lenient_minimums", skip_serializing_if = "BTreeMap::is_empty")]
+    pub minimums: BTreeMap<String, u64>,
     /// When these choices last changed; the oldest channel is forgotten first.
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -86,6 +95,19 @@ impl FeedPrefs {
                 && !self.hidden.contains(g)
                 && (g != MODERATION_GROUP || self.moderator_view)
         })
+    }
+
+    /// Whether a row's amount is below this channel's minimum for it.
+    pub fn is_below_minimum(&self, kind: EventKind, details: &Details) -> bool {
+        amount_of(kind, details)
+            .and_then(|(a, n)| self.minimums.get(a.key()).map(|min| n < *min))
+            .unwrap_or(false)
+    }
+
+    /// Whether a row shows in the panel: its kind is shown ([`FeedPrefs::is_shown`]) and its
+    /// amount is not below a minimum.
+    pub fn is_row_shown(&self, kind: EventKind, details: &Details) -> bool {
+        self.is_shown(kind.as_str()) && !self.is_below_minimum(kind, details)
     }
 
     /// Whether a row that occurred at `at` counts as seen.
@@ -119,6 +141,8 @@ pub struct FeedPrefsChange {
     pub paused: Option<bool>,
     /// Turn the moderator view on or off.
     pub moderator_view: Option<bool>,
+    /// The new minimum amounts, all of them (an amount left out has none).
+    pub minimums: Option<BTreeMap<String, u64>>,
     /// Mark seen up to this event; a mark older than the stored one is ignored (marking seen
     /// never makes a row new again).
     pub seen: Option<SeenMark>,
@@ -140,6 +164,14 @@ impl FeedPrefsChange {
                     bad.chars().take(40).collect::<String>()
                 )));
             }
+        }
+        if let Some(minimums) = &self.minimums
+            && let Some(bad) = minimums.keys().find(|k| Amount::from_key(k).is_none())
+        {
+            return Err(ConfigError::Invalid(format!(
+                "unknown amount {:?}",
+                bad.chars().take(40).collect::<String>()
+            )));
         }
         if let Some(seen) = &self.seen
             && (seen.id.is_empty()
@@ -181,6 +213,9 @@ impl FeedPrefsChange {
         if let Some(on) = self.moderator_view {
             prefs.moderator_view = on;
         }
+        if let Some(minimums) = self.minimums {
+            prefs.minimums = minimums.into_iter().filter(|(_, n)| *n > 0).collect();
+        }
         if let Some(seen) = self.seen
             && prefs.seen.as_ref().is_none_or(|old| seen.at > old.at)
         {
@@ -209,6 +244,24 @@ where
         tracing::warn!(reason = %e, "settings: a feed choice has the wrong type; using its default");
         T::default()
     }))
+}
+
+/// Reads the minimum amounts: keeps the entries of a known amount with a positive whole number,
+/// drops anything else (a hand-edited file cannot make the panel hide everything by mistake).
+fn lenient_minimums<'de, D>(d: D) -> Result<BTreeMap<String, u64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = serde_json::Value::deserialize(d)?;
+    let Some(items) = v.as_object() else {
+        tracing::warn!("settings: the feed minimums are not a map; ignored");
+        return Ok(BTreeMap::new());
+    };
+    Ok(items
+        .iter()
+        .filter(|(k, _)| Amount::from_key(k).is_some())
+        .filter_map(|(k, v)| v.as_u64().filter(|n| *n > 0).map(|n| (k.clone(), n)))
+        .collect())
 }
 
 /// Reads a list of group names: keeps the strings that look like names (known or a newer

@@ -109,6 +109,11 @@ pub struct Settings {
     /// Days the event store keeps a row (by its event time); older rows are deleted once a day.
     /// 0 keeps every row. Default [`crate::recent::DEFAULT_RETENTION_DAYS`].
     pub event_retention_days: u32,
+    /// Alert rules per channel (docs/ui.md "Alerts"): a channel listed here notifies by its
+    /// rules instead of `notifications`' per-kind choices. Versioned on its own
+    /// ([`crate::alerts::ALERTS_VERSION`]).
+    #[serde(skip_serializing_if = "crate::alerts::AlertSettings::is_empty")]
+    pub alerts: crate::alerts::AlertSettings,
     /// Fields this version does not know; kept so a downgrade does not erase them.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -128,6 +133,7 @@ impl Default for Settings {
             intro_dismissed: false,
             max_streamer_windows: DEFAULT_MAX_STREAMER_WINDOWS,
             event_retention_days: crate::recent::DEFAULT_RETENTION_DAYS,
+            alerts: crate::alerts::AlertSettings::default(),
             extra: BTreeMap::new(),
         }
     }

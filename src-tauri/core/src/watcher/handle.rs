@@ -11,6 +11,8 @@ pub(super) enum Command {
         role: Option<Role>,
         /// Only its go-live, for a notification (no window).
         background: bool,
+        /// With `background`: its `channel.update` too.
+        updates: bool,
         reply: oneshot::Sender<Result<WatchedChannel, WatcherError>>,
     },
     Remove {
@@ -58,22 +60,31 @@ impl WatcherHandle {
         login: &str,
         role: Option<Role>,
     ) -> Result<WatchedChannel, WatcherError> {
-        self.ask(|reply| Command::Add { login: login.to_string(), role, background: false, reply })
-            .await?
+        self.ask(|reply| Command::Add {
+            login: login.to_string(),
+            role,
+            background: false,
+            updates: false,
+            reply,
+        })
+        .await?
     }
 
     /// Watches `login` in the background: only `stream.online` (for a go-live notification),
     /// planned after the live status of every channel with a window. A later
     /// [`add_channel`](Self::add_channel) of the same login makes it a full channel; a full
-    /// channel stays full.
+    /// channel stays full. `updates`: its `channel.update` too (an alert on a title or category
+    /// change); asking again for a channel already in the background changes only that.
     pub async fn add_background_channel(
         &self,
         login: &str,
+        updates: bool,
     ) -> Result<WatchedChannel, WatcherError> {
         self.ask(|reply| Command::Add {
             login: login.to_string(),
             role: None,
             background: true,
+            updates,
             reply,
         })
         .await?

@@ -131,6 +131,9 @@ pub struct WatchedChannel {
     /// Watched without a window (only its go-live, at the lowest priority); see
     /// [`WatcherHandle::add_background_channel`].
     pub background: bool,
+    /// With `background`: its `channel.update` is watched too (an alert on a title or category
+    /// change, `crate::alerts`).
+    pub background_updates: bool,
     /// The user's moderator view of the channel is on: what a moderator acts on is subscribed
     /// to as well (only where the user moderates it or is its broadcaster); see
     /// [`WatcherHandle::set_moderation`].

@@ -44,6 +44,7 @@ impl Task {
                         login: c.login.clone(),
                         role: c.role,
                         live_only: c.background,
+                        updates: c.background_updates,
                         moderation: c.moderation,
                     })
                     .collect(),

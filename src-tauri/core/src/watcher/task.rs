@@ -242,8 +242,8 @@ impl Task {
 
     async fn on_command(&mut self, c: Command) {
         match c {
-            Command::Add { login, role, background, reply } => {
-                let r = self.add(&login, role, background).await;
+            Command::Add { login, role, background, updates, reply } => {
+                let r = self.add(&login, role, background, updates).await;
                 let _ = reply.send(r);
             }
             Command::Demote { login, reply } => {
@@ -309,12 +309,22 @@ impl Task {
         login: &str,
         role: Option<Role>,
         background: bool,
+        updates: bool,
     ) -> Result<WatchedChannel, WatcherError> {
         let login = login.trim().to_lowercase();
         if let Some(c) = self.channels.iter_mut().find(|c| c.login == login) {
             // A window for a channel watched in the background: it becomes a full channel.
             if c.background && !background {
                 c.background = false;
+                let c = c.clone();
+                self.replan();
+                return Ok(c);
+            }
+            // Kept whatever it is now: a background channel's alerts changed what it needs, or
+            // a full channel (whose `channel.update` is planned anyway) remembers it for when
+            // its window closes.
+            if background && c.background_updates != updates {
+                c.background_updates = updates;
                 let c = c.clone();
                 self.replan();
                 return Ok(c);
@@ -343,6 +353,7 @@ impl Task {
             display_name: user.display_name,
             role,
             background,
+            background_updates: background && updates,
             moderation: false,
         };
         self.feed.watch_channel(&ch.id, &ch.login);

@@ -106,6 +106,11 @@ pub fn forward_live(app: &AppHandle, state: &AppState) {
                 }
                 Ok(LiveUpdate::Notice { channel_id, message }) => {
                     tracing::info!(?channel_id, %message, "notice");
+                    // A notice of no channel is the app's own (the event store could not be
+                    // written): the home window says it.
+                    if channel_id.is_none() {
+                        crate::home::notice(&app, "storage", &message);
+                    }
                 }
                 Ok(LiveUpdate::NewEvent(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {

@@ -242,6 +242,9 @@ fn startup_state() -> Result<(std::sync::Arc<state::AppState>, Option<String>), 
     let (config, settings_notice) = config.checked_at_start();
     let data_dir = tev_core::paths::data_dir().map_err(|e| e.to_string())?;
     let (live, report) = tev_core::live::LiveFeed::open(&data_dir, 10);
+    if let Ok(settings) = config.load() {
+        live.set_retention_days(settings.event_retention_days);
+    }
     let notices: Vec<String> = settings_notice.into_iter().chain(report.notice()).collect();
     let notice = (!notices.is_empty()).then(|| notices.join(" "));
     Ok((state::AppState::new(endpoints, config, live), notice))

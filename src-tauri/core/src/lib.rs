@@ -21,6 +21,7 @@ pub mod paths;
 pub mod recent;
 pub mod replay;
 pub mod settings;
+pub mod store;
 pub mod tls;
 pub mod token;
 pub mod watcher;

@@ -77,7 +77,7 @@ pub enum LiveUpdate {
 }
 
 struct Inner {
-    /// The last N rows per channel, on disk.
+    /// The last N rows per channel, over the event store.
     recent: RecentEvents,
     /// Headers by channel id.
     headers: HashMap<String, Header>,
@@ -204,24 +204,45 @@ impl LiveFeed {
         let _ = self.updates.send(LiveUpdate::Header(header));
     }
 
-    /// Writes the recent events to disk if they changed.
+    /// Writes the changed rows to the event store, in one transaction, if there are any.
     pub fn save(&self) -> Result<(), RecentError> {
-        let mut g = lock(&self.inner);
-        if g.dirty {
-            g.recent.save(Utc::now())?;
+        let result = {
+            let mut g = lock(&self.inner);
+            if !(g.dirty || g.recent.has_unsaved()) {
+                return Ok(());
+            }
             g.dirty = false;
+            g.recent.save(Utc::now())
+        };
+        self.tell_failure(result)
+    }
+
+    /// Rows older than `days` days leave the event store, once a day (0: kept for ever; the
+    /// setting `event_retention_days`).
+    pub fn set_retention_days(&self, days: u32) {
+        lock(&self.inner).recent.set_retention_days(days);
+    }
+
+    /// A store that could not be written is given up for this run: the user is told once,
+    /// on the home window (a notice without a channel).
+    fn tell_failure(&self, result: Result<(), RecentError>) -> Result<(), RecentError> {
+        if let Err(e) = &result {
+            let _ =
+                self.updates.send(LiveUpdate::Notice { channel_id: None, message: e.to_string() });
         }
-        Ok(())
+        result
     }
 
     /// The app stops listening now (it exits, or its watcher ended): writes the rows, this
     /// moment and the channels watched now, whether or not rows changed. The next start gives
     /// those channels, and only those, an "app was closed" gap row from this moment.
     pub fn stopped_listening(&self) -> Result<(), RecentError> {
-        let mut g = lock(&self.inner);
-        g.recent.save(Utc::now())?;
-        g.dirty = false;
-        Ok(())
+        let result = {
+            let mut g = lock(&self.inner);
+            g.dirty = false;
+            g.recent.save(Utc::now())
+        };
+        self.tell_failure(result)
     }
 
     /// Applies one watcher update.
@@ -335,7 +356,10 @@ impl LiveFeed {
                     alive_at = tokio::time::Instant::now() + ALIVE_EVERY;
                 }
             }
-            if save_at.is_none() && lock(&self.inner).dirty {
+            if save_at.is_none() && {
+                let g = lock(&self.inner);
+                g.dirty || g.recent.has_unsaved()
+            } {
                 save_at = Some(tokio::time::Instant::now() + save_every);
             }
         }

@@ -1,25 +1,11 @@
-//! `RecentEvents`: order, bound, gaps, persistence (atomic), corrupt files set aside.
+//! `RecentEvents`: order, bound, gaps, persistence in the event store, damaged stores set aside.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::Utc;
 use tev_core::feed::{Details, EventKind, FeedUpdate, GapReason, StreamEvent};
 use tev_core::recent::RecentEvents;
 
-fn t(sec: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_795_000_000 + sec, 0).unwrap()
-}
-
-fn ev(id: &str, channel: &str, sec: i64) -> StreamEvent {
-    StreamEvent {
-        id: id.into(),
-        channel_id: channel.into(),
-        channel_login: format!("login{channel}"),
-        kind: EventKind::Follow,
-        occurred_at: t(sec),
-        actor: None,
-        summary: format!("event {id}"),
-        details: Details::Follow,
-    }
-}
+mod rows;
+use rows::{ev, t};
 
 fn ids(r: &RecentEvents, channel: &str) -> Vec<String> {
     r.channel(channel).iter().map(|e| e.id.clone()).collect()
@@ -85,10 +71,12 @@ fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed_on_the_chan
     r.watch("3", "login3");
     r.unwatch("3", t(50));
     r.save(t(100)).unwrap();
-    // Only the file itself: no temp file left behind.
+    drop(r);
+    // Only the database (and its write-ahead log while it was open): nothing else written.
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with("-wal") && !n.ends_with("-shm"))
         .collect();
     assert_eq!(names, [RecentEvents::FILE_NAME]);
 
@@ -110,7 +98,7 @@ fn saved_events_come_back_with_a_gap_for_the_time_the_app_was_closed_on_the_chan
 }
 
 #[test]
-fn a_save_replaces_the_previous_file_whole() {
+fn each_save_stamps_the_store_and_the_newest_stamp_starts_the_gap() {
     let dir = tempfile::tempdir().unwrap();
     let (mut r, _) = RecentEvents::load(dir.path(), 10, t(0));
     r.watch("1", "login1");
@@ -118,6 +106,7 @@ fn a_save_replaces_the_previous_file_whole() {
         r.insert(ev(&format!("e{i}"), "1", i));
         r.save(t(10 + i)).unwrap();
     }
+    drop(r);
     let (r2, _) = RecentEvents::load(dir.path(), 10, t(30));
     let rows = r2.channel("1");
     assert_eq!(rows.len(), 10, "gap + the 9 newest of the 10 saved");
@@ -129,44 +118,59 @@ fn a_save_replaces_the_previous_file_whole() {
 }
 
 #[test]
-fn a_corrupt_file_is_reported_and_set_aside_not_lost() {
+fn a_damaged_database_is_reported_and_set_aside_not_lost_and_a_new_one_started() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(RecentEvents::FILE_NAME);
-    let garbage =
-        b"{\"version\":1,\"saved_at\":\"2026-11-27T20:00:00Z\",\"channels\":{\"1\":[{\"id\":";
+    // What a half-copied file looks like to SQLite: not a database.
+    let garbage = b"SQLite format 3\0\x10\0\x01\x01 damaged beyond the header";
     std::fs::write(&path, garbage).unwrap();
-    let (r, report) = RecentEvents::load(dir.path(), 10, t(0));
+    let (mut r, report) = RecentEvents::load(dir.path(), 10, t(0));
     assert_eq!(r.channels().count(), 0);
-    let aside = report.set_aside.expect("set aside");
+    let aside = report.set_aside.clone().expect("set aside");
     assert!(report.problem.is_some());
+    assert!(!report.memory_only, "a new store replaces it: {report:?}");
     let aside_name = aside.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(aside_name.starts_with("recent-events.json.corrupt-"), "{aside_name}");
+    assert!(aside_name.starts_with("events.sqlite3.corrupt-"), "{aside_name}");
     assert_eq!(std::fs::read(&aside).unwrap(), garbage, "the bad file is kept as it was");
-    assert!(!path.exists());
-    // The next save writes a fresh file beside the kept one.
+    let notice = report.notice().expect("a notice for the home window");
+    assert!(notice.contains(&aside.display().to_string()) && notice.contains("new"), "{notice}");
+    // The new store keeps what this run gets.
+    r.insert(ev("a", "1", 1));
     r.save(t(1)).unwrap();
-    let (_, report) = RecentEvents::load(dir.path(), 10, t(2));
+    drop(r);
+    let (r, report) = RecentEvents::load(dir.path(), 10, t(2));
     assert_eq!(report.set_aside, None);
+    assert_eq!(ids(&r, "1"), ["a"]);
 }
 
 #[test]
-fn an_unknown_format_version_is_set_aside_too() {
+fn a_store_of_a_newer_schema_is_set_aside_too() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join(RecentEvents::FILE_NAME),
-        r#"{"version":99,"saved_at":"2026-11-27T20:00:00Z","channels":{}}"#,
-    )
-    .unwrap();
-    let (_, report) = RecentEvents::load(dir.path(), 10, t(0));
-    assert!(report.set_aside.is_some());
-    assert!(report.problem.unwrap().contains("99"));
+    let path = dir.path().join(RecentEvents::FILE_NAME);
+    {
+        let (mut r, _) = RecentEvents::load(dir.path(), 10, t(0));
+        r.insert(ev("a", "1", 1));
+        r.save(t(1)).unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let (r, report) = RecentEvents::load(dir.path(), 10, t(2));
+    assert_eq!(r.channels().count(), 0);
+    assert!(report.problem.as_deref().unwrap_or_default().contains("schema version 99"));
+    let aside = report.set_aside.expect("set aside");
+    let kept = rusqlite::Connection::open(&aside).unwrap();
+    let v: u32 = kept.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let rows: u32 = kept.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
+    assert_eq!((v, rows), (99, 1), "the newer store is kept whole, its rows included");
 }
 
 #[test]
-fn a_missing_data_dir_is_created_on_save() {
+fn a_missing_data_dir_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let nested = dir.path().join("a/b");
-    let (mut r, _) = RecentEvents::load(&nested, 10, t(0));
+    let (mut r, report) = RecentEvents::load(&nested, 10, t(0));
+    assert!(!report.memory_only, "{report:?}");
     r.insert(ev("a", "1", 1));
     r.save(t(1)).unwrap();
     assert!(nested.join(RecentEvents::FILE_NAME).exists());
@@ -245,21 +249,6 @@ fn twelve_daily_starts_keep_a_channel_opened_once_whole_and_never_stack_gap_rows
 }
 
 #[test]
-fn a_bare_future_version_is_named_as_such_and_set_aside_with_its_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(RecentEvents::FILE_NAME);
-    std::fs::write(&path, br#"{"version": 99}"#).unwrap();
-    let (r, report) = RecentEvents::load(dir.path(), 10, t(0));
-    assert_eq!(r.channels().count(), 0);
-    assert!(report.problem.as_deref().unwrap_or_default().contains("format version 99"));
-    let aside = report.set_aside.clone().expect("set aside");
-    assert_eq!(std::fs::read(&aside).unwrap(), br#"{"version": 99}"#);
-    let notice = report.notice().expect("a notice for the home window");
-    assert!(notice.contains(&aside.display().to_string()), "{notice}");
-    assert!(!report.memory_only);
-}
-
-#[test]
 fn a_directory_in_place_of_the_file_gives_a_memory_only_list_and_is_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(RecentEvents::FILE_NAME);
@@ -272,6 +261,7 @@ fn a_directory_in_place_of_the_file_gives_a_memory_only_list_and_is_left_alone()
     assert!(notice.contains("memory only"), "{notice}");
     assert!(notice.contains(&path.display().to_string()), "{notice}");
     // Events still work this run, and saving them touches nothing on disk.
+    assert!(r.is_memory_only());
     assert!(r.insert(ev("a", "1", 1)));
     assert_eq!(r.channel("1").len(), 1);
     r.save(t(2)).unwrap();
@@ -289,6 +279,7 @@ fn a_readable_file_gives_no_notice() {
     assert_eq!(report.notice(), None);
     r.insert(ev("a", "1", 1));
     r.save(t(1)).unwrap();
+    drop(r);
     let (_, report) = RecentEvents::load(dir.path(), 10, t(2));
     assert_eq!(report.notice(), None);
     assert!(!report.memory_only);

@@ -709,6 +709,22 @@ impl App {
     }
 }
 
+/// The app's event store under a test home (its data directory).
+pub fn event_store_path(home: &Path) -> PathBuf {
+    home.join(".local/share/twitch-event-viewer/events.sqlite3")
+}
+
+/// Whether the event with this id is committed to the app's event store under `home`: read
+/// through a connection of its own, as any other reader of the store would (never creates it).
+pub fn event_is_stored(home: &Path, id: &str) -> bool {
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let Ok(conn) = rusqlite::Connection::open_with_flags(event_store_path(home), flags) else {
+        return false;
+    };
+    conn.query_row("SELECT 1 FROM events WHERE id = ?1", [id], |_| Ok(())).is_ok()
+}
+
 /// A fresh, empty home directory for the app (first run).
 pub fn fresh_home() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home")

@@ -167,10 +167,10 @@ async fn mute_filter_seen_and_pause_work_and_are_remembered_per_channel() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(feeds["muted"], json!(["subs"]), "{feeds}");
-    // The recent events reach the disk within seconds (atomic writes); wait for the newest.
-    let stored = app.home.path().join(".local/share/twitch-event-viewer/recent-events.json");
-    while !std::fs::read_to_string(&stored).is_ok_and(|s| s.contains(&later)) {
-        assert!(Instant::now() < deadline, "the events never reached {}", stored.display());
+    // The events reach the event store within seconds (one transaction per save); wait for
+    // the newest.
+    while !tev_e2e::event_is_stored(app.home.path(), &later) {
+        assert!(Instant::now() < deadline, "the events never reached the event store");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 

@@ -119,7 +119,7 @@ async fn the_watcher_comes_back_after_a_logout_a_revoked_login_and_an_unreachabl
 
 /// The two files the app keeps, under a test home.
 struct Files {
-    /// `recent-events.json` in the app's data directory.
+    /// `events.sqlite3`, the event store in the app's data directory.
     events: PathBuf,
     /// `settings.json` in the app's config directory.
     settings: PathBuf,
@@ -130,7 +130,7 @@ fn files(home: &Path) -> Files {
     let config = home.join(".config/twitch-event-viewer");
     std::fs::create_dir_all(&data).expect("data dir");
     std::fs::create_dir_all(&config).expect("config dir");
-    Files { events: data.join("recent-events.json"), settings: config.join("settings.json") }
+    Files { events: data.join("events.sqlite3"), settings: config.join("settings.json") }
 }
 
 /// A file's damage, made before the app starts.
@@ -142,7 +142,8 @@ enum Damage {
     Directory,
     /// Cut off in the middle of a JSON value.
     Truncated,
-    /// Well-formed, from a newer version of the app.
+    /// Well-formed, from a newer version of the app (for the event store: a database whose
+    /// schema version is newer).
     FutureVersion,
 }
 
@@ -156,11 +157,24 @@ fn bytes_for(damage: Damage) -> &'static [u8] {
     }
 }
 
-fn damage(path: &Path, how: Damage) {
+/// Damages the file at `path` and returns the bytes it (or, for a directory, its one file)
+/// holds, which must never be lost.
+fn damage(path: &Path, how: Damage) -> Vec<u8> {
+    let is_store = path.extension().is_some_and(|e| e == "sqlite3");
     match how {
         Damage::Directory => {
             std::fs::create_dir(path).expect("mkdir");
             std::fs::write(path.join("note.txt"), bytes_for(how)).expect("write");
+        }
+        Damage::FutureVersion if is_store => {
+            let conn = rusqlite::Connection::open(path).expect("a database");
+            conn.execute_batch(
+                "CREATE TABLE events (id TEXT, row TEXT); \
+                 INSERT INTO events VALUES ('kept', '{}'); PRAGMA user_version = 99;",
+            )
+            .expect("a newer store");
+            drop(conn);
+            return std::fs::read(path).expect("read");
         }
         _ => {
             std::fs::write(path, bytes_for(how)).expect("write");
@@ -170,12 +184,12 @@ fn damage(path: &Path, how: Damage) {
             }
         }
     }
+    bytes_for(how).to_vec()
 }
 
 /// The original bytes are still on disk: in place (unreadable file, directory) or set aside
 /// beside it as `<name>.corrupt-…` (truncated, newer version).
-fn assert_bytes_kept(path: &Path, how: Damage) {
-    let want = bytes_for(how);
+fn assert_bytes_kept(path: &Path, how: Damage, want: &[u8]) {
     match how {
         Damage::Unreadable => {
             let mode = std::fs::metadata(path).expect("still there").permissions().mode();
@@ -195,7 +209,10 @@ fn assert_bytes_kept(path: &Path, how: Damage) {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.file_name().is_some_and(|n| {
-                        n.to_string_lossy().starts_with(&format!("{name}.corrupt-"))
+                        let n = n.to_string_lossy();
+                        n.starts_with(&format!("{name}.corrupt-"))
+                            && !n.ends_with("-wal")
+                            && !n.ends_with("-shm")
                     })
                 })
                 .collect();
@@ -212,10 +229,8 @@ async fn starts_despite(events: Damage, settings: Option<Damage>, shot: &str) {
         twitch_sim::spawn(twitch_sim::SimOptions::default()).await.expect("start the simulator");
     let home = tempfile::Builder::new().prefix("tev-e2e-home-").tempdir().expect("home");
     let f = files(home.path());
-    damage(&f.events, events);
-    if let Some(s) = settings {
-        damage(&f.settings, s);
-    }
+    let events_bytes = damage(&f.events, events);
+    let settings_bytes = settings.map(|s| damage(&f.settings, s));
     let app = App::launch(Launch {
         sim_base: Some(sim.base_url()),
         home: Some(home),
@@ -229,7 +244,7 @@ async fn starts_despite(events: Damage, settings: Option<Damage>, shot: &str) {
     assert!(text.contains("stored events"), "the notice names the events file: {text}");
     let expect_events = match events {
         Damage::Unreadable | Damage::Directory => "memory only",
-        Damage::Truncated | Damage::FutureVersion => "recent-events.json.corrupt-",
+        Damage::Truncated | Damage::FutureVersion => "events.sqlite3.corrupt-",
     };
     assert!(text.contains(expect_events), "{events:?}: {text}");
     if let Some(s) = settings {
@@ -243,9 +258,9 @@ async fn starts_despite(events: Damage, settings: Option<Damage>, shot: &str) {
     app.screenshot(shot).await;
     let home = app.quit().await;
     let f = files(home.path());
-    assert_bytes_kept(&f.events, events);
-    if let Some(s) = settings {
-        assert_bytes_kept(&f.settings, s);
+    assert_bytes_kept(&f.events, events, &events_bytes);
+    if let (Some(s), Some(bytes)) = (settings, &settings_bytes) {
+        assert_bytes_kept(&f.settings, s, bytes);
     }
 }
 
@@ -265,6 +280,6 @@ async fn truncated_files_are_set_aside_with_their_bytes_and_named_on_the_home_wi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_events_file_of_a_newer_version_is_set_aside_and_named_on_the_home_window() {
+async fn an_event_store_of_a_newer_version_is_set_aside_and_named_on_the_home_window() {
     starts_despite(Damage::FutureVersion, None, "long-life-future-version").await;
 }

@@ -153,11 +153,10 @@ async fn twitch_pages_cannot_call_the_app_and_the_window_survives_drops_and_rest
     app.screenshot("09-after-reconnects").await;
     let rows_before = app.client.find_all(Locator::Css("#events > li")).await.expect("rows").len();
 
-    // Persisted before the restart (written atomically within seconds).
-    let stored = app.home.path().join(".local/share/twitch-event-viewer/recent-events.json");
+    // Committed to the event store before the restart (a save within seconds).
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(&stored).is_ok_and(|s| s.contains(&last)) {
-        assert!(Instant::now() < deadline, "the events never reached {}", stored.display());
+    while !tev_e2e::event_is_stored(app.home.path(), &last) {
+        assert!(Instant::now() < deadline, "the events never reached the event store");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
@@ -212,9 +211,11 @@ async fn an_event_one_second_before_sigterm_is_stored() {
         assert!(Instant::now() < deadline, "the app did not end after SIGTERM");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let stored = app.home.path().join(".local/share/twitch-event-viewer/recent-events.json");
-    let text = std::fs::read_to_string(&stored).unwrap_or_default();
-    assert!(text.contains(&id), "the event {id} is not in {}", stored.display());
+    assert!(
+        tev_e2e::event_is_stored(app.home.path(), &id),
+        "the event {id} is not in {}",
+        tev_e2e::event_store_path(app.home.path()).display()
+    );
     app.quit().await;
 }
 

@@ -121,6 +121,9 @@ pub struct Settings {
     pub max_streamer_windows: u32,
     /// The tray options ([`TrayPrefs`]); absent in files written before the tray existed.
     pub tray: TrayPrefs,
+    /// Days the event store keeps a row (by its event time); older rows are deleted once a day.
+    /// 0 keeps every row. Default [`crate::recent::DEFAULT_RETENTION_DAYS`].
+    pub event_retention_days: u32,
     /// Alert rules per channel (docs/ui.md "Alerts"): a channel listed here notifies by its
     /// rules instead of `notifications`' per-kind choices. Versioned on its own
     /// ([`crate::alerts::ALERTS_VERSION`]).
@@ -145,6 +148,7 @@ impl Default for Settings {
             intro_dismissed: false,
             max_streamer_windows: DEFAULT_MAX_STREAMER_WINDOWS,
             tray: TrayPrefs::default(),
+            event_retention_days: crate::recent::DEFAULT_RETENTION_DAYS,
             alerts: crate::alerts::AlertSettings::default(),
             extra: BTreeMap::new(),
         }
